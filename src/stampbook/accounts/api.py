@@ -1,0 +1,101 @@
+"""Accounts API: register, tokens, the caller's own account, other users' pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from stampbook.accounts import services
+from stampbook.accounts.auth import current_token, current_user
+from stampbook.accounts.models import TokenKind, User
+from stampbook.accounts.schemas import MeOut, RegisterIn, TokenIn, TokenOut, UserOut, UserPatch
+from stampbook.extensions import failed, limiter
+from stampbook.policy import Access, route
+from stampbook.routing import ApiBlueprint
+
+bp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1", tag="Accounts")
+
+
+def _me_out(user: User) -> MeOut:
+    data = UserOut.model_validate(user).model_dump()
+    return MeOut(
+        **data,
+        email=user.email,
+        time_zone=user.time_zone,
+        privacy_settings=services.effective_privacy(user),
+        is_admin=user.is_admin,
+    )
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # the route's Access.USER guarantees it
+    return user
+
+
+@bp.post("/users")
+@route(Access.PUBLIC)
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
+@bp.input(RegisterIn, arg_name="body")
+@bp.output(MeOut, status_code=201)
+@bp.doc(summary="Register a new account")
+def register(body: RegisterIn) -> MeOut:
+    user = services.register(**body.model_dump())
+    return _me_out(user)
+
+
+@bp.post("/tokens")
+@route(Access.PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=failed)
+@bp.input(TokenIn, arg_name="body")
+@bp.output(TokenOut, status_code=201)
+@bp.doc(summary="Log in: trade email and password for a bearer token", responses=[401, 429])
+def create_token(body: TokenIn) -> TokenOut:
+    secret, token = services.log_in(email=body.email, password=body.password, kind=TokenKind.API)
+    return TokenOut(token=secret, expires_at=token.expires_at)
+
+
+@bp.delete("/tokens/current")
+@route(Access.USER)
+@bp.output({}, status_code=204)
+@bp.doc(summary="Log out: revoke the token of this request")
+def delete_token() -> tuple[str, int]:
+    token = current_token()
+    assert token is not None
+    services.log_out(token)
+    return "", 204
+
+
+@bp.get("/users/me")
+@route(Access.USER)
+@bp.output(MeOut)
+@bp.doc(summary="My account")
+def get_me() -> MeOut:
+    return _me_out(_me())
+
+
+@bp.patch("/users/me")
+@route(Access.USER)
+@bp.input(UserPatch, arg_name="body")
+@bp.output(MeOut)
+@bp.doc(summary="Edit my account")
+def patch_me(body: UserPatch) -> MeOut:
+    return _me_out(services.update_profile(_me(), body.model_dump(exclude_unset=True)))
+
+
+@bp.delete("/users/me")
+@route(Access.USER)
+@bp.output({}, status_code=204)
+@bp.doc(summary="Delete my account (anonymised; points history kept whole)")
+def delete_me() -> tuple[str, int]:
+    services.delete_account(_me())
+    return "", 204
+
+
+@bp.get("/users/<int:user_id>")
+@route(Access.PUBLIC, action="user.view")
+@bp.output(UserOut)
+@bp.doc(summary="A user's page, as their privacy settings allow", responses=[404])
+def get_user(user_id: int) -> Any:
+    return services.get_visible_user(current_user(), user_id)

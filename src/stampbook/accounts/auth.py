@@ -1,0 +1,46 @@
+"""Who is calling: a bearer token for the API, a session cookie for the pages."""
+
+from __future__ import annotations
+
+from flask import g, request, session
+
+from stampbook.accounts import tokens
+from stampbook.accounts.models import Token, TokenKind, User
+from stampbook.errors import Unauthorized
+
+SESSION_TOKEN = "token"
+
+
+def authenticate(*, api: bool) -> User | None:
+    """Resolve the caller; a presented but invalid bearer token is an error, not anonymity."""
+    g.token = None
+    if api:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return None
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.", code="invalid_token")
+        token = tokens.find_active(secret.strip(), kind=TokenKind.API)
+        if token is None or token.user.is_deleted:
+            raise Unauthorized("The token is unknown, expired or revoked.", code="invalid_token")
+    else:
+        cookie_secret = session.get(SESSION_TOKEN)
+        if not isinstance(cookie_secret, str) or not cookie_secret:
+            return None
+        token = tokens.find_active(cookie_secret, kind=TokenKind.SESSION)
+        if token is None or token.user.is_deleted:
+            session.clear()
+            return None
+    g.token = token
+    return token.user
+
+
+def current_user() -> User | None:
+    user: User | None = g.get("user")
+    return user
+
+
+def current_token() -> Token | None:
+    token: Token | None = g.get("token")
+    return token

@@ -1,0 +1,87 @@
+"""Accounts: users and their bearer tokens (API tokens and web sessions alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from stampbook.db import Base, IdMixin, IdType, TimestampMixin
+
+
+class Privacy(StrEnum):
+    PUBLIC = "public"
+    MEMBERS = "members"  # people who share a shop or program with the user
+    FRIENDS = "friends"  # buddies
+    PRIVATE = "private"
+
+
+class Section(StrEnum):
+    """The parts of a user's page that each have their own privacy setting."""
+
+    PAGE = "page"
+    BUDDIES = "buddies"
+    SHOPS = "shops"
+    MEMBERSHIPS = "memberships"
+    TASK_HISTORY = "task_history"
+    REDEMPTIONS = "redemptions"
+    FAVORITES = "favorites"
+
+
+DEFAULT_PRIVACY: dict[str, str] = {
+    Section.PAGE: Privacy.PUBLIC,
+    Section.BUDDIES: Privacy.MEMBERS,
+    Section.SHOPS: Privacy.PUBLIC,
+    Section.MEMBERSHIPS: Privacy.MEMBERS,
+    Section.TASK_HISTORY: Privacy.MEMBERS,
+    Section.REDEMPTIONS: Privacy.PRIVATE,
+    Section.FAVORITES: Privacy.PRIVATE,
+}
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(String(280))
+    description: Mapped[str | None] = mapped_column(Text)
+    color: Mapped[str | None] = mapped_column(String(7))
+    icon: Mapped[str | None] = mapped_column(String(64))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    privacy_settings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    order_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    deleted_at: Mapped[datetime | None]
+
+    def privacy(self, section: Section) -> Privacy:
+        return Privacy(self.privacy_settings.get(section, DEFAULT_PRIVACY[section]))
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class TokenKind(StrEnum):
+    API = "api"
+    SESSION = "session"  # the web session cookie carries one of these
+
+
+class Token(IdMixin, Base):
+    """A bearer credential. Only a SHA-256 of the secret is stored."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (Index("ix_tokens_user_id_kind", "user_id", "kind"),)
+
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10), default=TokenKind.API)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,78 @@
+"""Account pages: sign up, log in, log out (session cookie with CSRF protection)."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from werkzeug.wrappers import Response
+
+from stampbook.accounts import services
+from stampbook.accounts.auth import SESSION_TOKEN, current_token
+from stampbook.accounts.forms import LoginForm, RegisterForm
+from stampbook.accounts.models import TokenKind
+from stampbook.errors import Conflict, Unauthorized
+from stampbook.extensions import failed, limiter
+from stampbook.policy import Access, route
+from stampbook.routing import PageBlueprint
+
+bp = PageBlueprint("account_pages", __name__)
+
+
+def _start_session(secret: str) -> None:
+    # A new session for a new login: nothing from before it survives (no fixation).
+    session.clear()
+    session[SESSION_TOKEN] = secret
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@route(Access.PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed)
+def login() -> Response | str | tuple[str, int]:
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            secret, _token = services.log_in(
+                email=form.email.data or "",
+                password=form.password.data or "",
+                kind=TokenKind.SESSION,
+            )
+        except Unauthorized as error:
+            form.password.errors = [error.detail]
+            return render_template("accounts/login.html", form=form), 401
+        _start_session(secret)
+        return redirect(url_for("pages.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@route(Access.PUBLIC)
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+def register() -> Response | str | tuple[str, int]:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register(
+                email=form.email.data or "",
+                name=form.name.data or "",
+                password=form.password.data or "",
+            )
+        except Conflict as error:
+            form.email.errors = [error.detail]
+            return render_template("accounts/register.html", form=form), 409
+        secret, _token = services.log_in(
+            email=form.email.data or "", password=form.password.data or "", kind=TokenKind.SESSION
+        )
+        _start_session(secret)
+        flash("Welcome to stampbook!", "success")
+        return redirect(url_for("pages.home"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.post("/logout")
+@route(Access.USER)
+def logout() -> Response:
+    token = current_token()
+    if token is not None:
+        services.log_out(token)
+    session.clear()
+    return redirect(url_for("pages.home"))

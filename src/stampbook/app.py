@@ -1,0 +1,112 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+from flask import Request as FlaskRequest
+from flask import Response, request
+
+from stampbook import config, errors, openapi
+from stampbook.db import db
+from stampbook.errors import MalformedJson, UnsupportedMediaType
+from stampbook.extensions import bootstrap, cache, csrf, limiter
+from stampbook.policy import load_rules, policy_of
+
+# Each domain's blueprints, JSON API first. A new domain adds its modules here.
+BLUEPRINTS = [
+    "stampbook.accounts.api",
+    "stampbook.ledger.api",
+    "stampbook.system",
+    "stampbook.web.views",
+    "stampbook.accounts.views",
+]
+
+# Endpoints registered by libraries, not by us; all of them public and read-only.
+LIBRARY_ENDPOINTS = {
+    "static",
+    "openapi.spec",
+    "openapi.docs",
+    "openapi.swagger_ui_oauth_redirect",
+    "bootstrap.static",
+}
+
+API_PREFIX = "/api/"
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class Request(FlaskRequest):
+    """Malformed JSON is a client error with its own code, not a generic 400."""
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        raise MalformedJson("The body is not valid JSON.")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
+    instance_path = os.environ.get("STAMPBOOK_INSTANCE") or str(Path.cwd() / "instance")
+    app = APIFlask(
+        __name__,
+        title="stampbook API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        json_errors=False,
+        instance_path=instance_path,
+        instance_relative_config=True,
+    )
+    app.request_class = Request
+    app.config.update(config.load(app.instance_path))
+    app.config.update(openapi.SETTINGS)
+    app.config["BOOTSTRAP_SERVE_LOCAL"] = True
+    if overrides:
+        app.config.update(overrides)
+
+    db.init_app(app)
+    limiter.init_app(app)
+    csrf.init_app(app)
+    cache.init_app(app)
+    bootstrap.init_app(app)
+    errors.init_app(app)
+    openapi.init_app(app)
+    load_rules()
+
+    for module_name in BLUEPRINTS:
+        blueprint = import_module(module_name).bp
+        if module_name.endswith(".api"):
+            csrf.exempt(blueprint)  # bearer tokens, never cookies: no CSRF to forge
+        app.register_blueprint(blueprint)
+    _check_every_route_has_a_policy(app)
+
+    app.before_request(_refuse_non_json_bodies)
+    app.after_request(_security_headers)
+    return app
+
+
+def _check_every_route_has_a_policy(app: APIFlask) -> None:
+    for endpoint, view in app.view_functions.items():
+        if endpoint not in LIBRARY_ENDPOINTS and policy_of(view) is None:
+            raise RuntimeError(f"endpoint {endpoint} declares no policy")
+
+
+def _refuse_non_json_bodies() -> None:
+    if (
+        request.path.startswith(API_PREFIX)
+        and request.method in BODY_METHODS
+        and request.content_length != 0
+        and request.mimetype != "application/json"
+        and (request.content_length or request.headers.get("Transfer-Encoding"))
+    ):
+        raise UnsupportedMediaType("Send the body as application/json.")
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Content-Security-Policy", openapi.content_security_policy(request.path))
+    return response

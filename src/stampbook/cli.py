@@ -1,0 +1,133 @@
+"""The ``stampbook`` command: serve, db upgrade, demo, doctor, create-admin."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from stampbook import unit_of_work
+from stampbook.app import create_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
+def main() -> None:
+    """stampbook: a points-and-rewards platform."""
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"database at {revision}")
+
+
+@main.command()
+@with_appcontext
+def demo() -> None:
+    """Load the demo data (once; a second run changes nothing)."""
+    from stampbook.demo import load
+
+    accounts = unit_of_work.run(load)
+    if accounts:
+        click.echo("Demo accounts (email / password):")
+        for email, password in accounts:
+            click.echo(f"  {email} / {password}")
+    else:
+        click.echo(
+            "Demo data already loaded; accounts as printed on the first run "
+            "(see README: ada@example.com / stampbook-demo)."
+        )
+
+
+@main.command()
+@with_appcontext
+def doctor() -> None:
+    """Check that every balance equals the sum of its ledger entries."""
+    from stampbook.ledger.services import find_discrepancies
+
+    problems = unit_of_work.run(find_discrepancies, write=False)
+    if not problems:
+        click.echo("ok: every balance equals the sum of its entries")
+        return
+    for p in problems:
+        click.echo(
+            f"membership {p.membership_id}: balance {p.balance} but entries sum to {p.ledger_sum}",
+            err=True,
+        )
+    sys.exit(1)
+
+
+@main.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="Admin")
+@click.password_option()
+@with_appcontext
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create a platform admin (or make an existing user one)."""
+    from stampbook.accounts import services
+
+    def work() -> str:
+        user = services.find_by_email(email)
+        if user is None:
+            user = services.register(email=email, name=name, password=password)
+        user.is_admin = True
+        return user.email
+
+    click.echo(f"{unit_of_work.run(work)} is a platform admin")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), type=int)
+@click.option("--threads", default=lambda: int(os.environ.get("WEB_THREADS", "4")), type=int)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the app: gunicorn when it is installed, Flask's server otherwise."""
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
+    if Path(gunicorn).exists():
+        os.execv(
+            gunicorn,
+            [
+                gunicorn,
+                "stampbook.wsgi:app",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "20",
+                "--access-logfile",
+                "-",
+            ],
+        )
+    create_app().run(host=host, port=port)

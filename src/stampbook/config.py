@@ -1,0 +1,80 @@
+"""Settings read from the environment, with safe defaults for development.
+
+Every setting is documented in README.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the app refuses to start."""
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set when STAMPBOOK_ENV=production")
+    # Development: generate once and keep it, so sessions survive a restart.
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from error
+
+
+def load(instance_path: str) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment."""
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get("STAMPBOOK_ENV", "development")
+    production = env == "production"
+    redis_url = os.environ.get("REDIS_URL") or None
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'stampbook.db'}"
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; accept the common URL form too.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "STAMPBOOK_ENV": env,
+        "SECRET_KEY": _secret_key(instance, production),
+        "DATABASE_URL": database_url,
+        "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 5),
+        "DATABASE_MAX_OVERFLOW": _int("DATABASE_MAX_OVERFLOW", 5),
+        "DATABASE_TIMEOUT_SECONDS": _int("DATABASE_TIMEOUT_SECONDS", 10),
+        "REDIS_URL": redis_url,
+        "TOKEN_LIFETIME_DAYS": _int("TOKEN_LIFETIME_DAYS", 30),
+        "IDEMPOTENCY_KEY_HOURS": 24,
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "JOBS_IMMEDIATE": os.environ.get("JOBS_IMMEDIATE", "0") == "1",
+        "JOBS_DATABASE": str(instance / "jobs.db"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "stampbook_session",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,177 @@
+"""The database: engine, one session per app context, the model base and its column types.
+
+Services use ``db.session`` and never commit; ``stampbook.unit_of_work`` commits once per
+request, command or job.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always hands back an aware UTC datetime, whatever the backend keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: store aware UTC times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(default=None, onupdate=utcnow)
+
+
+# Set by the unit of work before a write transaction starts, so that SQLite takes the write
+# lock at BEGIN instead of failing to upgrade a read lock halfway through (SQLITE_BUSY).
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 5, timeout: int = 10
+) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=timeout,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": timeout},
+    )
+
+
+@dataclass
+class _DatabaseState:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+class Database:
+    """Flask extension: created unbound, ``init_app``-ed by the app factory.
+
+    The engine lives in ``app.extensions`` so several apps (tests) can coexist.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        config = app.config
+        engine = make_engine(
+            config["DATABASE_URL"],
+            pool_size=config["DATABASE_POOL_SIZE"],
+            max_overflow=config["DATABASE_MAX_OVERFLOW"],
+            timeout=config["DATABASE_TIMEOUT_SECONDS"],
+        )
+        app.extensions["stampbook.db"] = _DatabaseState(
+            engine, sessionmaker(bind=engine, expire_on_commit=False)
+        )
+        app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def _state() -> _DatabaseState:
+        state: _DatabaseState = current_app.extensions["stampbook.db"]
+        return state
+
+    @property
+    def engine(self) -> Engine:
+        return self._state().engine
+
+    def bind_session_factory(self, factory: sessionmaker[Session]) -> None:
+        """Replace how sessions are made (tests bind them to one connection and a savepoint)."""
+        self._state().session_factory = factory
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context (request, command or job)."""
+        session: Session | None = g.get("_db_session")
+        if session is None:
+            session = self._state().session_factory()
+            g._db_session = session
+        return session
+
+    @staticmethod
+    def _close_session(_error: BaseException | None) -> None:
+        session: Session | None = g.pop("_db_session", None)
+        if session is not None:
+            session.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+
+db = Database()

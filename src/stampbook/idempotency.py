@@ -1,0 +1,126 @@
+"""Idempotency keys: a repeated write has its effect once and answers the same.
+
+The key row is inserted in the same transaction as the effect, so the effect and the stored
+answer commit together or not at all. A concurrent request with the same key blocks on the
+unique index until the first commits, then replays its answer. Error answers (4xx) are
+stored too, from a savepoint that undid the request's effects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apiflask.exceptions import HTTPError as APIFlaskHTTPError
+from flask import Response, current_app, request
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import HTTPException
+
+from stampbook.db import Base, IdMixin, db, utcnow
+from stampbook.errors import AppError, IdempotencyKeyReused
+from stampbook.unit_of_work import RetryTransaction
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKey(IdMixin, Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("caller", "key"),)
+
+    caller: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    mimetype: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def request_fingerprint() -> str:
+    """What makes two requests "the same": method, path and body (JSON compared by value)."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        body = raw
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def validate_key(key: str) -> None:
+    if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
+        raise AppError(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            code="invalid_idempotency_key",
+        )
+
+
+def _replay(row: IdempotencyKey) -> Response:
+    response = Response(row.body, status=row.status, mimetype=row.mimetype)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def execute(*, caller: str, key: str, handle: Callable[[], Response]) -> Response:
+    """Run ``handle`` once per (caller, key); inside the caller's unit of work."""
+    validate_key(key)
+    session = db.session
+    fingerprint = request_fingerprint()
+    cutoff = utcnow() - timedelta(hours=current_app.config["IDEMPOTENCY_KEY_HOURS"])
+    existing = session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
+    ).first()
+    if existing is not None and existing.created_at >= cutoff:
+        if existing.request_hash != fingerprint:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was used with a different request; use a new key."
+            )
+        return _replay(existing)
+    if existing is not None:  # expired: the key may be used afresh
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == existing.id))
+
+    row = IdempotencyKey(
+        caller=caller, key=key, request_hash=fingerprint, status=0, body="", mimetype=""
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as error:
+        # Another request with this key committed first: run again and replay its answer.
+        raise RetryTransaction() from error
+
+    savepoint = session.begin_nested()
+    try:
+        response = handle()
+    except (AppError, APIFlaskHTTPError, HTTPException) as error:
+        savepoint.rollback()
+        response = current_app.make_response(current_app.handle_user_exception(error))
+    else:
+        if response.status_code >= 400:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+    if response.status_code >= 500:
+        # Not an answer to keep: the client may retry the same key.
+        session.delete(row)
+        session.flush()
+        return response
+    row.status = response.status_code
+    row.body = response.get_data(as_text=True)
+    row.mimetype = response.mimetype or "application/json"
+    session.flush()
+    return response
+
+
+def purge_expired(hours: int) -> int:
+    """Delete keys older than their lifetime; returns how many went."""
+    result = db.session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - timedelta(hours=hours))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,48 @@
+"""Ledger API: a membership's points history and manual adjustments by the shop team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stampbook.accounts.auth import current_user
+from stampbook.errors import ValidationFailed
+from stampbook.ledger import queries
+from stampbook.ledger.schemas import AdjustmentIn, EntryOut, EntryPage
+from stampbook.ledger.services import adjust
+from stampbook.pagination import HistoryQuery
+from stampbook.policy import Access, route
+from stampbook.routing import ApiBlueprint
+
+bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history")
+
+
+@bp.get("/memberships/<int:membership_id>/entries")
+@route(Access.USER, action="membership.view_entries")
+@bp.input(HistoryQuery, location="query", arg_name="query")
+@bp.output(EntryPage)
+@bp.doc(summary="A membership's points history, newest first", responses=[404])
+def list_entries(membership_id: int, query: HistoryQuery) -> dict[str, Any]:
+    items, next_cursor = queries.history(current_user(), membership_id, query)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@bp.post("/memberships/<int:membership_id>/adjustments")
+@route(Access.USER, action="membership.adjust", idempotent=True)
+@bp.input(AdjustmentIn, arg_name="body")
+@bp.output(EntryOut, status_code=201)
+@bp.doc(
+    summary="Add or remove points by hand (shop creator or manager); accepts Idempotency-Key",
+    responses=[404, 409, 422],
+)
+def create_adjustment(membership_id: int, body: AdjustmentIn) -> Any:
+    if body.amount == 0:
+        raise ValidationFailed(
+            [
+                {
+                    "location": "json",
+                    "field": "amount",
+                    "message": "An adjustment moves at least one point.",
+                }
+            ]
+        )
+    return adjust(current_user(), membership_id, amount=body.amount, note=body.note)

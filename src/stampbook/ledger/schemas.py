@@ -1,0 +1,39 @@
+"""API input and output of the ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from stampbook.ledger.models import EntryKind
+from stampbook.pagination import Page
+from stampbook.schemas import Input, Output
+
+
+class EntryOut(Output):
+    id: int
+    membership_id: int
+    amount: int = Field(description="Signed: credits are positive, debits negative.")
+    balance_after: int
+    kind: EntryKind
+    cause_type: str | None = None
+    cause_id: str | None = None
+    reverses_id: int | None = None
+    actor_id: int | None = None
+    note: str | None = None
+    created_at: datetime
+
+
+class EntryPage(Page):
+    items: list[EntryOut]
+
+
+class AdjustmentIn(Input):
+    amount: Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)] = Field(
+        description="Points to add (positive) or remove (negative); not zero.", examples=[50]
+    )
+    note: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
+        examples=["Welcome gift"]
+    )

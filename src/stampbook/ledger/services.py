@@ -1,0 +1,191 @@
+"""The one way points move: every change is a ledger entry plus a conditional balance update.
+
+``balance + amount >= 0`` is checked by the UPDATE itself, and its row count decides: no
+read-modify-write race exists, on SQLite or PostgreSQL, however many clients race. When two
+memberships change together (a transfer), they are updated in id order so concurrent
+transfers lock rows in one order and cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import attributes
+from sqlalchemy.orm.util import identity_key
+
+from stampbook.accounts.models import User
+from stampbook.db import db
+from stampbook.errors import Conflict, InsufficientPoints, NotFound
+from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.policy import require
+from stampbook.programs.models import Membership
+
+# Far above any real balance, far below 2**63: sums and products can never overflow BIGINT.
+MAX_BALANCE = 10**15
+MAX_AMOUNT = 10**12
+
+
+def post(
+    *,
+    membership_id: int,
+    amount: int,
+    kind: EntryKind,
+    actor_id: int | None,
+    cause_type: str | None = None,
+    cause_id: str | int | None = None,
+    note: str | None = None,
+    reverses_id: int | None = None,
+) -> LedgerEntry:
+    """Write one entry and move the cached balance with it, or refuse and change nothing."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
+        raise ValueError(f"a ledger amount is a non-zero integer, not {amount!r}")
+    if abs(amount) > MAX_AMOUNT:
+        raise Conflict("The amount is too large.", code="amount_too_large")
+    session = db.session
+    guard = (
+        Membership.balance + amount >= 0
+        if amount < 0
+        else Membership.balance <= MAX_BALANCE - amount
+    )
+    new_balance = session.execute(
+        update(Membership)
+        .where(Membership.id == membership_id, guard)
+        .values(balance=Membership.balance + amount)
+        .returning(Membership.balance)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        balance = session.execute(
+            select(Membership.balance).where(Membership.id == membership_id)
+        ).scalar_one_or_none()
+        if balance is None:
+            raise NotFound("No such membership.")
+        if amount < 0:
+            raise InsufficientPoints(
+                f"This needs {-amount} points; the balance is {balance}.",
+                balance=balance,
+                needed=-amount,
+            )
+        raise Conflict("The balance would exceed its maximum.", code="balance_limit")
+    _sync_cached_balance(membership_id, new_balance)
+    entry = LedgerEntry(
+        membership_id=membership_id,
+        amount=amount,
+        balance_after=new_balance,
+        kind=kind,
+        cause_type=cause_type,
+        cause_id=None if cause_id is None else str(cause_id),
+        actor_id=actor_id,
+        note=note,
+        reverses_id=reverses_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _sync_cached_balance(membership_id: int, balance: int) -> None:
+    """Keep a Membership already loaded in this session in step with the UPDATE."""
+    loaded = db.session.identity_map.get(identity_key(Membership, membership_id))
+    if loaded is not None:
+        attributes.set_committed_value(loaded, "balance", balance)
+
+
+def reverse(
+    entry_id: int,
+    *,
+    actor_id: int | None,
+    kind: EntryKind = EntryKind.REVERSAL,
+    note: str | None = None,
+) -> LedgerEntry:
+    """Undo one entry with an opposite entry; an entry is reversed at most once."""
+    original = db.session.get(LedgerEntry, entry_id)
+    if original is None:
+        raise NotFound("No such ledger entry.")
+    already = db.session.execute(
+        select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry_id)
+    ).first()
+    if already is not None or original.reverses_id is not None:
+        raise Conflict("This entry has already been reversed.", code="already_reversed")
+    return post(
+        membership_id=original.membership_id,
+        amount=-original.amount,
+        kind=kind,
+        actor_id=actor_id,
+        cause_type=original.cause_type,
+        cause_id=original.cause_id,
+        note=note,
+        reverses_id=original.id,
+    )
+
+
+def transfer(
+    *,
+    from_membership_id: int,
+    to_membership_id: int,
+    amount: int,
+    kind: EntryKind,
+    actor_id: int | None,
+    cause_type: str | None = None,
+    cause_id: str | int | None = None,
+    note: str | None = None,
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Move points between two memberships: a debit and a credit, locked in id order."""
+    if amount <= 0:
+        raise ValueError("a transfer moves a positive amount")
+    if from_membership_id == to_membership_id:
+        raise ValueError("a transfer needs two memberships")
+    legs = {from_membership_id: -amount, to_membership_id: amount}
+    entries = {
+        membership_id: post(
+            membership_id=membership_id,
+            amount=legs[membership_id],
+            kind=kind,
+            actor_id=actor_id,
+            cause_type=cause_type,
+            cause_id=cause_id,
+            note=note,
+        )
+        for membership_id in sorted(legs)
+    }
+    return entries[from_membership_id], entries[to_membership_id]
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    membership_id: int
+    balance: int
+    ledger_sum: int
+
+
+def find_discrepancies() -> list[Discrepancy]:
+    """Every membership whose cached balance differs from the sum of its entries."""
+    sums = (
+        select(LedgerEntry.membership_id, func.sum(LedgerEntry.amount).label("total"))
+        .group_by(LedgerEntry.membership_id)
+        .subquery()
+    )
+    total = func.coalesce(sums.c.total, 0)
+    rows = db.session.execute(
+        select(Membership.id, Membership.balance, total)
+        .outerjoin(sums, sums.c.membership_id == Membership.id)
+        .where(Membership.balance != total)
+        .order_by(Membership.id)
+    ).all()
+    return [Discrepancy(row[0], row[1], int(row[2])) for row in rows]
+
+
+def adjust(actor: User | None, membership_id: int, *, amount: int, note: str) -> LedgerEntry:
+    """A manual correction by the shop team, recorded with who made it and why."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound("No such membership.")
+    require(actor, "membership.adjust", membership)
+    return post(
+        membership_id=membership_id,
+        amount=amount,
+        kind=EntryKind.ADJUSTMENT,
+        actor_id=actor.id if actor else None,
+        note=note,
+    )

@@ -1,0 +1,140 @@
+"""The OpenAPI document's house rules: problem+json errors, bearer security, local assets.
+
+APIFlask builds the document from the routes and Pydantic schemas; this module post-processes
+it so that it tells the truth about what the error handler and the policy actually do.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import flask_swagger_ui
+from apiflask import APIFlask
+
+from stampbook.errors import PROBLEM_JSON
+from stampbook.policy import Access, policy_of
+
+ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
+ASSET_URL = "/api/v1/docs/assets/"
+DOCS_PATHS = ("/api/v1/docs",)
+
+SETTINGS: dict[str, Any] = {
+    "INFO": {
+        "description": (
+            "The JSON API of stampbook. Authenticate with `POST /api/v1/tokens` and send "
+            "`Authorization: Bearer <token>`. Errors are `application/problem+json` with a "
+            "stable `code`. Writes that move points accept an `Idempotency-Key` header."
+        ),
+    },
+    "SECURITY_SCHEMES": {"BearerAuth": {"type": "http", "scheme": "bearer"}},
+    "SWAGGER_UI_CSS": ASSET_URL + "swagger-ui.css",
+    "SWAGGER_UI_BUNDLE_JS": ASSET_URL + "swagger-ui-bundle.js",
+    "SWAGGER_UI_STANDALONE_PRESET_JS": ASSET_URL + "swagger-ui-standalone-preset.js",
+    "DOCS_FAVICON": "/static/favicon.svg",
+    "AUTO_404_RESPONSE": False,
+    "AUTO_AUTH_ERROR_RESPONSE": False,
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable; switch on this."},
+        "errors": {
+            "type": "array",
+            "description": "Each bad field of a validation error.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "location": {"type": "string"},
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "Bad request (malformed JSON, bad header)",
+    "401": "Authentication required or failed",
+    "403": "Not allowed",
+    "404": "Not found, or not visible to the caller",
+    "405": "Method not allowed",
+    "409": "Refused by the current state (points, stock, limits, duplicates)",
+    "413": "Body too large",
+    "415": "Body is not application/json",
+    "422": "Invalid fields",
+    "429": "Too many requests; see Retry-After",
+    "503": "Temporarily unavailable; retry",
+}
+ALWAYS = ("400", "404", "405", "422", "503")
+WITH_BODY = ("413", "415")
+WITH_AUTH = ("401", "403")
+
+_CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def content_security_policy(path: str) -> str:
+    # The docs page is the one place with an inline script (Swagger UI's bootstrap).
+    script = "'self' 'unsafe-inline'" if path.startswith(DOCS_PATHS) else "'self'"
+    return (
+        f"default-src 'self'; script-src {script}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+
+def _problem_response(status: str) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS.get(status, "Error"),
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _process(app: APIFlask, spec: dict[str, Any]) -> dict[str, Any]:
+    spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for schema_name in ("HTTPError", "ValidationError"):
+        spec["components"]["schemas"].pop(schema_name, None)
+    policies = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        policy = policy_of(view) if view else None
+        for method in rule.methods or ():
+            policies[(_CONVERTER.sub(r"{\1}", rule.rule), method.lower())] = policy
+    for path, operations in spec.get("paths", {}).items():
+        for method, operation in operations.items():
+            policy = policies.get((path, method))
+            responses = operation.setdefault("responses", {})
+            statuses = set(ALWAYS) | {s for s in responses if s[0] in "45"}
+            if method in {"post", "put", "patch"}:
+                statuses |= set(WITH_BODY)
+            if policy is not None and policy.access is not Access.PUBLIC:
+                statuses |= set(WITH_AUTH)
+                operation["security"] = [{"BearerAuth": []}]
+            for status in statuses:
+                responses[status] = _problem_response(status)
+            if policy is not None and policy.idempotent:
+                operation.setdefault("parameters", []).append(
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "Repeat a request safely: same key and body, one effect.",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    }
+                )
+    return spec
+
+
+def init_app(app: APIFlask) -> None:
+    def process(spec: Any) -> Any:
+        return _process(app, spec)
+
+    app.spec_processor(process)

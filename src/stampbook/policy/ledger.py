@@ -1,0 +1,36 @@
+"""Who may read a membership's points and history."""
+
+from __future__ import annotations
+
+from stampbook.accounts.models import User
+from stampbook.db import db
+from stampbook.policy import Decision, rule
+from stampbook.policy.shops import team_member
+from stampbook.programs.models import Membership, Program
+from stampbook.shops.models import Shop
+
+
+def _manages_shop_of(actor: User, membership: Membership) -> bool:
+    program = db.session.get(Program, membership.program_id)
+    shop = db.session.get(Shop, program.shop_id) if program else None
+    member = team_member(actor, shop) if shop is not None else None
+    return member is not None and member.is_manager
+
+
+@rule("membership.view_entries")
+def view_entries(actor: User | None, membership: Membership) -> Decision:
+    if actor is None:
+        return Decision.HIDDEN
+    if membership.user_id == actor.id or _manages_shop_of(actor, membership):
+        return Decision.ALLOW
+    return Decision.HIDDEN
+
+
+@rule("membership.adjust")
+def adjust(actor: User | None, membership: Membership) -> Decision:
+    if actor is None:
+        return Decision.HIDDEN
+    if _manages_shop_of(actor, membership):
+        return Decision.ALLOW
+    # Members see their own membership but may not change its points.
+    return Decision.DENY if membership.user_id == actor.id else Decision.HIDDEN

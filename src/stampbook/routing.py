@@ -1,0 +1,93 @@
+"""Blueprints whose every route declares its policy, and the guard that enforces it.
+
+``add_url_rule`` refuses a view without a ``@route(...)`` policy, so no route can be
+registered without saying who may call it. The guard then, for each request, runs the
+whole view in one unit of work: authenticate, check the route's access, replay or record
+an idempotency key, call the view, commit once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import Blueprint, Response, g, make_response, request
+from flask import typing as ft
+
+from stampbook import idempotency, unit_of_work
+from stampbook.accounts import auth
+from stampbook.errors import Forbidden, NotFound, Unauthorized
+from stampbook.policy import Access, RoutePolicy, policy_of
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class MissingPolicyError(RuntimeError):
+    """A route was registered without declaring its policy."""
+
+
+def _check_access(policy: RoutePolicy) -> None:
+    user = g.user
+    if policy.access is Access.PUBLIC:
+        return
+    if user is None:
+        raise Unauthorized("Sign in to do this.")
+    if policy.access is Access.ADMIN and not user.is_admin:
+        # Admin routes are not advertised to others.
+        raise NotFound() if request.method in SAFE_METHODS else Forbidden()
+
+
+def guard(view: Callable[..., Any], policy: RoutePolicy, *, api: bool) -> Callable[..., Response]:
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Response:
+        def work() -> Response:
+            g.user = auth.authenticate(api=api)
+            _check_access(policy)
+            key = request.headers.get(idempotency.HEADER)
+            if policy.idempotent and key is not None and g.user is not None:
+                return idempotency.execute(
+                    caller=f"user:{g.user.id}",
+                    key=key,
+                    handle=lambda: make_response(view(*args, **kwargs)),
+                )
+            return make_response(view(*args, **kwargs))
+
+        return unit_of_work.run(work, write=request.method not in SAFE_METHODS)
+
+    return guarded
+
+
+class _GuardedRoutes:
+    api = True
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        if view_func is not None:
+            policy = policy_of(view_func)
+            if policy is None:
+                name = getattr(view_func, "__qualname__", repr(view_func))
+                raise MissingPolicyError(f"route {rule} ({name}) declares no @route(...) policy")
+            view_func = guard(view_func, policy, api=self.api)
+        super().add_url_rule(  # type: ignore[misc]
+            rule, endpoint, view_func, provide_automatic_options, **options
+        )
+
+
+class ApiBlueprint(_GuardedRoutes, APIBlueprint):
+    """A JSON API blueprint: bearer-token auth, problem+json errors, OpenAPI docs."""
+
+    api = True
+
+
+class PageBlueprint(_GuardedRoutes, Blueprint):
+    """An HTML blueprint: session-cookie auth with CSRF protection."""
+
+    api = False

@@ -1,0 +1,79 @@
+"""The one place that commits: a request, a command or a job runs its work through ``run``.
+
+It begins the transaction the right way for the backend (SQLite takes the write lock at
+BEGIN for writes), commits once, retries serialization failures and deadlocks a bounded
+number of times (the work has no outside effects before commit, so running it again is
+safe), and only then runs the side effects queued with ``after_commit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
+
+from stampbook.db import db, write_intent
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_RETRIES = 4
+# SQLSTATEs that mean "nothing happened, run the transaction again".
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+class RetryTransaction(Exception):
+    """Raised by work that lost a race it can win by running again (e.g. a unique insert)."""
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, RetryTransaction):
+        return True
+    if not isinstance(error, DBAPIError) or error.connection_invalidated:
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    # SQLite answers "database is locked" once its busy timeout has run out.
+    return "database is locked" in str(error.orig)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed (never if it rolls back)."""
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def run(work: Callable[[], T], *, write: bool = True) -> T:
+    session = db.session
+    for attempt in range(MAX_RETRIES + 1):
+        # Start from a fresh transaction so that it begins with the right lock.
+        if session.in_transaction():
+            session.rollback()
+        token = write_intent.set(write)
+        try:
+            result = work()
+            if write:
+                session.commit()
+        except BaseException as error:
+            session.rollback()
+            session.info.pop("after_commit", None)
+            if attempt < MAX_RETRIES and _retryable(error):
+                logger.info("retrying transaction after %s", type(error).__name__)
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                continue
+            raise
+        finally:
+            write_intent.reset(token)
+        for callback in session.info.pop("after_commit", []):
+            try:
+                callback()
+            except Exception:
+                # The data is committed; a failed side effect must not turn it into an error.
+                logger.exception("after-commit callback failed")
+        return result
+    raise AssertionError("unreachable")

@@ -1,0 +1,5 @@
+"""The WSGI entry point for gunicorn: ``gunicorn stampbook.wsgi:app``."""
+
+from stampbook.app import create_app
+
+app = create_app()
