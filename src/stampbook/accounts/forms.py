@@ -17,6 +17,9 @@ class RegisterForm(FlaskForm):  # type: ignore[misc]
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=10, max=1024)],
+        validators=[
+            DataRequired(),
+            Length(min=10, max=1024, message="Use at least 10 characters (1024 at most)."),
+        ],
         description="At least 10 characters.",
     )

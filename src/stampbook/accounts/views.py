@@ -41,7 +41,7 @@ def login() -> Response | str | tuple[str, int]:
             return render_template("accounts/login.html", form=form), 401
         _start_session(secret)
         return redirect(url_for("pages.home"))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -65,7 +65,7 @@ def register() -> Response | str | tuple[str, int]:
         _start_session(secret)
         flash("Welcome to stampbook!", "success")
         return redirect(url_for("pages.home"))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/logout")

@@ -1,0 +1,1 @@
+"""Schedules: opening windows and reset/renewal recurrences (pure rules, no database)."""
