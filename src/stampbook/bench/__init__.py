@@ -1,0 +1,1 @@
+"""`stampbook bench`: a repeatable load benchmark on PostgreSQL (see BENCHMARKS.md)."""
