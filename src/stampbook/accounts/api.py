@@ -9,7 +9,15 @@ from flask import current_app
 from stampbook.accounts import services
 from stampbook.accounts.auth import current_token, current_user
 from stampbook.accounts.models import TokenKind, User
-from stampbook.accounts.schemas import MeOut, RegisterIn, TokenIn, TokenOut, UserOut, UserPatch
+from stampbook.accounts.schemas import (
+    MeOut,
+    PasswordChangeIn,
+    RegisterIn,
+    TokenIn,
+    TokenOut,
+    UserOut,
+    UserPatch,
+)
 from stampbook.extensions import failed, limiter
 from stampbook.policy import Access, route
 from stampbook.routing import ApiBlueprint
@@ -82,6 +90,26 @@ def get_me() -> MeOut:
 @bp.doc(summary="Edit my account")
 def patch_me(body: UserPatch) -> MeOut:
     return _me_out(services.update_profile(_me(), body.model_dump(exclude_unset=True)))
+
+
+@bp.post("/users/me/password")
+@route(Access.USER)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=failed)
+@bp.input(PasswordChangeIn, arg_name="body")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Change my password; every other token and session of mine ends",
+    responses=[401, 429],
+)
+def change_password(body: PasswordChangeIn) -> tuple[str, int]:
+    token = current_token()
+    services.change_password(
+        _me(),
+        old_password=body.old_password,
+        new_password=body.new_password,
+        keep_token_id=token.id if token else None,
+    )
+    return "", 204
 
 
 @bp.delete("/users/me")

@@ -60,3 +60,10 @@ class UserPatch(Input):
     privacy_settings: dict[Section, Privacy] | None = Field(
         None, examples=[{"memberships": "friends", "redemptions": "private"}]
     )
+
+
+class PasswordChangeIn(Input):
+    old_password: Annotated[str, StringConstraints(max_length=1024)] = Field(
+        examples=["correct horse"]
+    )
+    new_password: Password = Field(examples=["battery staple 42"])
