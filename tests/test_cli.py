@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,23 +16,31 @@ from sqlalchemy import create_engine, make_url, text
 BIN = Path(sys.executable).parent / "stampbook"
 
 
-@pytest.fixture
-def cli_db(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database for the command to migrate."""
+@contextmanager
+def empty_database(tmp_path: Path, label: str) -> Iterator[str]:
+    """A fresh, empty database (a SQLite file, or a new PostgreSQL database dropped after)."""
     configured = os.environ.get("DATABASE_URL", "")
     if not configured.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'cli.db'}"
+        yield f"sqlite:///{tmp_path / f'{label}.db'}"
         return
-    name = f"stampbook_cli_{uuid.uuid4().hex[:8]}"
+    name = f"stampbook_{label}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(
         make_url(configured).set(database="postgres"), isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(configured).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(configured).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path) -> Iterator[str]:
+    with empty_database(tmp_path, "cli") as url:
+        yield url
 
 
 def stampbook(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -84,3 +93,26 @@ def test_create_admin(cli_db: str, tmp_path: Path) -> None:
         row = connection.execute(text("SELECT email, is_admin FROM users")).one()
     engine.dispose()
     assert row == ("root@example.com", True)
+
+
+def test_backup_and_restore_keep_every_point(cli_db: str, tmp_path: Path) -> None:
+    assert stampbook(cli_db, tmp_path, "db", "upgrade").returncode == 0
+    assert stampbook(cli_db, tmp_path, "demo").returncode == 0
+    snapshot = tmp_path / "snapshot.backup"
+    result = stampbook(cli_db, tmp_path, "backup", str(snapshot))
+    assert result.returncode == 0, result.stderr
+
+    with empty_database(tmp_path, "restored") as restored:
+        result = stampbook(restored, tmp_path, "restore", str(snapshot))
+        assert result.returncode == 0, result.stderr
+        assert stampbook(restored, tmp_path, "doctor").returncode == 0
+        assert _balances(restored) == _balances(cli_db)
+        assert _balances(restored)
+
+
+def _balances(url: str) -> list[tuple[int, int]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, balance FROM memberships ORDER BY id")).all()
+    engine.dispose()
+    return [(row[0], row[1]) for row in rows]

@@ -26,8 +26,7 @@ def failing(times: int, sqlstate: str, calls: list[str]):
 
 
 @pytest.mark.parametrize("sqlstate", ["40001", "40P01"])
-def test_serialization_failures_and_deadlocks_are_retried(app_context: None,
-                                                          sqlstate: str) -> None:
+def test_serialization_failures_and_deadlocks_are_retried(app_context: None, sqlstate: str) -> None:
     calls: list[str] = []
     assert unit_of_work.run(failing(2, sqlstate, calls)) == "done"
     assert calls == ["work", "work", "work", "side effect"]

@@ -10,6 +10,7 @@ from typing import Any
 from apiflask import APIFlask
 from flask import Request as FlaskRequest
 from flask import Response, request
+from werkzeug.routing import IntegerConverter, Map
 
 from stampbook import config, errors, openapi
 from stampbook.db import db
@@ -21,6 +22,10 @@ from stampbook.policy import load_rules, policy_of
 BLUEPRINTS = [
     "stampbook.accounts.api",
     "stampbook.ledger.api",
+    "stampbook.rewards.api",
+    "stampbook.tasks.api",
+    "stampbook.shops.api",
+    "stampbook.programs.api",
     "stampbook.system",
     "stampbook.web.views",
     "stampbook.accounts.views",
@@ -37,6 +42,14 @@ LIBRARY_ENDPOINTS = {
 
 API_PREFIX = "/api/"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ids above a 64-bit integer cannot exist, so they are 404."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class Request(FlaskRequest):
@@ -59,6 +72,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
         instance_relative_config=True,
     )
     app.request_class = Request
+    app.url_map.converters["int"] = IdConverter
     app.config.update(config.load(app.instance_path))
     app.config.update(openapi.SETTINGS)
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True

@@ -13,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from stampbook import unit_of_work
+from stampbook import backup, unit_of_work
 from stampbook.app import create_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -79,6 +79,24 @@ def doctor() -> None:
             err=True,
         )
     sys.exit(1)
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Write a consistent snapshot of the database to TARGET."""
+    backup.backup(current_app.config["DATABASE_URL"], target)
+    click.echo(f"backed up to {target}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(source: Path) -> None:
+    """Restore SOURCE into the (empty) database named by DATABASE_URL; then run doctor."""
+    backup.restore(current_app.config["DATABASE_URL"], source)
+    click.echo(f"restored from {source}")
 
 
 @main.command("create-admin")

@@ -1,4 +1,4 @@
-"""Demo data for ``make run``: a café with two programs and three people.
+"""Demo data for ``make run``: a café with two programs, tasks, rewards and three people.
 
 Idempotent: the second run finds the café and changes nothing.
 """
@@ -19,7 +19,9 @@ from stampbook.programs.models import (
     Program,
     StampSystem,
 )
+from stampbook.rewards.demo import add_demo_rewards
 from stampbook.shops.models import Role, Shop, ShopRoleType
+from stampbook.tasks.demo import add_demo_tasks
 
 PASSWORD = "stampbook-demo"
 PEOPLE = [
@@ -96,6 +98,8 @@ def load() -> list[tuple[str, str]]:
         actor_id=owner.id,
         note="Founding member",
     )
+    add_demo_tasks([card.id, club.id], owner.id)
+    add_demo_rewards(shop.id, owner.id)
     return accounts_list()
 
 

@@ -43,3 +43,12 @@ def purge_expired() -> None:
 
     with _app().app_context():
         unit_of_work.run(maintenance.purge_expired)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def refund_expired_group_rewards() -> None:
+    """Give back the contributions to group rewards that expired before they were complete."""
+    from stampbook.rewards import services
+
+    with _app().app_context():
+        unit_of_work.run(services.refund_expired_group_rewards)

@@ -5,16 +5,29 @@ from stampbook.db import Base
 from stampbook.idempotency import IdempotencyKey
 from stampbook.ledger.models import LedgerEntry
 from stampbook.programs.models import Membership, Program
-from stampbook.shops.models import Role, Shop
+from stampbook.rewards.models import Contribution, Favorite, Redemption, Reward, RewardChange
+from stampbook.shops.models import Role, Shop, ShopInvitation
+from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskGroupAward, TaskOverride
 
 __all__ = [
     "Base",
+    "Contribution",
+    "Favorite",
     "IdempotencyKey",
     "LedgerEntry",
     "Membership",
     "Program",
+    "Redemption",
+    "Reward",
+    "RewardChange",
     "Role",
     "Shop",
+    "ShopInvitation",
+    "Stamp",
+    "Task",
+    "TaskBonusAward",
+    "TaskGroupAward",
+    "TaskOverride",
     "Token",
     "User",
 ]

@@ -75,9 +75,10 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many requests; see Retry-After",
     "503": "Temporarily unavailable; retry",
 }
-ALWAYS = ("400", "404", "405", "422", "503")
+# Any route answers 401 to a bad bearer token, even a public one.
+ALWAYS = ("400", "401", "404", "405", "422", "503")
 WITH_BODY = ("413", "415")
-WITH_AUTH = ("401", "403")
+WITH_AUTH = ("403",)
 
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -112,6 +113,9 @@ def _process(app: APIFlask, spec: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             policy = policies.get((path, method))
             responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                # The views need their body: sending none is a client error (400), not a default.
+                operation["requestBody"]["required"] = True
             statuses = set(ALWAYS) | {s for s in responses if s[0] in "45"}
             if method in {"post", "put", "patch"}:
                 statuses |= set(WITH_BODY)

@@ -62,9 +62,22 @@ def _wait_ready(url: str, path: str, timeout: float = 60) -> None:
 def gunicorn(app: str, port: int, env: dict[str, str], ready_path: str) -> Iterator[Server]:
     gunicorn_bin = str(Path(sys.executable).parent / "gunicorn")
     process = subprocess.Popen(  # noqa: S603
-        [gunicorn_bin, app, "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-         "--threads", str(THREADS), "--worker-class", "gthread", "--timeout", "30",
-         "--log-level", "warning"],
+        [
+            gunicorn_bin,
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--threads",
+            str(THREADS),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "30",
+            "--log-level",
+            "warning",
+        ],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
     )

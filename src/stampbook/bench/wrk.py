@@ -7,10 +7,13 @@ and prints one JSON line of figures when the run ends.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 LUA_TEMPLATE = """
 local requests = {%(requests)s}
@@ -75,22 +78,43 @@ def _lua_string(value: str) -> str:
 
 def write_script(requests: list[PreparedRequest], path: Path) -> None:
     rows = ",\n".join(
-        "{" + ", ".join(_lua_string(v) for v in (r.method, r.path, r.token, r.body,
-                                                  r.idempotency_prefix)) + "}"
+        "{"
+        + ", ".join(
+            _lua_string(v) for v in (r.method, r.path, r.token, r.body, r.idempotency_prefix)
+        )
+        + "}"
         for r in requests
     )
     path.write_text(LUA_TEMPLATE % {"requests": rows})
 
 
-def run(base_url: str, requests: list[PreparedRequest], *, connections: int = 16,
-        threads: int = 2, seconds: int = 10) -> Figures:
+def run(
+    base_url: str,
+    requests: list[PreparedRequest],
+    *,
+    connections: int = 16,
+    threads: int = 2,
+    seconds: int = 10,
+) -> Figures:
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "scenario.lua"
         write_script(requests, script)
-        completed = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-             "-s", str(script), base_url],
-            capture_output=True, text=True, check=True, timeout=seconds + 60,
+        completed = subprocess.run(  # noqa: S603
+            [
+                WRK,
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "5s",
+                "-s",
+                str(script),
+                base_url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
         )
     line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT "))
     raw = json.loads(line.removeprefix("RESULT "))

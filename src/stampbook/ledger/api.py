@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.accounts.auth import current_user
-from stampbook.errors import ValidationFailed
 from stampbook.ledger import queries
 from stampbook.ledger.schemas import AdjustmentIn, EntryOut, EntryPage
 from stampbook.ledger.services import adjust
@@ -35,14 +34,4 @@ def list_entries(membership_id: int, query: HistoryQuery) -> dict[str, Any]:
     responses=[404, 409, 422],
 )
 def create_adjustment(membership_id: int, body: AdjustmentIn) -> Any:
-    if body.amount == 0:
-        raise ValidationFailed(
-            [
-                {
-                    "location": "json",
-                    "field": "amount",
-                    "message": "An adjustment moves at least one point.",
-                }
-            ]
-        )
     return adjust(current_user(), membership_id, amount=body.amount, note=body.note)

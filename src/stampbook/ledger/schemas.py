@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from stampbook.ledger.models import EntryKind
 from stampbook.pagination import Page
@@ -31,9 +31,16 @@ class EntryPage(Page):
 
 
 class AdjustmentIn(Input):
-    amount: Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)] = Field(
-        description="Points to add (positive) or remove (negative); not zero.", examples=[50]
-    )
+    amount: Annotated[
+        int, Field(strict=True, ge=-(10**12), le=10**12, json_schema_extra={"not": {"const": 0}})
+    ] = Field(description="Points to add (positive) or remove (negative); not zero.", examples=[50])
     note: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
         examples=["Welcome gift"]
     )
+
+    @field_validator("amount")
+    @classmethod
+    def _not_zero(cls, amount: int) -> int:
+        if amount == 0:
+            raise ValueError("an adjustment moves at least one point")
+        return amount

@@ -110,4 +110,11 @@ def registered_actions() -> list[str]:
 
 def load_rules() -> None:
     """Import the domain rule modules so their ``@rule`` functions register."""
-    from stampbook.policy import accounts, ledger, shops  # noqa: F401
+    from stampbook.policy import (  # noqa: F401
+        accounts,
+        ledger,
+        programs,
+        rewards,
+        shops,
+        tasks,
+    )

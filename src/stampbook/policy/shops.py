@@ -1,11 +1,16 @@
-"""The shop team: who is in it, in which role, and what each role may do.
+"""The shop team: who is in it, in which role, and what each role may do; who sees a shop.
 
-The creator (``Shop.created_by``) may do everything, and alone may delete the shop.
+The creator (``Shop.created_by``) may do everything, and alone may delete or merge the shop.
 Managers may do everything else. Assistants work in the seed's "simple" mode by default:
 they create programs and rewards and control those they created or were assigned (a role
 scoped to one reward or task). Viewers see the team's views and analytics. A role's
 ``permission_settings`` (the seed's "ideal" modular roles) turns single permissions on or
-off, e.g. ``{"stamp": true, "edit_rewards": false}``.
+off, e.g. ``{"stamp": true, "edit_rewards": false}``; ``manage_roles`` is for managers only.
+
+Who sees a shop: a ``public`` shop, everyone; an ``invite`` or ``private`` shop, its team and
+the active members of its programs, and for ``invite`` shops also the users holding a pending
+or accepted invitation to the shop or one of its programs. A deleted shop is seen by nobody
+(admins aside). Everyone else gets 404, never 403.
 """
 
 from __future__ import annotations
@@ -14,18 +19,27 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from stampbook.accounts.models import User
 from stampbook.db import db
-from stampbook.shops.models import Role, Shop, ShopRoleType
+from stampbook.policy import Decision, rule
+from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.shops.models import (
+    InvitationStatus,
+    Role,
+    Shop,
+    ShopInvitation,
+    ShopPrivacy,
+    ShopRoleType,
+)
 
 CREATOR = "creator"
 
 
 class ShopPermission(StrEnum):
     EDIT_SHOP = "edit_shop"
-    MANAGE_ROLES = "manage_roles"
+    MANAGE_ROLES = "manage_roles"  # managers only: assistants and viewers never manage roles
     CREATE_PROGRAMS = "create_programs"
     EDIT_PROGRAMS = "edit_programs"  # every program of the shop, not only one's own
     CREATE_REWARDS = "create_rewards"
@@ -45,6 +59,9 @@ ROLE_DEFAULTS: dict[str, frozenset[ShopPermission]] = {
     ),
     ShopRoleType.VIEWER: frozenset({ShopPermission.SEE_ANALYTICS}),
 }
+MANAGER_ONLY = frozenset({ShopPermission.MANAGE_ROLES})
+# Strongest first: a merge keeps the stronger of two roles of one user.
+ROLE_RANK = {CREATOR: 3, ShopRoleType.MANAGER: 2, ShopRoleType.ASSISTANT: 1, ShopRoleType.VIEWER: 0}
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,15 @@ def permissions_for(role_type: str, settings: dict[str, Any] | None) -> frozense
         for name, on in (settings or {}).items():
             if name in ShopPermission.__members__.values():
                 (granted.add if on else granted.discard)(ShopPermission(name))
+        if role_type != ShopRoleType.MANAGER:
+            granted -= MANAGER_ONLY
     return frozenset(granted)
+
+
+def role_of(user_id: int, shop_id: int) -> Role | None:
+    return db.session.scalars(
+        select(Role).where(Role.shop_id == shop_id, Role.user_id == user_id)
+    ).first()
 
 
 def team_member(actor: User | None, shop: Shop) -> TeamMember | None:
@@ -83,19 +108,131 @@ def team_member(actor: User | None, shop: Shop) -> TeamMember | None:
         return None
     if shop.created_by == actor.id:
         return TeamMember(CREATOR, ALL)
-    role = db.session.scalars(
-        select(Role).where(Role.shop_id == shop.id, Role.user_id == actor.id)
-    ).first()
+    role = role_of(actor.id, shop.id)
     if role is None:
         return None
     return TeamMember(
         role.role_type,
         permissions_for(role.role_type, role.permission_settings),
-        getattr(role, "reward_id", None),
-        getattr(role, "task_id", None),
+        role.reward_id,
+        role.task_id,
     )
 
 
 def shop_role(actor: User | None, shop: Shop) -> str | None:
     member = team_member(actor, shop)
     return member.role_type if member else None
+
+
+# --- Who sees a shop ------------------------------------------------------------------------
+
+
+def invited_clause(user: User) -> ColumnElement[bool]:
+    """Invitations addressed to ``user``: by id, or by email before they were claimed."""
+    return or_(
+        ShopInvitation.user_id == user.id,
+        and_(ShopInvitation.user_id.is_(None), ShopInvitation.email == user.email),
+    )
+
+
+def _member_of_shop(user: User, shop_id: Any) -> ColumnElement[bool]:
+    return exists().where(
+        Membership.user_id == user.id,
+        Membership.status == MembershipStatus.ACTIVE,
+        Program.id == Membership.program_id,
+        Program.shop_id == shop_id,
+    )
+
+
+def _invited_to_shop(user: User, shop_id: Any) -> ColumnElement[bool]:
+    return exists().where(
+        ShopInvitation.shop_id == shop_id,
+        ShopInvitation.status.in_([InvitationStatus.PENDING, InvitationStatus.ACCEPTED]),
+        invited_clause(user),
+    )
+
+
+def visible_shops_clause(actor: User | None) -> ColumnElement[bool]:
+    """SQL for "the actor may see this shop": the ``shop.view`` rule, for list queries."""
+    alive = Shop.deleted_at.is_(None)
+    if actor is None:
+        return and_(alive, Shop.privacy_mode == ShopPrivacy.PUBLIC)
+    if actor.is_admin:
+        return alive
+    return and_(
+        alive,
+        or_(
+            Shop.privacy_mode == ShopPrivacy.PUBLIC,
+            Shop.created_by == actor.id,
+            exists().where(Role.shop_id == Shop.id, Role.user_id == actor.id),
+            _member_of_shop(actor, Shop.id),
+            and_(Shop.privacy_mode == ShopPrivacy.INVITE, _invited_to_shop(actor, Shop.id)),
+        ),
+    )
+
+
+def may_see_shop(actor: User | None, shop: Shop) -> bool:
+    if shop.is_deleted:
+        return actor is not None and actor.is_admin
+    if shop.privacy_mode == ShopPrivacy.PUBLIC or team_member(actor, shop) is not None:
+        return True
+    if actor is None:
+        return False
+    if actor.is_admin or db.session.scalar(select(_member_of_shop(actor, shop.id))):
+        return True
+    return shop.privacy_mode == ShopPrivacy.INVITE and bool(
+        db.session.scalar(select(_invited_to_shop(actor, shop.id)))
+    )
+
+
+def _seen_then(actor: User | None, shop: Shop, allowed: bool) -> Decision:
+    if not may_see_shop(actor, shop):
+        return Decision.HIDDEN
+    return Decision.ALLOW if allowed else Decision.DENY
+
+
+def _may(actor: User | None, shop: Shop, permission: ShopPermission) -> bool:
+    member = team_member(actor, shop)
+    return member is not None and member.may(permission)
+
+
+# --- Rules ----------------------------------------------------------------------------------
+
+
+@rule("shop.view")
+def view_shop(actor: User | None, shop: Shop) -> Decision:
+    return Decision.ALLOW if may_see_shop(actor, shop) else Decision.HIDDEN
+
+
+@rule("shop.edit")
+def edit_shop(actor: User | None, shop: Shop) -> Decision:
+    return _seen_then(actor, shop, _may(actor, shop, ShopPermission.EDIT_SHOP))
+
+
+@rule("shop.delete")
+def delete_shop(actor: User | None, shop: Shop) -> Decision:
+    return _seen_then(actor, shop, actor is not None and shop.created_by == actor.id)
+
+
+@rule("shop.merge")
+def merge_shop(actor: User | None, shop: Shop) -> Decision:
+    """Checked on both shops: only the creator of both may merge them."""
+    return _seen_then(actor, shop, actor is not None and shop.created_by == actor.id)
+
+
+@rule("shop.invite")
+def invite_to_shop(actor: User | None, shop: Shop) -> Decision:
+    """Send, list and revoke the shop's invitations."""
+    return _seen_then(actor, shop, _may(actor, shop, ShopPermission.MANAGE_MEMBERS))
+
+
+@rule("role.view")
+def view_roles(actor: User | None, shop: Shop) -> Decision:
+    """Who sees the team list; each person in it is shown as their own privacy allows."""
+    return Decision.ALLOW if may_see_shop(actor, shop) else Decision.HIDDEN
+
+
+@rule("role.manage")
+def manage_roles(actor: User | None, shop: Shop) -> Decision:
+    """Add, change and remove roles: the creator and managers (``manage_roles``)."""
+    return _seen_then(actor, shop, _may(actor, shop, ShopPermission.MANAGE_ROLES))

@@ -22,9 +22,9 @@ from stampbook.db import Base, IdMixin, IdType, TimestampMixin
 
 
 class ProgramPrivacy(StrEnum):
-    PUBLIC = "public"
-    MEMBERS = "members"
-    PRIVATE = "private"
+    PUBLIC = "public"  # whoever sees the shop sees the program and its member list
+    MEMBERS = "members"  # only its team and members see it; members see each other
+    PRIVATE = "private"  # only its team and members see it; members see only themselves
 
 
 class MembershipMode(StrEnum):
@@ -48,7 +48,7 @@ class MembershipRole(StrEnum):
 
 class MembershipStatus(StrEnum):
     ACTIVE = "active"
-    INVITED = "invited"
+    INVITED = "invited"  # a pending program invitation (see shops.models.ShopInvitation)
     LEFT = "left"
     REMOVED = "removed"
     ARCHIVED = "archived"  # its program was deleted or merged away; the balance stays readable
@@ -70,17 +70,28 @@ class Program(IdMixin, TimestampMixin, Base):
     archived_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("programs.id"))
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
 
 class Membership(IdMixin, TimestampMixin, Base):
     """A user (or an unclaimed customer known by email or external id) in a program.
 
     ``balance`` is a cache of the sum of the membership's ledger entries; only the ledger
     service moves it, with a conditional update, and ``stampbook doctor`` checks it.
+
+    One row per user and program, whatever happens: leaving, being removed or rejoining
+    changes ``status``, so the balance and its entries are never lost. An unclaimed customer
+    (``user_id`` null, ``email`` or ``external_id`` set) is created by the team to hold a
+    customer's points before they have an account (seed 001).
     """
 
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("program_id", "user_id"),
+        UniqueConstraint("program_id", "email"),
+        UniqueConstraint("program_id", "external_id"),
         CheckConstraint("balance >= 0", name="balance_not_negative"),
         Index("ix_memberships_program_id_balance", "program_id", "balance"),
     )

@@ -1,21 +1,24 @@
-"""Shops and the roles of their teams."""
+"""Shops, the roles of their teams, and invitations to invite-only shops and programs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stampbook.db import Base, IdMixin, IdType, TimestampMixin
 
+if TYPE_CHECKING:
+    from stampbook.programs.models import Program
+
 
 class ShopPrivacy(StrEnum):
-    PUBLIC = "public"
-    INVITE = "invite"
-    PRIVATE = "private"
+    PUBLIC = "public"  # everyone sees the shop
+    INVITE = "invite"  # the team, members of its programs and invited users
+    PRIVATE = "private"  # the team and members of its programs
 
 
 class ShopRoleType(StrEnum):
@@ -25,6 +28,8 @@ class ShopRoleType(StrEnum):
 
 
 class Shop(IdMixin, TimestampMixin, Base):
+    """A shop. Deleting one is soft (``deleted_at``): its programs are archived, not lost."""
+
     __tablename__ = "shops"
 
     created_by: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"), index=True)
@@ -43,9 +48,17 @@ class Shop(IdMixin, TimestampMixin, Base):
     deleted_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("shops.id"))
 
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
 
 class Role(IdMixin, TimestampMixin, Base):
-    """A user's part in a shop's team. The creator is implicit (``Shop.created_by``)."""
+    """A user's part in a shop's team. The creator is implicit (``Shop.created_by``).
+
+    A role may be scoped to one reward or one task (``reward_id`` / ``task_id``): the user
+    then works on that one only; the services check that the ids are the shop's.
+    """
 
     __tablename__ = "roles"
     __table_args__ = (UniqueConstraint("shop_id", "user_id"),)
@@ -55,3 +68,53 @@ class Role(IdMixin, TimestampMixin, Base):
     created_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     role_type: Mapped[str] = mapped_column(String(10))
     permission_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reward_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("rewards.id"))
+    task_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("tasks.id"))
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"  # withdrawn by the team, or voided by a deletion or merge
+
+
+class ShopInvitation(IdMixin, TimestampMixin, Base):
+    """An invitation into an invite-only shop or into a program (``program_id`` set).
+
+    One table for both, so that a user has one inbox (``GET /api/v1/invitations``) and one
+    way to answer. The invitee is a user (``user_id``) or, when nobody has that address yet,
+    an ``email`` matched against the account that later opens the inbox.
+
+    A pending or accepted shop invitation lets the user see an ``invite`` shop. Accepting a
+    program invitation makes the user an active member with ``role_type``; while it is
+    pending, a known invitee also has a membership in status ``invited`` so the team sees it
+    in the member list.
+    """
+
+    __tablename__ = "shop_invitations"
+    __table_args__ = (
+        Index("ix_shop_invitations_user_id_status", "user_id", "status"),
+        Index("ix_shop_invitations_email_status", "email", "status"),
+    )
+
+    shop_id: Mapped[int] = mapped_column(IdType, ForeignKey("shops.id"), index=True)
+    program_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("programs.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # The membership role a program invitation grants; None for shop invitations.
+    role_type: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.PENDING)
+    created_by: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"))
+    responded_at: Mapped[datetime | None]
+
+    shop: Mapped[Shop] = relationship(lazy="joined", innerjoin=True)
+    program: Mapped[Program | None] = relationship(lazy="joined")
+
+    @property
+    def shop_name(self) -> str:
+        return self.shop.name
+
+    @property
+    def program_name(self) -> str | None:
+        return self.program.name if self.program is not None else None

@@ -1,0 +1,181 @@
+"""Who may do what with a shop's rewards and receipts.
+
+* Seeing a reward: whoever sees its shop (``stampbook.policy.shops.may_see_shop``); a deleted
+  reward is seen by nobody (its receipts stay readable).
+* Creating: team members with ``create_rewards`` (creator, managers, assistants).
+* Editing and deleting: team members with ``edit_rewards`` (creator, managers); other team
+  members except viewers only the rewards they created or their role is scoped to.
+* The change history and the redemption history of a reward or a shop: the whole team.
+* Redeeming and contributing: with the caller's own ACTIVE membership in a program of the
+  reward's shop. Someone else's membership answers 404; one's own in another shop, or not
+  active, answers 403.
+* A receipt is seen by its owner, whoever paid for it (the giver of a gift) and the shop's
+  team. Cancelling needs ``cancel_redemptions``; fulfilling (handing the reward over) needs
+  ``cancel_redemptions`` or ``stamp``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stampbook.accounts.models import User
+from stampbook.db import db
+from stampbook.policy import Decision, rule
+from stampbook.policy.shops import ShopPermission, TeamMember, may_see_shop, team_member
+from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.rewards.models import Redemption, Reward
+from stampbook.shops.models import Shop, ShopRoleType
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A reward and the membership the caller wants to pay for it with."""
+
+    reward: Reward
+    membership: Membership | None
+
+
+def shop_of(shop_id: int) -> Shop:
+    shop = db.session.get(Shop, shop_id)
+    assert shop is not None  # a foreign key guarantees it
+    return shop
+
+
+def may_see_reward(actor: User | None, reward: Reward) -> bool:
+    return not reward.is_deleted and may_see_shop(actor, shop_of(reward.shop_id))
+
+
+def controls(actor: User, member: TeamMember, reward: Reward) -> bool:
+    """Whether a team member may edit or delete this reward."""
+    if member.may(ShopPermission.EDIT_REWARDS):
+        return True
+    if member.role_type == ShopRoleType.VIEWER:
+        return False
+    return reward.created_by == actor.id or member.reward_id == reward.id
+
+
+def _seen_then(seen: bool, allowed: bool) -> Decision:
+    if not seen:
+        return Decision.HIDDEN
+    return Decision.ALLOW if allowed else Decision.DENY
+
+
+@rule("reward.list")
+def list_rewards(actor: User | None, shop: Shop) -> Decision:
+    return Decision.ALLOW if may_see_shop(actor, shop) else Decision.HIDDEN
+
+
+@rule("reward.view")
+def view_reward(actor: User | None, reward: Reward) -> Decision:
+    return Decision.ALLOW if may_see_reward(actor, reward) else Decision.HIDDEN
+
+
+@rule("reward.create")
+def create_reward(actor: User | None, shop: Shop) -> Decision:
+    member = team_member(actor, shop)
+    allowed = member is not None and (
+        member.may(ShopPermission.CREATE_REWARDS) or member.may(ShopPermission.EDIT_REWARDS)
+    )
+    return _seen_then(may_see_shop(actor, shop), allowed)
+
+
+def _control(actor: User | None, reward: Reward) -> Decision:
+    if not may_see_reward(actor, reward):
+        return Decision.HIDDEN
+    member = team_member(actor, shop_of(reward.shop_id))
+    allowed = actor is not None and member is not None and controls(actor, member, reward)
+    return Decision.ALLOW if allowed else Decision.DENY
+
+
+@rule("reward.edit")
+def edit_reward(actor: User | None, reward: Reward) -> Decision:
+    return _control(actor, reward)
+
+
+@rule("reward.delete")
+def delete_reward(actor: User | None, reward: Reward) -> Decision:
+    return _control(actor, reward)
+
+
+def _team_sees(actor: User | None, reward: Reward) -> Decision:
+    in_team = team_member(actor, shop_of(reward.shop_id)) is not None
+    return _seen_then(may_see_reward(actor, reward), in_team)
+
+
+@rule("reward.view_changes")
+def view_changes(actor: User | None, reward: Reward) -> Decision:
+    return _team_sees(actor, reward)
+
+
+@rule("reward.view_redemptions")
+def view_reward_redemptions(actor: User | None, reward: Reward) -> Decision:
+    return _team_sees(actor, reward)
+
+
+@rule("reward.favorite")
+def favorite(actor: User | None, reward: Reward) -> Decision:
+    if actor is None or not may_see_reward(actor, reward):
+        return Decision.HIDDEN
+    return Decision.ALLOW
+
+
+def _pay(actor: User | None, payment: Payment) -> Decision:
+    membership = payment.membership
+    if actor is None or not may_see_reward(actor, payment.reward):
+        return Decision.HIDDEN
+    if membership is None or membership.user_id != actor.id:
+        return Decision.HIDDEN
+    program = db.session.get(Program, membership.program_id)
+    in_shop = program is not None and program.shop_id == payment.reward.shop_id
+    active = membership.status == MembershipStatus.ACTIVE
+    return Decision.ALLOW if in_shop and active else Decision.DENY
+
+
+@rule("reward.redeem")
+def redeem(actor: User | None, payment: Payment) -> Decision:
+    return _pay(actor, payment)
+
+
+@rule("reward.contribute")
+def contribute(actor: User | None, payment: Payment) -> Decision:
+    return _pay(actor, payment)
+
+
+def _involved(actor: User, redemption: Redemption) -> bool:
+    return actor.id in (redemption.user_id, redemption.paid_by_user_id)
+
+
+def _on_receipt(
+    actor: User | None, redemption: Redemption, *permissions: ShopPermission
+) -> Decision:
+    if actor is None:
+        return Decision.HIDDEN
+    member = team_member(actor, shop_of(redemption.shop_id))
+    if member is None and not _involved(actor, redemption):
+        return Decision.HIDDEN
+    allowed = member is not None and (
+        not permissions or any(member.may(permission) for permission in permissions)
+    )
+    return Decision.ALLOW if allowed else Decision.DENY
+
+
+@rule("redemption.view")
+def view_redemption(actor: User | None, redemption: Redemption) -> Decision:
+    if actor is not None and _involved(actor, redemption):
+        return Decision.ALLOW
+    return _on_receipt(actor, redemption)
+
+
+@rule("redemption.cancel")
+def cancel_redemption(actor: User | None, redemption: Redemption) -> Decision:
+    return _on_receipt(actor, redemption, ShopPermission.CANCEL_REDEMPTIONS)
+
+
+@rule("redemption.fulfil")
+def fulfil_redemption(actor: User | None, redemption: Redemption) -> Decision:
+    return _on_receipt(actor, redemption, ShopPermission.CANCEL_REDEMPTIONS, ShopPermission.STAMP)
+
+
+@rule("redemption.list_for_shop")
+def list_shop_redemptions(actor: User | None, shop: Shop) -> Decision:
+    return _seen_then(may_see_shop(actor, shop), team_member(actor, shop) is not None)

@@ -1,0 +1,168 @@
+"""Programs API: programs of a shop, their memberships, invitations into them, merges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stampbook.accounts.auth import current_user
+from stampbook.accounts.models import User
+from stampbook.policy import Access, route
+from stampbook.programs import queries, services
+from stampbook.programs.schemas import (
+    MembershipIn,
+    MembershipOut,
+    MembershipPage,
+    MembershipPatch,
+    MembershipQuery,
+    ProgramIn,
+    ProgramMergeIn,
+    ProgramMergeOut,
+    ProgramOut,
+    ProgramPage,
+    ProgramPatch,
+    ProgramQuery,
+)
+from stampbook.routing import ApiBlueprint
+from stampbook.shops.schemas import InvitationOut, ProgramInvitationIn
+
+bp = ApiBlueprint("programs", __name__, url_prefix="/api/v1", tag="Programs")
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # the route's Access.USER guarantees it
+    return user
+
+
+@bp.get("/shops/<int:shop_id>/programs")
+@route(Access.PUBLIC, action="program.view")
+@bp.input(ProgramQuery, location="query", arg_name="query")
+@bp.output(ProgramPage)
+@bp.doc(summary="The shop's programs the caller may see, newest first", responses=[404])
+def list_programs(shop_id: int, query: ProgramQuery) -> ProgramPage:
+    return queries.list_programs(current_user(), shop_id, query)
+
+
+@bp.post("/shops/<int:shop_id>/programs")
+@route(Access.USER, action="program.create")
+@bp.input(ProgramIn, arg_name="body")
+@bp.output(ProgramOut, status_code=201)
+@bp.doc(
+    summary="Create a program (shop creator, managers, assistants); you become its manager",
+    responses=[403, 404],
+)
+def create_program(shop_id: int, body: ProgramIn) -> Any:
+    return services.create_program(_me(), shop_id, **body.model_dump(mode="json"))
+
+
+@bp.get("/programs/<int:program_id>")
+@route(Access.PUBLIC, action="program.view")
+@bp.output(ProgramOut)
+@bp.doc(summary="A program", responses=[404])
+def get_program(program_id: int) -> Any:
+    return services.load_program(current_user(), program_id)
+
+
+@bp.patch("/programs/<int:program_id>")
+@route(Access.USER, action="program.edit")
+@bp.input(ProgramPatch, arg_name="body")
+@bp.output(ProgramOut)
+@bp.doc(summary="Edit a program (its managers)", responses=[403, 404, 409])
+def update_program(program_id: int, body: ProgramPatch) -> Any:
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    return services.update_program(_me(), program_id, changes)
+
+
+@bp.delete("/programs/<int:program_id>")
+@route(Access.USER, action="program.delete")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Delete a program (shop creator or managers): archived, balances kept readable",
+    responses=[403, 404, 409],
+)
+def delete_program(program_id: int) -> tuple[str, int]:
+    services.delete_program(_me(), program_id)
+    return "", 204
+
+
+@bp.post("/programs/<int:program_id>/merge")
+@route(Access.USER, action="program.merge", idempotent=True)
+@bp.input(ProgramMergeIn, arg_name="body")
+@bp.output(ProgramMergeOut)
+@bp.doc(
+    summary="Merge another program of the shop into this one: members, points and tasks move; "
+    "accepts Idempotency-Key",
+    responses=[403, 404, 409],
+)
+def merge_program(program_id: int, body: ProgramMergeIn) -> ProgramMergeOut:
+    return services.merge_programs(_me(), target_id=program_id, source_id=body.source_program_id)
+
+
+@bp.get("/programs/<int:program_id>/memberships")
+@route(Access.PUBLIC, action="membership.view")
+@bp.input(MembershipQuery, location="query", arg_name="query")
+@bp.output(MembershipPage)
+@bp.doc(summary="The program's members and balances, as privacy allows", responses=[404])
+def list_memberships(program_id: int, query: MembershipQuery) -> MembershipPage:
+    return queries.list_memberships(current_user(), program_id, query)
+
+
+@bp.post("/programs/<int:program_id>/memberships")
+@route(Access.USER, action="membership.join")
+@bp.input(MembershipIn, arg_name="body")
+@bp.output(MembershipOut, status_code=201)
+@bp.doc(
+    summary="Join ({}), or as the team invite a user (user_id, role_type) or add an unclaimed "
+    "customer (email or external_id)",
+    responses=[403, 404, 409],
+)
+def create_membership(program_id: int, body: MembershipIn) -> Any:
+    return services.add_membership(_me(), program_id, **body.model_dump(mode="json"))
+
+
+@bp.get("/memberships")
+@route(Access.USER)
+@bp.input(MembershipQuery, location="query", arg_name="query")
+@bp.output(MembershipPage)
+@bp.doc(summary="My memberships in every program, whatever their status")
+def my_memberships(query: MembershipQuery) -> MembershipPage:
+    return queries.my_memberships(_me(), query)
+
+
+@bp.get("/memberships/<int:membership_id>")
+@route(Access.PUBLIC, action="membership.view")
+@bp.output(MembershipOut)
+@bp.doc(summary="A membership and its balance", responses=[404])
+def get_membership(membership_id: int) -> MembershipOut:
+    return queries.get_membership(current_user(), membership_id)
+
+
+@bp.patch("/memberships/<int:membership_id>")
+@route(Access.USER, action="membership.manage")
+@bp.input(MembershipPatch, arg_name="body")
+@bp.output(MembershipOut)
+@bp.doc(summary="Change a member's role or permissions (managers)", responses=[403, 404, 409])
+def update_membership(membership_id: int, body: MembershipPatch) -> Any:
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    return services.update_membership(_me(), membership_id, changes)
+
+
+@bp.delete("/memberships/<int:membership_id>")
+@route(Access.USER, action="membership.leave")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Leave (your own) or remove (managers) a membership; its points and history stay",
+    responses=[403, 404, 409],
+)
+def delete_membership(membership_id: int) -> tuple[str, int]:
+    services.end_membership(_me(), membership_id)
+    return "", 204
+
+
+@bp.post("/programs/<int:program_id>/invitations")
+@route(Access.USER, action="membership.manage")
+@bp.input(ProgramInvitationIn, arg_name="body")
+@bp.output(InvitationOut, status_code=201)
+@bp.doc(summary="Invite someone into the program, by user id or email", responses=[403, 404, 409])
+def invite_to_program(program_id: int, body: ProgramInvitationIn) -> Any:
+    return services.invite(_me(), program_id, **body.model_dump(mode="json"))

@@ -1,0 +1,136 @@
+"""Reads of programs and memberships for the API, filtered by what the caller may see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from stampbook.accounts.models import Section, User
+from stampbook.db import db
+from stampbook.errors import NotFound
+from stampbook.pagination import PageQuery, encode_cursor, newest_first
+from stampbook.policy import require
+from stampbook.policy.accounts import may_see_section
+from stampbook.policy.programs import program_team, visible_programs_clause
+from stampbook.programs.models import Membership, MembershipStatus, Program, ProgramPrivacy
+from stampbook.programs.schemas import (
+    MembershipOut,
+    MembershipPage,
+    MembershipQuery,
+    ProgramPage,
+    ProgramQuery,
+)
+from stampbook.programs.services import load_membership, load_program
+from stampbook.shops.models import Shop
+
+T = TypeVar("T")
+
+
+def filtered_page(
+    query: Select[Any],
+    id_column: InstrumentedAttribute[int],
+    page: PageQuery,
+    keep: Callable[[T], bool],
+) -> tuple[list[T], str | None]:
+    """Like ``newest_first``, keeping only rows that ``keep`` accepts (checks SQL cannot do).
+
+    Pages stay full: rows are read batch after batch until ``page.limit`` are kept.
+    """
+    kept: list[T] = []
+    cursor = page.cursor
+    while True:
+        batch, next_cursor = newest_first(
+            query, id_column, PageQuery(limit=page.limit, cursor=cursor)
+        )
+        for index, row in enumerate(batch):
+            if not keep(row):
+                continue
+            kept.append(row)
+            if len(kept) == page.limit:
+                more = index < len(batch) - 1 or next_cursor is not None
+                return kept, encode_cursor(getattr(row, id_column.key)) if more else None
+        if next_cursor is None:
+            return kept, None
+        cursor = next_cursor
+
+
+def list_programs(actor: User | None, shop_id: int, query: ProgramQuery) -> ProgramPage:
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("No such shop.")
+    require(actor, "shop.view", shop)
+    archived = Program.archived_at.is_not(None) if query.archived else Program.archived_at.is_(None)
+    programs = select(Program).where(
+        Program.shop_id == shop.id, archived, visible_programs_clause(actor, shop)
+    )
+    items, next_cursor = newest_first(programs, Program.id, query)
+    return ProgramPage.model_validate({"items": items, "next_cursor": next_cursor})
+
+
+def membership_out(membership: Membership, *, for_team: bool) -> MembershipOut:
+    out = MembershipOut.model_validate(membership)
+    if not for_team:
+        out.email = out.external_id = None
+    return out
+
+
+def get_membership(actor: User | None, membership_id: int) -> MembershipOut:
+    membership = load_membership(actor, membership_id)
+    program = db.session.get(Program, membership.program_id)
+    assert program is not None
+    team = actor is not None and (actor.is_admin or program_team(actor, program) is not None)
+    return membership_out(membership, for_team=team)
+
+
+def list_memberships(actor: User | None, program_id: int, query: MembershipQuery) -> MembershipPage:
+    """The team sees every membership (any status on request); others see active members
+    whose privacy shows them their memberships, and in a private program only themselves."""
+    program = load_program(actor, program_id)
+    team = actor is not None and (actor.is_admin or program_team(actor, program) is not None)
+    memberships = select(Membership).where(Membership.program_id == program.id)
+    if team:
+        if query.status is not None:
+            memberships = memberships.where(Membership.status == query.status)
+        items, next_cursor = newest_first(memberships, Membership.id, query)
+        return MembershipPage(
+            items=[membership_out(m, for_team=True) for m in items], next_cursor=next_cursor
+        )
+    if query.status not in (None, MembershipStatus.ACTIVE):
+        return MembershipPage(items=[], next_cursor=None)
+    memberships = memberships.where(
+        Membership.status == MembershipStatus.ACTIVE, Membership.user_id.is_not(None)
+    )
+    if program.privacy_mode == ProgramPrivacy.PRIVATE or program.is_archived:
+        if actor is None:
+            return MembershipPage(items=[], next_cursor=None)
+        memberships = memberships.where(Membership.user_id == actor.id)
+    owners: dict[int, User | None] = {}
+
+    def shown(membership: Membership) -> bool:
+        assert membership.user_id is not None
+        if actor is not None and membership.user_id == actor.id:
+            return True
+        if membership.user_id not in owners:
+            owners[membership.user_id] = db.session.get(User, membership.user_id)
+        owner = owners[membership.user_id]
+        return owner is not None and may_see_section(actor, owner, Section.MEMBERSHIPS)
+
+    kept: Sequence[Membership]
+    kept, next_cursor = filtered_page(memberships, Membership.id, query, shown)
+    return MembershipPage(
+        items=[membership_out(m, for_team=False) for m in kept], next_cursor=next_cursor
+    )
+
+
+def my_memberships(actor: User, query: MembershipQuery) -> MembershipPage:
+    """The caller's memberships in any status: archived ones keep their balance readable."""
+    memberships = select(Membership).where(Membership.user_id == actor.id)
+    if query.status is not None:
+        memberships = memberships.where(Membership.status == query.status)
+    items, next_cursor = newest_first(memberships, Membership.id, query)
+    return MembershipPage(
+        items=[membership_out(m, for_team=False) for m in items], next_cursor=next_cursor
+    )

@@ -1,0 +1,77 @@
+"""Pure rules of programs and memberships: role ranks, permissions, merging two memberships."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from stampbook.programs.models import MembershipRole, MembershipStatus
+
+
+class ProgramPermission(StrEnum):
+    """What a program's team may do in it (``Membership.permission_settings`` toggles them)."""
+
+    EDIT_PROGRAM = "edit_program"
+    MANAGE_MEMBERS = "manage_members"  # invite, add, remove members and change their roles
+    CREATE_TASKS = "create_tasks"
+    EDIT_TASKS = "edit_tasks"  # every task of the program, not only one's own or assigned
+    STAMP = "stamp"  # stamp other members (assistants: their own tasks only)
+
+
+ALL_PROGRAM_PERMISSIONS = frozenset(ProgramPermission)
+MEMBERSHIP_ROLE_DEFAULTS: dict[str, frozenset[ProgramPermission]] = {
+    MembershipRole.MANAGER: ALL_PROGRAM_PERMISSIONS,
+    MembershipRole.ASSISTANT: frozenset({ProgramPermission.CREATE_TASKS, ProgramPermission.STAMP}),
+    MembershipRole.STAMPER: frozenset({ProgramPermission.STAMP}),
+    MembershipRole.MEMBER: frozenset(),
+}
+# A shop permission (by name) and what it grants in each of the shop's programs.
+SHOP_GRANTS: dict[str, frozenset[ProgramPermission]] = {
+    "edit_programs": frozenset(
+        {
+            ProgramPermission.EDIT_PROGRAM,
+            ProgramPermission.CREATE_TASKS,
+            ProgramPermission.EDIT_TASKS,
+        }
+    ),
+    "manage_members": frozenset({ProgramPermission.MANAGE_MEMBERS}),
+    "stamp": frozenset({ProgramPermission.STAMP}),
+}
+MEMBERSHIP_RANK: dict[str, int] = {
+    MembershipRole.MANAGER: 3,
+    MembershipRole.ASSISTANT: 2,
+    MembershipRole.STAMPER: 1,
+    MembershipRole.MEMBER: 0,
+}
+
+
+def membership_permissions(
+    role_type: str, settings: dict[str, Any] | None
+) -> frozenset[ProgramPermission]:
+    granted = set(MEMBERSHIP_ROLE_DEFAULTS.get(role_type, frozenset()))
+    for name, on in (settings or {}).items():
+        if name in ProgramPermission.__members__.values():
+            (granted.add if on else granted.discard)(ProgramPermission(name))
+    return frozenset(granted)
+
+
+def from_shop_permissions(names: frozenset[str]) -> frozenset[ProgramPermission]:
+    """What a shop team member may do in every program of the shop."""
+    granted: set[ProgramPermission] = set()
+    for name in names:
+        granted |= SHOP_GRANTS.get(name, frozenset())
+    return frozenset(granted)
+
+
+def stronger_role(first: str, second: str) -> str:
+    return first if MEMBERSHIP_RANK.get(first, 0) >= MEMBERSHIP_RANK.get(second, 0) else second
+
+
+def merged_status(target: str, source: str) -> str:
+    """The status of a user's target membership after a merge folds their source one into it.
+
+    Active anywhere means active after: the user was in good standing in one of the two.
+    """
+    if MembershipStatus.ACTIVE in {target, source}:
+        return MembershipStatus.ACTIVE
+    return target

@@ -1,0 +1,172 @@
+"""API input and output of programs and memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from stampbook.pagination import Page, PageQuery
+from stampbook.programs.models import (
+    MembershipMode,
+    MembershipRole,
+    MembershipStatus,
+    ProgramPrivacy,
+    StampSystem,
+)
+from stampbook.programs.rules import ProgramPermission
+from stampbook.schemas import Color, Description, Icon, Input, Name, Output, Summary
+from stampbook.shops.schemas import Id, refuse_null
+
+
+class ProgramIn(Input):
+    name: Name = Field(examples=["Coffee card"])
+    summary: Summary | None = Field(None, examples=["A stamp for every coffee."])
+    description: Description | None = None
+    color: Color | None = Field(None, examples=["#6f4e37"])
+    icon: Icon | None = Field(None, examples=["cup"])
+    privacy_mode: ProgramPrivacy = Field(ProgramPrivacy.PUBLIC, examples=["public"])
+    membership_mode: MembershipMode = Field(
+        MembershipMode.PUBLIC,
+        description="public: anyone who sees it joins; invite: by invitation; "
+        "personal: a private tracker whose only member is its creator.",
+        examples=["public"],
+    )
+    stamp_system_type: StampSystem = Field(
+        StampSystem.SELF,
+        description="self: members stamp themselves; members: members stamp each other; "
+        "stampers: only stampers, assistants and managers stamp.",
+        examples=["stampers"],
+    )
+
+
+class ProgramPatch(Input):
+    name: Name | None = None
+    summary: Summary | None = None
+    description: Description | None = None
+    color: Color | None = None
+    icon: Icon | None = None
+    privacy_mode: ProgramPrivacy | None = None
+    membership_mode: MembershipMode | None = None
+    stamp_system_type: StampSystem | None = None
+
+    _not_null = field_validator("name", "privacy_mode", "membership_mode", "stamp_system_type")(
+        refuse_null
+    )
+
+
+class ProgramOut(Output):
+    id: int
+    shop_id: int
+    name: str
+    summary: str | None = None
+    description: str | None = None
+    color: str | None = None
+    icon: str | None = None
+    privacy_mode: ProgramPrivacy
+    membership_mode: MembershipMode
+    stamp_system_type: StampSystem
+    created_by: int
+    created_at: datetime
+    edited_at: datetime | None = None
+    archived_at: datetime | None = Field(None, description="Set once deleted or merged away.")
+    merged_into_id: int | None = None
+
+
+class ProgramPage(Page):
+    items: list[ProgramOut]
+
+
+class ProgramQuery(PageQuery):
+    archived: bool = Field(False, description="List archived programs instead of live ones.")
+
+
+class ProgramMergeIn(Input):
+    source_program_id: Id = Field(
+        description="A program of the same shop, merged into this one, then archived.",
+        examples=[4],
+    )
+
+
+class ProgramMergeOut(Output):
+    program: ProgramOut
+    moved_memberships: int = Field(description="Memberships moved over as they were.")
+    merged_memberships: int = Field(
+        description="Memberships of people in both programs, folded into their one here."
+    )
+    points_moved: int = Field(description="Points carried over by ledger entries (kind merge).")
+    moved_tasks: int
+
+
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+MembershipPermissionSettings = Annotated[
+    dict[ProgramPermission, StrictBool],
+    Field(
+        description="Turn single program permissions on or off on top of the role's defaults.",
+        examples=[{"stamp": True, "manage_members": False}],
+    ),
+]
+
+
+class MembershipIn(Input):
+    """``{}`` joins the program yourself. The team may instead name someone:
+
+    - ``user_id`` (and ``role_type``): invites that user; the membership is ``invited``
+      until they accept it (``POST /api/v1/invitations/{id}/accept``);
+    - ``email`` or ``external_id``: creates an unclaimed customer's membership, active at
+      once, holding points for someone without an account yet (claimed later).
+    """
+
+    user_id: Id | None = Field(None, examples=[5])
+    email: EmailStr | None = Field(None, examples=["customer@example.com"])
+    external_id: ExternalId | None = Field(None, examples=["shopify-customer-1234"])
+    role_type: MembershipRole | None = Field(None, examples=["stamper"])
+
+    @model_validator(mode="after")
+    def _one_person(self) -> MembershipIn:
+        named = [v for v in (self.user_id, self.email, self.external_id) if v is not None]
+        if len(named) > 1:
+            raise ValueError("name one person: user_id, email or external_id")
+        if self.role_type is not None and self.user_id is None:
+            raise ValueError("role_type goes with user_id; you join, and customers are members")
+        return self
+
+
+class MembershipPatch(Input):
+    role_type: MembershipRole | None = None
+    permission_settings: MembershipPermissionSettings | None = None
+
+    _not_null = field_validator("role_type", "permission_settings")(refuse_null)
+
+
+class MembershipOut(Output):
+    id: int
+    program_id: int
+    user_id: int | None = Field(None, description="null for an unclaimed customer.")
+    role_type: MembershipRole
+    status: MembershipStatus
+    balance: int
+    permission_settings: dict[str, bool]
+    email: str | None = Field(None, description="An unclaimed customer's; the team only.")
+    external_id: str | None = Field(None, description="An unclaimed customer's; the team only.")
+    created_at: datetime
+    edited_at: datetime | None = None
+
+
+class MembershipPage(Page):
+    items: list[MembershipOut]
+
+
+class MembershipQuery(PageQuery):
+    status: MembershipStatus | None = Field(
+        None,
+        description="Only this status; only the team sees memberships that are not active.",
+    )

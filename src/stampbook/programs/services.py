@@ -1,0 +1,599 @@
+"""Program and membership use cases: create, edit, archive, join, invite, leave, merge.
+
+Services never commit. Points move only through ``stampbook.ledger.services``. Locks are
+taken in one order everywhere: program rows in id order, then membership rows in id order
+(then task rows, inside the tasks domain), so concurrent merges and stamps cannot deadlock.
+
+Helpers other domains use: :func:`load_program`, :func:`require_live` and, re-exported
+from the policy, :func:`membership_of` and :func:`program_team`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from stampbook.accounts.models import User
+from stampbook.db import db, utcnow
+from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from stampbook.ledger import services as ledger
+from stampbook.ledger.models import EntryKind
+from stampbook.policy import Decision, decide, require
+from stampbook.policy.programs import (
+    membership_of,
+    membership_row,
+    program_team,
+    shop_of,
+)
+from stampbook.programs.models import (
+    Membership,
+    MembershipMode,
+    MembershipRole,
+    MembershipStatus,
+    Program,
+)
+from stampbook.programs.rules import membership_permissions, merged_status, stronger_role
+from stampbook.programs.schemas import ProgramMergeOut, ProgramOut
+from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
+from stampbook.tasks.services import move_tasks
+from stampbook.unit_of_work import RetryTransaction
+
+__all__ = [
+    "accept_program_invitation",
+    "add_customer",
+    "add_membership",
+    "archive_programs",
+    "create_program",
+    "delete_program",
+    "end_membership",
+    "invite",
+    "join",
+    "load_membership",
+    "load_program",
+    "membership_of",
+    "merge_programs",
+    "program_team",
+    "release_invited",
+    "require_live",
+    "update_membership",
+    "update_program",
+]
+
+OPEN_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed([{"location": "json", "field": field, "message": message}])
+
+
+def load_program(actor: User | None, program_id: int, action: str = "program.view") -> Program:
+    """The program, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise NotFound("No such program.")
+    require(actor, action, program)
+    return program
+
+
+def load_membership(
+    actor: User | None, membership_id: int, action: str = "membership.view"
+) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None:
+        raise NotFound("No such membership.")
+    require(actor, action, membership)
+    return membership
+
+
+def require_live(program: Program) -> None:
+    """Refuse changes to a program that was deleted or merged away (it is read-only)."""
+    if program.is_archived:
+        raise Conflict("This program is archived; it can be read, not changed.", code="archived")
+
+
+# --- Programs -------------------------------------------------------------------------------
+
+
+def create_program(actor: User, shop_id: int, **fields: Any) -> Program:
+    """A new program; its creator becomes its first member, with the ``manager`` role."""
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("No such shop.")
+    require(actor, "program.create", shop)
+    program = Program(shop_id=shop.id, created_by=actor.id, **fields)
+    db.session.add(program)
+    db.session.flush()
+    db.session.add(
+        Membership(program_id=program.id, user_id=actor.id, role_type=MembershipRole.MANAGER)
+    )
+    shop.order_program_ids = [*shop.order_program_ids, program.id]
+    db.session.flush()
+    return program
+
+
+def update_program(actor: User, program_id: int, changes: dict[str, Any]) -> Program:
+    program = load_program(actor, program_id, "program.edit")
+    require_live(program)
+    if changes.get("membership_mode") == MembershipMode.PERSONAL:
+        _check_can_become_personal(program)
+    for field, value in changes.items():
+        setattr(program, field, value)
+    db.session.flush()
+    return program
+
+
+def _check_can_become_personal(program: Program) -> None:
+    others = db.session.scalar(
+        select(Membership.id).where(
+            Membership.program_id == program.id,
+            Membership.status.in_(OPEN_STATUSES),
+            (Membership.user_id != program.created_by) | Membership.user_id.is_(None),
+        )
+    )
+    pending = db.session.scalar(
+        select(ShopInvitation.id).where(
+            ShopInvitation.program_id == program.id,
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+    )
+    if others is not None or pending is not None:
+        raise Conflict(
+            "A personal program has its creator as only member; others are in this one.",
+            code="program_has_members",
+        )
+
+
+def archive_programs(program_ids: Iterable[int], now: datetime) -> None:
+    """Retire programs: archived, open memberships archived, pending invitations revoked.
+
+    Nothing is deleted: balances and entries stay readable through the memberships.
+    """
+    ids = list(program_ids)
+    if not ids:
+        return
+    db.session.execute(
+        update(Program)
+        .where(Program.id.in_(ids), Program.archived_at.is_(None))
+        .values(archived_at=now)
+    )
+    db.session.execute(
+        update(Membership)
+        .where(Membership.program_id.in_(ids), Membership.status.in_(OPEN_STATUSES))
+        .values(status=MembershipStatus.ARCHIVED, edited_at=now)
+    )
+    db.session.execute(
+        update(ShopInvitation)
+        .where(
+            ShopInvitation.program_id.in_(ids),
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+        .values(status=InvitationStatus.REVOKED, responded_at=now)
+    )
+
+
+def delete_program(actor: User, program_id: int, *, now: datetime | None = None) -> None:
+    """Archive the program (shop creator or managers); members keep their balances."""
+    program = load_program(actor, program_id, "program.delete")
+    require_live(program)
+    archive_programs([program.id], now or utcnow())
+    shop = shop_of(program)
+    shop.order_program_ids = [i for i in shop.order_program_ids if i != program.id]
+    db.session.flush()
+
+
+# --- Memberships ----------------------------------------------------------------------------
+
+
+def join(actor: User, program_id: int, *, now: datetime | None = None) -> Membership:
+    """Join a ``public`` program yourself, come back to one you left, or take up an invitation."""
+    program = load_program(actor, program_id)
+    require_live(program)
+    row = membership_row(actor.id, program.id)
+    if row is not None and row.status == MembershipStatus.INVITED:
+        _close_invitations(program.id, actor.id, InvitationStatus.ACCEPTED, now or utcnow())
+        row.status = MembershipStatus.ACTIVE
+        db.session.flush()
+        return row
+    if decide(actor, "membership.join", program) is Decision.DENY:
+        if program.membership_mode == MembershipMode.PERSONAL:
+            raise Forbidden("A personal program has no other members.", code="personal_program")
+        raise Forbidden("This program takes members by invitation.", code="invitation_required")
+    require(actor, "membership.join", program)
+    if row is None:
+        return _insert(Membership(program_id=program.id, user_id=actor.id))
+    if row.status == MembershipStatus.ACTIVE:
+        raise Conflict("You are a member already.", code="already_member")
+    if row.status == MembershipStatus.REMOVED:
+        raise Forbidden("You were removed; the team may invite you back.", code="removed")
+    row.role_type = MembershipRole.MEMBER  # powers held before leaving are not restored
+    row.status = MembershipStatus.ACTIVE
+    db.session.flush()
+    return row
+
+
+def _insert(membership: Membership) -> Membership:
+    try:
+        with db.session.begin_nested():
+            db.session.add(membership)
+    except IntegrityError as error:
+        # A concurrent request made the same membership; run again and see it.
+        raise RetryTransaction() from error
+    return membership
+
+
+def add_customer(
+    actor: User, program_id: int, *, email: str | None, external_id: str | None
+) -> Membership:
+    """An unclaimed customer's membership (no account yet), active at once, for the team."""
+    program = load_program(actor, program_id, "membership.manage")
+    require_live(program)
+    _refuse_personal(program)
+    email = email.strip().lower() if email else None
+    taken = db.session.scalar(
+        select(Membership.id).where(
+            Membership.program_id == program.id,
+            (Membership.email == email) if email else (Membership.external_id == external_id),
+        )
+    )
+    if taken is not None:
+        raise Conflict("This customer has a membership already.", code="already_member")
+    return _insert(Membership(program_id=program.id, email=email, external_id=external_id))
+
+
+def _refuse_personal(program: Program) -> None:
+    if program.membership_mode == MembershipMode.PERSONAL:
+        raise Conflict("A personal program has no other members.", code="personal_program")
+
+
+def _check_grant(actor: User, program: Program, role_type: str, settings: dict[str, Any]) -> None:
+    """Nobody hands out more than they hold: granted permissions must be the actor's own."""
+    team = program_team(actor, program)
+    granted = membership_permissions(role_type, settings)
+    if actor.is_admin:
+        return
+    if team is None or not granted <= team.permissions:
+        raise Forbidden("You may not grant more than you may do.", code="escalation")
+
+
+def _check_may_change(actor: User, program: Program, membership: Membership) -> None:
+    if actor.is_admin:
+        return
+    if membership.user_id == actor.id:
+        raise Forbidden("Your own role is changed by someone else.", code="own_role")
+    shop = shop_of(program)
+    if membership.user_id == shop.created_by:
+        raise Forbidden("The shop's creator's membership is theirs alone.", code="creator")
+    _check_grant(actor, program, membership.role_type, membership.permission_settings)
+
+
+def add_membership(
+    actor: User,
+    program_id: int,
+    *,
+    user_id: int | None = None,
+    email: str | None = None,
+    external_id: str | None = None,
+    role_type: str | None = None,
+) -> Membership:
+    """``POST /programs/{id}/memberships``: join yourself, invite a user, or add a customer."""
+    if user_id is not None:
+        _, membership = _invite(
+            actor, program_id, user_id=user_id, role_type=role_type or MembershipRole.MEMBER
+        )
+        assert membership is not None
+        return membership
+    if email is not None or external_id is not None:
+        return add_customer(actor, program_id, email=email, external_id=external_id)
+    return join(actor, program_id)
+
+
+def invite(
+    actor: User,
+    program_id: int,
+    *,
+    user_id: int | None = None,
+    email: str | None = None,
+    role_type: str = MembershipRole.MEMBER,
+) -> ShopInvitation:
+    """Invite someone into a program; they become a member when they accept.
+
+    A known invitee (by id, or by an email that has an account) also gets a membership in
+    status ``invited`` at once, so the team sees them in the member list; an unknown email
+    waits for the account that will hold it.
+    """
+    invitation, _ = _invite(actor, program_id, user_id=user_id, email=email, role_type=role_type)
+    return invitation
+
+
+def _invite(
+    actor: User,
+    program_id: int,
+    *,
+    user_id: int | None = None,
+    email: str | None = None,
+    role_type: str,
+) -> tuple[ShopInvitation, Membership | None]:
+    program = load_program(actor, program_id, "membership.manage")
+    require_live(program)
+    _refuse_personal(program)
+    _check_grant(actor, program, role_type, {})
+    user = _invitee(user_id, email)
+    if user is None:
+        assert email is not None
+        return _pending_by_email(actor, program, email.strip().lower(), role_type), None
+    row = membership_row(user.id, program.id)
+    if row is not None and row.status == MembershipStatus.ACTIVE:
+        raise Conflict("They are a member already.", code="already_member")
+    if row is not None and row.status == MembershipStatus.INVITED:
+        raise Conflict("They are invited already.", code="already_invited")
+    if row is None:
+        row = _insert(
+            Membership(
+                program_id=program.id,
+                user_id=user.id,
+                role_type=role_type,
+                status=MembershipStatus.INVITED,
+            )
+        )
+    row.status = MembershipStatus.INVITED
+    row.role_type = role_type
+    invitation = ShopInvitation(
+        shop_id=program.shop_id,
+        program_id=program.id,
+        user_id=user.id,
+        role_type=role_type,
+        created_by=actor.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, row
+
+
+def _invitee(user_id: int | None, email: str | None) -> User | None:
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None or user.is_deleted:
+            raise _field_error("user_id", "No such user.")
+        return user
+    assert email is not None
+    return db.session.scalars(
+        select(User).where(User.email == email.strip().lower(), User.deleted_at.is_(None))
+    ).first()
+
+
+def _pending_by_email(actor: User, program: Program, email: str, role_type: str) -> ShopInvitation:
+    pending = db.session.scalar(
+        select(ShopInvitation.id).where(
+            ShopInvitation.program_id == program.id,
+            ShopInvitation.email == email,
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        raise Conflict("This address is invited already.", code="already_invited")
+    invitation = ShopInvitation(
+        shop_id=program.shop_id,
+        program_id=program.id,
+        email=email,
+        role_type=role_type,
+        created_by=actor.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def accept_program_invitation(actor: User, invitation: ShopInvitation) -> Membership:
+    """Make the invitee an active member (called by the invitation services)."""
+    assert invitation.program_id is not None
+    program = db.session.get(Program, invitation.program_id)
+    assert program is not None
+    require_live(program)
+    _refuse_personal(program)
+    role_type = invitation.role_type or MembershipRole.MEMBER
+    row = membership_row(actor.id, program.id)
+    if row is None:
+        return _insert(Membership(program_id=program.id, user_id=actor.id, role_type=role_type))
+    row.role_type = (
+        stronger_role(row.role_type, role_type)
+        if row.status == MembershipStatus.ACTIVE
+        else role_type
+    )
+    row.status = MembershipStatus.ACTIVE
+    db.session.flush()
+    return row
+
+
+def release_invited(program_id: int, user_id: int, status: MembershipStatus) -> None:
+    """An invitation answered no or withdrawn: the invited membership is closed."""
+    row = membership_row(user_id, program_id)
+    if row is not None and row.status == MembershipStatus.INVITED:
+        row.status = status
+        db.session.flush()
+
+
+def _close_invitations(
+    program_id: int, user_id: int, status: InvitationStatus, now: datetime
+) -> None:
+    db.session.execute(
+        update(ShopInvitation)
+        .where(
+            ShopInvitation.program_id == program_id,
+            ShopInvitation.user_id == user_id,
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+        .values(status=status, responded_at=now)
+    )
+
+
+def update_membership(actor: User, membership_id: int, changes: dict[str, Any]) -> Membership:
+    """Change a member's program role or permissions (program or shop managers)."""
+    membership = load_membership(actor, membership_id)
+    program = load_program(actor, membership.program_id, "membership.manage")
+    require_live(program)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise Conflict("Only an active membership has a role to change.", code="not_active")
+    _check_may_change(actor, program, membership)
+    role_type = changes.get("role_type", membership.role_type)
+    settings = changes.get("permission_settings", membership.permission_settings)
+    if membership.user_id is None and role_type != MembershipRole.MEMBER:
+        raise _field_error("role_type", "An unclaimed customer is a member.")
+    _check_grant(actor, program, role_type, settings)
+    membership.role_type = role_type
+    membership.permission_settings = dict(settings)
+    db.session.flush()
+    return membership
+
+
+def end_membership(actor: User, membership_id: int, *, now: datetime | None = None) -> Membership:
+    """Leave (your own membership) or remove (the team). The balance and entries stay."""
+    now = now or utcnow()
+    membership = load_membership(actor, membership_id)
+    program = db.session.get(Program, membership.program_id)
+    assert program is not None
+    if membership.user_id == actor.id:
+        require(actor, "membership.leave", membership)
+        ended, answer = MembershipStatus.LEFT, InvitationStatus.DECLINED
+    else:
+        require(actor, "membership.manage", program)
+        require_live(program)
+        if membership.status not in OPEN_STATUSES:
+            raise Conflict("This membership has ended already.", code="not_active")
+        _check_may_change(actor, program, membership)
+        ended, answer = MembershipStatus.REMOVED, InvitationStatus.REVOKED
+    if membership.status == MembershipStatus.INVITED and membership.user_id is not None:
+        _close_invitations(program.id, membership.user_id, answer, now)
+    membership.status = ended
+    db.session.flush()
+    return membership
+
+
+# --- Merging --------------------------------------------------------------------------------
+
+
+def _lock_programs(ids: list[int]) -> dict[int, Program]:
+    rows = db.session.scalars(
+        select(Program)
+        .where(Program.id.in_(ids))
+        .order_by(Program.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {program.id: program for program in rows}
+
+
+def _identity(membership: Membership) -> tuple[str, Any] | None:
+    if membership.user_id is not None:
+        return ("user", membership.user_id)
+    if membership.email is not None:
+        return ("email", membership.email)
+    if membership.external_id is not None:
+        return ("external", membership.external_id)
+    return None
+
+
+def merge_programs(
+    actor: User, *, target_id: int, source_id: int, now: datetime | None = None
+) -> ProgramMergeOut:
+    """Fold ``source`` into ``target`` (same shop): members, points and tasks move over.
+
+    A member of only the source moves as they are (same membership, balance and history).
+    A person in both ends with their target membership holding the sum: the source balance
+    moves by a ledger transfer (kind ``merge``) and the source membership is archived; they
+    keep the stronger of their two roles and are active if they were active in either. The
+    source program is archived with ``merged_into_id``. The total of all balances is
+    unchanged. Locks: both programs in id order, then all their memberships in id order.
+    """
+    now = now or utcnow()
+    if target_id == source_id:
+        raise _field_error("source_program_id", "A program cannot merge into itself.")
+    programs = _lock_programs([target_id, source_id])
+    if len(programs) != 2:
+        raise NotFound("No such program.")
+    target, source = programs[target_id], programs[source_id]
+    require(actor, "program.merge", target)
+    require(actor, "program.merge", source)
+    if target.shop_id != source.shop_id:
+        raise Conflict("Only programs of one shop merge.", code="different_shops")
+    require_live(target)
+    require_live(source)
+
+    memberships = db.session.scalars(
+        select(Membership)
+        .where(Membership.program_id.in_([target.id, source.id]))
+        .order_by(Membership.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    in_target = {_identity(m): m for m in memberships if m.program_id == target.id and _identity(m)}
+    membership_map: dict[int, int] = {}
+    moved = points = 0
+    for membership in (m for m in memberships if m.program_id == source.id):
+        twin = in_target.get(_identity(membership))
+        if twin is None:
+            membership.program_id = target.id
+            moved += 1
+            continue
+        if membership.balance > 0:
+            points += membership.balance
+            ledger.transfer(
+                from_membership_id=membership.id,
+                to_membership_id=twin.id,
+                amount=membership.balance,
+                kind=EntryKind.MERGE,
+                actor_id=actor.id,
+                cause_type="program_merge",
+                cause_id=source.id,
+                note=f"Program {source.id} merged into program {target.id}",
+            )
+        twin.role_type = stronger_role(twin.role_type, membership.role_type)
+        status = merged_status(twin.status, membership.status)
+        if twin.user_id is not None and status != twin.status == MembershipStatus.INVITED:
+            # Active through the source: the pending invitation is answered by the merge.
+            _close_invitations(target.id, twin.user_id, InvitationStatus.ACCEPTED, now)
+        twin.status = status
+        membership.status = MembershipStatus.ARCHIVED
+        membership_map[membership.id] = twin.id
+    db.session.flush()
+    _move_invitations(source, target, now)
+    moved_tasks = move_tasks(
+        from_program_id=source.id, to_program_id=target.id, membership_map=membership_map
+    )
+    source.archived_at = now
+    source.merged_into_id = target.id
+    shop = shop_of(target)
+    shop.order_program_ids = [i for i in shop.order_program_ids if i != source.id]
+    db.session.flush()
+    return ProgramMergeOut(
+        program=ProgramOut.model_validate(target),
+        moved_memberships=moved,
+        merged_memberships=len(membership_map),
+        points_moved=points,
+        moved_tasks=moved_tasks,
+    )
+
+
+def _move_invitations(source: Program, target: Program, now: datetime) -> None:
+    """Pending invitations follow their program, unless the target already covers them."""
+    pending = db.session.scalars(
+        select(ShopInvitation).where(
+            ShopInvitation.program_id.in_([source.id, target.id]),
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+    ).all()
+    covered = {(i.user_id, i.email) for i in pending if i.program_id == target.id}
+    for invitation in pending:
+        if invitation.program_id != source.id:
+            continue
+        in_target = membership_row(invitation.user_id, target.id) if invitation.user_id else None
+        if (invitation.user_id, invitation.email) in covered or (
+            in_target is not None and in_target.status != MembershipStatus.INVITED
+        ):
+            invitation.status = InvitationStatus.REVOKED
+            invitation.responded_at = now
+        else:
+            invitation.program_id = target.id

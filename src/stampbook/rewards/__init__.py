@@ -1,0 +1,1 @@
+"""Rewards: what members spend points on, their receipts (redemptions) and group pots."""

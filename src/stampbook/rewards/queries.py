@@ -1,0 +1,248 @@
+"""Reads of rewards and receipts for the API.
+
+The shop's reward list costs the same few queries however many rewards it has: the shop
+(and who the caller is in it), the rewards, the caller's favourites, the caller's balances,
+and the limits' usage; status and order are then decided by the pure rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+
+from stampbook import clock
+from stampbook.accounts.models import Section, User
+from stampbook.db import db
+from stampbook.pagination import HistoryQuery, PageQuery, newest_first, within
+from stampbook.policy import require
+from stampbook.policy.accounts import may_see_section
+from stampbook.policy.rewards import shop_of
+from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.rewards import rules
+from stampbook.rewards.models import Favorite, Redemption, RedemptionStatus, Reward, RewardChange
+from stampbook.rewards.rules import ListEntry, SortOrder, Standing, load_settings
+from stampbook.rewards.schemas import (
+    RewardDetailOut,
+    RewardListItem,
+    RewardOut,
+    RewardSlimItem,
+    UserRef,
+)
+from stampbook.rewards.services import (
+    load_redemption,
+    load_shop,
+    standing_of,
+    touch,
+    usage_of,
+    visible_reward,
+    zone_of,
+)
+
+
+def best_balance(actor: User | None, shop_id: int, program_id: int | None = None) -> int:
+    """The caller's largest balance among their active memberships in the shop's programs
+    (or in one program): what decides whether a reward is "redeemable" for them."""
+    if actor is None:
+        return 0
+    query = (
+        select(func.max(Membership.balance))
+        .join(Program, Program.id == Membership.program_id)
+        .where(
+            Membership.user_id == actor.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Program.shop_id == shop_id,
+        )
+    )
+    if program_id is not None:
+        query = query.where(Membership.program_id == program_id)
+    return int(db.session.scalar(query) or 0)
+
+
+def _favorites(actor: User | None, reward_ids: Sequence[int]) -> set[int]:
+    if actor is None or not reward_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Favorite.reward_id).where(
+                Favorite.user_id == actor.id, Favorite.reward_id.in_(reward_ids)
+            )
+        )
+    )
+
+
+def _standings(
+    actor: User | None,
+    rewards: Sequence[Reward],
+    tz: ZoneInfo,
+    now: datetime,
+    balance: int,
+    *,
+    reopening: bool = False,
+) -> dict[int, Standing]:
+    settings = {r.id: load_settings(r.schedule_settings) for r in rewards}
+    usage = usage_of(rewards, settings, tz, now, actor.id if actor else None)
+    for reward in rewards:
+        touch(reward, now)
+    return {
+        r.id: standing_of(
+            r,
+            settings=settings[r.id],
+            tz=tz,
+            now=now,
+            balance=balance,
+            usage=usage[r.id],
+            with_reopening=reopening,
+        )
+        for r in rewards
+    }
+
+
+def _full(reward: Reward, standing: Standing, is_favorite: bool) -> dict[str, Any]:
+    data = RewardOut.model_validate(reward).model_dump()
+    return {
+        **data,
+        "quantity": standing.stock,
+        "status": rules.status_of(standing),
+        "is_favorite": is_favorite,
+    }
+
+
+def list_rewards(
+    actor: User | None,
+    shop_id: int,
+    *,
+    sort: SortOrder = SortOrder.DEFAULT,
+    hide_expired: bool = False,
+    hide_unavailable: bool = False,
+    slim: bool = False,
+    program_id: int | None = None,
+    now: datetime | None = None,
+) -> list[RewardListItem | RewardSlimItem]:
+    now = now or clock.now()
+    shop = load_shop(shop_id)
+    require(actor, "reward.list", shop)
+    rewards = db.session.scalars(
+        select(Reward).where(Reward.shop_id == shop.id, Reward.deleted_at.is_(None))
+    ).all()
+    if not rewards:
+        return []
+    by_id = {r.id: r for r in rewards}
+    favorites = _favorites(actor, list(by_id))
+    balance = best_balance(actor, shop.id, program_id)
+    standings = _standings(actor, rewards, zone_of(shop), now, balance)
+    entries = [
+        ListEntry(
+            id=r.id,
+            name=r.name,
+            cost=r.cost,
+            created_at=r.created_at,
+            status=rules.status_of(standings[r.id]),
+            is_favorite=r.id in favorites,
+        )
+        for r in rewards
+    ]
+    entries = rules.filter_entries(
+        entries, hide_expired=hide_expired, hide_unavailable=hide_unavailable
+    )
+    shop_order = [i for i in shop.order_reward_ids or [] if isinstance(i, int)]
+    items: list[RewardListItem | RewardSlimItem] = []
+    for entry in rules.sort_entries(entries, sort, shop_order):
+        if slim:
+            items.append(
+                RewardSlimItem(id=entry.id, name=entry.name, cost=entry.cost, status=entry.status)
+            )
+        else:
+            reward = by_id[entry.id]
+            items.append(
+                RewardListItem.model_validate(
+                    _full(reward, standings[reward.id], entry.is_favorite)
+                )
+            )
+    return items
+
+
+def reward_detail(
+    actor: User | None, reward_id: int, *, now: datetime | None = None
+) -> RewardDetailOut:
+    now = now or clock.now()
+    reward = visible_reward(actor, reward_id)
+    shop = shop_of(reward.shop_id)
+    balance = best_balance(actor, shop.id)
+    standing = _standings(actor, [reward], zone_of(shop), now, balance, reopening=True)[reward.id]
+    last = db.session.scalars(
+        select(Redemption)
+        .where(Redemption.reward_id == reward.id, Redemption.status != RedemptionStatus.CANCELLED)
+        .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+        .limit(1)
+    ).first()
+    last_by = None
+    if last is not None:
+        owner = db.session.get(User, last.user_id)
+        if owner is not None and may_see_section(actor, owner, Section.REDEMPTIONS):
+            last_by = UserRef.model_validate(owner)
+    return RewardDetailOut.model_validate(
+        {
+            **_full(reward, standing, reward.id in _favorites(actor, [reward.id])),
+            "available_again_at": standing.available_again_at,
+            "last_redeemed_at": last.created_at if last is not None else None,
+            "last_redeemed_by": last_by,
+        }
+    )
+
+
+def reward_changes(
+    actor: User | None, reward_id: int, page: PageQuery
+) -> tuple[Sequence[RewardChange], str | None]:
+    reward = visible_reward(actor, reward_id, "reward.view_changes")
+    return newest_first(
+        select(RewardChange).where(RewardChange.reward_id == reward.id), RewardChange.id, page
+    )
+
+
+def _receipts(query: Select[Any], history: HistoryQuery) -> tuple[Sequence[Redemption], str | None]:
+    return newest_first(within(query, Redemption.created_at, history), Redemption.id, history)
+
+
+def my_redemptions(
+    actor: User, history: HistoryQuery, *, shop_id: int | None = None
+) -> tuple[Sequence[Redemption], str | None]:
+    """The caller's receipts (their own redemptions and gifts they received)."""
+    query = select(Redemption).where(Redemption.user_id == actor.id)
+    if shop_id is not None:
+        query = query.where(Redemption.shop_id == shop_id)
+    return _receipts(query, history)
+
+
+def shop_redemptions(
+    actor: User | None,
+    shop_id: int,
+    history: HistoryQuery,
+    *,
+    reward_id: int | None = None,
+    status: RedemptionStatus | None = None,
+) -> tuple[Sequence[Redemption], str | None]:
+    shop = load_shop(shop_id)
+    require(actor, "redemption.list_for_shop", shop)
+    query = select(Redemption).where(Redemption.shop_id == shop.id)
+    if reward_id is not None:
+        query = query.where(Redemption.reward_id == reward_id)
+    if status is not None:
+        query = query.where(Redemption.status == status)
+    return _receipts(query, history)
+
+
+def reward_redemptions(
+    actor: User | None, reward_id: int, history: HistoryQuery
+) -> tuple[Sequence[Redemption], str | None]:
+    reward = visible_reward(actor, reward_id, "reward.view_redemptions")
+    return _receipts(select(Redemption).where(Redemption.reward_id == reward.id), history)
+
+
+def get_redemption(actor: User | None, redemption_id: int) -> Redemption:
+    redemption = load_redemption(redemption_id)
+    require(actor, "redemption.view", redemption)
+    return redemption

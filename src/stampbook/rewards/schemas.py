@@ -1,0 +1,285 @@
+"""API input and output of rewards, receipts and contributions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+)
+
+from stampbook.pagination import HistoryQuery, Page
+from stampbook.rewards.models import ContributionStatus, RedemptionStatus
+from stampbook.rewards.rules import RewardStatus, ScheduleSettings, SortOrder
+from stampbook.schemas import (
+    Color,
+    Description,
+    Icon,
+    Input,
+    Name,
+    Output,
+    Points,
+    PositivePoints,
+    Summary,
+)
+
+Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# How many units of a reward one redemption may take.
+Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+SETTINGS_EXAMPLE = {
+    "limit_reset": [{"schedule": {"days_of_week": [0]}, "limit_type": "user"}],
+    "quantity_renewal": [{"schedule": {"times": ["08:00"]}, "renewal_quantity": 5, "cap": 20}],
+    "availability": [{"time_ranges": [["08:00", "20:00"]]}],
+}
+
+
+class RewardIn(Input):
+    name: Name = Field(examples=["Free coffee"])
+    summary: Summary | None = Field(None, examples=["Any size"])
+    description: Description | None = None
+    color: Color | None = Field(None, examples=["#6f4e37"])
+    icon: Icon | None = Field(None, examples=["cup"])
+    cost: PositivePoints = Field(
+        description="Points per unit; for a group reward, the pot to fill.", examples=[50]
+    )
+    quantity: Points | None = Field(None, description="Stock; null: unlimited.", examples=[10])
+    group_limit: PositivePoints | None = Field(
+        None,
+        description="Redemptions (completions, for a group reward) allowed across everyone "
+        "per reset period (all time without a `limit_reset`); null: no limit.",
+        examples=[100],
+    )
+    user_limit: PositivePoints | None = Field(
+        None,
+        description="Redemptions one member may make (for themselves or as gifts) per reset "
+        "period; null: no limit.",
+        examples=[1],
+    )
+    expiry_date: AwareDatetime | None = Field(
+        None, description="From this moment on it cannot be redeemed."
+    )
+    is_group_reward: StrictBool = Field(
+        False, description="Members pool points toward it; filling the pot redeems it."
+    )
+    can_contribute: StrictBool = Field(
+        True, description="Whether a group reward's pot takes contributions now."
+    )
+    is_giftable: StrictBool = Field(
+        False, description="Whether it may be redeemed for someone else."
+    )
+    schedule_settings: ScheduleSettings = Field(
+        default_factory=ScheduleSettings,
+        description="Limit resets, stock renewals and availability windows, read in the "
+        "shop's time zone.",
+        examples=[SETTINGS_EXAMPLE],
+    )
+
+
+class RewardPatch(Input):
+    """The fields of ``RewardIn``; only those sent change, and each change is recorded.
+
+    Null clears the optional fields (no stock limit, no expiry...); the others refuse it.
+    """
+
+    name: Name | None = None
+    summary: Summary | None = None
+    description: Description | None = None
+    color: Color | None = None
+    icon: Icon | None = None
+    cost: PositivePoints | None = None
+    quantity: Points | None = None
+    group_limit: PositivePoints | None = None
+    user_limit: PositivePoints | None = None
+    expiry_date: AwareDatetime | None = None
+    is_group_reward: StrictBool | None = None
+    can_contribute: StrictBool | None = None
+    is_giftable: StrictBool | None = None
+    schedule_settings: ScheduleSettings | None = None
+
+    @field_validator(
+        "name", "cost", "is_group_reward", "can_contribute", "is_giftable", "schedule_settings"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class RewardContent(Output):
+    """The reward as it was when redeemed."""
+
+    id: int
+    name: str
+    summary: str | None = None
+    description: str | None = None
+    color: str | None = None
+    icon: str | None = None
+    cost: int
+
+
+class RewardOut(Output):
+    id: int
+    shop_id: int
+    created_by: int | None = None
+    name: str
+    summary: str | None = None
+    description: str | None = None
+    color: str | None = None
+    icon: str | None = None
+    cost: int
+    quantity: int | None = Field(None, description="Stock left now; null: unlimited.")
+    group_limit: int | None = None
+    user_limit: int | None = None
+    expiry_date: datetime | None = None
+    is_group_reward: bool
+    can_contribute: bool
+    is_giftable: bool
+    schedule_settings: ScheduleSettings
+    group_progress: int = Field(0, description="Points in a group reward's pot now.")
+    created_at: datetime
+    edited_at: datetime | None = None
+
+
+class RewardSlimItem(Output):
+    id: int
+    name: str
+    cost: int
+    status: RewardStatus
+
+
+class RewardListItem(RewardOut):
+    status: RewardStatus
+    is_favorite: bool
+
+
+class RewardList(BaseModel):
+    """A shop's whole reward list (at most 500), sorted as asked; not paged."""
+
+    items: list[RewardListItem | RewardSlimItem]
+
+
+class UserRef(Output):
+    id: int
+    name: str
+
+
+class RewardDetailOut(RewardListItem):
+    available_again_at: datetime | None = Field(
+        None, description="When a reward closed by its schedule opens again, if known."
+    )
+    last_redeemed_at: datetime | None = None
+    last_redeemed_by: UserRef | None = Field(
+        None, description="Shown only when that person's privacy settings allow it."
+    )
+
+
+class RewardListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sort: SortOrder = Field(SortOrder.DEFAULT, description="default | cost | -cost | name | newest")
+    hide_expired: bool = False
+    hide_unavailable: bool = Field(False, description="Hide unavailable and out-of-stock ones.")
+    view: Literal["full", "slim"] = Field("full", description="slim: id, name, cost, status.")
+    program_id: QueryId | None = Field(
+        None, description="Whose balance decides 'redeemable': my membership in this program."
+    )
+
+
+class ChangeOut(Output):
+    id: int
+    reward_id: int
+    changed_by: int | None = None
+    changed_at: datetime
+    field: str
+    old_value: Any = None
+    new_value: Any = None
+
+
+class ChangePage(Page):
+    items: list[ChangeOut]
+
+
+class RedeemIn(Input):
+    membership_id: Id = Field(description="Your membership that pays.", examples=[7])
+    quantity: Quantity = Field(1, examples=[1])
+    gift_to_user_id: Id | None = Field(
+        None, description="Redeem as a gift: the receipt is theirs, the points yours."
+    )
+
+
+class RedemptionOut(Output):
+    id: int
+    status: RedemptionStatus
+    user_id: int = Field(description="Who owns the receipt (a gift's recipient).")
+    paid_by_membership_id: int
+    gifted_by_user_id: int | None = None
+    reward_id: int
+    shop_id: int
+    quantity: int
+    points_paid: int
+    reward_content: RewardContent
+    group_round: int | None = Field(None, description="Completion of a group reward.")
+    created_at: datetime
+    fulfilled_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+
+
+class RedemptionPage(Page):
+    items: list[RedemptionOut]
+
+
+class MyRedemptionQuery(HistoryQuery):
+    shop_id: QueryId | None = Field(None, description="Only receipts from this shop.")
+
+
+class ShopRedemptionQuery(HistoryQuery):
+    reward_id: QueryId | None = Field(None, description="Only receipts of this reward.")
+    status: RedemptionStatus | None = None
+
+
+class CancelIn(Input):
+    reason: Reason = Field(examples=["Out of oat milk"])
+
+
+class ContributeIn(Input):
+    membership_id: Id = Field(description="Your membership that pays.", examples=[7])
+    points: PositivePoints = Field(
+        description="At most this many; only what the pot still misses is taken.", examples=[20]
+    )
+
+
+class ContributionOut(Output):
+    id: int
+    reward_id: int
+    membership_id: int
+    points: int = Field(description="Points taken (capped at what the pot missed).")
+    status: ContributionStatus
+    group_round: int
+    created_at: datetime
+
+
+class ContributionResultOut(Output):
+    contribution: ContributionOut
+    completed: bool = Field(description="Whether this contribution filled the pot.")
+    group_progress: int = Field(description="Points in the pot now (0 after a completion).")
+    cost: int
+    redemption: RedemptionOut | None = Field(
+        None, description="Your receipt, when this contribution completed the reward."
+    )
+
+
+class FavoriteOut(Output):
+    reward_id: int
+    is_favorite: bool

@@ -1,0 +1,184 @@
+"""Shops API: shops, their team roles, invitations, merges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stampbook.accounts.auth import current_user
+from stampbook.accounts.models import User
+from stampbook.pagination import PageQuery
+from stampbook.policy import Access, route
+from stampbook.routing import ApiBlueprint
+from stampbook.shops import queries, services
+from stampbook.shops.schemas import (
+    InvitationIn,
+    InvitationOut,
+    InvitationPage,
+    InvitationQuery,
+    RoleIn,
+    RoleOut,
+    RolePage,
+    RolePatch,
+    ShopIn,
+    ShopMergeIn,
+    ShopMergeOut,
+    ShopOut,
+    ShopPage,
+    ShopPatch,
+    ShopQuery,
+)
+
+bp = ApiBlueprint("shops", __name__, url_prefix="/api/v1", tag="Shops")
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # the route's Access.USER guarantees it
+    return user
+
+
+@bp.get("/shops")
+@route(Access.PUBLIC, action="shop.view")
+@bp.input(ShopQuery, location="query", arg_name="query")
+@bp.output(ShopPage)
+@bp.doc(summary="Public shops and the shops I belong to, newest first; ?q= searches names")
+def list_shops(query: ShopQuery) -> ShopPage:
+    return queries.list_shops(current_user(), query)
+
+
+@bp.post("/shops")
+@route(Access.USER)
+@bp.input(ShopIn, arg_name="body")
+@bp.output(ShopOut, status_code=201)
+@bp.doc(summary="Open a shop; you are its creator")
+def create_shop(body: ShopIn) -> ShopOut:
+    return services.create_shop(_me(), **body.model_dump(mode="json"))
+
+
+@bp.get("/shops/<int:shop_id>")
+@route(Access.PUBLIC, action="shop.view")
+@bp.output(ShopOut)
+@bp.doc(summary="A shop, with whether it is open now", responses=[404])
+def get_shop(shop_id: int) -> ShopOut:
+    return services.get_shop(current_user(), shop_id)
+
+
+@bp.patch("/shops/<int:shop_id>")
+@route(Access.USER, action="shop.edit")
+@bp.input(ShopPatch, arg_name="body")
+@bp.output(ShopOut)
+@bp.doc(summary="Edit a shop (creator and managers)", responses=[403, 404])
+def update_shop(shop_id: int, body: ShopPatch) -> ShopOut:
+    return services.update_shop(_me(), shop_id, body.model_dump(mode="json", exclude_unset=True))
+
+
+@bp.delete("/shops/<int:shop_id>")
+@route(Access.USER, action="shop.delete")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Delete a shop (creator only): its programs are archived, balances stay readable",
+    responses=[403, 404],
+)
+def delete_shop(shop_id: int) -> tuple[str, int]:
+    services.delete_shop(_me(), shop_id)
+    return "", 204
+
+
+@bp.post("/shops/<int:shop_id>/merge")
+@route(Access.USER, action="shop.merge", idempotent=True)
+@bp.input(ShopMergeIn, arg_name="body")
+@bp.output(ShopMergeOut)
+@bp.doc(
+    summary="Merge another shop into this one (creator of both); accepts Idempotency-Key",
+    responses=[403, 404],
+)
+def merge_shop(shop_id: int, body: ShopMergeIn) -> ShopMergeOut:
+    return services.merge_shops(_me(), target_id=shop_id, source_id=body.source_shop_id)
+
+
+@bp.get("/shops/<int:shop_id>/roles")
+@route(Access.PUBLIC, action="role.view")
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(RolePage)
+@bp.doc(summary="The shop's team, as each person's privacy allows", responses=[404])
+def list_roles(shop_id: int, query: PageQuery) -> RolePage:
+    return queries.list_roles(current_user(), shop_id, query)
+
+
+@bp.post("/shops/<int:shop_id>/roles")
+@route(Access.USER, action="role.manage")
+@bp.input(RoleIn, arg_name="body")
+@bp.output(RoleOut, status_code=201)
+@bp.doc(summary="Add someone to the team (creator and managers)", responses=[403, 404, 409])
+def create_role(shop_id: int, body: RoleIn) -> RoleOut:
+    return services.create_role(_me(), shop_id, **body.model_dump(mode="json"))
+
+
+@bp.patch("/roles/<int:role_id>")
+@route(Access.USER, action="role.manage")
+@bp.input(RolePatch, arg_name="body")
+@bp.output(RoleOut)
+@bp.doc(summary="Change a role's type, permissions or scope", responses=[403, 404])
+def update_role(role_id: int, body: RolePatch) -> RoleOut:
+    return services.update_role(_me(), role_id, body.model_dump(mode="json", exclude_unset=True))
+
+
+@bp.delete("/roles/<int:role_id>")
+@route(Access.USER, action="role.manage")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Remove someone from the team, or leave it yourself", responses=[403, 404])
+def delete_role(role_id: int) -> tuple[str, int]:
+    services.delete_role(_me(), role_id)
+    return "", 204
+
+
+@bp.get("/shops/<int:shop_id>/invitations")
+@route(Access.USER, action="shop.invite")
+@bp.input(InvitationQuery, location="query", arg_name="query")
+@bp.output(InvitationPage)
+@bp.doc(summary="The invitations of the shop and its programs (managers)", responses=[403, 404])
+def list_shop_invitations(shop_id: int, query: InvitationQuery) -> InvitationPage:
+    return queries.shop_invitations(_me(), shop_id, query)
+
+
+@bp.post("/shops/<int:shop_id>/invitations")
+@route(Access.USER, action="shop.invite")
+@bp.input(InvitationIn, arg_name="body")
+@bp.output(InvitationOut, status_code=201)
+@bp.doc(summary="Invite someone into an invite-only shop", responses=[403, 404, 409])
+def invite_to_shop(shop_id: int, body: InvitationIn) -> Any:
+    return services.invite_to_shop(_me(), shop_id, **body.model_dump(mode="json"))
+
+
+@bp.get("/invitations")
+@route(Access.USER)
+@bp.input(InvitationQuery, location="query", arg_name="query")
+@bp.output(InvitationPage)
+@bp.doc(summary="My invitations (pending ones unless ?status= says otherwise)")
+def my_invitations(query: InvitationQuery) -> InvitationPage:
+    return queries.my_invitations(_me(), query)
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+@route(Access.USER, action="invitation.respond")
+@bp.output(InvitationOut)
+@bp.doc(summary="Accept an invitation addressed to me", responses=[404, 409])
+def accept_invitation(invitation_id: int) -> Any:
+    return services.accept_invitation(_me(), invitation_id)
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+@route(Access.USER, action="invitation.respond")
+@bp.output(InvitationOut)
+@bp.doc(summary="Decline an invitation addressed to me", responses=[404, 409])
+def decline_invitation(invitation_id: int) -> Any:
+    return services.decline_invitation(_me(), invitation_id)
+
+
+@bp.delete("/invitations/<int:invitation_id>")
+@route(Access.USER, action="invitation.revoke")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Withdraw a pending invitation (whoever may send it)", responses=[403, 404])
+def revoke_invitation(invitation_id: int) -> tuple[str, int]:
+    services.revoke_invitation(_me(), invitation_id)
+    return "", 204

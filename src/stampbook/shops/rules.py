@@ -1,0 +1,36 @@
+"""Pure rules of shops: opening hours and the ordering of a shop's rewards and programs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from stampbook.schedules.rules import Schedule, is_open
+
+
+def schedules_of(stored: Iterable[dict[str, Any]]) -> list[Schedule]:
+    return [Schedule.model_validate(item) for item in stored]
+
+
+def is_open_at(stored: Iterable[dict[str, Any]], time_zone: str, at: datetime) -> bool:
+    """Whether a shop with this availability schedule is open at ``at`` (its local time)."""
+    return is_open(schedules_of(stored), at, ZoneInfo(time_zone))
+
+
+def foreign_ids(wanted: Iterable[int], own: Iterable[int]) -> list[int]:
+    """The ids of ``wanted`` that are not among ``own``, in their order."""
+    owned = set(own)
+    return [item for item in wanted if item not in owned]
+
+
+def ordered(existing: list[int], wanted: Iterable[int]) -> list[int]:
+    """``existing`` followed by the ids of ``wanted`` it does not hold yet, in their order."""
+    seen = set(existing)
+    result = list(existing)
+    for item in wanted:
+        if item not in seen:
+            seen.add(item)
+            result.append(item)
+    return result

@@ -1,0 +1,238 @@
+"""API input and output of shops, their team roles and invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from stampbook.pagination import Page, PageQuery
+from stampbook.policy.shops import ShopPermission
+from stampbook.programs.models import MembershipRole
+from stampbook.schedules.rules import Schedule
+from stampbook.schemas import Color, Description, Icon, Input, Name, Output, Summary, TimeZone
+from stampbook.shops.models import InvitationStatus, ShopPrivacy, ShopRoleType
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
+MAX_SCHEDULES = 50
+MAX_ORDERED = 1000
+
+
+def _check_url(value: str) -> str:
+    HttpUrl(value)  # raises on anything but an absolute http(s) URL
+    return value
+
+
+ImageUrl = Annotated[str, StringConstraints(max_length=500), AfterValidator(_check_url)]
+Schedules = Annotated[list[Schedule], Field(max_length=MAX_SCHEDULES)]
+OrderedIds = Annotated[list[Id], Field(max_length=MAX_ORDERED)]
+
+
+def refuse_null(value: Any) -> Any:
+    """For PATCH bodies: a field may be left out, but a required field may not be emptied."""
+    if value is None:
+        raise ValueError("may not be null; leave the field out to keep it")
+    return value
+
+
+def refuse_duplicates(ids: list[int] | None) -> list[int] | None:
+    if ids is not None and len(set(ids)) != len(ids):
+        raise ValueError("lists each id once")
+    return ids
+
+
+class ShopIn(Input):
+    name: Name = Field(examples=["Corner Café"])
+    summary: Summary | None = Field(None, examples=["Coffee, cake and a stamp card."])
+    description: Description | None = None
+    color: Color | None = Field(None, examples=["#6f4e37"])
+    icon: Icon | None = Field(None, examples=["cup"])
+    image_url: ImageUrl | None = Field(None, examples=["https://example.com/cafe.jpg"])
+    time_zone: TimeZone = Field("UTC", description="IANA time zone.", examples=["Europe/Madrid"])
+    privacy_mode: ShopPrivacy = Field(ShopPrivacy.PUBLIC, examples=["public"])
+    availability_schedule: Schedules = Field(
+        default_factory=list,
+        description="When the shop is open; empty means always.",
+        examples=[[{"days_of_week": [0, 1, 2, 3, 4], "time_ranges": [["08:00", "18:00"]]}]],
+    )
+
+
+class ShopPatch(Input):
+    name: Name | None = None
+    summary: Summary | None = None
+    description: Description | None = None
+    color: Color | None = None
+    icon: Icon | None = None
+    image_url: ImageUrl | None = None
+    time_zone: TimeZone | None = Field(None, examples=["Europe/Madrid"])
+    privacy_mode: ShopPrivacy | None = None
+    availability_schedule: Schedules | None = None
+    order_reward_ids: OrderedIds | None = Field(
+        None, description="The shop's rewards in display order.", examples=[[3, 1, 2]]
+    )
+    order_program_ids: OrderedIds | None = Field(
+        None, description="The shop's programs in display order.", examples=[[2, 1]]
+    )
+
+    _not_null = field_validator(
+        "name",
+        "time_zone",
+        "privacy_mode",
+        "availability_schedule",
+        "order_reward_ids",
+        "order_program_ids",
+    )(refuse_null)
+    _unique = field_validator("order_reward_ids", "order_program_ids")(refuse_duplicates)
+
+
+class ShopOut(Output):
+    id: int
+    name: str
+    summary: str | None = None
+    description: str | None = None
+    color: str | None = None
+    icon: str | None = None
+    image_url: str | None = None
+    time_zone: str
+    privacy_mode: ShopPrivacy
+    availability_schedule: list[Schedule]
+    is_open_now: bool = Field(description="Open now by its schedule, in the shop's time zone.")
+    order_reward_ids: list[int]
+    order_program_ids: list[int]
+    my_role: str | None = Field(
+        None, description="The caller's part in the team: creator, manager, assistant, viewer."
+    )
+    created_by: int
+    created_at: datetime
+    edited_at: datetime | None = None
+
+
+class ShopPage(Page):
+    items: list[ShopOut]
+
+
+class ShopQuery(PageQuery):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+        None, description="Only shops whose name contains this (any case).", examples=["café"]
+    )
+
+
+class ShopMergeIn(Input):
+    source_shop_id: Id = Field(
+        description="The shop merged into this one, then deleted.", examples=[7]
+    )
+
+
+class ShopMergeOut(Output):
+    shop: ShopOut
+    moved_programs: int
+    moved_rewards: int
+    moved_roles: int = Field(description="Roles moved over or strengthened in this shop.")
+
+
+PermissionSettings = Annotated[
+    dict[ShopPermission, StrictBool],
+    Field(
+        description="Turn single permissions on or off, on top of the role type's defaults.",
+        examples=[{"stamp": True, "edit_rewards": False}],
+    ),
+]
+
+
+def _one_scope(reward_id: int | None, task_id: int | None, role_type: str | None) -> None:
+    if reward_id is not None and task_id is not None:
+        raise ValueError("a role is scoped to one reward or one task, not both")
+    if role_type == ShopRoleType.MANAGER and (reward_id is not None or task_id is not None):
+        raise ValueError("a manager runs the whole shop; scope assistants or viewers")
+
+
+class RoleIn(Input):
+    user_id: Id = Field(examples=[2])
+    role_type: ShopRoleType = Field(examples=["assistant"])
+    permission_settings: PermissionSettings = Field(default_factory=dict)
+    reward_id: Id | None = Field(None, description="Scope the role to one reward.")
+    task_id: Id | None = Field(None, description="Scope the role to one task.")
+
+    @model_validator(mode="after")
+    def _check_scope(self) -> RoleIn:
+        _one_scope(self.reward_id, self.task_id, self.role_type)
+        return self
+
+
+class RolePatch(Input):
+    role_type: ShopRoleType | None = None
+    permission_settings: PermissionSettings | None = None
+    reward_id: Id | None = Field(None, description="null removes the scope.")
+    task_id: Id | None = Field(None, description="null removes the scope.")
+
+    _not_null = field_validator("role_type", "permission_settings")(refuse_null)
+
+
+class RoleOut(Output):
+    id: int
+    shop_id: int
+    user_id: int
+    role_type: ShopRoleType
+    permission_settings: dict[str, bool]
+    permissions: list[ShopPermission] = Field(description="What the role may do, all told.")
+    reward_id: int | None = None
+    task_id: int | None = None
+    created_by: int | None = None
+    created_at: datetime
+    edited_at: datetime | None = None
+
+
+class RolePage(Page):
+    items: list[RoleOut]
+
+
+class InvitationIn(Input):
+    """Whom to invite: a user id, or an email (the account holding it, now or later)."""
+
+    user_id: Id | None = Field(None, examples=[5])
+    email: EmailStr | None = Field(None, examples=["friend@example.com"])
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> InvitationIn:
+        if (self.user_id is None) == (self.email is None):
+            raise ValueError("give either user_id or email")
+        return self
+
+
+class ProgramInvitationIn(InvitationIn):
+    role_type: MembershipRole = Field(MembershipRole.MEMBER, examples=["member"])
+
+
+class InvitationOut(Output):
+    id: int
+    shop_id: int
+    shop_name: str
+    program_id: int | None = Field(None, description="Set for an invitation into a program.")
+    program_name: str | None = None
+    user_id: int | None = None
+    email: str | None = None
+    role_type: MembershipRole | None = None
+    status: InvitationStatus
+    created_by: int
+    created_at: datetime
+    responded_at: datetime | None = None
+
+
+class InvitationPage(Page):
+    items: list[InvitationOut]
+
+
+class InvitationQuery(PageQuery):
+    status: InvitationStatus | None = Field(
+        InvitationStatus.PENDING, description="Only invitations in this status."
+    )

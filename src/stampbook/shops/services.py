@@ -1,0 +1,436 @@
+"""Shop use cases: shops, their team roles, invitations, deletion and merging.
+
+Services never commit. A deleted shop is soft-deleted (``deleted_at``): its programs are
+archived and their memberships keep their balances and entries, readable through the
+memberships endpoints. Locks: shop rows in id order, then program rows, then membership
+rows in id order (see ``stampbook.programs.services``), then reward rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from stampbook.accounts.models import User
+from stampbook.db import db, utcnow
+from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from stampbook.policy import require
+from stampbook.policy.shops import (
+    ALL,
+    ROLE_RANK,
+    ShopPermission,
+    permissions_for,
+    role_of,
+    shop_role,
+    team_member,
+)
+from stampbook.programs import services as programs
+from stampbook.programs.models import MembershipStatus, Program
+from stampbook.rewards.models import Reward
+from stampbook.rewards.services import move_rewards
+from stampbook.shops.models import (
+    InvitationStatus,
+    Role,
+    Shop,
+    ShopInvitation,
+    ShopPrivacy,
+    ShopRoleType,
+)
+from stampbook.shops.rules import foreign_ids, is_open_at, ordered
+from stampbook.shops.schemas import RoleOut, ShopMergeOut, ShopOut
+from stampbook.tasks.models import Task
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed([{"location": "json", "field": field, "message": message}])
+
+
+def load_shop(actor: User | None, shop_id: int, action: str = "shop.view") -> Shop:
+    """The shop, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("No such shop.")
+    require(actor, action, shop)
+    return shop
+
+
+def present(actor: User | None, shop: Shop, *, now: datetime | None = None) -> ShopOut:
+    """The shop as the API shows it, open or closed at ``now`` in the shop's time zone."""
+    data = {column.key: getattr(shop, column.key) for column in Shop.__mapper__.column_attrs}
+    return ShopOut.model_validate(
+        {
+            **data,
+            "is_open_now": is_open_at(shop.availability_schedule, shop.time_zone, now or utcnow()),
+            "my_role": shop_role(actor, shop),
+        }
+    )
+
+
+# --- Shops ----------------------------------------------------------------------------------
+
+
+def create_shop(actor: User, *, now: datetime | None = None, **fields: Any) -> ShopOut:
+    shop = Shop(created_by=actor.id, **fields)
+    db.session.add(shop)
+    db.session.flush()
+    return present(actor, shop, now=now)
+
+
+def get_shop(actor: User | None, shop_id: int, *, now: datetime | None = None) -> ShopOut:
+    return present(actor, load_shop(actor, shop_id), now=now)
+
+
+def update_shop(
+    actor: User, shop_id: int, changes: dict[str, Any], *, now: datetime | None = None
+) -> ShopOut:
+    shop = load_shop(actor, shop_id, "shop.edit")
+    if "order_program_ids" in changes:
+        own = db.session.scalars(
+            select(Program.id).where(Program.shop_id == shop.id, Program.archived_at.is_(None))
+        )
+        _refuse_foreign("order_program_ids", changes["order_program_ids"], own, "program")
+    if changes.get("order_reward_ids"):
+        own = db.session.scalars(
+            select(Reward.id).where(
+                Reward.shop_id == shop.id,
+                Reward.deleted_at.is_(None),
+                Reward.id.in_(changes["order_reward_ids"]),
+            )
+        )
+        _refuse_foreign("order_reward_ids", changes["order_reward_ids"], own, "reward")
+    for field, value in changes.items():
+        setattr(shop, field, value)
+    db.session.flush()
+    return present(actor, shop, now=now)
+
+
+def _refuse_foreign(field: str, wanted: list[int], own: Any, kind: str) -> None:
+    foreign = foreign_ids(wanted, own)
+    if foreign:
+        raise _field_error(field, f"Not a {kind} of this shop: {', '.join(map(str, foreign))}.")
+
+
+def delete_shop(actor: User, shop_id: int, *, now: datetime | None = None) -> None:
+    """Soft-delete (creator only): programs archived, memberships archived, nothing lost."""
+    now = now or utcnow()
+    shop = load_shop(actor, shop_id, "shop.delete")
+    programs.archive_programs(
+        db.session.scalars(select(Program.id).where(Program.shop_id == shop.id)), now
+    )
+    _revoke_shop_invitations(shop.id, now)
+    shop.deleted_at = now
+    db.session.flush()
+
+
+def _revoke_shop_invitations(shop_id: int, now: datetime) -> None:
+    db.session.execute(
+        update(ShopInvitation)
+        .where(
+            ShopInvitation.shop_id == shop_id,
+            ShopInvitation.program_id.is_(None),
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+        .values(status=InvitationStatus.REVOKED, responded_at=now)
+    )
+
+
+def merge_shops(
+    actor: User, *, target_id: int, source_id: int, now: datetime | None = None
+) -> ShopMergeOut:
+    """Fold ``source`` into ``target`` (the creator of both): everything moves over.
+
+    Its programs move with their members and points (memberships are untouched, so every
+    balance stays as it was), its rewards move (``move_rewards``), its managers and
+    assistants join the target's team (keeping the stronger role of anyone in both), and
+    the source is soft-deleted with ``merged_into_id``.
+    """
+    now = now or utcnow()
+    if target_id == source_id:
+        raise _field_error("source_shop_id", "A shop cannot merge into itself.")
+    shops = {
+        shop.id: shop
+        for shop in db.session.scalars(
+            select(Shop)
+            .where(Shop.id.in_([target_id, source_id]))
+            .order_by(Shop.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    if len(shops) != 2:
+        raise NotFound("No such shop.")
+    target, source = shops[target_id], shops[source_id]
+    require(actor, "shop.merge", target)
+    require(actor, "shop.merge", source)
+
+    moved = db.session.scalars(select(Program).where(Program.shop_id == source.id)).all()
+    for program in moved:
+        program.shop_id = target.id
+    db.session.execute(
+        update(ShopInvitation)
+        .where(ShopInvitation.shop_id == source.id, ShopInvitation.program_id.is_not(None))
+        .values(shop_id=target.id)
+    )
+    _revoke_shop_invitations(source.id, now)
+    moved_roles = _merge_roles(source, target)
+    moved_rewards = move_rewards(from_shop_id=source.id, to_shop_id=target.id)
+    live = [program.id for program in moved if not program.is_archived]
+    target.order_program_ids = ordered(
+        target.order_program_ids, [*[i for i in source.order_program_ids if i in live], *live]
+    )
+    target.order_reward_ids = ordered(target.order_reward_ids, source.order_reward_ids)
+    source.deleted_at = now
+    source.merged_into_id = target.id
+    db.session.flush()
+    return ShopMergeOut(
+        shop=present(actor, target, now=now),
+        moved_programs=len(moved),
+        moved_rewards=moved_rewards,
+        moved_roles=moved_roles,
+    )
+
+
+def _merge_roles(source: Shop, target: Shop) -> int:
+    """Managers and assistants join the target's team; anyone in both keeps the stronger."""
+    count = 0
+    roles = db.session.scalars(
+        select(Role)
+        .where(
+            Role.shop_id == source.id,
+            Role.role_type.in_([ShopRoleType.MANAGER, ShopRoleType.ASSISTANT]),
+        )
+        .order_by(Role.id)
+    ).all()
+    for role in roles:
+        if role.user_id == target.created_by:
+            continue
+        existing = role_of(role.user_id, target.id)
+        if existing is None:
+            role.shop_id = target.id
+        elif ROLE_RANK[role.role_type] > ROLE_RANK[existing.role_type]:
+            existing.role_type = role.role_type
+            existing.permission_settings = dict(role.permission_settings)
+            existing.reward_id, existing.task_id = role.reward_id, role.task_id
+        else:
+            continue
+        count += 1
+    db.session.flush()
+    return count
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+
+def role_out(role: Role) -> RoleOut:
+    permissions = permissions_for(role.role_type, role.permission_settings)
+    return RoleOut.model_validate(
+        {
+            **{column.key: getattr(role, column.key) for column in Role.__mapper__.column_attrs},
+            "permissions": sorted(permissions),
+        }
+    )
+
+
+def _actor_permissions(actor: User, shop: Shop) -> frozenset[ShopPermission]:
+    if actor.is_admin:
+        return ALL
+    member = team_member(actor, shop)
+    return member.permissions if member is not None else frozenset()
+
+
+def _check_grant(actor: User, shop: Shop, role_type: str, settings: dict[str, Any]) -> None:
+    """Nobody hands out (or takes away) more than they hold themselves."""
+    if not permissions_for(role_type, settings) <= _actor_permissions(actor, shop):
+        raise Forbidden("You may not grant more than you may do.", code="escalation")
+
+
+def _check_scope(shop: Shop, role_type: str, reward_id: int | None, task_id: int | None) -> None:
+    if reward_id is not None and task_id is not None:
+        raise _field_error("task_id", "A role is scoped to one reward or one task, not both.")
+    if role_type == ShopRoleType.MANAGER and (reward_id is not None or task_id is not None):
+        raise _field_error("role_type", "A manager runs the whole shop; scope assistants.")
+    if reward_id is not None:
+        found = db.session.scalar(
+            select(Reward.id).where(
+                Reward.id == reward_id, Reward.shop_id == shop.id, Reward.deleted_at.is_(None)
+            )
+        )
+        if found is None:
+            raise _field_error("reward_id", "Not a reward of this shop.")
+    if task_id is not None:
+        found = db.session.scalar(
+            select(Task.id)
+            .join(Program, Program.id == Task.program_id)
+            .where(Task.id == task_id, Program.shop_id == shop.id, Task.deleted_at.is_(None))
+        )
+        if found is None:
+            raise _field_error("task_id", "Not a task of this shop.")
+
+
+def create_role(
+    actor: User,
+    shop_id: int,
+    *,
+    user_id: int,
+    role_type: str,
+    permission_settings: dict[str, bool],
+    reward_id: int | None = None,
+    task_id: int | None = None,
+) -> RoleOut:
+    """Add someone to the team (creator and managers; within their own permissions)."""
+    shop = load_shop(actor, shop_id, "role.manage")
+    user = db.session.get(User, user_id)
+    if user is None or user.is_deleted:
+        raise _field_error("user_id", "No such user.")
+    if user.id == shop.created_by:
+        raise Conflict("The creator leads the team already.", code="is_creator")
+    if user.id == actor.id:
+        raise Forbidden("Your own role is given by someone else.", code="own_role")
+    if role_of(user.id, shop.id) is not None:
+        raise Conflict("They are in the team already; change their role.", code="already_in_team")
+    _check_grant(actor, shop, role_type, permission_settings)
+    _check_scope(shop, role_type, reward_id, task_id)
+    role = Role(
+        shop_id=shop.id,
+        user_id=user.id,
+        created_by=actor.id,
+        role_type=role_type,
+        permission_settings=dict(permission_settings),
+        reward_id=reward_id,
+        task_id=task_id,
+    )
+    db.session.add(role)
+    db.session.flush()
+    return role_out(role)
+
+
+def _load_role(actor: User, role_id: int) -> tuple[Role, Shop]:
+    role = db.session.get(Role, role_id)
+    if role is None:
+        raise NotFound("No such role.")
+    shop = db.session.get(Shop, role.shop_id)
+    assert shop is not None
+    require(actor, "role.view", shop)
+    return role, shop
+
+
+def update_role(actor: User, role_id: int, changes: dict[str, Any]) -> RoleOut:
+    role, shop = _load_role(actor, role_id)
+    require(actor, "role.manage", shop)
+    if role.user_id == actor.id and not actor.is_admin:
+        raise Forbidden("Your own role is changed by someone else.", code="own_role")
+    _check_grant(actor, shop, role.role_type, role.permission_settings)
+    merged = {
+        "role_type": role.role_type,
+        "permission_settings": role.permission_settings,
+        "reward_id": role.reward_id,
+        "task_id": role.task_id,
+        **changes,
+    }
+    _check_grant(actor, shop, merged["role_type"], merged["permission_settings"])
+    _check_scope(shop, merged["role_type"], merged["reward_id"], merged["task_id"])
+    role.role_type = merged["role_type"]
+    role.permission_settings = dict(merged["permission_settings"])
+    role.reward_id, role.task_id = merged["reward_id"], merged["task_id"]
+    db.session.flush()
+    return role_out(role)
+
+
+def delete_role(actor: User, role_id: int) -> None:
+    """Remove someone from the team (within one's own permissions), or leave it oneself."""
+    role, shop = _load_role(actor, role_id)
+    if role.user_id != actor.id:
+        require(actor, "role.manage", shop)
+        _check_grant(actor, shop, role.role_type, role.permission_settings)
+    db.session.delete(role)
+    db.session.flush()
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+def invite_to_shop(
+    actor: User, shop_id: int, *, user_id: int | None = None, email: str | None = None
+) -> ShopInvitation:
+    """Invite someone to see an ``invite`` shop (managers, ``manage_members``)."""
+    shop = load_shop(actor, shop_id, "shop.invite")
+    if shop.privacy_mode != ShopPrivacy.INVITE:
+        raise Conflict("Only an invite-only shop takes invitations.", code="not_invite_only")
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None or user.is_deleted:
+            raise _field_error("user_id", "No such user.")
+    else:
+        assert email is not None
+        email = email.strip().lower()
+        user = db.session.scalars(
+            select(User).where(User.email == email, User.deleted_at.is_(None))
+        ).first()
+    pending = select(ShopInvitation.id).where(
+        ShopInvitation.shop_id == shop.id,
+        ShopInvitation.program_id.is_(None),
+        ShopInvitation.status == InvitationStatus.PENDING,
+        ShopInvitation.user_id == user.id if user else ShopInvitation.email == email,
+    )
+    if db.session.scalar(pending) is not None:
+        raise Conflict("They are invited already.", code="already_invited")
+    invitation = ShopInvitation(
+        shop_id=shop.id,
+        user_id=user.id if user else None,
+        email=None if user else email,
+        created_by=actor.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def _load_invitation(actor: User, invitation_id: int, action: str) -> ShopInvitation:
+    invitation = db.session.get(ShopInvitation, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    require(actor, action, invitation)
+    if invitation.status != InvitationStatus.PENDING:
+        raise Conflict(f"This invitation is {invitation.status} already.", code="answered")
+    return invitation
+
+
+def accept_invitation(
+    actor: User, invitation_id: int, *, now: datetime | None = None
+) -> ShopInvitation:
+    """The invitee says yes: they see the shop, or become a member of the program."""
+    invitation = _load_invitation(actor, invitation_id, "invitation.respond")
+    if invitation.program_id is not None:
+        programs.accept_program_invitation(actor, invitation)
+    invitation.user_id = actor.id
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.responded_at = now or utcnow()
+    db.session.flush()
+    return invitation
+
+
+def decline_invitation(
+    actor: User, invitation_id: int, *, now: datetime | None = None
+) -> ShopInvitation:
+    invitation = _load_invitation(actor, invitation_id, "invitation.respond")
+    if invitation.program_id is not None:
+        programs.release_invited(invitation.program_id, actor.id, MembershipStatus.LEFT)
+    invitation.user_id = actor.id
+    invitation.status = InvitationStatus.DECLINED
+    invitation.responded_at = now or utcnow()
+    db.session.flush()
+    return invitation
+
+
+def revoke_invitation(actor: User, invitation_id: int, *, now: datetime | None = None) -> None:
+    """The team withdraws a pending invitation; an invited membership becomes ``removed``."""
+    invitation = _load_invitation(actor, invitation_id, "invitation.revoke")
+    if invitation.program_id is not None and invitation.user_id is not None:
+        programs.release_invited(
+            invitation.program_id, invitation.user_id, MembershipStatus.REMOVED
+        )
+    invitation.status = InvitationStatus.REVOKED
+    invitation.responded_at = now or utcnow()
+    db.session.flush()

@@ -1,0 +1,266 @@
+"""Shops through the API: create, read, list, edit, delete; validation and privacy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.rewards.models import Reward
+from stampbook.shops.models import Shop
+from tests.factories.accounts import auth, make_user
+from tests.factories.ledger import give_points
+from tests.factories.shops import (
+    make_invitation,
+    make_membership,
+    make_program,
+    make_role,
+    make_shop,
+)
+
+
+def create(client: FlaskClient, headers: dict[str, str], **fields: Any):
+    return client.post("/api/v1/shops", headers=headers, json={"name": "Corner Café", **fields})
+
+
+def test_create_and_read_a_shop(client: FlaskClient, session: Session) -> None:
+    user = make_user(session)
+    headers = auth(session, user)
+    response = create(
+        client,
+        headers,
+        summary="Coffee",
+        color="#6f4e37",
+        time_zone="Europe/Madrid",
+        privacy_mode="invite",
+        image_url="https://example.com/cafe.jpg",
+        availability_schedule=[{"days_of_week": [0, 1, 2, 3, 4, 5, 6]}],
+    )
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["created_by"] == user.id
+    assert body["my_role"] == "creator"
+    assert body["is_open_now"] is True
+    assert body["availability_schedule"][0]["days_of_week"] == [0, 1, 2, 3, 4, 5, 6]
+    again = client.get(f"/api/v1/shops/{body['id']}", headers=headers)
+    assert again.status_code == 200
+    assert again.json == body
+
+
+def test_a_closed_schedule_says_closed(client: FlaskClient, session: Session) -> None:
+    headers = auth(session, make_user(session))
+    past = [{"date_ranges": [["2001-01-01", "2001-01-02"]]}]
+    response = create(client, headers, availability_schedule=past)
+    assert response.status_code == 201
+    assert response.json["is_open_now"] is False
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad_field"),
+    [
+        ({"color": "red"}, "color"),
+        ({"color": "#12345"}, "color"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
+        ({"time_zone": "utc+2"}, "time_zone"),
+        ({"availability_schedule": [{"months_of_year": [13]}]}, "availability_schedule.0"),
+        ({"availability_schedule": [{"time_ranges": [["09:00", "09:00"]]}]}, "availability"),
+        ({"availability_schedule": [{"rrule": "FREQ=HOURLY"}]}, "availability_schedule.0"),
+        ({"availability_schedule": [{"weekdays": [1]}]}, "availability_schedule.0"),
+        ({"availability_schedule": {"days_of_week": [1]}}, "availability_schedule"),
+        ({"privacy_mode": "secret"}, "privacy_mode"),
+        ({"image_url": "javascript:alert(1)"}, "image_url"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+    ],
+)
+def test_create_refuses_bad_fields(
+    client: FlaskClient, session: Session, fields: dict[str, Any], bad_field: str
+) -> None:
+    response = create(client, auth(session, make_user(session)), **fields)
+    assert response.status_code == 422
+    assert response.json["code"] == "validation_failed"
+    assert all(e["field"].startswith(bad_field) for e in response.json["errors"])
+
+
+@pytest.mark.parametrize(
+    "field", ["created_by", "id", "deleted_at", "merged_into_id", "balance", "shop_id"]
+)
+def test_patch_refuses_mass_assignment(client: FlaskClient, session: Session, field: str) -> None:
+    owner, other = make_user(session), make_user(session)
+    shop = make_shop(session, owner)
+    response = client.patch(
+        f"/api/v1/shops/{shop.id}", headers=auth(session, owner), json={field: other.id}
+    )
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == field
+    session.refresh(shop)
+    assert shop.created_by == owner.id
+
+
+def test_patch_edits_and_refuses_emptying_required_fields(
+    client: FlaskClient, session: Session
+) -> None:
+    owner = make_user(session)
+    shop = make_shop(session, owner)
+    headers = auth(session, owner)
+    url = f"/api/v1/shops/{shop.id}"
+    response = client.patch(url, headers=headers, json={"summary": "New", "color": "#112233"})
+    assert response.status_code == 200
+    assert (response.json["summary"], response.json["color"]) == ("New", "#112233")
+    cleared = client.patch(url, headers=headers, json={"summary": None})
+    assert cleared.status_code == 200
+    assert cleared.json["summary"] is None
+    for field in ("name", "time_zone", "privacy_mode"):
+        refused = client.patch(url, headers=headers, json={field: None})
+        assert refused.status_code == 422, field
+
+
+def test_order_ids_must_belong_to_the_shop(client: FlaskClient, session: Session) -> None:
+    owner = make_user(session)
+    shop, elsewhere = make_shop(session, owner), make_shop(session, owner)
+    first, second = make_program(session, shop), make_program(session, shop)
+    foreign = make_program(session, elsewhere)
+    reward = Reward(shop_id=shop.id, name="Cake", cost=10)
+    other_reward = Reward(shop_id=elsewhere.id, name="Tea", cost=5)
+    session.add_all([reward, other_reward])
+    session.flush()
+    headers, url = auth(session, owner), f"/api/v1/shops/{shop.id}"
+
+    ok = client.patch(
+        url,
+        headers=headers,
+        json={"order_program_ids": [second.id, first.id], "order_reward_ids": [reward.id]},
+    )
+    assert ok.status_code == 200
+    assert ok.json["order_program_ids"] == [second.id, first.id]
+    assert ok.json["order_reward_ids"] == [reward.id]
+
+    for body, field in [
+        ({"order_program_ids": [first.id, foreign.id]}, "order_program_ids"),
+        ({"order_program_ids": [first.id, first.id]}, "order_program_ids"),
+        ({"order_reward_ids": [other_reward.id]}, "order_reward_ids"),
+        ({"order_reward_ids": ["1"]}, "order_reward_ids"),
+    ]:
+        response = client.patch(url, headers=headers, json=body)
+        assert response.status_code == 422, body
+        assert response.json["errors"][0]["field"].startswith(field)
+
+
+def test_list_shows_public_shops_and_mine_only(client: FlaskClient, session: Session) -> None:
+    owner, member, invited, stranger = (make_user(session) for _ in range(4))
+    public = make_shop(session, owner, privacy_mode="public")
+    private = make_shop(session, owner, privacy_mode="private")
+    invite = make_shop(session, owner, privacy_mode="invite")
+    deleted = make_shop(session, owner)
+    deleted.deleted_at = deleted.created_at
+    make_membership(session, make_program(session, private), member)
+    make_invitation(session, invite, user=invited)
+
+    def listed(user: Any) -> set[int]:
+        headers = auth(session, user) if user else {}
+        response = client.get("/api/v1/shops?limit=200", headers=headers)
+        assert response.status_code == 200
+        return {item["id"] for item in response.json["items"]} & {
+            public.id,
+            private.id,
+            invite.id,
+            deleted.id,
+        }
+
+    assert listed(owner) == {public.id, private.id, invite.id}
+    assert listed(member) == {public.id, private.id}
+    assert listed(invited) == {public.id, invite.id}
+    assert listed(stranger) == {public.id}
+    assert listed(None) == {public.id}
+
+
+def test_list_searches_names_and_paginates(client: FlaskClient, session: Session) -> None:
+    owner = make_user(session)
+    made = [make_shop(session, owner, name=f"Zebra 100% {n}") for n in range(5)]
+    make_shop(session, owner, name="Other")
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = "/api/v1/shops?q=zebra%20100%25&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        response = client.get(query)
+        assert response.status_code == 200
+        seen += [item["id"] for item in response.json["items"]]
+        pages += 1
+        cursor = response.json["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [shop.id for shop in reversed(made)]
+    assert pages == 3
+    # "%" is a literal, not a wildcard.
+    assert client.get("/api/v1/shops?q=zebra%25").json["items"] == []
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=201", "cursor=not-a-cursor!", "q=" + "x" * 101]
+)
+def test_list_refuses_bad_queries(client: FlaskClient, query: str) -> None:
+    response = client.get(f"/api/v1/shops?{query}")
+    assert response.status_code == 422
+
+
+def test_invisible_shops_answer_404(client: FlaskClient, session: Session) -> None:
+    owner, stranger = make_user(session), make_user(session)
+    for privacy in ("private", "invite"):
+        shop = make_shop(session, owner, privacy_mode=privacy)
+        for headers in ({}, auth(session, stranger)):
+            assert client.get(f"/api/v1/shops/{shop.id}", headers=headers).status_code == 404
+        patch = client.patch(
+            f"/api/v1/shops/{shop.id}", headers=auth(session, stranger), json={"name": "Mine"}
+        )
+        assert patch.status_code == 404
+    assert client.get("/api/v1/shops/999999").status_code == 404
+
+
+def test_delete_archives_everything_and_keeps_points(
+    client: FlaskClient, session: Session, discrepancies: Callable[[], list[Any]]
+) -> None:
+    owner, member = make_user(session), make_user(session)
+    shop = make_shop(session, owner)
+    programs = [make_program(session, shop), make_program(session, shop)]
+    memberships = [make_membership(session, program, member) for program in programs]
+    left = make_membership(session, programs[0], make_user(session), status="left")
+    give_points(session, memberships[0], 40)
+    give_points(session, left, 5)
+    headers = auth(session, owner)
+
+    response = client.delete(f"/api/v1/shops/{shop.id}", headers=headers)
+
+    assert response.status_code == 204
+    assert client.get(f"/api/v1/shops/{shop.id}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/shops/{shop.id}/programs", headers=headers).status_code == 404
+    session.expire_all()
+    assert session.get(Shop, shop.id).deleted_at is not None
+    assert all(session.get(Program, p.id).archived_at is not None for p in programs)
+    assert {session.get(Membership, m.id).status for m in memberships} == {"archived"}
+    assert session.get(Membership, left.id).status == MembershipStatus.LEFT
+    # The member still reads their balance and its history.
+    member_headers = auth(session, member)
+    mine = client.get(f"/api/v1/memberships/{memberships[0].id}", headers=member_headers)
+    assert mine.status_code == 200
+    assert (mine.json["balance"], mine.json["status"]) == (40, "archived")
+    entries = client.get(f"/api/v1/memberships/{memberships[0].id}/entries", headers=member_headers)
+    assert entries.status_code == 200
+    assert [e["amount"] for e in entries.json["items"]] == [40]
+    listed = client.get("/api/v1/memberships", headers=member_headers).json["items"]
+    assert {m["id"] for m in listed} == {m.id for m in memberships}
+    assert discrepancies() == []
+
+
+def test_only_the_creator_deletes(client: FlaskClient, session: Session) -> None:
+    owner, manager = make_user(session), make_user(session)
+    shop = make_shop(session, owner)
+    make_role(session, shop, manager, "manager")
+    response = client.delete(f"/api/v1/shops/{shop.id}", headers=auth(session, manager))
+    assert response.status_code == 403
+    session.refresh(shop)
+    assert shop.deleted_at is None
