@@ -7,7 +7,7 @@ PORT ?= 5000
 # Tests run in parallel (one database per worker); PYTEST_ARGS adds to them.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test faults soak lint format bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,10 +24,23 @@ run: install
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# Crashes and outages against a private PostgreSQL and gunicorn (needs the server binaries).
+faults: install
+	STAMPBOOK_FAULTS=1 $(BIN)/pytest -q tests/reliability/test_faults.py
+
+# The reliability suites run far longer than in CI (hypothesis and schemathesis examples x20).
+soak: install
+	STAMPBOOK_SOAK=1 STAMPBOOK_FAULTS=1 $(BIN)/pytest -q tests/reliability
+
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+
+# The benchmark needs PostgreSQL (BENCH_DATABASE_URL, default the local server) and wrk.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/stampbook bench $(BENCH_ARGS)
 
 format: install
 	$(BIN)/ruff format src tests

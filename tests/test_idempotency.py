@@ -103,7 +103,7 @@ def test_keys_are_scoped_per_caller(client: FlaskClient, session: Session, setup
     assert count_entries(session, membership) == 3
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "tab\there"])
+@pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", " padded", "café"])
 def test_bad_keys_are_refused(client: FlaskClient, setup, key: str) -> None:
     membership, headers = setup
     response = adjust(client, membership, headers, key)

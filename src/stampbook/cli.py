@@ -99,6 +99,28 @@ def restore_command(source: Path) -> None:
     click.echo(f"restored from {source}")
 
 
+@main.command()
+@click.option(
+    "--size",
+    "sizes",
+    multiple=True,
+    type=click.Choice(["small", "large"]),
+    help="Data sizes to run (default: both).",
+)
+@click.option("--seconds", default=10, show_default=True, help="Length of each load.")
+@click.option(
+    "--output",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where BENCHMARKS.md and BENCHMARKS.json go.",
+)
+def bench(sizes: tuple[str, ...], seconds: int, output: Path) -> None:
+    """Benchmark on PostgreSQL (BENCH_DATABASE_URL) with wrk; see BENCHMARKS.md."""
+    from stampbook.bench.runner import main as run_bench
+
+    sys.exit(run_bench(list(sizes) or ["small", "large"], seconds, output))
+
+
 @main.command("create-admin")
 @click.option("--email", required=True)
 @click.option("--name", default="Admin")

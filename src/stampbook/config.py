@@ -63,6 +63,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute"),
+        # Per sender, so that one account cannot flood another.
+        "BUDDY_REQUEST_RATE_LIMIT": os.environ.get("BUDDY_REQUEST_RATE_LIMIT", "20 per hour"),
+        "MESSAGE_RATE_LIMIT": os.environ.get("MESSAGE_RATE_LIMIT", "30 per minute;500 per day"),
+        "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10 per minute;100 per day"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

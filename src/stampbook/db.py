@@ -7,9 +7,10 @@ request, command or job.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     create_engine,
     event,
+    select,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -175,3 +177,50 @@ class Database:
 
 
 db = Database()
+
+T = TypeVar("T")
+_READ_CACHE = "read_cache"
+
+
+def load_with(primary: type[T], object_id: int, *path: tuple[type[Any], Any]) -> T | None:
+    """Load ``primary`` by id together with the rows it belongs to, in one query.
+
+    ``path`` names each parent and its join condition, e.g. a membership with its program and
+    shop. The parents land in the identity map, so the permission checks that follow read
+    them with ``session.get`` at no further cost.
+    """
+    query = select(primary, *(entity for entity, _ in path))
+    for entity, condition in path:
+        query = query.join(entity, condition)
+    row = db.session.execute(query.where(primary.id == object_id)).first()  # type: ignore[attr-defined]
+    return None if row is None else row[0]
+
+
+def cached_read(key: Hashable, compute: Callable[[], T]) -> T:
+    """Remember a read (e.g. "the actor's role in this shop") until the session next writes.
+
+    Permission checks ask the same questions several times per request; any flush, commit or
+    rollback forgets every answer, so a cached read never outlives the data it came from.
+    """
+    cache: dict[Hashable, Any] = db.session.info.setdefault(_READ_CACHE, {})
+    if key not in cache:
+        cache[key] = compute()
+    value: T = cache[key]
+    return value
+
+
+def _forget_reads(session: Session, *_: Any) -> None:
+    session.info.pop(_READ_CACHE, None)
+
+
+for _event in ("after_flush", "after_transaction_end", "after_soft_rollback"):
+    event.listen(Session, _event, _forget_reads)
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold_loaded(session: Session, instance: object) -> None:
+    # The identity map only holds weak references: a shop loaded by one permission check
+    # would be garbage before the next one asked for it, and loaded again. A session lives
+    # for one request, command or job, so holding what it loaded costs little and saves
+    # repeated SELECTs by primary key.
+    session.info.setdefault("loaded", []).append(instance)

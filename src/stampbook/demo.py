@@ -12,6 +12,7 @@ from stampbook.accounts.models import User
 from stampbook.db import db
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
+from stampbook.people.demo import add_demo_people
 from stampbook.programs.models import (
     Membership,
     MembershipMode,
@@ -100,6 +101,7 @@ def load() -> list[tuple[str, str]]:
     )
     add_demo_tasks([card.id, club.id], owner.id)
     add_demo_rewards(shop.id, owner.id)
+    add_demo_people([owner.id, barista.id, regular.id], shop.id, [card.id, club.id])
     return accounts_list()
 
 

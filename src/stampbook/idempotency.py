@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -26,6 +27,9 @@ from stampbook.unit_of_work import RetryTransaction
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, inner spaces allowed: what survives any HTTP stack unchanged (the document
+# states this pattern too).
+KEY_PATTERN = rf"^[!-~](?:[ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?$"
 
 
 class IdempotencyKey(IdMixin, Base):
@@ -54,9 +58,10 @@ def request_fingerprint() -> str:
 
 
 def validate_key(key: str) -> None:
-    if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
+    if re.fullmatch(KEY_PATTERN, key) is None:
         raise AppError(
-            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (inner spaces"
+            " allowed).",
             code="invalid_idempotency_key",
         )
 

@@ -4,6 +4,15 @@ from stampbook.accounts.models import Token, User
 from stampbook.db import Base
 from stampbook.idempotency import IdempotencyKey
 from stampbook.ledger.models import LedgerEntry
+from stampbook.people.models import (
+    Block,
+    Buddy,
+    BuddyRequest,
+    Message,
+    Post,
+    PostRecipient,
+    ReviewAward,
+)
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards.models import Contribution, Favorite, Redemption, Reward, RewardChange
 from stampbook.shops.models import Role, Shop, ShopInvitation
@@ -11,13 +20,20 @@ from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskGroupAward, 
 
 __all__ = [
     "Base",
+    "Block",
+    "Buddy",
+    "BuddyRequest",
     "Contribution",
     "Favorite",
     "IdempotencyKey",
     "LedgerEntry",
     "Membership",
+    "Message",
+    "Post",
+    "PostRecipient",
     "Program",
     "Redemption",
+    "ReviewAward",
     "Reward",
     "RewardChange",
     "Role",

@@ -14,7 +14,10 @@ import flask_swagger_ui
 from apiflask import APIFlask
 
 from stampbook.errors import PROBLEM_JSON
+from stampbook.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH
+from stampbook.pagination import MAX_ID
 from stampbook.policy import Access, policy_of
+from stampbook.schemas import NUL_FREE
 
 ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 ASSET_URL = "/api/v1/docs/assets/"
@@ -99,6 +102,42 @@ def _problem_response(status: str) -> dict[str, Any]:
     }
 
 
+def _forbid_nul(schema: dict[str, Any]) -> None:
+    """Say of every free text in a request schema that it holds no U+0000 (the API refuses it)."""
+    if schema.get("type") == "string" and not {"format", "enum", "const"} & schema.keys():
+        if "pattern" in schema:
+            schema.setdefault("allOf", []).append({"pattern": NUL_FREE})
+        else:
+            schema["pattern"] = NUL_FREE
+    for keyword in ("properties", "patternProperties"):
+        for child in schema.get(keyword, {}).values():
+            _forbid_nul(child)
+    for keyword in ("items", "additionalProperties"):
+        if isinstance(schema.get(keyword), dict):
+            _forbid_nul(schema[keyword])
+    for keyword in ("prefixItems", "anyOf", "allOf", "oneOf"):
+        for child in schema.get(keyword, []):
+            _forbid_nul(child)
+
+
+def _request_schemas(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas of request bodies (with their nested models) and of query parameters."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    found: list[dict[str, Any]] = []
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    found.append(parameter["schema"])
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            ref = body and body["schema"].get("$ref", "")
+            if ref:
+                name = ref.rsplit("/", 1)[-1]
+                found += [s for n, s in schemas.items() if n == name or n.startswith(name + ".")]
+    # One component may serve several operations: each is processed once.
+    return list({id(schema): schema for schema in found}.values())
+
+
 def _process(app: APIFlask, spec: dict[str, Any]) -> dict[str, Any]:
     spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for schema_name in ("HTTPError", "ValidationError"):
@@ -113,12 +152,20 @@ def _process(app: APIFlask, spec: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             policy = policies.get((path, method))
             responses = operation.setdefault("responses", {})
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                    # What the routes' converter matches (see app.IdConverter); no object has
+                    # id 0, which is answered 404 like any id of nothing.
+                    parameter["schema"].update(minimum=0, maximum=MAX_ID)
             if "requestBody" in operation:
                 # The views need their body: sending none is a client error (400), not a default.
                 operation["requestBody"]["required"] = True
             statuses = set(ALWAYS) | {s for s in responses if s[0] in "45"}
             if method in {"post", "put", "patch"}:
                 statuses |= set(WITH_BODY)
+            if method != "get":
+                # Any write may meet a unique or foreign key constraint (see the error handler).
+                statuses.add("409")
             if policy is not None and policy.access is not Access.PUBLIC:
                 statuses |= set(WITH_AUTH)
                 operation["security"] = [{"BearerAuth": []}]
@@ -127,13 +174,20 @@ def _process(app: APIFlask, spec: dict[str, Any]) -> dict[str, Any]:
             if policy is not None and policy.idempotent:
                 operation.setdefault("parameters", []).append(
                     {
-                        "name": "Idempotency-Key",
+                        "name": HEADER,
                         "in": "header",
                         "required": False,
                         "description": "Repeat a request safely: same key and body, one effect.",
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        "schema": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_KEY_LENGTH,
+                            "pattern": KEY_PATTERN,
+                        },
                     }
                 )
+    for schema in _request_schemas(spec):
+        _forbid_nul(schema)
     return spec
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from stampbook.db import db
+from stampbook.schemas import Moment
 
 # A cursor is the last id of the page written in base 36: opaque to clients, never invalid.
 CURSOR_PATTERN = r"^[0-9a-z]{1,13}$"
@@ -30,8 +31,8 @@ class PageQuery(BaseModel):
 
 
 class HistoryQuery(PageQuery):
-    since: AwareDatetime | None = Field(None, description="Only items at or after this time.")
-    until: AwareDatetime | None = Field(None, description="Only items before this time.")
+    since: Moment | None = Field(None, description="Only items at or after this time.")
+    until: Moment | None = Field(None, description="Only items before this time.")
 
 
 def encode_cursor(last_id: int) -> str:

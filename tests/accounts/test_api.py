@@ -133,6 +133,17 @@ def test_patch_me(client: FlaskClient, session: Session) -> None:
     assert response.json["privacy_settings"]["shops"] == "public"
 
 
+@pytest.mark.parametrize("field", ["name", "time_zone", "privacy_settings"])
+def test_patch_me_refuses_null_for_what_cannot_be_emptied(
+    client: FlaskClient, session: Session, field: str
+) -> None:
+    # privacy_settings: null was a 500; name and time_zone: null were silently ignored.
+    user = make_user(session)
+    response = client.patch("/api/v1/users/me", headers=auth(session, user), json={field: None})
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == field
+
+
 @pytest.mark.parametrize("field", ["is_admin", "email", "password_hash", "id", "balance"])
 def test_patch_me_refuses_mass_assignment(
     client: FlaskClient, session: Session, field: str

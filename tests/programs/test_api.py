@@ -210,10 +210,11 @@ def test_unclaimed_customers(client: FlaskClient, session: Session) -> None:
         f"/api/v1/memberships/{by_email.json['id']}", headers=auth(session, team.member)
     )
     assert hidden.status_code == 404
+    # Whether the body is allowed depends on the membership (a customer's): 409, not 422.
     role = client.patch(
         f"/api/v1/memberships/{by_email.json['id']}", headers=headers, json={"role_type": "stamper"}
     )
-    assert role.status_code == 422
+    assert (role.status_code, role.json["code"]) == (409, "customer_is_member")
 
 
 def test_member_list_follows_each_members_privacy(client: FlaskClient, session: Session) -> None:
@@ -364,3 +365,17 @@ def test_my_memberships(client: FlaskClient, session: Session) -> None:
     active = client.get("/api/v1/memberships?status=active", headers=headers).json["items"]
     assert [m["id"] for m in active] == [team.memberships["member"].id]
     assert client.get("/api/v1/memberships").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["invitations", "memberships"])
+def test_inviting_a_user_who_does_not_exist_is_not_found(
+    client: FlaskClient, session: Session, path: str
+) -> None:
+    # A well-formed id of nobody: 404 (422 is for bodies that break the documented schema).
+    team = make_team(session)
+    response = client.post(
+        f"/api/v1/programs/{team.program.id}/{path}",
+        headers=auth(session, team.creator),
+        json={"user_id": 10**12},
+    )
+    assert response.status_code == 404

@@ -10,15 +10,18 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from stampbook.errors import Conflict, Forbidden, NotFound
 from stampbook.ledger.models import LedgerEntry
 from stampbook.ledger.services import find_discrepancies
 from stampbook.programs import services
 from stampbook.programs.models import Membership, Program
+from stampbook.rewards import services as rewards
 from stampbook.shops.models import ShopInvitation
+from stampbook.tasks import services as tasks
 from stampbook.tasks.models import Stamp, Task
 from tests.factories.accounts import auth, make_user
 from tests.factories.ledger import give_points
+from tests.factories.rewards import make_reward
 from tests.factories.shops import (
     make_invitation,
     make_membership,
@@ -122,7 +125,7 @@ def test_merge_folds_statuses_and_invitations(session: Session, app_context: Non
 @pytest.mark.parametrize(
     ("setup", "error"),
     [
-        ("same", ValidationFailed),
+        ("same", Conflict),  # a well-formed body; only the path makes it wrong
         ("other_shop", Conflict),
         ("archived", Conflict),
         ("missing", NotFound),
@@ -196,3 +199,54 @@ def test_merged_source_redirects_readers(client: FlaskClient, session: Session) 
     assert [p["id"] for p in archived] == [source.id]
     stranger = client.get(f"/api/v1/shops/{shop.id}/programs?archived=true").json["items"]
     assert [p["id"] for p in stranger] == [source.id]  # the target is public: so is its past
+
+
+def test_a_stamp_made_before_the_merge_is_revoked_from_the_merged_membership(
+    session: Session, app_context: None
+) -> None:
+    """Regression (model-based test): the reversals went to the archived source membership,
+    which the merge had emptied, so the revocation failed with insufficient_points."""
+    owner, person = make_user(session), make_user(session)
+    shop = make_shop(session, owner)
+    target, source = make_program(session, shop), make_program(session, shop)
+    kept = make_membership(session, target, person)
+    folded = make_membership(session, source, person)
+    task = make_task(session, source, point_value=5, bonus_values={"first_time_only": 2})
+    stamp = tasks.stamp_task(owner, task_id=task.id, membership_id=folded.id).stamp
+    services.merge_programs(owner, target_id=target.id, source_id=source.id)
+
+    result = tasks.revoke_stamp(owner, stamp_id=stamp.id)
+
+    session.expire_all()
+    assert result.points == 7
+    assert {r.membership_id for r in result.reversals} == {kept.id}
+    assert (kept.balance, folded.balance) == (0, 0)
+    assert find_discrepancies() == []
+
+
+def test_refunds_of_payments_made_before_the_merge_reach_the_merged_membership(
+    session: Session, app_context: None
+) -> None:
+    """Regression (model-based test): a receipt cancelled or a pot refunded after a merge
+    credited the archived source membership, where the member could never spend it."""
+    owner, person = make_user(session), make_user(session)
+    shop = make_shop(session, owner)
+    target, source = make_program(session, shop), make_program(session, shop)
+    kept = make_membership(session, target, person)
+    folded = make_membership(session, source, person)
+    give_points(session, folded, 30)
+    plain = make_reward(session, shop, cost=10)
+    pot = make_reward(session, shop, cost=50, is_group_reward=True)
+    receipt = rewards.redeem(person, reward_id=plain.id, membership_id=folded.id)
+    part = rewards.contribute(person, reward_id=pot.id, membership_id=folded.id, points=5)
+    services.merge_programs(owner, target_id=target.id, source_id=source.id)
+    session.expire_all()
+    assert (kept.balance, folded.balance) == (15, 0)
+    assert receipt.paid_by_membership_id == part.contribution.membership_id == kept.id
+
+    rewards.cancel_redemption(owner, redemption_id=receipt.id, reason="wrong order")
+    rewards.delete_reward(owner, reward_id=pot.id)
+
+    session.expire_all()
+    assert (kept.balance, folded.balance) == (30, 0)
+    assert find_discrepancies() == []

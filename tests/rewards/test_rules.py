@@ -14,6 +14,7 @@ from stampbook.rewards.rules import (
     LimitReset,
     ListEntry,
     QuantityRenewal,
+    Recurrence,
     RewardStatus,
     ScheduleSettings,
     SortOrder,
@@ -40,7 +41,7 @@ def local(tz: ZoneInfo, *wall: int) -> datetime:
 
 def resets(*items: tuple[dict[str, object], str]) -> ScheduleSettings:
     return ScheduleSettings(
-        limit_reset=[LimitReset(schedule=Schedule(**s), limit_type=t) for s, t in items]  # type: ignore[arg-type]
+        limit_reset=[LimitReset(schedule=Recurrence(**s), limit_type=t) for s, t in items]  # type: ignore[arg-type]
     )
 
 
@@ -105,7 +106,14 @@ def test_settings_refuse_empty_schedules_and_unknown_fields() -> None:
 
 # --- Renewals -------------------------------------------------------------------------------
 
-DAILY_8 = Schedule(times=[time(8)])
+DAILY_8 = Recurrence(times=[time(8)])
+
+
+@pytest.mark.parametrize("schedule", [{}, {"excluded": {"days_of_week": [6]}}, {"times": []}])
+def test_a_recurrence_needs_something_that_recurs(schedule: dict[str, object]) -> None:
+    # The document states it (anyOf); an exclusion alone used to pass and recur never.
+    with pytest.raises(ValidationError, match="the schedule is empty"):
+        QuantityRenewal.model_validate({"schedule": schedule, "renewal_quantity": 1})
 
 
 def test_renewals_add_per_instant_up_to_the_cap() -> None:

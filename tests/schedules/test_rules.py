@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import time as stopwatch
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -368,20 +367,18 @@ def test_search_stops_about_five_years_away() -> None:
         Schedule(rrule="FREQ=MONTHLY;BYMONTHDAY=1;BYSETPOS=2"),
     ],
 )
-def test_a_schedule_matching_nothing_finishes_quickly(schedule: Schedule) -> None:
+def test_a_schedule_matching_nothing_ends_its_search(schedule: Schedule) -> None:
+    # The searches are bounded (SEARCH_DAYS, MAX_STEPS), so they end with "none" rather than
+    # looping; how fast they end is the benchmark's business, not a test's.
     at = datetime(2026, 3, 25, 12, tzinfo=UTC)
-    started = stopwatch.perf_counter()
     assert period_bounds(schedule, at, MADRID) == (None, None)
     assert count_instants(schedule, at, at + timedelta(days=3650), MADRID) == 0
-    assert stopwatch.perf_counter() - started < 2
 
 
-def test_counting_ten_years_of_daily_renewals_is_fast() -> None:
+def test_counting_ten_years_of_daily_renewals() -> None:
     daily = Schedule(times=[time(0)])
     start, end = at_local(MADRID, 2026, 1, 1, 12), at_local(MADRID, 2036, 1, 1, 12)
-    started = stopwatch.perf_counter()
     assert count_instants(daily, start, end, MADRID) == 3652
-    assert stopwatch.perf_counter() - started < 1
 
 
 def test_count_saturates(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -459,6 +456,10 @@ def test_describe(schedule: Schedule, text: str) -> None:
         ({"date_ranges": [["2026-12-31", "2026-12-01"]]}, "ends before it starts"),
         ({"time_ranges": [["09:00", "09:00"]]}, "is empty"),
         ({"times": ["10:00:00+01:00"]}, "wall-clock"),
+        # Forms the parser took but the documented pattern (HH:MM[:SS[.ffffff]]) does not.
+        ({"times": ["10:00:00,5"]}, "wall-clock"),
+        ({"times": ["10:00:00.1234567"]}, "wall-clock"),
+        ({"time_ranges": [["8:00", "10:00"]]}, "wall-clock"),
         ({"rrule": "FREQ=FOO"}, "invalid rrule"),
         ({"rrule": ""}, "invalid rrule"),
         ({"rrule": "nonsense"}, "invalid rrule"),

@@ -140,14 +140,20 @@ def test_order_ids_must_belong_to_the_shop(client: FlaskClient, session: Session
     assert ok.json["order_reward_ids"] == [reward.id]
 
     for body, field in [
-        ({"order_program_ids": [first.id, foreign.id]}, "order_program_ids"),
         ({"order_program_ids": [first.id, first.id]}, "order_program_ids"),
-        ({"order_reward_ids": [other_reward.id]}, "order_reward_ids"),
         ({"order_reward_ids": ["1"]}, "order_reward_ids"),
     ]:
         response = client.patch(url, headers=headers, json=body)
         assert response.status_code == 422, body
         assert response.json["errors"][0]["field"].startswith(field)
+    # Well-formed ids of things of another shop: not found here (the schema cannot know).
+    for body, field in [
+        ({"order_program_ids": [first.id, foreign.id]}, "order_program_ids"),
+        ({"order_reward_ids": [other_reward.id]}, "order_reward_ids"),
+    ]:
+        response = client.patch(url, headers=headers, json=body)
+        assert response.status_code == 404, body
+        assert response.json["detail"].startswith(field)
 
 
 def test_list_shows_public_shops_and_mine_only(client: FlaskClient, session: Session) -> None:

@@ -85,7 +85,7 @@ def test_an_email_with_an_account_becomes_a_user_invitation(
         ({}, 422),
         ({"user_id": 1, "email": "a@example.com"}, 422),
         ({"email": "not-an-email"}, 422),
-        ({"user_id": 10**9}, 422),
+        ({"user_id": 10**9}, 404),  # well-formed, but nobody's
         ({"user_id": 1, "status": "accepted"}, 422),
     ],
 )

@@ -89,7 +89,7 @@ def test_only_the_creator_of_both_merges(client: FlaskClient, session: Session) 
     mine = make_shop(session, owner)
     assert merge(client, auth(session, manager), target, mine).status_code == 403
     itself = merge(client, headers, target, target)
-    assert itself.status_code == 422
+    assert (itself.status_code, itself.json["code"]) == (409, "same_shop")
     deleted = make_shop(session, owner)
     deleted.deleted_at = deleted.created_at
     session.flush()

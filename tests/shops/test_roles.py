@@ -136,8 +136,9 @@ def test_duplicate_and_unknown_users(client: FlaskClient, session: Session) -> N
     dup = add(client, headers, team.shop.id, user_id=team.viewer.id, role_type="viewer")
     assert dup.status_code == 409
     assert dup.json["code"] == "already_in_team"
+    # A well-formed id of nobody: not found (422 is for bodies that break the schema).
     unknown = add(client, headers, team.shop.id, user_id=10**9, role_type="viewer")
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404
 
 
 def test_roles_scoped_to_a_reward_or_a_task_of_the_shop(
@@ -181,16 +182,33 @@ def test_roles_scoped_to_a_reward_or_a_task_of_the_shop(
             role_type="assistant",
             **scope,
         )
-        assert response.status_code == 422, scope
+        assert response.status_code == 404, scope
+    both = add(
+        client,
+        headers,
+        team.shop.id,
+        user_id=make_user(session).id,
+        role_type="assistant",
+        reward_id=reward.id,
+        task_id=task.id,
+    )
+    assert both.status_code == 422  # the body alone breaks the (documented) rule
     unscoped = client.patch(
         f"/api/v1/roles/{by_task.json['id']}", headers=headers, json={"task_id": None}
     )
     assert unscoped.status_code == 200
     assert unscoped.json["task_id"] is None
+    # A body that only breaks the rules together with the role's scope now: 409.
     promoted = client.patch(
         f"/api/v1/roles/{by_reward.json['id']}", headers=headers, json={"role_type": "manager"}
     )
-    assert promoted.status_code == 422
+    assert (promoted.status_code, promoted.json["code"]) == (409, "invalid_scope")
+    scoped_manager = client.patch(
+        f"/api/v1/roles/{by_reward.json['id']}",
+        headers=headers,
+        json={"role_type": "manager", "task_id": task.id},
+    )
+    assert scoped_manager.status_code == 422
 
 
 def test_team_list_respects_privacy_for_outsiders(client: FlaskClient, session: Session) -> None:

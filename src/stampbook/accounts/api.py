@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import current_app
 
 from stampbook.accounts import services
 from stampbook.accounts.auth import current_token, current_user
 from stampbook.accounts.models import TokenKind, User
 from stampbook.accounts.schemas import (
+    EmailChangeIn,
     MeOut,
     PasswordChangeIn,
     RegisterIn,
+    StarredShopIn,
     TokenIn,
     TokenOut,
     UserOut,
+    UserPageOut,
     UserPatch,
 )
 from stampbook.extensions import failed, limiter
+from stampbook.people import queries
 from stampbook.policy import Access, route
 from stampbook.routing import ApiBlueprint
 
@@ -33,6 +35,8 @@ def _me_out(user: User) -> MeOut:
         time_zone=user.time_zone,
         privacy_settings=services.effective_privacy(user),
         is_admin=user.is_admin,
+        order_settings=user.order_settings or {},
+        starred_shop_id=user.starred_shop_id,
     )
 
 
@@ -121,9 +125,48 @@ def delete_me() -> tuple[str, int]:
     return "", 204
 
 
+@bp.post("/users/me/email")
+@route(Access.USER)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=failed)
+@bp.input(EmailChangeIn, arg_name="body")
+@bp.output(MeOut)
+@bp.doc(
+    summary="Change my email, confirmed with my password",
+    responses=[401, 409, 429],
+)
+def change_email(body: EmailChangeIn) -> MeOut:
+    return _me_out(services.change_email(_me(), email=body.email, password=body.password))
+
+
+@bp.put("/users/me/starred-shop")
+@route(Access.USER, action="shop.view")
+@bp.input(StarredShopIn, arg_name="body")
+@bp.output(MeOut)
+@bp.doc(summary="Star a shop (one at a time)", responses=[404])
+def star_shop(body: StarredShopIn) -> MeOut:
+    return _me_out(services.star_shop(_me(), shop_id=body.shop_id))
+
+
+@bp.delete("/users/me/starred-shop")
+@route(Access.USER)
+@bp.output(MeOut)
+@bp.doc(summary="Unstar my starred shop")
+def unstar_shop() -> MeOut:
+    return _me_out(services.unstar_shop(_me()))
+
+
 @bp.get("/users/<int:user_id>")
 @route(Access.PUBLIC, action="user.view")
-@bp.output(UserOut)
-@bp.doc(summary="A user's page, as their privacy settings allow", responses=[404])
-def get_user(user_id: int) -> Any:
-    return services.get_visible_user(current_user(), user_id)
+@bp.output(UserPageOut)
+@bp.doc(
+    summary="A user's page, as their privacy settings allow",
+    description=(
+        "Details, and up to 20 items of each part the caller may see: shops, programs (with "
+        "points), tasks and stamp history, rewards, buddies. A part hidden by the user's "
+        "privacy settings is null; a hidden page is 404."
+    ),
+    responses=[404],
+)
+def get_user(user_id: int) -> UserPageOut:
+    owner, sections = queries.user_page(current_user(), user_id)
+    return UserPageOut(**UserOut.model_validate(owner).model_dump(), **sections.model_dump())

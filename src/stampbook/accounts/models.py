@@ -29,6 +29,8 @@ class Section(StrEnum):
     TASK_HISTORY = "task_history"
     REDEMPTIONS = "redemptions"
     FAVORITES = "favorites"
+    # Not a part of the page: who may send the user a private message.
+    MESSAGES = "messages"
 
 
 DEFAULT_PRIVACY: dict[str, str] = {
@@ -39,6 +41,7 @@ DEFAULT_PRIVACY: dict[str, str] = {
     Section.TASK_HISTORY: Privacy.MEMBERS,
     Section.REDEMPTIONS: Privacy.PRIVATE,
     Section.FAVORITES: Privacy.PRIVATE,
+    Section.MESSAGES: Privacy.MEMBERS,
 }
 
 
@@ -55,6 +58,10 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     privacy_settings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     order_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # use_alter: users and shops refer to each other (shops.created_by).
+    starred_shop_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("shops.id", use_alter=True, ondelete="SET NULL")
+    )
     is_admin: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[datetime | None]
 

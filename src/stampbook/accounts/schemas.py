@@ -5,16 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from stampbook.accounts.models import Privacy, Section
-from stampbook.schemas import Color, Description, Icon, Input, Name, Output, Summary, TimeZone
+from stampbook.people.schemas import UserSections
+from stampbook.schemas import (
+    Color,
+    Description,
+    Email,
+    Icon,
+    Input,
+    Keep,
+    Name,
+    Output,
+    Summary,
+    TimeZone,
+)
+from stampbook.shops.schemas import MAX_ORDERED, OrderedIds, refuse_duplicates
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=1024)]
+KEY = r"^[1-9][0-9]{0,17}$"
+ProgramKey = Annotated[int, Field(ge=1, le=10**18 - 1)]
 
 
 class RegisterIn(Input):
-    email: EmailStr = Field(examples=["ada@example.com"])
+    email: Email = Field(examples=["ada@example.com"])
     name: Name = Field(examples=["Ada"])
     password: Password = Field(description="At least 10 characters.", examples=["correct horse"])
     time_zone: TimeZone = Field("UTC", examples=["Europe/Madrid"])
@@ -43,23 +58,70 @@ class UserOut(Output):
     created_at: datetime
 
 
+class UserPageOut(UserOut, UserSections):
+    """A user's page: details, and each part the caller may see (null: hidden)."""
+
+
+class OrderSettings(Input):
+    """How the user's own pages order their shops, and the tasks within each program."""
+
+    shop_ids: OrderedIds = Field(
+        default_factory=list, description="Shops in display order.", examples=[[3, 1]]
+    )
+    program_task_ids: Annotated[
+        dict[ProgramKey, OrderedIds],
+        Field(max_length=MAX_ORDERED, json_schema_extra={"propertyNames": {"pattern": KEY}}),
+    ] = Field(
+        default_factory=dict,
+        description="Program id -> its tasks in display order.",
+        examples=[{"2": [8, 5, 6]}],
+    )
+
+    _unique = field_validator("shop_ids")(refuse_duplicates)
+
+    @field_validator("program_task_ids")
+    @classmethod
+    def _unique_tasks(cls, value: dict[int, list[int]]) -> dict[int, list[int]]:
+        for task_ids in value.values():
+            refuse_duplicates(task_ids)
+        return value
+
+
 class MeOut(UserOut):
     email: str
     time_zone: str
     privacy_settings: dict[Section, Privacy]
     is_admin: bool
+    order_settings: OrderSettings = Field(default_factory=OrderSettings)
+    starred_shop_id: int | None = Field(None, description="The shop I starred.")
 
 
 class UserPatch(Input):
-    name: Name | None = None
-    summary: Summary | None = None
+    """Only the fields sent change; null clears the optional ones (summary, colour...)."""
+
+    name: Keep[Name] = Field(None, examples=["Ada Lovelace"])
+    summary: Summary | None = Field(None, examples=["Coffee first, then code."])
     description: Description | None = None
-    color: Color | None = None
-    icon: Icon | None = None
-    time_zone: TimeZone | None = None
-    privacy_settings: dict[Section, Privacy] | None = Field(
+    color: Color | None = Field(None, examples=["#3366cc"])
+    icon: Icon | None = Field(None, examples=["cup"])
+    time_zone: Keep[TimeZone] = Field(None, examples=["Europe/London"])
+    privacy_settings: Keep[dict[Section, Privacy]] = Field(
         None, examples=[{"memberships": "friends", "redemptions": "private"}]
     )
+    order_settings: Keep[OrderSettings] = Field(
+        None, description="Replaces the whole ordering.", examples=[{"shop_ids": [3, 1]}]
+    )
+
+
+class EmailChangeIn(Input):
+    email: Email = Field(examples=["ada.lovelace@example.com"])
+    password: Annotated[str, StringConstraints(max_length=1024)] = Field(
+        description="The current password, to confirm.", examples=["correct horse"]
+    )
+
+
+class StarredShopIn(Input):
+    shop_id: Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)] = Field(examples=[1])
 
 
 class PasswordChangeIn(Input):

@@ -12,7 +12,13 @@ from stampbook.accounts import passwords, tokens
 from stampbook.accounts.models import DEFAULT_PRIVACY, Section, Token, TokenKind, User
 from stampbook.db import db, utcnow
 from stampbook.errors import Conflict, NotFound, Unauthorized
+from stampbook.people import services as people
 from stampbook.policy import require
+from stampbook.policy.accounts import shops_of
+from stampbook.policy.people import team_shops
+from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.shops.models import Shop
+from stampbook.tasks.models import Task
 
 
 def normalise_email(email: str) -> str:
@@ -66,9 +72,90 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
     for field, value in changes.items():
         if field == "privacy_settings":
             value = {**user.privacy_settings, **{str(k): str(v) for k, v in value.items()}}
+        elif field == "order_settings":
+            value = _checked_order(user, value)
         elif value is None and field in {"name", "time_zone"}:
             continue  # required fields cannot be emptied
         setattr(user, field, value)
+    db.session.flush()
+    return user
+
+
+def _checked_order(user: User, order: dict[str, Any]) -> dict[str, Any]:
+    """The ordering of the user's own pages names only their shops, and tasks of their
+    programs under the right program (404 otherwise, as elsewhere)."""
+    shop_ids = list(order.get("shop_ids", []))
+    program_tasks = {int(k): list(v) for k, v in order.get("program_task_ids", {}).items()}
+    if shop_ids:
+        mine = set(db.session.scalars(select(shops_of(user.id).subquery().c[0])))
+        foreign = [i for i in shop_ids if i not in mine]
+        if foreign:
+            raise NotFound(f"shop_ids: not a shop of yours: {', '.join(map(str, foreign))}.")
+    if program_tasks:
+        programs = set(
+            db.session.scalars(
+                select(Membership.program_id).where(
+                    Membership.user_id == user.id,
+                    Membership.program_id.in_(program_tasks),
+                    Membership.status == MembershipStatus.ACTIVE,
+                )
+            )
+        ) | set(
+            db.session.scalars(
+                select(Program.id).where(
+                    Program.id.in_(program_tasks), Program.shop_id.in_(team_shops(user))
+                )
+            )
+        )
+        wanted = [t for tasks in program_tasks.values() for t in tasks]
+        task_program = dict(
+            db.session.execute(
+                select(Task.id, Task.program_id).where(
+                    Task.id.in_(wanted), Task.deleted_at.is_(None)
+                )
+            ).all()
+        )
+        for program_id, task_ids in program_tasks.items():
+            if program_id not in programs:
+                raise NotFound(f"program_task_ids: not a program of yours: {program_id}.")
+            foreign = [t for t in task_ids if task_program.get(t) != program_id]
+            if foreign:
+                raise NotFound(
+                    f"program_task_ids: not a task of program {program_id}: "
+                    f"{', '.join(map(str, foreign))}."
+                )
+    return {
+        "shop_ids": shop_ids,
+        "program_task_ids": {str(k): v for k, v in program_tasks.items()},
+    }
+
+
+def change_email(user: User, *, email: str, password: str) -> User:
+    """A new sign-in address, confirmed with the current password."""
+    if not passwords.verify_password(user.password_hash, password):
+        raise Unauthorized("The current password is wrong.", code="invalid_credentials")
+    email = normalise_email(email)
+    if email != user.email:
+        taken = db.session.scalar(select(User.id).where(User.email == email))
+        if taken is not None:
+            raise Conflict("An account with this email exists.", code="email_taken")
+        user.email = email
+        db.session.flush()
+    return user
+
+
+def star_shop(user: User, *, shop_id: int) -> User:
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("No such shop.")
+    require(user, "shop.view", shop)
+    user.starred_shop_id = shop.id
+    db.session.flush()
+    return user
+
+
+def unstar_shop(user: User) -> User:
+    user.starred_shop_id = None
     db.session.flush()
     return user
 
@@ -84,19 +171,17 @@ def change_password(
 
 
 def delete_account(user: User) -> None:
-    """Anonymise the user; memberships and ledger entries stay, so every point is accounted."""
+    """Anonymise the user and end their memberships (status ``left``): the memberships, their
+    balances and ledger entries stay, so every point is accounted for. Friendships, pending
+    buddy requests and blocks go; messages and posts stay under the anonymised name."""
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted user"
     user.summary = user.description = user.color = user.icon = None
     user.password_hash = ""
     user.privacy_settings = dict.fromkeys(DEFAULT_PRIVACY, "private")
+    user.order_settings = {}
+    user.starred_shop_id = None
     user.deleted_at = utcnow()
     tokens.revoke_all(user.id)
-
-
-def get_visible_user(actor: User | None, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    require(actor, "user.view", user)
-    return user
+    people.end_memberships(user.id)
+    people.forget_user(user.id, now=user.deleted_at)

@@ -53,7 +53,7 @@ def _wait_ready(url: str, path: str, timeout: float = 60) -> None:
             with urllib.request.urlopen(url + path, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, OSError):
             time.sleep(0.2)
     raise RuntimeError(f"{url}{path} did not become ready in {timeout}s")
 
@@ -61,7 +61,7 @@ def _wait_ready(url: str, path: str, timeout: float = 60) -> None:
 @contextmanager
 def gunicorn(app: str, port: int, env: dict[str, str], ready_path: str) -> Iterator[Server]:
     gunicorn_bin = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [
             gunicorn_bin,
             app,

@@ -19,7 +19,6 @@ LUA_TEMPLATE = """
 local requests = {%(requests)s}
 local count = #requests
 local counter = 0
-local headers_base = {["Content-Type"] = "application/json"}
 
 setup = function(thread)
   thread:set("offset", counter * 7919)
@@ -36,6 +35,7 @@ request = function()
   local headers = {["Content-Type"] = "application/json"}
   if r[3] ~= "" then headers["Authorization"] = "Bearer " .. r[3] end
   if r[5] ~= "" then headers["Idempotency-Key"] = r[5] .. "-" .. offset .. "-" .. index end
+  if r[6] ~= "" then headers["Cookie"] = r[6] end
   return wrk.format(r[1], r[2], headers, r[4] ~= "" and r[4] or nil)
 end
 
@@ -58,6 +58,7 @@ class PreparedRequest:
     body: str = ""
     # When set, every request gets a unique Idempotency-Key with this prefix.
     idempotency_prefix: str = ""
+    cookie: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def write_script(requests: list[PreparedRequest], path: Path) -> None:
     rows = ",\n".join(
         "{"
         + ", ".join(
-            _lua_string(v) for v in (r.method, r.path, r.token, r.body, r.idempotency_prefix)
+            _lua_string(v)
+            for v in (r.method, r.path, r.token, r.body, r.idempotency_prefix, r.cookie)
         )
         + "}"
         for r in requests
@@ -99,7 +101,7 @@ def run(
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "scenario.lua"
         write_script(requests, script)
-        completed = subprocess.run(  # noqa: S603
+        completed = subprocess.run(
             [
                 WRK,
                 f"-t{threads}",

@@ -98,8 +98,13 @@ def reverse(
     actor_id: int | None,
     kind: EntryKind = EntryKind.REVERSAL,
     note: str | None = None,
+    membership_id: int | None = None,
 ) -> LedgerEntry:
-    """Undo one entry with an opposite entry; an entry is reversed at most once."""
+    """Undo one entry with an opposite entry; an entry is reversed at most once.
+
+    ``membership_id``: post the reversal there instead of on the entry's own membership,
+    which a program merge archived after moving its points to this one.
+    """
     original = db.session.get(LedgerEntry, entry_id)
     if original is None:
         raise NotFound("No such ledger entry.")
@@ -109,7 +114,7 @@ def reverse(
     if already is not None or original.reverses_id is not None:
         raise Conflict("This entry has already been reversed.", code="already_reversed")
     return post(
-        membership_id=original.membership_id,
+        membership_id=original.membership_id if membership_id is None else membership_id,
         amount=-original.amount,
         kind=kind,
         actor_id=actor_id,

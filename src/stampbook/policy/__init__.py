@@ -113,6 +113,7 @@ def load_rules() -> None:
     from stampbook.policy import (  # noqa: F401
         accounts,
         ledger,
+        people,
         programs,
         rewards,
         shops,

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import db
+from stampbook.db import cached_read, db
 from stampbook.policy import Decision, decide, rule
 from stampbook.policy.accounts import may_see_section
 from stampbook.policy.shops import (
@@ -89,9 +89,21 @@ def shop_of(program: Program) -> Shop:
 
 def membership_row(user_id: int, program_id: int) -> Membership | None:
     """The user's membership in the program, whatever its status (one row per user)."""
-    return db.session.scalars(
-        select(Membership).where(Membership.program_id == program_id, Membership.user_id == user_id)
-    ).first()
+    return cached_read(
+        ("membership", user_id, program_id),
+        lambda: db.session.scalars(
+            select(Membership).where(
+                Membership.program_id == program_id, Membership.user_id == user_id
+            )
+        ).first(),
+    )
+
+
+def remember_membership(membership: Membership) -> None:
+    """A membership just loaded answers "is its user in its program?" for this request."""
+    if membership.user_id is not None:
+        key = ("membership", membership.user_id, membership.program_id)
+        cached_read(key, lambda: membership)
 
 
 def membership_of(user: User | None, program: Program) -> Membership | None:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.db import cached_read, db
 from stampbook.policy import Decision, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import (
@@ -97,9 +97,12 @@ def permissions_for(role_type: str, settings: dict[str, Any] | None) -> frozense
 
 
 def role_of(user_id: int, shop_id: int) -> Role | None:
-    return db.session.scalars(
-        select(Role).where(Role.shop_id == shop_id, Role.user_id == user_id)
-    ).first()
+    return cached_read(
+        ("role", user_id, shop_id),
+        lambda: db.session.scalars(
+            select(Role).where(Role.shop_id == shop_id, Role.user_id == user_id)
+        ).first(),
+    )
 
 
 def team_member(actor: User | None, shop: Shop) -> TeamMember | None:
@@ -224,6 +227,15 @@ def merge_shop(actor: User | None, shop: Shop) -> Decision:
 def invite_to_shop(actor: User | None, shop: Shop) -> Decision:
     """Send, list and revoke the shop's invitations."""
     return _seen_then(actor, shop, _may(actor, shop, ShopPermission.MANAGE_MEMBERS))
+
+
+@rule("shop.search_members")
+def search_members(actor: User | None, shop: Shop) -> Decision:
+    """Find a member to stamp or manage: team members who may stamp or manage members."""
+    allowed = _may(actor, shop, ShopPermission.STAMP) or _may(
+        actor, shop, ShopPermission.MANAGE_MEMBERS
+    )
+    return _seen_then(actor, shop, allowed)
 
 
 @rule("role.view")

@@ -9,6 +9,8 @@ from stampbook.accounts.models import User
 from stampbook.policy import Access, route
 from stampbook.programs import queries, services
 from stampbook.programs.schemas import (
+    Leaderboard,
+    LeaderboardQuery,
     MembershipIn,
     MembershipOut,
     MembershipPage,
@@ -166,3 +168,12 @@ def delete_membership(membership_id: int) -> tuple[str, int]:
 @bp.doc(summary="Invite someone into the program, by user id or email", responses=[403, 404, 409])
 def invite_to_program(program_id: int, body: ProgramInvitationIn) -> Any:
     return services.invite(_me(), program_id, **body.model_dump(mode="json"))
+
+
+@bp.get("/programs/<int:program_id>/leaderboard")
+@route(Access.PUBLIC, action="program.view")
+@bp.input(LeaderboardQuery, location="query", arg_name="query")
+@bp.output(Leaderboard)
+@bp.doc(summary="The program's top members by balance, as their privacy allows", responses=[404])
+def get_leaderboard(program_id: int, query: LeaderboardQuery) -> Leaderboard:
+    return queries.leaderboard(current_user(), program_id, query)

@@ -93,7 +93,6 @@ class Membership(IdMixin, TimestampMixin, Base):
         UniqueConstraint("program_id", "email"),
         UniqueConstraint("program_id", "external_id"),
         CheckConstraint("balance >= 0", name="balance_not_negative"),
-        Index("ix_memberships_program_id_balance", "program_id", "balance"),
     )
 
     program_id: Mapped[int] = mapped_column(IdType, ForeignKey("programs.id"))
@@ -105,3 +104,12 @@ class Membership(IdMixin, TimestampMixin, Base):
     # An unclaimed customer (seed 001) is found by these until a user claims the membership.
     email: Mapped[str | None] = mapped_column(String(254))
     external_id: Mapped[str | None] = mapped_column(String(100))
+
+
+# The leaderboard reads the top balances of one program in rank order straight off this index.
+Index(
+    "ix_memberships_leaderboard",
+    Membership.program_id,
+    Membership.balance.desc(),
+    Membership.id,
+)

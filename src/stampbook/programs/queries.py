@@ -13,10 +13,13 @@ from stampbook.db import db
 from stampbook.errors import NotFound
 from stampbook.pagination import PageQuery, encode_cursor, newest_first
 from stampbook.policy import require
-from stampbook.policy.accounts import may_see_section
+from stampbook.policy.accounts import may_see_section, visible_owners
 from stampbook.policy.programs import program_team, visible_programs_clause
 from stampbook.programs.models import Membership, MembershipStatus, Program, ProgramPrivacy
 from stampbook.programs.schemas import (
+    Leaderboard,
+    LeaderboardEntry,
+    LeaderboardQuery,
     MembershipOut,
     MembershipPage,
     MembershipQuery,
@@ -133,4 +136,36 @@ def my_memberships(actor: User, query: MembershipQuery) -> MembershipPage:
     items, next_cursor = newest_first(memberships, Membership.id, query)
     return MembershipPage(
         items=[membership_out(m, for_team=False) for m in items], next_cursor=next_cursor
+    )
+
+
+def leaderboard(actor: User | None, program_id: int, query: LeaderboardQuery) -> Leaderboard:
+    """The program's active members by balance (ties: the earlier member first).
+
+    Members whose privacy hides their memberships from the caller keep their place but not
+    their name. Two queries whatever the size: the ranking (off its index) and co-membership.
+    """
+    program = load_program(actor, program_id)
+    rows = db.session.execute(
+        select(Membership.id, Membership.balance, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.program_id == program.id, Membership.status == MembershipStatus.ACTIVE)
+        .order_by(Membership.balance.desc(), Membership.id)
+        .limit(query.limit)
+    ).all()
+    team = actor is not None and (actor.is_admin or program_team(actor, program) is not None)
+    owners = [row[2] for row in rows]
+    shown = {o.id for o in owners} if team else visible_owners(actor, owners, Section.MEMBERSHIPS)
+    return Leaderboard(
+        program_id=program.id,
+        items=[
+            LeaderboardEntry(
+                rank=rank,
+                membership_id=membership_id,
+                balance=balance,
+                user_id=user.id if user.id in shown else None,
+                name=user.name if user.id in shown else None,
+            )
+            for rank, (membership_id, balance, user) in enumerate(rows, start=1)
+        ],
     )

@@ -5,14 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import (
-    EmailStr,
-    Field,
-    StrictBool,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
 from stampbook.pagination import Page, PageQuery
 from stampbook.programs.models import (
@@ -23,8 +16,23 @@ from stampbook.programs.models import (
     StampSystem,
 )
 from stampbook.programs.rules import ProgramPermission
-from stampbook.schemas import Color, Description, Icon, Input, Name, Output, Summary
-from stampbook.shops.schemas import Id, refuse_null
+from stampbook.schemas import (
+    NOT_BLANK,
+    Color,
+    Description,
+    Email,
+    Icon,
+    Input,
+    Keep,
+    Name,
+    Output,
+    Strip,
+    Summary,
+    at_most_one,
+    only_if,
+    sent,
+)
+from stampbook.shops.schemas import Id
 
 
 class ProgramIn(Input):
@@ -49,18 +57,16 @@ class ProgramIn(Input):
 
 
 class ProgramPatch(Input):
-    name: Name | None = None
+    """Only the fields sent change; null clears the optional ones (summary, colour...)."""
+
+    name: Keep[Name] = None
     summary: Summary | None = None
     description: Description | None = None
     color: Color | None = None
     icon: Icon | None = None
-    privacy_mode: ProgramPrivacy | None = None
-    membership_mode: MembershipMode | None = None
-    stamp_system_type: StampSystem | None = None
-
-    _not_null = field_validator("name", "privacy_mode", "membership_mode", "stamp_system_type")(
-        refuse_null
-    )
+    privacy_mode: Keep[ProgramPrivacy] = None
+    membership_mode: Keep[MembershipMode] = None
+    stamp_system_type: Keep[StampSystem] = None
 
 
 class ProgramOut(Output):
@@ -106,7 +112,9 @@ class ProgramMergeOut(Output):
     moved_tasks: int
 
 
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ExternalId = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), Strip
+]
 MembershipPermissionSettings = Annotated[
     dict[ProgramPermission, StrictBool],
     Field(
@@ -125,8 +133,17 @@ class MembershipIn(Input):
       once, holding points for someone without an account yet (claimed later).
     """
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                at_most_one("user_id", "email", "external_id"),
+                only_if(sent("role_type"), sent("user_id")),
+            ]
+        }
+    )
+
     user_id: Id | None = Field(None, examples=[5])
-    email: EmailStr | None = Field(None, examples=["customer@example.com"])
+    email: Email | None = Field(None, examples=["customer@example.com"])
     external_id: ExternalId | None = Field(None, examples=["shopify-customer-1234"])
     role_type: MembershipRole | None = Field(None, examples=["stamper"])
 
@@ -141,10 +158,8 @@ class MembershipIn(Input):
 
 
 class MembershipPatch(Input):
-    role_type: MembershipRole | None = None
-    permission_settings: MembershipPermissionSettings | None = None
-
-    _not_null = field_validator("role_type", "permission_settings")(refuse_null)
+    role_type: Keep[MembershipRole] = None
+    permission_settings: Keep[MembershipPermissionSettings] = None
 
 
 class MembershipOut(Output):
@@ -170,3 +185,22 @@ class MembershipQuery(PageQuery):
         None,
         description="Only this status; only the team sees memberships that are not active.",
     )
+
+
+class LeaderboardQuery(Input):
+    limit: int = Field(100, ge=1, le=100, description="How many places (1 to 100).")
+
+
+class LeaderboardEntry(Output):
+    rank: int = Field(examples=[1])
+    membership_id: int
+    balance: int = Field(examples=[420])
+    user_id: int | None = Field(
+        None, description="Null when the member's privacy hides them from the caller."
+    )
+    name: str | None = Field(None, examples=["Ada"])
+
+
+class Leaderboard(Output):
+    program_id: int
+    items: list[LeaderboardEntry]

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
-from stampbook.db import db, utcnow
-from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from stampbook.db import db, load_with, utcnow
+from stampbook.errors import Conflict, Forbidden, NotFound
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.policy import Decision, decide, require
@@ -27,6 +27,7 @@ from stampbook.policy.programs import (
     membership_of,
     membership_row,
     program_team,
+    remember_membership,
     shop_of,
 )
 from stampbook.programs.models import (
@@ -38,6 +39,7 @@ from stampbook.programs.models import (
 )
 from stampbook.programs.rules import membership_permissions, merged_status, stronger_role
 from stampbook.programs.schemas import ProgramMergeOut, ProgramOut
+from stampbook.rewards.services import move_payments
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
 from stampbook.tasks.services import move_tasks
 from stampbook.unit_of_work import RetryTransaction
@@ -66,13 +68,9 @@ __all__ = [
 OPEN_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed([{"location": "json", "field": field, "message": message}])
-
-
 def load_program(actor: User | None, program_id: int, action: str = "program.view") -> Program:
     """The program, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
-    program = db.session.get(Program, program_id)
+    program = load_with(Program, program_id, (Shop, Shop.id == Program.shop_id))
     if program is None:
         raise NotFound("No such program.")
     require(actor, action, program)
@@ -82,9 +80,15 @@ def load_program(actor: User | None, program_id: int, action: str = "program.vie
 def load_membership(
     actor: User | None, membership_id: int, action: str = "membership.view"
 ) -> Membership:
-    membership = db.session.get(Membership, membership_id)
+    membership = load_with(
+        Membership,
+        membership_id,
+        (Program, Program.id == Membership.program_id),
+        (Shop, Shop.id == Program.shop_id),
+    )
     if membership is None:
         raise NotFound("No such membership.")
+    remember_membership(membership)
     require(actor, action, membership)
     return membership
 
@@ -357,7 +361,7 @@ def _invitee(user_id: int | None, email: str | None) -> User | None:
     if user_id is not None:
         user = db.session.get(User, user_id)
         if user is None or user.is_deleted:
-            raise _field_error("user_id", "No such user.")
+            raise NotFound("No such user.")
         return user
     assert email is not None
     return db.session.scalars(
@@ -441,7 +445,7 @@ def update_membership(actor: User, membership_id: int, changes: dict[str, Any]) 
     role_type = changes.get("role_type", membership.role_type)
     settings = changes.get("permission_settings", membership.permission_settings)
     if membership.user_id is None and role_type != MembershipRole.MEMBER:
-        raise _field_error("role_type", "An unclaimed customer is a member.")
+        raise Conflict("An unclaimed customer is a member.", code="customer_is_member")
     _check_grant(actor, program, role_type, settings)
     membership.role_type = role_type
     membership.permission_settings = dict(settings)
@@ -509,14 +513,14 @@ def merge_programs(
     unchanged. Locks: both programs in id order, then all their memberships in id order.
     """
     now = now or utcnow()
-    if target_id == source_id:
-        raise _field_error("source_program_id", "A program cannot merge into itself.")
     programs = _lock_programs([target_id, source_id])
-    if len(programs) != 2:
+    if set(programs) != {target_id, source_id}:
         raise NotFound("No such program.")
     target, source = programs[target_id], programs[source_id]
     require(actor, "program.merge", target)
     require(actor, "program.merge", source)
+    if target is source:
+        raise Conflict("A program cannot merge into itself.", code="same_program")
     if target.shop_id != source.shop_id:
         raise Conflict("Only programs of one shop merge.", code="different_shops")
     require_live(target)
@@ -563,6 +567,7 @@ def merge_programs(
     moved_tasks = move_tasks(
         from_program_id=source.id, to_program_id=target.id, membership_map=membership_map
     )
+    move_payments(membership_map)
     source.archived_at = now
     source.merged_into_id = target.id
     shop = shop_of(target)

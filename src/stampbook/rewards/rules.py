@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stampbook.schedules.rules import (
     MAX_COUNT,
@@ -31,7 +31,7 @@ from stampbook.schedules.rules import (
     next_instant,
     previous_instant,
 )
-from stampbook.schemas import Points, PositivePoints
+from stampbook.schemas import Points, PositivePoints, sent
 
 # A reward's stock never grows past this, however many renewals pile up.
 MAX_STOCK = 10**12
@@ -40,10 +40,34 @@ MAX_SCHEDULES = 20
 OPENING_TRIES = 16
 
 
-def _require_recurrence(schedule: Schedule) -> Schedule:
-    if schedule == Schedule():
-        raise ValueError("the schedule is empty: give it days, dates, times or an rrule")
-    return schedule
+_RECURRENCE_PARTS = (
+    "months_of_year",
+    "days_of_week",
+    "dates",
+    "times",
+    "date_ranges",
+    "time_ranges",
+)
+
+
+class Recurrence(Schedule):
+    """A schedule read as a recurrence: something in it recurs (an exclusion alone excludes
+    from nothing)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                *(sent(part, {"type": "array", "minItems": 1}) for part in _RECURRENCE_PARTS),
+                sent("rrule", {"type": "string"}),
+            ]
+        }
+    )
+
+    @model_validator(mode="after")
+    def _check_recurs(self) -> Recurrence:
+        if not (any(getattr(self, part) for part in _RECURRENCE_PARTS) or self.rrule):
+            raise ValueError("the schedule is empty: give it days, dates, times or an rrule")
+        return self
 
 
 class LimitType(StrEnum):
@@ -57,13 +81,8 @@ class LimitReset(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schedule: Schedule = Field(examples=[{"days_of_week": [0], "times": ["00:00"]}])
+    schedule: Recurrence = Field(examples=[{"days_of_week": [0], "times": ["00:00"]}])
     limit_type: LimitType = Field(LimitType.BOTH, examples=["user"])
-
-    @field_validator("schedule")
-    @classmethod
-    def _check_schedule(cls, schedule: Schedule) -> Schedule:
-        return _require_recurrence(schedule)
 
 
 class QuantityRenewal(BaseModel):
@@ -71,14 +90,9 @@ class QuantityRenewal(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schedule: Schedule = Field(examples=[{"times": ["08:00"]}])
+    schedule: Recurrence = Field(examples=[{"times": ["08:00"]}])
     renewal_quantity: PositivePoints = Field(examples=[10])
     cap: Points | None = Field(None, description="Renewals stop here; none: no cap.")
-
-    @field_validator("schedule")
-    @classmethod
-    def _check_schedule(cls, schedule: Schedule) -> Schedule:
-        return _require_recurrence(schedule)
 
 
 class ScheduleSettings(BaseModel):

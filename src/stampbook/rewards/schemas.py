@@ -6,27 +6,29 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     StrictBool,
     StringConstraints,
-    field_validator,
 )
 
 from stampbook.pagination import HistoryQuery, Page
 from stampbook.rewards.models import ContributionStatus, RedemptionStatus
 from stampbook.rewards.rules import RewardStatus, ScheduleSettings, SortOrder
 from stampbook.schemas import (
+    NOT_BLANK,
     Color,
     Description,
     Icon,
     Input,
+    Keep,
+    Moment,
     Name,
     Output,
     Points,
     PositivePoints,
+    Strip,
     Summary,
 )
 
@@ -34,7 +36,7 @@ Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
 QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # How many units of a reward one redemption may take.
 Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NOT_BLANK), Strip]
 
 SETTINGS_EXAMPLE = {
     "limit_reset": [{"schedule": {"days_of_week": [0]}, "limit_type": "user"}],
@@ -65,7 +67,7 @@ class RewardIn(Input):
         "period; null: no limit.",
         examples=[1],
     )
-    expiry_date: AwareDatetime | None = Field(
+    expiry_date: Moment | None = Field(
         None, description="From this moment on it cannot be redeemed."
     )
     is_group_reward: StrictBool = Field(
@@ -91,29 +93,20 @@ class RewardPatch(Input):
     Null clears the optional fields (no stock limit, no expiry...); the others refuse it.
     """
 
-    name: Name | None = None
+    name: Keep[Name] = None
     summary: Summary | None = None
     description: Description | None = None
     color: Color | None = None
     icon: Icon | None = None
-    cost: PositivePoints | None = None
+    cost: Keep[PositivePoints] = None
     quantity: Points | None = None
     group_limit: PositivePoints | None = None
     user_limit: PositivePoints | None = None
-    expiry_date: AwareDatetime | None = None
-    is_group_reward: StrictBool | None = None
-    can_contribute: StrictBool | None = None
-    is_giftable: StrictBool | None = None
-    schedule_settings: ScheduleSettings | None = None
-
-    @field_validator(
-        "name", "cost", "is_group_reward", "can_contribute", "is_giftable", "schedule_settings"
-    )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may not be null")
-        return value
+    expiry_date: Moment | None = None
+    is_group_reward: Keep[StrictBool] = None
+    can_contribute: Keep[StrictBool] = None
+    is_giftable: Keep[StrictBool] = None
+    schedule_settings: Keep[ScheduleSettings] = None
 
 
 class RewardContent(Output):

@@ -66,8 +66,8 @@ from sqlalchemy.orm import attributes
 
 from stampbook import clock, unit_of_work
 from stampbook.accounts.models import User
-from stampbook.db import UTCDateTime, db
-from stampbook.errors import Conflict, InsufficientPoints, NotFound, ValidationFailed
+from stampbook.db import UTCDateTime, db, load_with
+from stampbook.errors import Conflict, InsufficientPoints, NotFound
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.policy import can, require
@@ -143,7 +143,9 @@ def load_shop(shop_id: int) -> Shop:
 
 def load_reward(reward_id: int) -> Reward:
     """A reward that is not deleted, or 404 (before any policy: deleted is gone for all)."""
-    reward: Reward | None = _get(Reward, reward_id)
+    reward: Reward | None = None
+    if 1 <= reward_id <= MAX_ID:
+        reward = load_with(Reward, reward_id, (Shop, Shop.id == Reward.shop_id))
     if reward is None or reward.is_deleted:
         raise NotFound("No such reward.")
     return reward
@@ -501,6 +503,27 @@ def move_rewards(*, from_shop_id: int, to_shop_id: int) -> int:
     return len(ids)
 
 
+def move_payments(membership_map: Mapping[int, int]) -> None:
+    """Program merges: the receipts and contributions paid from a membership folded into
+    another (``old id -> new id``) move to it, so that a later refund lands where the
+    member's points now are, not on the archived membership."""
+    mapping = {old: new for old, new in membership_map.items() if old != new}
+    if not mapping:
+        return
+    db.session.execute(
+        update(Redemption)
+        .where(Redemption.paid_by_membership_id.in_(list(mapping)))
+        .values(paid_by_membership_id=case(mapping, value=Redemption.paid_by_membership_id))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Contribution)
+        .where(Contribution.membership_id.in_(list(mapping)))
+        .values(membership_id=case(mapping, value=Contribution.membership_id))
+        .execution_options(synchronize_session=False)
+    )
+
+
 # --- Favourites -----------------------------------------------------------------------------
 
 
@@ -555,14 +578,9 @@ def _gift_recipient(actor: User, reward: Reward, gift_to_user_id: int | None) ->
     if not reward.is_giftable:
         raise Conflict("This reward cannot be given as a gift.", code="not_giftable")
     if gift_to_user_id == actor.id:
-        raise ValidationFailed(
-            [
-                {
-                    "location": "json",
-                    "field": "gift_to_user_id",
-                    "message": "A gift is for someone else; leave it out to redeem for yourself.",
-                }
-            ]
+        raise Conflict(
+            "A gift is for someone else; leave gift_to_user_id out to redeem for yourself.",
+            code="gift_to_self",
         )
     recipient: User | None = _get(User, gift_to_user_id)
     if recipient is None or recipient.is_deleted or not can(actor, "user.view", recipient):
@@ -814,7 +832,11 @@ def _refund_open_contributions(
     for contribution in pot:
         assert contribution.ledger_entry_id is not None
         refund = ledger.reverse(
-            contribution.ledger_entry_id, actor_id=actor_id, kind=EntryKind.REFUND, note=note
+            contribution.ledger_entry_id,
+            actor_id=actor_id,
+            kind=EntryKind.REFUND,
+            note=note,
+            membership_id=contribution.membership_id,
         )
         contribution.status = ContributionStatus.REFUNDED
         contribution.refund_entry_id = refund.id
@@ -955,12 +977,20 @@ def cancel_redemption(
     if redemption.group_round is None:
         assert redemption.ledger_entry_id is not None
         ledger.reverse(
-            redemption.ledger_entry_id, actor_id=actor.id, kind=EntryKind.REFUND, note=note
+            redemption.ledger_entry_id,
+            actor_id=actor.id,
+            kind=EntryKind.REFUND,
+            note=note,
+            membership_id=redemption.paid_by_membership_id,
         )
     for part in parts:
         assert part.ledger_entry_id is not None
         refund = ledger.reverse(
-            part.ledger_entry_id, actor_id=actor.id, kind=EntryKind.REFUND, note=note
+            part.ledger_entry_id,
+            actor_id=actor.id,
+            kind=EntryKind.REFUND,
+            note=note,
+            membership_id=part.membership_id,
         )
         part.status = ContributionStatus.REFUNDED
         part.refund_entry_id = refund.id

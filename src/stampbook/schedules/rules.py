@@ -30,14 +30,23 @@ import bisect
 import functools
 import heapq
 import math
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "DEFAULT_DTSTART",
@@ -75,6 +84,35 @@ _ALL_DAYS = "MO,TU,WE,TH,FR,SA,SU"
 # What dateutil raises on malformed rules, besides its own ValueErrors.
 _DATEUTIL_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 _MIDNIGHT = time()
+# A local wall-clock time as sent: "08:00", "08:00:00" or "08:00:00.5", never an offset.
+WALL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+def _wall_time_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if re.fullmatch(WALL_TIME_PATTERN, value) is None:
+        raise ValueError(
+            f"{value!r} is not a wall-clock time like 08:00 or 08:00:30 (local, no offset)"
+        )
+    return time.fromisoformat(value)
+
+
+WallTime = Annotated[
+    time,
+    BeforeValidator(_wall_time_text),
+    WithJsonSchema({"type": "string", "pattern": WALL_TIME_PATTERN}),
+]
+
+
+def _without_times(schema: dict[str, Any]) -> None:
+    """The document's form of ``_check_excluded``: an exclusion has no ``times``."""
+    schema["anyOf"] = [
+        {"allOf": [variant, {"properties": {"times": {"maxItems": 0}}}]}
+        if "$ref" in variant
+        else variant
+        for variant in schema["anyOf"]
+    ]
 
 
 class Schedule(BaseModel):
@@ -87,20 +125,41 @@ class Schedule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    months_of_year: list[int] = Field(default_factory=list, max_length=MAX_ITEMS)
+    months_of_year: list[int] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": 12}},
+    )
     #: 0 = Monday .. 6 = Sunday, like :meth:`datetime.date.weekday`.
-    days_of_week: list[int] = Field(default_factory=list, max_length=MAX_ITEMS)
+    days_of_week: list[int] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        json_schema_extra={"items": {"type": "integer", "minimum": 0, "maximum": 6}},
+    )
     dates: list[date] = Field(default_factory=list, max_length=MAX_ITEMS)
     #: Recurrence only: the local times at which a period begins (default 00:00).
-    times: list[time] = Field(default_factory=list, max_length=MAX_ITEMS)
+    times: list[WallTime] = Field(default_factory=list, max_length=MAX_ITEMS)
     #: Inclusive at both ends.
-    date_ranges: list[tuple[date, date]] = Field(default_factory=list, max_length=MAX_ITEMS)
+    date_ranges: list[tuple[date, date]] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Each ends on or after its start."
+    )
     #: Window only: start inclusive, end exclusive; ``end < start`` crosses midnight.
-    time_ranges: list[tuple[time, time]] = Field(default_factory=list, max_length=MAX_ITEMS)
+    time_ranges: list[tuple[WallTime, WallTime]] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Start inclusive, end exclusive (another time); end < start crosses midnight.",
+    )
     #: An RFC 5545 RRULE selecting dates (FREQ DAILY or coarser, no BYHOUR/BYMINUTE/BYSECOND),
     #: optionally preceded by a floating ``DTSTART``; default DTSTART :data:`DEFAULT_DTSTART`.
-    rrule: str | None = Field(default=None, max_length=MAX_RRULE_LENGTH)
-    excluded: Schedule | None = None
+    rrule: str | None = Field(
+        default=None,
+        max_length=MAX_RRULE_LENGTH,
+        json_schema_extra={"minLength": 1},
+        description="An RFC 5545 RRULE that selects dates (FREQ DAILY or coarser, no BYHOUR, "
+        "BYMINUTE, BYSECOND or TZID), optionally after a floating DTSTART line; one that "
+        "cannot be read so, or never matches a date, is refused (422).",
+    )
+    excluded: Schedule | None = Field(None, json_schema_extra=_without_times)
 
     @field_validator("months_of_year")
     @classmethod

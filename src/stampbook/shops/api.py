@@ -15,6 +15,8 @@ from stampbook.shops.schemas import (
     InvitationOut,
     InvitationPage,
     InvitationQuery,
+    MemberMatches,
+    MemberSearchQuery,
     RoleIn,
     RoleOut,
     RolePage,
@@ -182,3 +184,15 @@ def decline_invitation(invitation_id: int) -> Any:
 def revoke_invitation(invitation_id: int) -> tuple[str, int]:
     services.revoke_invitation(_me(), invitation_id)
     return "", 204
+
+
+@bp.get("/shops/<int:shop_id>/members")
+@route(Access.USER, action="shop.search_members")
+@bp.input(MemberSearchQuery, location="query", arg_name="query")
+@bp.output(MemberMatches)
+@bp.doc(
+    summary="Find the shop's members by the start of their name or email (its stamping team)",
+    responses=[403, 404],
+)
+def search_members(shop_id: int, query: MemberSearchQuery) -> MemberMatches:
+    return queries.search_members(current_user(), shop_id, query)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stampbook.db import Base, IdMixin, IdType, TimestampMixin
@@ -47,6 +47,8 @@ class Shop(IdMixin, TimestampMixin, Base):
     order_program_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     deleted_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("shops.id"))
+    # Points a member earns for a review of one of the shop's rewards or tasks (once per item).
+    review_points: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def is_deleted(self) -> bool:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from stampbook.accounts.models import Section, User
 from stampbook.db import db, utcnow
 from stampbook.pagination import PageQuery, newest_first
 from stampbook.policy.accounts import may_see_section
 from stampbook.policy.shops import invited_clause, team_member, visible_shops_clause
+from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.queries import filtered_page
 from stampbook.shops.models import Role, Shop, ShopInvitation
 from stampbook.shops.schemas import (
     InvitationPage,
     InvitationQuery,
+    MemberMatch,
+    MemberMatches,
+    MemberSearchQuery,
     RolePage,
     ShopPage,
     ShopQuery,
@@ -65,3 +69,43 @@ def shop_invitations(actor: User, shop_id: int, query: InvitationQuery) -> Invit
         invitations = invitations.where(ShopInvitation.status == query.status)
     items, next_cursor = newest_first(invitations, ShopInvitation.id, query)
     return InvitationPage.model_validate({"items": items, "next_cursor": next_cursor})
+
+
+def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -> MemberMatches:
+    """Active members of the shop's programs whose name or email starts with ``q``.
+
+    Reads the shop's memberships by program (indexed) and joins their users: the cost grows
+    with the shop, never with the whole platform.
+    """
+    shop = load_shop(actor, shop_id, "shop.search_members")
+    prefix = query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = db.session.execute(
+        select(Membership, Program.name, User.name, User.email)
+        .join(Program, Program.id == Membership.program_id)
+        .outerjoin(User, User.id == Membership.user_id)
+        .where(
+            Program.shop_id == shop.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            or_(
+                func.lower(User.name).like(prefix, escape="\\"),
+                User.email.like(prefix, escape="\\"),
+                Membership.email.like(prefix, escape="\\"),
+            ),
+        )
+        .order_by(func.lower(func.coalesce(User.name, Membership.email)), Membership.id)
+        .limit(query.limit)
+    ).all()
+    return MemberMatches(
+        items=[
+            MemberMatch(
+                membership_id=membership.id,
+                program_id=membership.program_id,
+                program_name=program_name,
+                user_id=membership.user_id,
+                name=name,
+                email=email or membership.email,
+                balance=membership.balance,
+            )
+            for membership, program_name, name, email in rows
+        ]
+    )

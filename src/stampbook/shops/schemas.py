@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    EmailStr,
+    ConfigDict,
     Field,
     HttpUrl,
     StrictBool,
@@ -20,7 +20,22 @@ from stampbook.pagination import Page, PageQuery
 from stampbook.policy.shops import ShopPermission
 from stampbook.programs.models import MembershipRole
 from stampbook.schedules.rules import Schedule
-from stampbook.schemas import Color, Description, Icon, Input, Name, Output, Summary, TimeZone
+from stampbook.schemas import (
+    Color,
+    Description,
+    Email,
+    Icon,
+    Input,
+    Keep,
+    Name,
+    Output,
+    PositivePoints,
+    Summary,
+    TimeZone,
+    at_most_one,
+    exactly_one,
+    sent,
+)
 from stampbook.shops.models import InvitationStatus, ShopPrivacy, ShopRoleType
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
@@ -33,16 +48,16 @@ def _check_url(value: str) -> str:
     return value
 
 
-ImageUrl = Annotated[str, StringConstraints(max_length=500), AfterValidator(_check_url)]
+ImageUrl = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(_check_url),
+    Field(json_schema_extra={"format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
+]
 Schedules = Annotated[list[Schedule], Field(max_length=MAX_SCHEDULES)]
-OrderedIds = Annotated[list[Id], Field(max_length=MAX_ORDERED)]
-
-
-def refuse_null(value: Any) -> Any:
-    """For PATCH bodies: a field may be left out, but a required field may not be emptied."""
-    if value is None:
-        raise ValueError("may not be null; leave the field out to keep it")
-    return value
+OrderedIds = Annotated[
+    list[Id], Field(max_length=MAX_ORDERED, json_schema_extra={"uniqueItems": True})
+]
 
 
 def refuse_duplicates(ids: list[int] | None) -> list[int] | None:
@@ -65,33 +80,33 @@ class ShopIn(Input):
         description="When the shop is open; empty means always.",
         examples=[[{"days_of_week": [0, 1, 2, 3, 4], "time_ranges": [["08:00", "18:00"]]}]],
     )
+    review_points: PositivePoints | None = Field(
+        None, description="Points a member earns per reviewed item (once each).", examples=[5]
+    )
 
 
 class ShopPatch(Input):
-    name: Name | None = None
+    """Only the fields sent change; null clears the optional ones (summary, image...)."""
+
+    name: Keep[Name] = None
     summary: Summary | None = None
     description: Description | None = None
     color: Color | None = None
     icon: Icon | None = None
     image_url: ImageUrl | None = None
-    time_zone: TimeZone | None = Field(None, examples=["Europe/Madrid"])
-    privacy_mode: ShopPrivacy | None = None
-    availability_schedule: Schedules | None = None
-    order_reward_ids: OrderedIds | None = Field(
+    time_zone: Keep[TimeZone] = Field(None, examples=["Europe/Madrid"])
+    privacy_mode: Keep[ShopPrivacy] = None
+    availability_schedule: Keep[Schedules] = None
+    order_reward_ids: Keep[OrderedIds] = Field(
         None, description="The shop's rewards in display order.", examples=[[3, 1, 2]]
     )
-    order_program_ids: OrderedIds | None = Field(
+    order_program_ids: Keep[OrderedIds] = Field(
         None, description="The shop's programs in display order.", examples=[[2, 1]]
     )
+    review_points: PositivePoints | None = Field(
+        None, description="null: reviews earn nothing.", examples=[5]
+    )
 
-    _not_null = field_validator(
-        "name",
-        "time_zone",
-        "privacy_mode",
-        "availability_schedule",
-        "order_reward_ids",
-        "order_program_ids",
-    )(refuse_null)
     _unique = field_validator("order_reward_ids", "order_program_ids")(refuse_duplicates)
 
 
@@ -109,6 +124,7 @@ class ShopOut(Output):
     is_open_now: bool = Field(description="Open now by its schedule, in the shop's time zone.")
     order_reward_ids: list[int]
     order_program_ids: list[int]
+    review_points: int | None = None
     my_role: str | None = Field(
         None, description="The caller's part in the team: creator, manager, assistant, viewer."
     )
@@ -156,7 +172,25 @@ def _one_scope(reward_id: int | None, task_id: int | None, role_type: str | None
         raise ValueError("a manager runs the whole shop; scope assistants or viewers")
 
 
+# `_one_scope` in JSON Schema, for the document.
+SCOPE_RULES: dict[str, Any] = {
+    "allOf": [
+        at_most_one("reward_id", "task_id"),
+        {
+            "not": {
+                "allOf": [
+                    sent("role_type", {"const": ShopRoleType.MANAGER.value}),
+                    {"anyOf": [sent("reward_id"), sent("task_id")]},
+                ]
+            }
+        },
+    ]
+}
+
+
 class RoleIn(Input):
+    model_config = ConfigDict(json_schema_extra=SCOPE_RULES)
+
     user_id: Id = Field(examples=[2])
     role_type: ShopRoleType = Field(examples=["assistant"])
     permission_settings: PermissionSettings = Field(default_factory=dict)
@@ -170,12 +204,20 @@ class RoleIn(Input):
 
 
 class RolePatch(Input):
-    role_type: ShopRoleType | None = None
-    permission_settings: PermissionSettings | None = None
+    """Only the fields sent change. A scope the role would end up with that breaks the rules
+    of ``RoleIn`` (with what it has now) is refused with 409 ``invalid_scope``."""
+
+    model_config = ConfigDict(json_schema_extra=SCOPE_RULES)
+
+    role_type: Keep[ShopRoleType] = None
+    permission_settings: Keep[PermissionSettings] = None
     reward_id: Id | None = Field(None, description="null removes the scope.")
     task_id: Id | None = Field(None, description="null removes the scope.")
 
-    _not_null = field_validator("role_type", "permission_settings")(refuse_null)
+    @model_validator(mode="after")
+    def _check_scope(self) -> RolePatch:
+        _one_scope(self.reward_id, self.task_id, self.role_type)
+        return self
 
 
 class RoleOut(Output):
@@ -199,8 +241,10 @@ class RolePage(Page):
 class InvitationIn(Input):
     """Whom to invite: a user id, or an email (the account holding it, now or later)."""
 
+    model_config = ConfigDict(json_schema_extra=exactly_one("user_id", "email"))
+
     user_id: Id | None = Field(None, examples=[5])
-    email: EmailStr | None = Field(None, examples=["friend@example.com"])
+    email: Email | None = Field(None, examples=["friend@example.com"])
 
     @model_validator(mode="after")
     def _exactly_one(self) -> InvitationIn:
@@ -236,3 +280,24 @@ class InvitationQuery(PageQuery):
     status: InvitationStatus | None = Field(
         InvitationStatus.PENDING, description="Only invitations in this status."
     )
+
+
+class MemberSearchQuery(Input):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
+        Field(description="The start of a member's name, or of their email.", examples=["ada"])
+    )
+    limit: int = Field(20, ge=1, le=50)
+
+
+class MemberMatch(Output):
+    membership_id: int
+    program_id: int
+    program_name: str
+    user_id: int | None
+    name: str | None
+    email: str | None
+    balance: int
+
+
+class MemberMatches(Output):
+    items: list[MemberMatch]

@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 
 from stampbook.accounts.models import User
 from stampbook.db import db, utcnow
-from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from stampbook.errors import Conflict, Forbidden, NotFound
 from stampbook.policy import require
+from stampbook.policy.programs import is_invitee
 from stampbook.policy.shops import (
     ALL,
     ROLE_RANK,
@@ -41,10 +42,6 @@ from stampbook.shops.models import (
 from stampbook.shops.rules import foreign_ids, is_open_at, ordered
 from stampbook.shops.schemas import RoleOut, ShopMergeOut, ShopOut
 from stampbook.tasks.models import Task
-
-
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed([{"location": "json", "field": field, "message": message}])
 
 
 def load_shop(actor: User | None, shop_id: int, action: str = "shop.view") -> Shop:
@@ -109,7 +106,7 @@ def update_shop(
 def _refuse_foreign(field: str, wanted: list[int], own: Any, kind: str) -> None:
     foreign = foreign_ids(wanted, own)
     if foreign:
-        raise _field_error(field, f"Not a {kind} of this shop: {', '.join(map(str, foreign))}.")
+        raise NotFound(f"{field}: not a {kind} of this shop: {', '.join(map(str, foreign))}.")
 
 
 def delete_shop(actor: User, shop_id: int, *, now: datetime | None = None) -> None:
@@ -147,8 +144,6 @@ def merge_shops(
     the source is soft-deleted with ``merged_into_id``.
     """
     now = now or utcnow()
-    if target_id == source_id:
-        raise _field_error("source_shop_id", "A shop cannot merge into itself.")
     shops = {
         shop.id: shop
         for shop in db.session.scalars(
@@ -159,11 +154,13 @@ def merge_shops(
             .execution_options(populate_existing=True)
         )
     }
-    if len(shops) != 2:
+    if set(shops) != {target_id, source_id}:
         raise NotFound("No such shop.")
     target, source = shops[target_id], shops[source_id]
     require(actor, "shop.merge", target)
     require(actor, "shop.merge", source)
+    if target is source:
+        raise Conflict("A shop cannot merge into itself.", code="same_shop")
 
     moved = db.session.scalars(select(Program).where(Program.shop_id == source.id)).all()
     for program in moved:
@@ -247,10 +244,13 @@ def _check_grant(actor: User, shop: Shop, role_type: str, settings: dict[str, An
 
 
 def _check_scope(shop: Shop, role_type: str, reward_id: int | None, task_id: int | None) -> None:
+    # The body alone cannot break these (its schema says so); with what the role has now, it can.
     if reward_id is not None and task_id is not None:
-        raise _field_error("task_id", "A role is scoped to one reward or one task, not both.")
+        raise Conflict(
+            "A role is scoped to one reward or one task, not both.", code="invalid_scope"
+        )
     if role_type == ShopRoleType.MANAGER and (reward_id is not None or task_id is not None):
-        raise _field_error("role_type", "A manager runs the whole shop; scope assistants.")
+        raise Conflict("A manager runs the whole shop; scope assistants.", code="invalid_scope")
     if reward_id is not None:
         found = db.session.scalar(
             select(Reward.id).where(
@@ -258,7 +258,7 @@ def _check_scope(shop: Shop, role_type: str, reward_id: int | None, task_id: int
             )
         )
         if found is None:
-            raise _field_error("reward_id", "Not a reward of this shop.")
+            raise NotFound("Not a reward of this shop.")
     if task_id is not None:
         found = db.session.scalar(
             select(Task.id)
@@ -266,7 +266,7 @@ def _check_scope(shop: Shop, role_type: str, reward_id: int | None, task_id: int
             .where(Task.id == task_id, Program.shop_id == shop.id, Task.deleted_at.is_(None))
         )
         if found is None:
-            raise _field_error("task_id", "Not a task of this shop.")
+            raise NotFound("Not a task of this shop.")
 
 
 def create_role(
@@ -283,7 +283,7 @@ def create_role(
     shop = load_shop(actor, shop_id, "role.manage")
     user = db.session.get(User, user_id)
     if user is None or user.is_deleted:
-        raise _field_error("user_id", "No such user.")
+        raise NotFound("No such user.")
     if user.id == shop.created_by:
         raise Conflict("The creator leads the team already.", code="is_creator")
     if user.id == actor.id:
@@ -361,7 +361,7 @@ def invite_to_shop(
     if user_id is not None:
         user = db.session.get(User, user_id)
         if user is None or user.is_deleted:
-            raise _field_error("user_id", "No such user.")
+            raise NotFound("No such user.")
     else:
         assert email is not None
         email = email.strip().lower()
@@ -392,6 +392,8 @@ def _load_invitation(actor: User, invitation_id: int, action: str) -> ShopInvita
     if invitation is None:
         raise NotFound("No such invitation.")
     require(actor, action, invitation)
+    if action == "invitation.respond" and not is_invitee(actor, invitation):
+        raise NotFound("No such invitation.")  # admins too answer only their own
     if invitation.status != InvitationStatus.PENDING:
         raise Conflict(f"This invitation is {invitation.status} already.", code="answered")
     return invitation

@@ -41,9 +41,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from stampbook.schedules.rules import Schedule, is_open
+from stampbook.schemas import NOT_BLANK, Moment, Strip, only_if, sent
 
 # Bounds that keep every product far below the ledger's limits (10**12 per entry).
 MAX_TASK_POINTS = 10**9
@@ -62,7 +63,9 @@ Count = Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]
 GroupCount = Annotated[int, Field(ge=1, le=MAX_GROUP_COUNT, strict=True)]
 Span = Annotated[int, Field(ge=1, le=MAX_SPAN, strict=True)]
 Multiple = Annotated[int, Field(ge=1, le=MAX_MULTIPLE, strict=True)]
-BonusName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+BonusName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), Strip
+]
 
 
 class TimeUnit(StrEnum):
@@ -92,6 +95,13 @@ class FrequencySettings(_Settings):
 
 class AvailabilitySettings(_Settings):
     """When the task is open, in the member's time zone (the shop's for unclaimed members)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=only_if(
+            sent("must_stamp_during", {"const": True}),
+            sent("schedules", {"type": "array", "minItems": 1}),
+        )
+    )
 
     must_stamp_during: bool = Field(
         False, description="Refuse stamps outside the schedules (otherwise they only inform)."
@@ -197,7 +207,7 @@ class TaskSettings(_Settings):
     max_multiple: Multiple | None = Field(None, description="Most quantity one stamp carries.")
     target: Count | None = Field(None, description="Most total quantity per member.")
     group_target: GroupCount | None = Field(None, description="Total of all members together.")
-    deadline: AwareDatetime | None = Field(None, description="No stamps at or after this time.")
+    deadline: Moment | None = Field(None, description="No stamps at or after this time.")
     availability_settings: AvailabilitySettings = Field(default_factory=AvailabilitySettings)
     frequency_settings: FrequencySettings | None = None
     bonus_values: BonusValues = Field(default_factory=BonusValues)
@@ -207,7 +217,7 @@ class OverrideSettings(_Settings):
     """A member's own target, deadline, availability and frequency; None keeps the task's."""
 
     target: Count | None = None
-    deadline: AwareDatetime | None = None
+    deadline: Moment | None = None
     availability_settings: AvailabilitySettings | None = None
     frequency_settings: FrequencySettings | None = None
 

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints
 
 from stampbook.ledger.schemas import EntryOut
 from stampbook.pagination import HistoryQuery, Page
-from stampbook.schemas import Color, Description, Icon, Input, Name, Output, Summary
+from stampbook.schemas import (
+    Color,
+    Description,
+    Icon,
+    Input,
+    Keep,
+    Moment,
+    Name,
+    Output,
+    Summary,
+    only_if,
+    sent,
+)
 from stampbook.tasks.models import TaskPrivacy
 from stampbook.tasks.rules import (
     MAX_MULTIPLE,
@@ -30,14 +42,35 @@ Note = Annotated[str, StringConstraints(max_length=500)]
 QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
-def _refuse_null(value: Any) -> Any:
-    if value is None:
-        raise ValueError("may not be null; leave the field out to keep it")
-    return value
-
-
 class TaskIn(Input, TaskSettings):
-    """A new task: its details and every option (see the option models for their rules)."""
+    """A new task: its details and every option (see the option models for their rules).
+
+    Besides what the schema says: ``point_value_partial`` is at most ``point_value``, and two
+    bonuses of one list never share a threshold (422 otherwise).
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                only_if(sent("allows_partial", {"const": True}), sent("point_value_partial")),
+                only_if(sent("max_multiple"), sent("allows_multiple", {"const": True})),
+                only_if(
+                    sent(
+                        "bonus_values",
+                        {
+                            "type": "object",
+                            **sent("reach_total", {"type": "integer", "minimum": 1}),
+                        },
+                    ),
+                    sent("target"),
+                ),
+                only_if(
+                    sent("bonus_values", {"type": "object", **sent("group_success")}),
+                    sent("group_target"),
+                ),
+            ]
+        }
+    )
 
     name: Name = Field(examples=["Morning run"])
     summary: Summary | None = Field(None, examples=["Run before breakfast."])
@@ -52,35 +85,27 @@ class TaskIn(Input, TaskSettings):
 
 
 class TaskPatch(Input):
-    """Only the fields sent change; null clears an optional option."""
+    """Only the fields sent change; null clears an optional option. Options that would break
+    the rules of ``TaskIn`` together with the task's other options are refused with 409
+    ``invalid_settings``."""
 
-    name: Name | None = None
+    name: Keep[Name] = None
     summary: Summary | None = None
     description: Description | None = None
     color: Color | None = None
     icon: Icon | None = None
-    privacy_mode: TaskPrivacy | None = None
-    point_value: TaskPoints | None = None
-    allows_partial: bool | None = None
+    privacy_mode: Keep[TaskPrivacy] = None
+    point_value: Keep[TaskPoints] = None
+    allows_partial: Keep[bool] = None
     point_value_partial: TaskPoints | None = None
-    allows_multiple: bool | None = None
+    allows_multiple: Keep[bool] = None
     max_multiple: Multiple | None = None
     target: Count | None = None
     group_target: GroupCount | None = None
-    deadline: AwareDatetime | None = None
-    availability_settings: AvailabilitySettings | None = None
+    deadline: Moment | None = None
+    availability_settings: Keep[AvailabilitySettings] = None
     frequency_settings: FrequencySettings | None = None
-    bonus_values: BonusValues | None = None
-
-    _not_null = field_validator(
-        "name",
-        "privacy_mode",
-        "point_value",
-        "allows_partial",
-        "allows_multiple",
-        "availability_settings",
-        "bonus_values",
-    )(_refuse_null)
+    bonus_values: Keep[BonusValues] = None
 
 
 class TaskOut(Output):
@@ -116,7 +141,7 @@ class OverrideIn(Input):
     """One member's own settings; a field left out or null keeps the task's."""
 
     target: Count | None = Field(None, examples=[20])
-    deadline: AwareDatetime | None = Field(None, examples=["2030-01-31T23:00:00Z"])
+    deadline: Moment | None = Field(None, examples=["2030-01-31T23:00:00Z"])
     availability_settings: AvailabilitySettings | None = None
     frequency_settings: FrequencySettings | None = None
 
@@ -189,8 +214,8 @@ class StampQuery(HistoryQuery):
 
 
 class StatsQuery(Input):
-    since: AwareDatetime | None = Field(None, description="Only activity at or after this time.")
-    until: AwareDatetime | None = Field(None, description="Only activity before this time.")
+    since: Moment | None = Field(None, description="Only activity at or after this time.")
+    until: Moment | None = Field(None, description="Only activity before this time.")
 
 
 class TaskStatsOut(Output):

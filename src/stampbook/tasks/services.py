@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from stampbook import clock
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.db import db, load_with
 from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
@@ -59,7 +59,9 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to FOR UPDATE NOWAIT on a bu
 
 
 def get_task(actor: User | None, task_id: int, action: str = "task.view") -> Task:
-    task = db.session.get(Task, task_id)
+    task = load_with(
+        Task, task_id, (Program, Program.id == Task.program_id), (Shop, Shop.id == Program.shop_id)
+    )
     if task is None or task.deleted_at is not None:
         raise NotFound("No such task.")
     require(actor, action, task)
@@ -107,7 +109,18 @@ def _invalid(problems: Iterable[tuple[str, str]]) -> ValidationFailed:
     )
 
 
-def _validated_settings(values: dict[str, Any]) -> TaskSettings:
+def _conflicting(problems: Iterable[tuple[str, str]]) -> Conflict:
+    """Options that break the rules together with what the task has now (not the body alone)."""
+    return Conflict(
+        "; ".join(f"{field}: {message}" for field, message in problems),
+        code="invalid_settings",
+        errors=[
+            {"location": "json", "field": field, "message": message} for field, message in problems
+        ],
+    )
+
+
+def _validated_settings(values: dict[str, Any], *, merged: bool = False) -> TaskSettings:
     try:
         settings = TaskSettings.model_validate(
             {name: values[name] for name in TaskSettings.model_fields if name in values}
@@ -119,7 +132,7 @@ def _validated_settings(values: dict[str, Any]) -> TaskSettings:
         ) from error
     problems = rules.check_settings(settings)
     if problems:
-        raise _invalid(problems)
+        raise _conflicting(problems) if merged else _invalid(problems)
     return settings
 
 
@@ -144,7 +157,8 @@ def update_task(actor: User | None, *, task_id: int, changes: dict[str, Any]) ->
     task = get_task(actor, task_id, "task.edit")
     current = task.settings().model_dump()
     settings = _validated_settings(
-        {**current, **{k: v for k, v in changes.items() if k in TaskSettings.model_fields}}
+        {**current, **{k: v for k, v in changes.items() if k in TaskSettings.model_fields}},
+        merged=True,
     )
     for name in DETAIL_FIELDS:
         if name in changes:
@@ -174,7 +188,7 @@ def set_override(
         ) from error
     problems = rules.check_settings(rules.effective_settings(task.settings(), override))
     if problems:
-        raise _invalid(problems)
+        raise _conflicting(problems)
     row = _override_row(task.id, membership.id)
     if row is None:
         row = TaskOverride(task_id=task.id, membership_id=membership.id)
@@ -573,10 +587,20 @@ def revoke_stamp(actor: User | None, *, stamp_id: int, now: datetime | None = No
         stamp.revoked_by = actor.id
         note = f"{task.name}: stamp {stamp.id} revoked"
         reversals: list[LedgerEntry] = []
+        # Taken from the membership holding the stamp and award now (a merge may have moved
+        # them, and their points, off the membership the entries were posted on).
         if stamp.entry_id is not None:
-            reversals.append(ledger.reverse(stamp.entry_id, actor_id=actor.id, note=note))
+            reversals.append(
+                ledger.reverse(
+                    stamp.entry_id, actor_id=actor.id, note=note, membership_id=stamp.membership_id
+                )
+            )
         for award in plan.awards:
-            reversals.append(ledger.reverse(award.entry_id, actor_id=actor.id, note=note))
+            reversals.append(
+                ledger.reverse(
+                    award.entry_id, actor_id=actor.id, note=note, membership_id=award.membership_id
+                )
+            )
             db.session.delete(award)
         for group_award in plan.group_awards:
             db.session.delete(group_award)

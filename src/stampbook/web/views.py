@@ -1,20 +1,72 @@
-"""The member's pages."""
+"""The member's own pages: home, password; and what every template may use."""
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
 
-from stampbook.accounts.auth import current_user
+from flask import flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from stampbook.accounts import services as accounts
+from stampbook.accounts.auth import current_token, current_user
+from stampbook.errors import AppError
 from stampbook.policy import Access, route
 from stampbook.routing import PageBlueprint
-from stampbook.web import queries
+from stampbook.web import queries, words
+from stampbook.web.forms import PasswordChangeForm
+from stampbook.web.helpers import attempt, local_time, me
 
 bp = PageBlueprint("pages", __name__)
+bp.add_app_template_filter(local_time, "local_time")
+bp.add_app_template_filter(words.task_rules, "task_rules")
+
+
+@bp.app_context_processor
+def _shared() -> dict[str, Any]:
+    return {"status_words": STATUS_WORDS}
+
+
+STATUS_WORDS = {
+    "redeemable": "Redeemable",
+    "too_expensive": "Not enough points",
+    "unavailable": "Not available now",
+    "expired": "Expired",
+    "out_of_stock": "Out of stock",
+}
 
 
 @bp.get("/")
 @route(Access.PUBLIC)
 def home() -> str:
     user = current_user()
-    memberships = queries.my_memberships(user.id) if user else []
-    return render_template("web/home.html", memberships=memberships)
+    if user is None:
+        return render_template("web/home.html")
+    return render_template(
+        "web/home.html",
+        memberships=queries.my_memberships(user.id),
+        favourites=queries.favourite_rewards(user.id),
+        starred_shop=queries.shop_name(user.starred_shop_id),
+        activity=queries.recent_activity(user.id),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@route(Access.USER, action="user.edit")
+def change_password() -> Response | str | tuple[str, int]:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        token = current_token()
+        result = attempt(
+            lambda: accounts.change_password(
+                me(),
+                old_password=form.old_password.data or "",
+                new_password=form.new_password.data or "",
+                keep_token_id=token.id if token else None,
+            )
+        )
+        if isinstance(result, AppError):
+            form.old_password.errors = [result.detail]
+            return render_template("web/password.html", form=form), result.status
+        flash("Your password is changed; your other sessions are signed out.", "success")
+        return redirect(url_for("pages.home"))
+    return render_template("web/password.html", form=form), 422 if form.errors else 200

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 11:09:23.755793
+Create Date: 2026-11-22 12:55:33.533752
 """
 
 from collections.abc import Sequence
@@ -66,6 +66,9 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("privacy_settings", sa.JSON(), nullable=False),
         sa.Column("order_settings", sa.JSON(), nullable=False),
+        sa.Column(
+            "starred_shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
         sa.Column("deleted_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -74,6 +77,93 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+    op.create_table(
+        "blocks",
+        sa.Column(
+            "blocker_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "blocked_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.CheckConstraint("blocker_id <> blocked_id", name=op.f("ck_blocks_not_self")),
+        sa.ForeignKeyConstraint(
+            ["blocked_id"], ["users.id"], name=op.f("fk_blocks_blocked_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["blocker_id"], ["users.id"], name=op.f("fk_blocks_blocker_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blocks")),
+        sa.UniqueConstraint(
+            "blocker_id", "blocked_id", name=op.f("uq_blocks_blocker_id_blocked_id")
+        ),
+    )
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_blocks_blocked_id"), ["blocked_id"], unique=False)
+
+    op.create_table(
+        "buddies",
+        sa.Column("user1_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("user2_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.CheckConstraint("user1_id < user2_id", name=op.f("ck_buddies_ordered_pair")),
+        sa.ForeignKeyConstraint(["user1_id"], ["users.id"], name=op.f("fk_buddies_user1_id_users")),
+        sa.ForeignKeyConstraint(["user2_id"], ["users.id"], name=op.f("fk_buddies_user2_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_buddies")),
+        sa.UniqueConstraint("user1_id", "user2_id", name=op.f("uq_buddies_user1_id_user2_id")),
+    )
+    with op.batch_alter_table("buddies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_buddies_user2_id"), ["user2_id"], unique=False)
+
+    op.create_table(
+        "buddy_requests",
+        sa.Column(
+            "from_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "to_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "user_low_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "user_high_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("responded_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.CheckConstraint(
+            "from_user_id <> to_user_id", name=op.f("ck_buddy_requests_not_to_self")
+        ),
+        sa.CheckConstraint(
+            "user_low_id < user_high_id", name=op.f("ck_buddy_requests_ordered_pair")
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_user_id"], ["users.id"], name=op.f("fk_buddy_requests_from_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_user_id"], ["users.id"], name=op.f("fk_buddy_requests_to_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_buddy_requests")),
+    )
+    with op.batch_alter_table("buddy_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_buddy_requests_from_user_id_status", ["from_user_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            "ix_buddy_requests_to_user_id_status", ["to_user_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            "uq_buddy_requests_pending_pair",
+            ["user_low_id", "user_high_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+
     op.create_table(
         "shops",
         sa.Column(
@@ -94,6 +184,7 @@ def upgrade() -> None:
         sa.Column(
             "merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column("review_points", sa.BigInteger(), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
@@ -236,7 +327,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_memberships_program_id_balance", ["program_id", "balance"], unique=False
+            "ix_memberships_leaderboard",
+            ["program_id", sa.literal_column("balance DESC"), "id"],
+            unique=False,
         )
         batch_op.create_index(batch_op.f("ix_memberships_user_id"), ["user_id"], unique=False)
 
@@ -420,6 +513,86 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "messages",
+        sa.Column(
+            "from_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "to_user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column(
+            "program_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("read_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["from_user_id"], ["users.id"], name=op.f("fk_messages_from_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["program_id"], ["programs.id"], name=op.f("fk_messages_program_id_programs")
+        ),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_messages_shop_id_shops")),
+        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name=op.f("fk_messages_task_id_tasks")),
+        sa.ForeignKeyConstraint(
+            ["to_user_id"], ["users.id"], name=op.f("fk_messages_to_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+    )
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_messages_from_user_id_to_user_id_id",
+            ["from_user_id", "to_user_id", "id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_messages_to_user_id_from_user_id_id",
+            ["to_user_id", "from_user_id", "id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "posts",
+        sa.Column(
+            "author_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("audience", sa.String(length=10), nullable=False),
+        sa.Column(
+            "program_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("reward_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name=op.f("ck_posts_rating_range")),
+        sa.CheckConstraint(
+            "reward_id IS NULL OR task_id IS NULL", name=op.f("ck_posts_one_subject")
+        ),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"], name=op.f("fk_posts_author_id_users")),
+        sa.ForeignKeyConstraint(
+            ["program_id"], ["programs.id"], name=op.f("fk_posts_program_id_programs")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reward_id"], ["rewards.id"], name=op.f("fk_posts_reward_id_rewards")
+        ),
+        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name=op.f("fk_posts_task_id_tasks")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
+    )
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.create_index("ix_posts_author_id_id", ["author_id", "id"], unique=False)
+        batch_op.create_index("ix_posts_program_id_id", ["program_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_posts_reward_id"), ["reward_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_posts_task_id"), ["task_id"], unique=False)
+
+    op.create_table(
         "roles",
         sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -485,6 +658,23 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_task_overrides_membership_id"), ["membership_id"], unique=False
         )
+
+    op.create_table(
+        "post_recipients",
+        sa.Column("post_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_post_recipients_post_id_posts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_post_recipients_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_post_recipients")),
+        sa.UniqueConstraint("post_id", "user_id", name=op.f("uq_post_recipients_post_id_user_id")),
+    )
+    with op.batch_alter_table("post_recipients", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_post_recipients_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "redemptions",
@@ -571,6 +761,49 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_redemptions_shop_id_id", ["shop_id", "id"], unique=False)
         batch_op.create_index("ix_redemptions_user_id_id", ["user_id", "id"], unique=False)
+
+    op.create_table(
+        "review_awards",
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("item_type", sa.String(length=10), nullable=False),
+        sa.Column("item_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("post_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "membership_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("points", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["ledger_entries.id"],
+            name=op.f("fk_review_awards_entry_id_ledger_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["membership_id"],
+            ["memberships.id"],
+            name=op.f("fk_review_awards_membership_id_memberships"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_review_awards_post_id_posts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_review_awards_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_awards")),
+        sa.UniqueConstraint(
+            "user_id",
+            "item_type",
+            "item_id",
+            name=op.f("uq_review_awards_user_id_item_type_item_id"),
+        ),
+    )
+    with op.batch_alter_table("review_awards", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_review_awards_membership_id"), ["membership_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_review_awards_post_id"), ["post_id"], unique=False)
 
     op.create_table(
         "stamps",
@@ -747,12 +980,23 @@ def upgrade() -> None:
         )
 
     # ### end Alembic commands ###
+    # users and shops refer to each other: the user's starred shop comes once both exist.
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            op.f("fk_users_starred_shop_id_shops"),
+            "shops",
+            ["starred_shop_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     # Ledger entries are never updated or deleted: the database itself refuses.
     for statement in IMMUTABLE_LEDGER.get(op.get_bind().dialect.name, []):
         op.execute(statement)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("fk_users_starred_shop_id_shops"), type_="foreignkey")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS ledger_entries_immutable ON ledger_entries")
         op.execute("DROP FUNCTION IF EXISTS ledger_entries_immutable()")
@@ -777,6 +1021,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_stamps_membership_id"))
 
     op.drop_table("stamps")
+    with op.batch_alter_table("review_awards", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_review_awards_post_id"))
+        batch_op.drop_index(batch_op.f("ix_review_awards_membership_id"))
+
+    op.drop_table("review_awards")
     with op.batch_alter_table("redemptions", schema=None) as batch_op:
         batch_op.drop_index("ix_redemptions_user_id_id")
         batch_op.drop_index("ix_redemptions_shop_id_id")
@@ -784,6 +1033,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_redemptions_reward_id_created_at")
 
     op.drop_table("redemptions")
+    with op.batch_alter_table("post_recipients", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_post_recipients_user_id"))
+
+    op.drop_table("post_recipients")
     with op.batch_alter_table("task_overrides", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_task_overrides_membership_id"))
 
@@ -793,6 +1046,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_roles_shop_id"))
 
     op.drop_table("roles")
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_posts_task_id"))
+        batch_op.drop_index(batch_op.f("ix_posts_reward_id"))
+        batch_op.drop_index("ix_posts_program_id_id")
+        batch_op.drop_index("ix_posts_author_id_id")
+
+    op.drop_table("posts")
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_to_user_id_from_user_id_id")
+        batch_op.drop_index("ix_messages_from_user_id_to_user_id_id")
+
+    op.drop_table("messages")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_entries_membership_id_id")
         batch_op.drop_index("ix_ledger_entries_cause")
@@ -819,7 +1084,7 @@ def downgrade() -> None:
     op.drop_table("reward_changes")
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_memberships_user_id"))
-        batch_op.drop_index("ix_memberships_program_id_balance")
+        batch_op.drop_index("ix_memberships_leaderboard")
 
     op.drop_table("memberships")
     with op.batch_alter_table("rewards", schema=None) as batch_op:
@@ -839,6 +1104,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shops_created_by"))
 
     op.drop_table("shops")
+    with op.batch_alter_table("buddy_requests", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_buddy_requests_pending_pair",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.drop_index("ix_buddy_requests_to_user_id_status")
+        batch_op.drop_index("ix_buddy_requests_from_user_id_status")
+
+    op.drop_table("buddy_requests")
+    with op.batch_alter_table("buddies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_buddies_user2_id"))
+
+    op.drop_table("buddies")
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_blocks_blocked_id"))
+
+    op.drop_table("blocks")
     op.drop_table("users")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))

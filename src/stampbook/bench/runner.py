@@ -1,0 +1,176 @@
+"""`make bench`: fresh database, bulk data, gunicorn as in production, wrk at 16 connections.
+
+Prints a table and writes BENCHMARKS.json and the tables of BENCHMARKS.md. Every figure is
+also a ratio to its baseline, measured in the same run on the same server setup: the ratios
+are what to compare from run to run. After each load `stampbook doctor` must pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+
+from stampbook.bench import dataset, explain, report, servers, wrk
+from stampbook.bench.scenarios import SCENARIOS
+from stampbook.cli import alembic_config
+
+SECRET_KEY = "bench-only-secret-key-not-for-production-use"
+APP_PORT, BASELINE_PORT = 8731, 8732
+
+
+def _recreate(server_url: str, name: str) -> str:
+    admin = create_engine(
+        make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _session_cookies(url: str, size: dataset.Size, instance: str) -> dict[int, str]:
+    """Signed session cookies for the sample members (the home page needs a logged-in user)."""
+    from stampbook.app import create_app
+
+    os.environ["STAMPBOOK_INSTANCE"] = instance
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    engine = create_engine(url)
+    cookies = {}
+    with engine.begin() as connection:
+        for member in range(1, size.history_members + 1):
+            secret = f"sb_benchsession_{member}"
+            connection.execute(
+                text(
+                    "INSERT INTO tokens (user_id, kind, secret_hash, created_at, expires_at) "
+                    "VALUES (:u, 'session', encode(sha256(convert_to(:s, 'UTF8')), 'hex'), now(), "
+                    "now() + interval '30 days')"
+                ),
+                {"u": member, "s": secret},
+            )
+            cookies[member] = f"stampbook_session={serializer.dumps({'token': secret})}"
+    engine.dispose()
+    return cookies
+
+
+def _doctor(env: dict[str, str]) -> bool:
+    stampbook = str(Path(sys.executable).parent / "stampbook")
+    result = subprocess.run(
+        [stampbook, "doctor"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def run_size(server_url: str, size: dataset.Size, seconds: int) -> dict[str, Any]:
+    url = _recreate(server_url, f"stampbook_bench_{size.name}")
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+    started = time.monotonic()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        dataset.load(connection, size)
+    counts = {}
+    with engine.connect() as connection:
+        for table in ("memberships", "ledger_entries", "stamps", "rewards", "tasks", "shops"):
+            counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+    engine.dispose()
+    load_seconds = round(time.monotonic() - started, 1)
+    print(f"[{size.name}] loaded in {load_seconds}s: {counts}", flush=True)
+
+    instance = tempfile.mkdtemp(prefix="stampbook-bench-")
+    cookies = _session_cookies(url, size, instance)
+    env = {
+        "DATABASE_URL": url,
+        "STAMPBOOK_ENV": "production",
+        "SECRET_KEY": SECRET_KEY,
+        "STAMPBOOK_INSTANCE": instance,
+    }
+    figures: dict[str, Any] = {}
+    with (
+        servers.gunicorn("stampbook.wsgi:app", APP_PORT, env, "/healthz") as app_server,
+        servers.gunicorn(
+            "stampbook.bench.baseline:app", BASELINE_PORT, env, "/json"
+        ) as baseline_server,
+    ):
+        for scenario in SCENARIOS:
+            server = app_server if scenario.server == "app" else baseline_server
+            requests = scenario.requests(size, cookies)
+            wrk.run(server.url, requests, seconds=2)  # warm up caches and connections
+            result = wrk.run(server.url, requests, seconds=seconds)
+            doctor_ok = _doctor(env)
+            figures[scenario.name] = {
+                **asdict(result),
+                "doctor_ok": doctor_ok,
+                "baseline": scenario.baseline,
+                "page": scenario.page,
+            }
+            print(
+                f"[{size.name}] {scenario.name}: {result.throughput} req/s, "
+                f"p99 {result.p99_ms} ms, errors {result.errors}, doctor "
+                f"{'ok' if doctor_ok else 'FAILED'}",
+                flush=True,
+            )
+        memory = {
+            "app_worker_peak_rss_mb": app_server.worker_peak_rss_mb(),
+            "app_worker_rss_mb": app_server.worker_rss_mb(),
+            "baseline_worker_peak_rss_mb": baseline_server.worker_peak_rss_mb(),
+        }
+    plans = explain.hot_query_plans(url, size, SECRET_KEY, instance)
+    return {
+        "size": asdict(size),
+        "rows": counts,
+        "load_seconds": load_seconds,
+        "figures": figures,
+        "memory": memory,
+        "plans": plans,
+    }
+
+
+def main(sizes: list[str], seconds: int, output: Path) -> int:
+    server_url = os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    measured = {name: run_size(server_url, dataset.SIZES[name], seconds) for name in sizes}
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "workers": servers.WORKERS,
+            "threads": servers.THREADS,
+            "connections": 16,
+            "seconds": seconds,
+        },
+        "sizes": measured,
+    }
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "BENCHMARKS.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = report.markdown(results)
+    report.update_benchmarks_md(output / "BENCHMARKS.md", table)
+    print(table)
+    failed = [
+        f"{size}: {name}"
+        for size, data in measured.items()
+        for name, figure in data["figures"].items()
+        if not figure["doctor_ok"]
+    ]
+    if failed:
+        print("doctor found missing points after: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,124 @@
+"""What the load does: each scenario is a list of prepared requests and the baseline it is
+compared with. Members 1..1000 of shop 1 drive it; each request picks one of them."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stampbook.bench.dataset import FIRST_NAMES, Size, owner_id, token_secret
+from stampbook.bench.wrk import PreparedRequest
+
+JSON_BASELINE = "bare JSON"
+SQL_BASELINE = "bare SQL redemption"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    server: str  # "app" or "baseline"
+    baseline: str | None  # the scenario whose throughput this one is divided by
+    requests: Callable[[Size, dict[int, str]], list[PreparedRequest]]
+    page: bool = False
+
+
+def _members(size: Size) -> range:
+    return range(1, size.history_members + 1)
+
+
+def _each_member(
+    make: Callable[[int], PreparedRequest],
+) -> Callable[[Size, dict[int, str]], list[PreparedRequest]]:
+    return lambda size, _cookies: [make(m) for m in _members(size)]
+
+
+def _stamp(m: int) -> PreparedRequest:
+    task = 1 + m % 20
+    return PreparedRequest(
+        "POST",
+        f"/api/v1/tasks/{task}/stamps",
+        token_secret(m),
+        json.dumps({"membership_id": m}),
+        idempotency_prefix=f"stamp{m}",
+    )
+
+
+def _redeem(m: int) -> PreparedRequest:
+    reward = 1 + m % 50
+    return PreparedRequest(
+        "POST",
+        f"/api/v1/rewards/{reward}/redemptions",
+        token_secret(m),
+        json.dumps({"membership_id": m}),
+        idempotency_prefix=f"redeem{m}",
+    )
+
+
+def _search(size: Size, _cookies: dict[int, str]) -> list[PreparedRequest]:
+    chooser = random.Random(7)
+    owner = token_secret(owner_id(size))
+    return [
+        PreparedRequest(
+            "GET", f"/api/v1/shops/1/members?q={chooser.choice(FIRST_NAMES)[:3]}", owner
+        )
+        for _ in range(500)
+    ]
+
+
+def _home(size: Size, cookies: dict[int, str]) -> list[PreparedRequest]:
+    return [PreparedRequest("GET", "/", cookie=cookies[m]) for m in _members(size)]
+
+
+SCENARIOS = [
+    Scenario(JSON_BASELINE, "baseline", None, lambda size, _c: [PreparedRequest("GET", "/json")]),
+    Scenario(
+        SQL_BASELINE,
+        "baseline",
+        None,
+        _each_member(
+            lambda m: PreparedRequest("POST", f"/redeem/{m}", body=json.dumps({"cost": 10}))
+        ),
+    ),
+    Scenario("stamp (earn)", "app", SQL_BASELINE, _each_member(_stamp)),
+    Scenario("redemption", "app", SQL_BASELINE, _each_member(_redeem)),
+    Scenario(
+        "balance",
+        "app",
+        JSON_BASELINE,
+        _each_member(lambda m: PreparedRequest("GET", f"/api/v1/memberships/{m}", token_secret(m))),
+    ),
+    Scenario(
+        "reward list (50, default sort)",
+        "app",
+        JSON_BASELINE,
+        _each_member(
+            lambda m: PreparedRequest(
+                "GET", "/api/v1/shops/1/rewards?program_id=1", token_secret(m)
+            )
+        ),
+    ),
+    Scenario(
+        "leaderboard (top 100)",
+        "app",
+        JSON_BASELINE,
+        _each_member(
+            lambda m: PreparedRequest(
+                "GET", "/api/v1/programs/1/leaderboard?limit=100", token_secret(m)
+            )
+        ),
+    ),
+    Scenario(
+        "history page (50 entries)",
+        "app",
+        JSON_BASELINE,
+        _each_member(
+            lambda m: PreparedRequest(
+                "GET", f"/api/v1/memberships/{m}/entries?limit=50", token_secret(m)
+            )
+        ),
+    ),
+    Scenario("member search", "app", JSON_BASELINE, _search),
+    Scenario("home page", "app", JSON_BASELINE, _home, page=True),
+]

@@ -1,0 +1,1 @@
+"""People: buddies, blocks, private messages, posts and reviews, and the user page."""

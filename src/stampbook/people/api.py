@@ -1,0 +1,303 @@
+"""People API: buddies, buddy requests, blocks, messages, conversations, posts.
+
+Buddy requests, messages and posts are rate limited per sender (``BUDDY_REQUEST_RATE_LIMIT``,
+``MESSAGE_RATE_LIMIT``, ``POST_RATE_LIMIT``), so that one account cannot flood another.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from stampbook.accounts.auth import current_user
+from stampbook.accounts.models import User
+from stampbook.extensions import limiter
+from stampbook.pagination import PageQuery
+from stampbook.people import queries, services
+from stampbook.people.schemas import (
+    BlockOut,
+    BlockPage,
+    BuddyOut,
+    BuddyPage,
+    BuddyRequestIn,
+    BuddyRequestOut,
+    BuddyRequestPage,
+    BuddyRequestQuery,
+    ConversationPage,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    MessagePatch,
+    MessageQuery,
+    PostCreated,
+    PostIn,
+    PostOut,
+    PostPage,
+    PostPatch,
+    PostQuery,
+    ReadIn,
+    ReadOut,
+)
+from stampbook.policy import Access, route
+from stampbook.routing import ApiBlueprint
+
+bp = ApiBlueprint("people", __name__, url_prefix="/api/v1", tag="People")
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # the route's Access.USER guarantees it
+    return user
+
+
+def per_user() -> str:
+    """Rate limits count per signed-in sender, whatever address they come from."""
+    user = current_user()
+    return f"user:{user.id}" if user is not None else "anonymous"
+
+
+# --- Buddies ----------------------------------------------------------------------------------
+
+
+@bp.get("/buddies")
+@route(Access.USER)
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(BuddyPage)
+@bp.doc(summary="My buddies, newest friendship first")
+def list_buddies(query: PageQuery) -> BuddyPage:
+    return queries.my_buddies(_me(), query)
+
+
+@bp.post("/buddies")
+@route(Access.USER)
+@limiter.limit(lambda: current_app.config["BUDDY_REQUEST_RATE_LIMIT"], key_func=per_user)
+@bp.input(BuddyRequestIn, arg_name="body")
+@bp.output(BuddyRequestOut, status_code=201)
+@bp.doc(
+    summary="Ask someone to be buddies (accepts their request if they asked you first)",
+    description=(
+        "Refused: yourself (409 `self_request`), a user you cannot see (404), a block either "
+        "way (403 `you_blocked_user`, `blocked_by_user`), buddies already (409 "
+        "`already_buddies`), a request of yours still pending (409 `request_pending`)."
+    ),
+    responses=[403, 404, 409, 429],
+)
+def send_buddy_request(body: BuddyRequestIn) -> BuddyRequestOut:
+    request = services.send_request(_me(), user_id=body.user_id)
+    return queries.request_outs([request])[0]
+
+
+@bp.delete("/buddies/<int:user_id>")
+@route(Access.USER)
+@bp.output({}, status_code=204)
+@bp.doc(summary="Stop being buddies with someone", responses=[404])
+def remove_buddy(user_id: int) -> tuple[str, int]:
+    services.remove_buddy(_me(), user_id=user_id)
+    return "", 204
+
+
+@bp.get("/users/<int:user_id>/buddies")
+@route(Access.PUBLIC, action="user.view")
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(BuddyPage)
+@bp.doc(
+    summary="A user's buddies, as their privacy allows (and each buddy's own)",
+    responses=[404],
+)
+def list_user_buddies(user_id: int, query: PageQuery) -> BuddyPage:
+    return queries.user_buddies(current_user(), user_id, query)
+
+
+@bp.get("/buddy-requests")
+@route(Access.USER)
+@bp.input(BuddyRequestQuery, location="query", arg_name="query")
+@bp.output(BuddyRequestPage)
+@bp.doc(summary="Pending buddy requests to me (incoming) or from me (outgoing)")
+def list_buddy_requests(query: BuddyRequestQuery) -> BuddyRequestPage:
+    return queries.buddy_requests(_me(), query)
+
+
+@bp.post("/buddy-requests/<int:request_id>/accept")
+@route(Access.USER, action="buddy_request.respond")
+@bp.output(BuddyOut)
+@bp.doc(summary="Accept a buddy request made to me", responses=[403, 404, 409])
+def accept_buddy_request(request_id: int) -> BuddyOut:
+    me = _me()
+    return queries.buddy_out(me, services.accept_request(me, request_id))
+
+
+@bp.post("/buddy-requests/<int:request_id>/decline")
+@route(Access.USER, action="buddy_request.respond")
+@bp.output(BuddyRequestOut)
+@bp.doc(summary="Decline a buddy request made to me", responses=[403, 404, 409])
+def decline_buddy_request(request_id: int) -> BuddyRequestOut:
+    return queries.request_outs([services.decline_request(_me(), request_id)])[0]
+
+
+@bp.delete("/buddy-requests/<int:request_id>")
+@route(Access.USER, action="buddy_request.cancel")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Cancel a buddy request I made", responses=[403, 404, 409])
+def cancel_buddy_request(request_id: int) -> tuple[str, int]:
+    services.cancel_request(_me(), request_id)
+    return "", 204
+
+
+# --- Blocks -----------------------------------------------------------------------------------
+
+
+@bp.get("/blocks")
+@route(Access.USER)
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(BlockPage)
+@bp.doc(summary="The users I blocked")
+def list_blocks(query: PageQuery) -> BlockPage:
+    return queries.my_blocks(_me(), query)
+
+
+@bp.post("/blocks/<int:user_id>")
+@route(Access.USER)
+@bp.output(BlockOut, status_code=201)
+@bp.doc(
+    summary="Block a user: no more buddy requests or messages between us; ends our friendship",
+    responses=[404, 409],
+)
+def block_user(user_id: int) -> BlockOut:
+    return queries.block_out(services.block(_me(), user_id=user_id))
+
+
+@bp.delete("/blocks/<int:user_id>")
+@route(Access.USER)
+@bp.output({}, status_code=204)
+@bp.doc(summary="Unblock a user", responses=[404])
+def unblock_user(user_id: int) -> tuple[str, int]:
+    services.unblock(_me(), user_id=user_id)
+    return "", 204
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+@bp.get("/messages")
+@route(Access.USER)
+@bp.input(MessageQuery, location="query", arg_name="query")
+@bp.output(MessagePage)
+@bp.doc(summary="My messages, sent and received, newest first; ?with_user_id= for one chat")
+def list_messages(query: MessageQuery) -> MessagePage:
+    return queries.messages(_me(), query)
+
+
+@bp.post("/messages")
+@route(Access.USER)
+@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=per_user)
+@bp.input(MessageIn, arg_name="body")
+@bp.output(MessageOut, status_code=201)
+@bp.doc(
+    summary="Send a private message",
+    description=(
+        "Anyone may answer a person who wrote to them. Otherwise the recipient's `messages` "
+        "privacy setting decides (403 `messages_not_allowed`); a block either way refuses it "
+        "(403 `blocked_by_user`, `you_blocked_user`); yourself: 409 `self_message`."
+    ),
+    responses=[403, 404, 409, 429],
+)
+def send_message(body: MessageIn) -> MessageOut:
+    message = services.send_message(_me(), **body.model_dump())
+    return MessageOut.model_validate(message)
+
+
+@bp.patch("/messages/<int:message_id>")
+@route(Access.USER, action="message.edit")
+@bp.input(MessagePatch, arg_name="body")
+@bp.output(MessageOut)
+@bp.doc(summary="Edit a message I sent (records edited_at)", responses=[403, 404])
+def edit_message(message_id: int, body: MessagePatch) -> MessageOut:
+    return MessageOut.model_validate(services.edit_message(_me(), message_id, body=body.body))
+
+
+@bp.delete("/messages/<int:message_id>")
+@route(Access.USER, action="message.delete")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Delete a message I sent", responses=[403, 404])
+def delete_message(message_id: int) -> tuple[str, int]:
+    services.delete_message(_me(), message_id)
+    return "", 204
+
+
+@bp.get("/conversations")
+@route(Access.USER)
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(ConversationPage)
+@bp.doc(summary="My conversations, latest first, each with its last message and unread count")
+def list_conversations(query: PageQuery) -> ConversationPage:
+    return queries.conversations(_me(), query)
+
+
+@bp.post("/conversations/<int:user_id>/read")
+@route(Access.USER)
+@bp.input(ReadIn, arg_name="body")
+@bp.output(ReadOut)
+@bp.doc(summary="Mark the messages a user sent me read (up to up_to_id, or all)", responses=[404])
+def mark_read(user_id: int, body: ReadIn) -> ReadOut:
+    return ReadOut(marked=services.mark_read(_me(), user_id=user_id, up_to_id=body.up_to_id))
+
+
+# --- Posts ------------------------------------------------------------------------------------
+
+
+@bp.get("/posts")
+@route(Access.PUBLIC, action="post.view")
+@bp.input(PostQuery, location="query", arg_name="query")
+@bp.output(PostPage)
+@bp.doc(summary="Posts and reviews I may see, newest first; filter by program, author, item")
+def list_posts(query: PostQuery) -> PostPage:
+    return queries.list_posts(current_user(), query)
+
+
+@bp.post("/posts")
+@route(Access.USER, idempotent=True)
+@limiter.limit(lambda: current_app.config["POST_RATE_LIMIT"], key_func=per_user)
+@bp.input(PostIn, arg_name="body")
+@bp.output(PostCreated, status_code=201)
+@bp.doc(
+    summary="Post to the public, a program's members, invited users or myself; or review",
+    description=(
+        "A review (`rating` with `reward_id` or `task_id`, and `program_id`) by an active "
+        "member of the program earns the shop's `review_points` once per member and item, "
+        "when it is public or for the program. Accepts Idempotency-Key."
+    ),
+    responses=[403, 404, 409, 429],
+)
+def create_post(body: PostIn) -> PostCreated:
+    me = _me()
+    post, points = services.create_post(me, **body.model_dump())
+    out = queries.post_outs(me, [post])[0]
+    return PostCreated(**out.model_dump(), points_awarded=points)
+
+
+@bp.get("/posts/<int:post_id>")
+@route(Access.PUBLIC, action="post.view")
+@bp.output(PostOut)
+@bp.doc(summary="A post", responses=[404])
+def get_post(post_id: int) -> PostOut:
+    user = current_user()
+    return queries.post_outs(user, [services.get_post(user, post_id)])[0]
+
+
+@bp.patch("/posts/<int:post_id>")
+@route(Access.USER, action="post.edit")
+@bp.input(PostPatch, arg_name="body")
+@bp.output(PostOut)
+@bp.doc(summary="Edit my post (records edited_at)", responses=[403, 404, 409])
+def edit_post(post_id: int, body: PostPatch) -> PostOut:
+    me = _me()
+    post = services.edit_post(me, post_id, body.model_dump(exclude_unset=True))
+    return queries.post_outs(me, [post])[0]
+
+
+@bp.delete("/posts/<int:post_id>")
+@route(Access.USER, action="post.delete")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Delete a post (its author, or the program's managers)", responses=[403, 404])
+def delete_post(post_id: int) -> tuple[str, int]:
+    services.delete_post(_me(), post_id)
+    return "", 204

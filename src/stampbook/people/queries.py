@@ -1,0 +1,606 @@
+"""Reads for the API: buddies, requests, blocks, messages, conversations, posts, user pages.
+
+Every list costs a fixed number of queries whatever its length: users are loaded in one
+batch per page, privacy is decided for a page at once (``visible_owners``).
+
+A user's page shows, for each part the caller may see, up to :data:`SECTION_LIMIT` items,
+newest first (or in the order the user chose for their shops and tasks), and only objects
+the caller may see (``stampbook.policy.people``). Which privacy section guards which part:
+
+================================================  =========================================
+part                                              section
+================================================  =========================================
+shops created, managed, assisted                  ``shops``
+programs created; tasks and rewards created       ``shops``
+programs managed, assisted, joined (with points)  ``memberships``
+tasks managed, assisted                           ``shops`` and ``memberships``
+stamp history                                     ``task_history``
+rewards favourited                                ``favorites``
+rewards contributed to, redeemed                  ``redemptions``
+buddies                                           ``buddies`` (each buddy's too)
+================================================  =========================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+
+from stampbook.accounts.models import Section, User
+from stampbook.db import db
+from stampbook.errors import NotFound
+from stampbook.pagination import PageQuery, decode_cursor, encode_cursor, newest_first
+from stampbook.people import rules
+from stampbook.people.models import (
+    Block,
+    Buddy,
+    BuddyRequest,
+    Message,
+    Post,
+    PostRecipient,
+    RequestStatus,
+)
+from stampbook.people.schemas import (
+    BlockOut,
+    BlockPage,
+    BuddyOut,
+    BuddyPage,
+    BuddyRequestOut,
+    BuddyRequestPage,
+    BuddyRequestQuery,
+    ContributionRef,
+    ConversationOut,
+    ConversationPage,
+    MembershipRef,
+    MessageOut,
+    MessagePage,
+    MessageQuery,
+    PostOut,
+    PostPage,
+    PostQuery,
+    ProgramRef,
+    ProgramsSection,
+    ReceiptRef,
+    Relationship,
+    RewardRef,
+    RewardsSection,
+    ShopRef,
+    ShopsSection,
+    StampRef,
+    TaskRef,
+    TasksSection,
+    UserRef,
+    UserSections,
+)
+from stampbook.policy import require
+from stampbook.policy.accounts import visible_owners, visible_sections
+from stampbook.policy.people import seen_programs, seen_rewards, seen_tasks, visible_posts_clause
+from stampbook.policy.shops import visible_shops_clause
+from stampbook.programs.models import (
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Program,
+    ProgramPrivacy,
+)
+from stampbook.rewards.models import (
+    Contribution,
+    ContributionStatus,
+    Favorite,
+    Redemption,
+    RedemptionStatus,
+    Reward,
+)
+from stampbook.shops.models import Role, Shop, ShopRoleType
+from stampbook.tasks.models import Stamp, Task
+
+SECTION_LIMIT = 20
+
+
+def refs(user_ids: Iterable[int]) -> dict[int, UserRef]:
+    """Names of users, in one query."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all()
+    return {uid: UserRef(id=uid, name=name) for uid, name in rows}
+
+
+def _users(user_ids: Collection[int]) -> list[User]:
+    if not user_ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(list(user_ids)))))
+
+
+# --- Buddies, requests, blocks ----------------------------------------------------------------
+
+
+def _buddy_of(me: int) -> Any:
+    return case((Buddy.user1_id == me, Buddy.user2_id), else_=Buddy.user1_id)
+
+
+def _mine(me: int) -> ColumnElement[bool]:
+    return or_(Buddy.user1_id == me, Buddy.user2_id == me)
+
+
+def my_buddies(actor: User, page: PageQuery) -> BuddyPage:
+    rows, next_cursor = newest_first(select(Buddy).where(_mine(actor.id)), Buddy.id, page)
+    names = refs(rules.other_of((b.user1_id, b.user2_id), actor.id) for b in rows)
+    return BuddyPage(
+        items=[
+            BuddyOut(
+                user=names[rules.other_of((b.user1_id, b.user2_id), actor.id)], since=b.created_at
+            )
+            for b in rows
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+def _shown_buddies(viewer: User | None, owner: User, buddies: Sequence[Buddy]) -> list[BuddyOut]:
+    """An owner's buddies, each shown only if their own buddies section is visible too: being
+    someone's buddy is part of both people's lists."""
+    ids = [rules.other_of((b.user1_id, b.user2_id), owner.id) for b in buddies]
+    people = {u.id: u for u in _users(ids)}
+    alive = [people[i] for i in ids if i in people and not people[i].is_deleted]
+    shown = visible_owners(viewer, alive, Section.BUDDIES)
+    return [
+        BuddyOut(user=UserRef(id=uid, name=people[uid].name), since=b.created_at)
+        for uid, b in zip(ids, buddies, strict=True)
+        if uid in shown
+    ]
+
+
+def user_buddies(viewer: User | None, user_id: int, page: PageQuery) -> BuddyPage:
+    """Another user's buddies, as their privacy allows (404 when hidden). A page may hold
+    fewer than ``limit`` items: buddies who hide their own list are left out of it."""
+    owner = _visible_owner(viewer, user_id)
+    if owner.id not in visible_owners(viewer, [owner], Section.BUDDIES):
+        raise NotFound("This user's buddies are not visible to you.")
+    rows, next_cursor = newest_first(select(Buddy).where(_mine(owner.id)), Buddy.id, page)
+    return BuddyPage(items=_shown_buddies(viewer, owner, rows), next_cursor=next_cursor)
+
+
+def request_outs(requests: Sequence[BuddyRequest]) -> list[BuddyRequestOut]:
+    names = refs([r.from_user_id for r in requests] + [r.to_user_id for r in requests])
+    return [
+        BuddyRequestOut(
+            id=r.id,
+            from_user=names[r.from_user_id],
+            to_user=names[r.to_user_id],
+            status=RequestStatus(r.status),
+            created_at=r.created_at,
+            responded_at=r.responded_at,
+        )
+        for r in requests
+    ]
+
+
+def buddy_requests(actor: User, query: BuddyRequestQuery) -> BuddyRequestPage:
+    side = BuddyRequest.to_user_id if query.direction == "incoming" else BuddyRequest.from_user_id
+    rows, next_cursor = newest_first(
+        select(BuddyRequest).where(side == actor.id, BuddyRequest.status == RequestStatus.PENDING),
+        BuddyRequest.id,
+        query,
+    )
+    return BuddyRequestPage(items=request_outs(rows), next_cursor=next_cursor)
+
+
+def buddy_out(actor: User, buddy: Buddy) -> BuddyOut:
+    other = rules.other_of((buddy.user1_id, buddy.user2_id), actor.id)
+    return BuddyOut(user=refs([other])[other], since=buddy.created_at)
+
+
+def block_out(block: Block) -> BlockOut:
+    return BlockOut(user=refs([block.blocked_id])[block.blocked_id], created_at=block.created_at)
+
+
+def my_blocks(actor: User, page: PageQuery) -> BlockPage:
+    rows, next_cursor = newest_first(
+        select(Block).where(Block.blocker_id == actor.id), Block.id, page
+    )
+    names = refs(b.blocked_id for b in rows)
+    return BlockPage(
+        items=[BlockOut(user=names[b.blocked_id], created_at=b.created_at) for b in rows],
+        next_cursor=next_cursor,
+    )
+
+
+# --- Messages ---------------------------------------------------------------------------------
+
+
+def messages(actor: User, query: MessageQuery) -> MessagePage:
+    """My messages, both ways, newest first; keyset pages, so new messages never shift them."""
+    me = actor.id
+    if query.with_user_id is None:
+        mine: ColumnElement[bool] = or_(Message.from_user_id == me, Message.to_user_id == me)
+    else:
+        other = query.with_user_id
+        mine = or_(
+            and_(Message.from_user_id == me, Message.to_user_id == other),
+            and_(Message.from_user_id == other, Message.to_user_id == me),
+        )
+    rows, next_cursor = newest_first(select(Message).where(mine), Message.id, query)
+    return MessagePage(items=[MessageOut.model_validate(m) for m in rows], next_cursor=next_cursor)
+
+
+def conversations(actor: User, page: PageQuery) -> ConversationPage:
+    """One row per person I exchanged messages with, the latest conversation first, with the
+    latest message and how many of theirs I have not read. Two queries."""
+    me = actor.id
+    other = case((Message.from_user_id == me, Message.to_user_id), else_=Message.from_user_id)
+    unread = case((and_(Message.to_user_id == me, Message.read_at.is_(None)), 1), else_=0)
+    grouped = (
+        select(
+            other.label("other_id"),
+            func.max(Message.id).label("last_id"),
+            func.sum(unread).label("unread"),
+        )
+        .where(or_(Message.from_user_id == me, Message.to_user_id == me))
+        .group_by(other)
+        .subquery()
+    )
+    query = select(grouped.c.other_id, grouped.c.unread, Message).join(
+        Message, Message.id == grouped.c.last_id
+    )
+    if page.cursor is not None:
+        query = query.where(grouped.c.last_id < decode_cursor(page.cursor))
+    rows = db.session.execute(query.order_by(grouped.c.last_id.desc()).limit(page.limit + 1)).all()
+    rows, more = rows[: page.limit], len(rows) > page.limit
+    names = refs(row[0] for row in rows)
+    return ConversationPage(
+        items=[
+            ConversationOut(
+                user=names[other_id],
+                last_message=MessageOut.model_validate(message),
+                unread_count=int(unread_count or 0),
+            )
+            for other_id, unread_count, message in rows
+        ],
+        next_cursor=encode_cursor(rows[-1][2].id) if more else None,
+    )
+
+
+# --- Posts ------------------------------------------------------------------------------------
+
+
+def post_outs(viewer: User | None, posts: Sequence[Post]) -> list[PostOut]:
+    """Posts with their authors; an invited post shows its recipients to its author only."""
+    names = refs(p.author_id for p in posts)
+    own_invited = [p.id for p in posts if viewer is not None and p.author_id == viewer.id]
+    recipients: dict[int, list[int]] = {}
+    if own_invited:
+        for post_id, user_id in db.session.execute(
+            select(PostRecipient.post_id, PostRecipient.user_id)
+            .where(PostRecipient.post_id.in_(own_invited))
+            .order_by(PostRecipient.id)
+        ):
+            recipients.setdefault(post_id, []).append(user_id)
+    return [
+        PostOut(
+            id=p.id,
+            author=names[p.author_id],
+            audience=p.audience,
+            program_id=p.program_id,
+            body=p.body,
+            rating=p.rating,
+            reward_id=p.reward_id,
+            task_id=p.task_id,
+            recipient_ids=recipients.get(p.id)
+            if p.id in own_invited and p.audience == "invited"
+            else None,
+            created_at=p.created_at,
+            edited_at=p.edited_at,
+        )
+        for p in posts
+    ]
+
+
+def list_posts(viewer: User | None, query: PostQuery) -> PostPage:
+    posts = select(Post).where(visible_posts_clause(viewer))
+    for column, value in (
+        (Post.program_id, query.program_id),
+        (Post.author_id, query.author_id),
+        (Post.reward_id, query.reward_id),
+        (Post.task_id, query.task_id),
+    ):
+        if value is not None:
+            posts = posts.where(column == value)
+    rows, next_cursor = newest_first(posts, Post.id, query)
+    return PostPage(items=post_outs(viewer, rows), next_cursor=next_cursor)
+
+
+# --- A user's page ----------------------------------------------------------------------------
+
+
+def _visible_owner(viewer: User | None, user_id: int) -> User:
+    owner = db.session.get(User, user_id)
+    if owner is None:
+        raise NotFound("No such user.")
+    require(viewer, "user.view", owner)
+    return owner
+
+
+def _by_position(column: Any, order: dict[int, int]) -> list[Any]:
+    """ORDER BY the user's chosen positions first (ids not in it after them)."""
+    return [case(order, value=column, else_=len(order))] if order else []
+
+
+class _Page:
+    """The reads of one user's page for one viewer."""
+
+    def __init__(self, viewer: User | None, owner: User) -> None:
+        self.viewer = viewer
+        self.owner = owner
+        self.unfiltered = viewer is not None and (viewer.is_admin or viewer.id == owner.id)
+        settings = owner.order_settings or {}
+        self.shop_order = rules.positions(
+            i for i in settings.get("shop_ids", []) if isinstance(i, int)
+        )
+        program_tasks = settings.get("program_task_ids", {})
+        self.task_order = rules.task_positions(
+            program_tasks if isinstance(program_tasks, dict) else {}
+        )
+
+    def _limited(self, query: Select[Any]) -> Sequence[Any]:
+        return db.session.scalars(query.limit(SECTION_LIMIT)).all()
+
+    # Shops
+
+    def _shops(self, condition: ColumnElement[bool]) -> list[ShopRef]:
+        query = select(Shop).where(condition, Shop.deleted_at.is_(None))
+        if not self.unfiltered:
+            query = query.where(visible_shops_clause(self.viewer))
+        query = query.order_by(*_by_position(Shop.id, self.shop_order), Shop.id.desc())
+        return [ShopRef.model_validate(s) for s in self._limited(query)]
+
+    def _role_shops(self, role_type: str) -> list[ShopRef]:
+        roles = select(Role.shop_id).where(
+            Role.user_id == self.owner.id, Role.role_type == role_type
+        )
+        return self._shops(Shop.id.in_(roles))
+
+    def shops(self, shown: bool) -> ShopsSection:
+        if not shown:
+            return ShopsSection()
+        return ShopsSection(
+            created=self._shops(Shop.created_by == self.owner.id),
+            managed=self._role_shops(ShopRoleType.MANAGER),
+            assisted=self._role_shops(ShopRoleType.ASSISTANT),
+        )
+
+    # Programs
+
+    def _program_seen(self) -> list[ColumnElement[bool]]:
+        live = Program.archived_at.is_(None)
+        return [live] if self.unfiltered else [live, Program.id.in_(seen_programs(self.viewer))]
+
+    def _memberships(self, *roles: str) -> list[MembershipRef]:
+        query = (
+            select(Membership, Program)
+            .join(Program, Program.id == Membership.program_id)
+            .where(
+                Membership.user_id == self.owner.id,
+                Membership.status == MembershipStatus.ACTIVE,
+                Membership.role_type.in_(roles),
+                *self._program_seen(),
+            )
+        )
+        if not self.unfiltered:
+            # In a private program members see only themselves: nobody else learns of it here.
+            query = query.where(Program.privacy_mode != ProgramPrivacy.PRIVATE)
+        rows = db.session.execute(query.order_by(Membership.id.desc()).limit(SECTION_LIMIT)).all()
+        return [
+            MembershipRef(
+                membership_id=m.id,
+                program_id=p.id,
+                program_name=p.name,
+                shop_id=p.shop_id,
+                role_type=m.role_type,
+                balance=m.balance,
+            )
+            for m, p in rows
+        ]
+
+    def programs(self, shops_shown: bool, memberships_shown: bool) -> ProgramsSection:
+        created = None
+        if shops_shown:
+            query = select(Program).where(
+                Program.created_by == self.owner.id, *self._program_seen()
+            )
+            created = [
+                ProgramRef.model_validate(p)
+                for p in self._limited(query.order_by(Program.id.desc()))
+            ]
+        if not memberships_shown:
+            return ProgramsSection(created=created)
+        return ProgramsSection(
+            created=created,
+            managed=self._memberships(MembershipRole.MANAGER),
+            assisted=self._memberships(MembershipRole.ASSISTANT, MembershipRole.STAMPER),
+            joined=self._memberships(MembershipRole.MEMBER),
+        )
+
+    # Tasks
+
+    def _tasks(self, condition: ColumnElement[bool]) -> list[TaskRef]:
+        query = select(Task).where(condition, Task.deleted_at.is_(None))
+        if not self.unfiltered:
+            query = query.where(seen_tasks(self.viewer))
+        query = query.order_by(
+            Task.program_id.desc(), *_by_position(Task.id, self.task_order), Task.id.desc()
+        )
+        return [TaskRef.model_validate(t) for t in self._limited(query)]
+
+    def _programs_as(self, *roles: str) -> Select[Any]:
+        return select(Membership.program_id).where(
+            Membership.user_id == self.owner.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role_type.in_(roles),
+        )
+
+    def _stamps(self) -> list[StampRef]:
+        query = (
+            select(Stamp, Task)
+            .join(Task, Task.id == Stamp.task_id)
+            .join(Membership, Membership.id == Stamp.membership_id)
+            .where(Membership.user_id == self.owner.id, Stamp.revoked_at.is_(None))
+        )
+        if not self.unfiltered:
+            query = query.where(seen_tasks(self.viewer))
+        rows = db.session.execute(query.order_by(Stamp.id.desc()).limit(SECTION_LIMIT)).all()
+        return [
+            StampRef(
+                id=s.id,
+                task_id=t.id,
+                task_name=t.name,
+                program_id=t.program_id,
+                quantity=s.quantity,
+                points=s.points,
+                created_at=s.created_at,
+            )
+            for s, t in rows
+        ]
+
+    def tasks(
+        self, shops_shown: bool, memberships_shown: bool, history_shown: bool
+    ) -> TasksSection:
+        section = TasksSection()
+        if shops_shown:
+            section.created = self._tasks(Task.created_by == self.owner.id)
+        if shops_shown and memberships_shown:
+            section.managed = self._tasks(
+                Task.program_id.in_(self._programs_as(MembershipRole.MANAGER))
+            )
+            scoped = select(Role.task_id).where(
+                Role.user_id == self.owner.id, Role.task_id.is_not(None)
+            )
+            section.assisted = self._tasks(
+                or_(
+                    Task.program_id.in_(
+                        self._programs_as(MembershipRole.ASSISTANT, MembershipRole.STAMPER)
+                    ),
+                    Task.id.in_(scoped),
+                )
+            )
+        if history_shown:
+            section.stamps = self._stamps()
+        return section
+
+    # Rewards
+
+    def _rewards(self, query: Select[Any]) -> list[RewardRef]:
+        query = query.where(Reward.deleted_at.is_(None))
+        if not self.unfiltered:
+            query = query.where(seen_rewards(self.viewer))
+        return [RewardRef.model_validate(r) for r in self._limited(query)]
+
+    def _contributed(self) -> list[ContributionRef]:
+        query = (
+            select(Reward.id, Reward.name, Reward.shop_id, func.sum(Contribution.points))
+            .join(Contribution, Contribution.reward_id == Reward.id)
+            .where(
+                Contribution.user_id == self.owner.id,
+                Contribution.status != ContributionStatus.REFUNDED,
+                Reward.deleted_at.is_(None),
+            )
+            .group_by(Reward.id, Reward.name, Reward.shop_id)
+            .order_by(func.max(Contribution.id).desc())
+            .limit(SECTION_LIMIT)
+        )
+        if not self.unfiltered:
+            query = query.where(seen_rewards(self.viewer))
+        return [
+            ContributionRef(reward_id=rid, reward_name=name, shop_id=shop_id, points=int(points))
+            for rid, name, shop_id, points in db.session.execute(query)
+        ]
+
+    def _redeemed(self) -> list[ReceiptRef]:
+        query = select(Redemption).where(
+            Redemption.user_id == self.owner.id, Redemption.status != RedemptionStatus.CANCELLED
+        )
+        if not self.unfiltered:
+            query = query.where(
+                Redemption.shop_id.in_(select(Shop.id).where(visible_shops_clause(self.viewer)))
+            )
+        return [
+            ReceiptRef(
+                redemption_id=r.id,
+                reward_id=r.reward_id,
+                name=str((r.reward_content or {}).get("name", "")),
+                shop_id=r.shop_id,
+                quantity=r.quantity,
+                created_at=r.created_at,
+            )
+            for r in self._limited(query.order_by(Redemption.id.desc()))
+        ]
+
+    def rewards(
+        self, shops_shown: bool, favorites_shown: bool, redemptions_shown: bool
+    ) -> RewardsSection:
+        section = RewardsSection()
+        if shops_shown:
+            section.created = self._rewards(
+                select(Reward).where(Reward.created_by == self.owner.id).order_by(Reward.id.desc())
+            )
+        if favorites_shown:
+            section.favorited = self._rewards(
+                select(Reward)
+                .join(Favorite, Favorite.reward_id == Reward.id)
+                .where(Favorite.user_id == self.owner.id)
+                .order_by(Favorite.id.desc())
+            )
+        if redemptions_shown:
+            section.contributed = self._contributed()
+            section.redeemed = self._redeemed()
+        return section
+
+    def buddies(self) -> list[UserRef]:
+        rows = self._limited(select(Buddy).where(_mine(self.owner.id)).order_by(Buddy.id.desc()))
+        return [b.user for b in _shown_buddies(self.viewer, self.owner, rows)]
+
+    def relationship(self) -> Relationship | None:
+        viewer, owner = self.viewer, self.owner
+        if viewer is None:
+            return None
+        if viewer.id == owner.id:
+            return "self"
+        low, high = rules.ordered_pair(viewer.id, owner.id)
+        if db.session.scalar(select(Buddy.id).where(Buddy.user1_id == low, Buddy.user2_id == high)):
+            return "buddy"
+        if db.session.scalar(
+            select(Block.id).where(Block.blocker_id == viewer.id, Block.blocked_id == owner.id)
+        ):
+            return "blocked"
+        pending = db.session.scalar(
+            select(BuddyRequest.from_user_id).where(
+                BuddyRequest.user_low_id == low,
+                BuddyRequest.user_high_id == high,
+                BuddyRequest.status == RequestStatus.PENDING,
+            )
+        )
+        if pending is None:
+            return "none"
+        return "request_sent" if pending == viewer.id else "request_received"
+
+
+def user_sections(viewer: User | None, owner: User) -> UserSections:
+    """The parts of ``owner``'s page that ``viewer`` may see (one privacy query for all)."""
+    page = _Page(viewer, owner)
+    shown = visible_sections(viewer, owner)
+    shops, memberships = Section.SHOPS in shown, Section.MEMBERSHIPS in shown
+    return UserSections(
+        relationship=page.relationship(),
+        shops=page.shops(shops),
+        programs=page.programs(shops, memberships),
+        tasks=page.tasks(shops, memberships, Section.TASK_HISTORY in shown),
+        rewards=page.rewards(shops, Section.FAVORITES in shown, Section.REDEMPTIONS in shown),
+        buddies=page.buddies() if Section.BUDDIES in shown else None,
+    )
+
+
+def user_page(viewer: User | None, user_id: int) -> tuple[User, UserSections]:
+    owner = _visible_owner(viewer, user_id)
+    return owner, user_sections(viewer, owner)

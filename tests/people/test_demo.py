@@ -1,0 +1,37 @@
+"""The demo people, on top of the demo café."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stampbook import demo
+from stampbook.accounts.models import User
+from stampbook.ledger.services import find_discrepancies
+from stampbook.people.demo import add_demo_people
+from stampbook.people.models import Buddy, BuddyRequest, Message, Post, ReviewAward
+from stampbook.programs.models import Program
+from stampbook.shops.models import Shop
+
+
+def count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_demo_people(app: Flask, app_context: None, session: Session) -> None:
+    demo.load()
+    shop = session.scalars(select(Shop).where(Shop.name == demo.SHOP_NAME)).one()
+    users = [session.scalars(select(User).where(User.email == e)).one().id for e, _ in demo.PEOPLE]
+    programs = list(
+        session.scalars(select(Program.id).where(Program.shop_id == shop.id).order_by(Program.id))
+    )
+    add_demo_people(users, shop.id, programs)
+    assert count(session, Buddy) == 1
+    assert count(session, BuddyRequest) == 2
+    assert count(session, Message) == 3
+    assert count(session, Post) >= 2
+    assert count(session, ReviewAward) == 1
+    assert find_discrepancies() == []
+    add_demo_people(users, shop.id, programs)
+    assert count(session, Message) == 3  # the second run changes nothing

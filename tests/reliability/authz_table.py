@@ -1,0 +1,339 @@
+"""The declared authorization table: for every (endpoint, method), what each role gets.
+
+Outcomes: ``allow`` (2xx; a page may answer a redirect), ``deny`` (403: the caller sees the
+object but may not do this), ``hidden`` (404: the caller may not even know it exists),
+``auth`` (401: sign in first), ``conflict`` (409: allowed, but the state refuses it, e.g.
+joining a program one is in already), ``invalid`` (422: the form refuses the input, e.g. a
+membership that is not among the caller's own to pay with), ``refused`` (a page that
+redirects back with an error flashed: the service refused, and the page says so).
+
+Each write has a minimal valid body, so ``allow`` means the action really succeeded. URL
+variables take the world's objects by name (:data:`DEFAULT_ARGS`); ``args`` aims a route at
+another one. A new route must be added here: the matrix test fails until it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from stampbook.shops.models import Shop
+from tests.factories.accounts import PASSWORD
+from tests.people import authz_cases as people
+from tests.reliability.authz_world import ROLES, World
+
+ALLOW, DENY, HIDDEN, AUTH, CONFLICT = "allow", "deny", "hidden", "auth", "conflict"
+INVALID, REFUSED = "invalid", "refused"
+STATUSES = {DENY: 403, HIDDEN: 404, AUTH: 401, CONFLICT: 409, INVALID: 422}
+
+Body = dict[str, Any] | Callable[[World, str], dict[str, Any]] | None
+
+# URL variable -> the world's object (``user_id`` is the member's user id).
+DEFAULT_ARGS = {
+    "shop_id": "shop",
+    "program_id": "program",
+    "membership_id": "membership",
+    "task_id": "task",
+    "reward_id": "reward",
+    "redemption_id": "redemption",
+    "role_id": "assistant_role",
+    "invitation_id": "invitation",
+    "stamp_id": "stamp",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    expect: dict[str, str]
+    body: Body = None
+    query: dict[str, str] = field(default_factory=dict)
+    args: dict[str, str] = field(default_factory=dict)
+    # Changes the world for this route only (inside the test's savepoint).
+    prepare: Callable[[Session, World], None] | None = None
+
+
+def row(*outcomes: str) -> dict[str, str]:
+    return dict(zip(ROLES, outcomes, strict=True))
+
+
+def everyone(outcome: str) -> dict[str, str]:
+    return row(*(outcome for _ in ROLES))
+
+
+A, D, H, U, C, V, R = ALLOW, DENY, HIDDEN, AUTH, CONFLICT, INVALID, REFUSED
+ANYONE = everyone(A)
+SIGNED_IN = row(U, A, A, A, A, A, A, A)
+# The shop's managers (and creator, and admins): editing the shop and what is in it.
+MANAGERS = row(U, D, D, D, D, A, A, A)
+# The whole shop team: assistants too.
+TEAM = row(U, D, D, D, A, A, A, A)
+
+
+def own_email(world: World, role: str) -> dict[str, Any]:
+    person = "visitor" if role == "anonymous" else role
+    return {"email": world.emails[person], "password": PASSWORD}
+
+
+def login_form(world: World, role: str) -> dict[str, Any]:
+    return own_email(world, role)
+
+
+def new_account(world: World, role: str) -> dict[str, Any]:
+    return {"email": "fresh@example.com", "name": "Fresh", "password": "a new password 1"}
+
+
+def newcomer(world: World, role: str) -> dict[str, Any]:
+    return {"user_id": world.users["newcomer"]}
+
+
+def newcomer_as_viewer(world: World, role: str) -> dict[str, Any]:
+    return {"user_id": world.users["newcomer"], "role_type": "viewer"}
+
+
+def new_password_form(world: World, role: str) -> dict[str, Any]:
+    new = "another password 2"
+    return {"old_password": PASSWORD, "new_password": new, "confirm": new}
+
+
+def stamp_form(world: World, role: str) -> dict[str, Any]:
+    return {"membership_id": world.ids["membership"], "task_id": world.ids["task"]}
+
+
+def pay_with_members_points(world: World, role: str) -> dict[str, Any]:
+    return {"membership_id": world.ids["membership"]}
+
+
+def contribute_members_points(world: World, role: str) -> dict[str, Any]:
+    return {"membership_id": world.ids["membership"], "points": 5}
+
+
+def stamp_the_member(world: World, role: str) -> dict[str, Any]:
+    return {"membership_id": world.ids["membership"]}
+
+
+def merge_program(world: World, role: str) -> dict[str, Any]:
+    return {"source_program_id": world.ids["merge_source"]}
+
+
+def merge_shop(world: World, role: str) -> dict[str, Any]:
+    return {"source_shop_id": world.ids["shop_to_merge"]}
+
+
+def invite_only_shop(session: Session, world: World) -> None:
+    session.execute(update(Shop).where(Shop.id == world.ids["shop"]).values(privacy_mode="invite"))
+
+
+#   columns: anonymous outsider member stamper assistant manager creator admin
+EXPECTED: dict[tuple[str, str], Case] = {
+    # --- Pages and probes -------------------------------------------------------------------
+    ("pages.home", "GET"): Case(ANYONE),
+    ("system.healthz", "GET"): Case(ANYONE),
+    ("system.readyz", "GET"): Case(ANYONE),
+    ("system.docs_asset", "GET"): Case(ANYONE),
+    ("account_pages.login", "GET"): Case(ANYONE),
+    ("account_pages.login", "POST"): Case(ANYONE, body=login_form),
+    ("account_pages.register", "GET"): Case(ANYONE),
+    ("account_pages.register", "POST"): Case(ANYONE, body=new_account),
+    ("account_pages.logout", "POST"): Case(SIGNED_IN),
+    # --- Web pages: like the API rows below; "allow" is a page shown or a redirect on success
+    ("pages.change_password", "GET"): Case(SIGNED_IN),
+    ("pages.change_password", "POST"): Case(SIGNED_IN, body=new_password_form),
+    ("shop_pages.explore", "GET"): Case(ANYONE),
+    ("shop_pages.shop", "GET"): Case(ANYONE),
+    ("shop_pages.new_shop", "GET"): Case(SIGNED_IN),
+    ("shop_pages.new_shop", "POST"): Case(SIGNED_IN, body={"name": "New shop"}),
+    ("shop_pages.edit_shop", "GET"): Case(MANAGERS),
+    ("shop_pages.edit_shop", "POST"): Case(MANAGERS, body={"summary": "Edited"}),
+    ("shop_pages.find_member", "GET"): Case(TEAM),
+    # The team's stamp tool: the shop refuses who may not search its members; the stamp
+    # itself is then refused as the API refuses it (the assistant may not stamp here).
+    ("shop_pages.stamp_member", "POST"): Case(row(U, D, D, D, R, A, A, A), body=stamp_form),
+    ("shop_pages.shop_redemptions", "GET"): Case(TEAM),
+    ("shop_pages.cancel_receipt", "POST"): Case(
+        row(U, R, R, R, R, A, A, A), body={"reason": "Changed my mind"}
+    ),
+    ("program_pages.program", "GET"): Case(ANYONE),
+    ("program_pages.task", "GET"): Case(ANYONE),
+    ("program_pages.new_program", "GET"): Case(TEAM),
+    ("program_pages.new_program", "POST"): Case(TEAM, body={"name": "New program"}),
+    ("program_pages.edit_program", "GET"): Case(MANAGERS),
+    ("program_pages.edit_program", "POST"): Case(MANAGERS, body={"summary": "Edited"}),
+    ("program_pages.new_task", "GET"): Case(MANAGERS),
+    ("program_pages.new_task", "POST"): Case(MANAGERS, body={"name": "New task", "point_value": 1}),
+    ("program_pages.join", "POST"): Case(row(U, A, R, R, A, A, A, A)),
+    ("program_pages.stamp", "POST"): Case(row(U, R, A, A, R, A, A, A), body=stamp_the_member),
+    ("reward_pages.reward", "GET"): Case(ANYONE),
+    ("reward_pages.new_reward", "GET"): Case(TEAM),
+    ("reward_pages.new_reward", "POST"): Case(TEAM, body={"name": "New reward", "cost": 5}),
+    # Paying with the member's membership: nobody else has it among their own to choose.
+    ("reward_pages.redeem", "POST"): Case(
+        row(U, V, A, V, V, V, V, V), body=pay_with_members_points
+    ),
+    ("reward_pages.contribute", "POST"): Case(
+        row(U, V, A, V, V, V, V, V),
+        body=contribute_members_points,
+        args={"reward_id": "group_reward"},
+    ),
+    ("reward_pages.favourite", "POST"): Case(SIGNED_IN),
+    ("reward_pages.my_receipts", "GET"): Case(SIGNED_IN),
+    ("reward_pages.receipt", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    # --- Accounts ---------------------------------------------------------------------------
+    ("accounts.register", "POST"): Case(ANYONE, body=new_account),
+    ("accounts.create_token", "POST"): Case(ANYONE, body=own_email),
+    ("accounts.delete_token", "DELETE"): Case(SIGNED_IN),
+    ("accounts.get_me", "GET"): Case(SIGNED_IN),
+    ("accounts.patch_me", "PATCH"): Case(SIGNED_IN, body={"name": "Renamed"}),
+    ("accounts.delete_me", "DELETE"): Case(SIGNED_IN),
+    ("accounts.change_password", "POST"): Case(
+        SIGNED_IN, body={"old_password": PASSWORD, "new_password": "another password 2"}
+    ),
+    ("accounts.get_user", "GET"): Case(ANYONE),  # the member's page is public by default
+    # --- Shops, team roles, invitations -----------------------------------------------------
+    ("shops.list_shops", "GET"): Case(ANYONE),
+    ("shops.create_shop", "POST"): Case(SIGNED_IN, body={"name": "New shop"}),
+    ("shops.get_shop", "GET"): Case(ANYONE),
+    ("shops.update_shop", "PATCH"): Case(MANAGERS, body={"summary": "Edited"}),
+    ("shops.delete_shop", "DELETE"): Case(row(U, D, D, D, D, D, A, A)),
+    ("shops.merge_shop", "POST"): Case(row(U, D, D, D, D, D, A, A), body=merge_shop),
+    ("shops.list_roles", "GET"): Case(ANYONE),
+    ("shops.create_role", "POST"): Case(MANAGERS, body=newcomer_as_viewer),
+    ("shops.update_role", "PATCH"): Case(MANAGERS, body={"permission_settings": {"stamp": False}}),
+    # The assistant removes their own role: leaving the team is always allowed.
+    ("shops.delete_role", "DELETE"): Case(TEAM),
+    ("shops.list_shop_invitations", "GET"): Case(MANAGERS),
+    # Only an invite-only shop takes invitations; the outsider, invited into its program,
+    # sees it.
+    ("shops.invite_to_shop", "POST"): Case(MANAGERS, body=newcomer, prepare=invite_only_shop),
+    ("shops.my_invitations", "GET"): Case(SIGNED_IN),
+    # Finding a member to stamp or manage: the team members who may stamp or manage members.
+    ("shops.search_members", "GET"): Case(TEAM, query={"q": "user"}),
+    # The outsider's invitation into the program: theirs alone to answer, admins included.
+    ("shops.accept_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("shops.decline_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("shops.revoke_invitation", "DELETE"): Case(MANAGERS),
+    # --- Programs and memberships -----------------------------------------------------------
+    ("programs.list_programs", "GET"): Case(ANYONE),
+    ("programs.create_program", "POST"): Case(TEAM, body={"name": "New program"}),
+    ("programs.get_program", "GET"): Case(ANYONE),
+    ("programs.update_program", "PATCH"): Case(MANAGERS, body={"summary": "Edited"}),
+    ("programs.delete_program", "DELETE"): Case(MANAGERS),
+    ("programs.merge_program", "POST"): Case(MANAGERS, body=merge_program),
+    ("programs.list_memberships", "GET"): Case(ANYONE),
+    ("programs.create_membership", "POST"): Case(row(U, A, C, C, A, A, A, A), body={}),
+    ("programs.invite_to_program", "POST"): Case(MANAGERS, body=newcomer),
+    ("programs.my_memberships", "GET"): Case(SIGNED_IN),
+    # Like the member list: whoever sees the program; names as each member's privacy allows.
+    ("programs.get_leaderboard", "GET"): Case(ANYONE),
+    # The member's membership: their co-members' team sees it; strangers do not.
+    ("programs.get_membership", "GET"): Case(row(H, H, A, A, A, A, A, A)),
+    ("programs.update_membership", "PATCH"): Case(
+        row(U, H, D, D, D, A, A, A), body={"role_type": "stamper"}
+    ),
+    ("programs.delete_membership", "DELETE"): Case(row(U, H, A, D, D, A, A, A)),
+    # --- Points history ---------------------------------------------------------------------
+    ("ledger.list_entries", "GET"): Case(row(U, H, A, H, H, A, A, A)),
+    ("ledger.create_adjustment", "POST"): Case(
+        row(U, H, D, H, H, A, A, A), body={"amount": 5, "note": "Goodwill"}
+    ),
+    # --- Tasks and stamps -------------------------------------------------------------------
+    ("tasks.list_tasks", "GET"): Case(ANYONE),
+    ("tasks.create_task", "POST"): Case(MANAGERS, body={"name": "New task", "point_value": 1}),
+    ("tasks.get_task", "GET"): Case(ANYONE),
+    ("tasks.patch_task", "PATCH"): Case(MANAGERS, body={"point_value": 3}),
+    ("tasks.delete_task", "DELETE"): Case(MANAGERS),
+    ("tasks.put_override", "PUT"): Case(MANAGERS, body={"target": 7}),
+    ("tasks.delete_override", "DELETE"): Case(MANAGERS),
+    ("tasks.list_stamps", "GET"): Case(ANYONE),
+    # A "self" program: the member stamps themselves; stampers stamp anyone.
+    ("tasks.create_stamp", "POST"): Case(row(U, H, A, A, D, A, A, A), body=stamp_the_member),
+    # The creator stamped the member a moment ago: managers, or the creator, take it back.
+    ("tasks.revoke_stamp", "DELETE"): Case(row(U, H, D, D, D, A, A, A)),
+    # The stamp's personal note is its member's.
+    ("tasks.annotate_stamp", "PATCH"): Case(row(U, H, A, D, D, D, D, A), body={"note": "Mine"}),
+    ("tasks.program_stats", "GET"): Case(row(U, D, A, A, A, A, A, A)),
+    # --- Rewards and receipts ---------------------------------------------------------------
+    ("rewards.list_rewards", "GET"): Case(ANYONE),
+    ("rewards.create_reward", "POST"): Case(TEAM, body={"name": "New reward", "cost": 5}),
+    ("rewards.get_reward", "GET"): Case(ANYONE),
+    ("rewards.patch_reward", "PATCH"): Case(MANAGERS, body={"name": "Edited"}),
+    ("rewards.delete_reward", "DELETE"): Case(MANAGERS),
+    ("rewards.list_changes", "GET"): Case(TEAM),
+    ("rewards.add_favorite", "PUT"): Case(SIGNED_IN),
+    ("rewards.remove_favorite", "DELETE"): Case(SIGNED_IN),
+    ("rewards.list_reward_redemptions", "GET"): Case(TEAM),
+    # Paying with the member's membership: only the member; nobody else, admins included,
+    # learns that it exists.
+    ("rewards.redeem", "POST"): Case(row(U, H, A, H, H, H, H, H), body=pay_with_members_points),
+    ("rewards.contribute", "POST"): Case(
+        row(U, H, A, H, H, H, H, H),
+        body=contribute_members_points,
+        args={"reward_id": "group_reward"},
+    ),
+    ("rewards.list_my_redemptions", "GET"): Case(SIGNED_IN),
+    # The member's receipt: theirs and the shop team's.
+    ("rewards.get_redemption", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    ("rewards.cancel_redemption", "POST"): Case(
+        row(U, H, D, H, D, A, A, A), body={"reason": "Changed my mind"}
+    ),
+    ("rewards.fulfil_redemption", "POST"): Case(row(U, H, D, H, A, A, A, A)),
+    ("rewards.list_shop_redemptions", "GET"): Case(TEAM),
+    # --- People: buddies, blocks, messages, posts (tests/people/authz_cases.py) ------------
+    ("accounts.change_email", "POST"): Case(SIGNED_IN, body=people.new_email),
+    ("accounts.star_shop", "PUT"): Case(SIGNED_IN, body=people.star_the_shop),
+    ("accounts.unstar_shop", "DELETE"): Case(SIGNED_IN),
+    ("people.list_buddies", "GET"): Case(SIGNED_IN),
+    ("people.send_buddy_request", "POST"): Case(SIGNED_IN, body=people.ask_other),
+    # Everyone is the member's buddy; the member is not their own.
+    ("people.remove_buddy", "DELETE"): Case(
+        row(U, A, H, A, A, A, A, A), prepare=people.member_befriends_everyone
+    ),
+    # The member's buddies are for co-members (default privacy); the outsider is only invited.
+    ("people.list_user_buddies", "GET"): Case(row(H, H, A, A, A, A, A, A)),
+    ("people.list_buddy_requests", "GET"): Case(SIGNED_IN),
+    # A request to the member: theirs alone to answer, admins included.
+    ("people.accept_buddy_request", "POST"): Case(
+        row(U, H, A, H, H, H, H, H), args={"request_id": "buddy_request"}
+    ),
+    ("people.decline_buddy_request", "POST"): Case(
+        row(U, H, A, H, H, H, H, H), args={"request_id": "buddy_request"}
+    ),
+    ("people.cancel_buddy_request", "DELETE"): Case(
+        row(U, H, A, H, H, H, H, H), args={"request_id": "own_buddy_request"}
+    ),
+    ("people.list_blocks", "GET"): Case(SIGNED_IN),
+    ("people.block_user", "POST"): Case(row(U, A, C, A, A, A, A, A)),
+    ("people.unblock_user", "DELETE"): Case(SIGNED_IN),
+    ("people.list_messages", "GET"): Case(SIGNED_IN),
+    # The member takes messages from co-members (default privacy), not from the outsider.
+    ("people.send_message", "POST"): Case(row(U, D, C, A, A, A, A, A), body=people.write_to_member),
+    # The member's message: only they change it; nobody else, admins included, sees it.
+    ("people.edit_message", "PATCH"): Case(
+        row(U, H, A, H, H, H, H, H),
+        body={"body": "Edited"},
+        args={"message_id": "message"},
+    ),
+    ("people.delete_message", "DELETE"): Case(
+        row(U, H, A, H, H, H, H, H),
+        args={"message_id": "message"},
+    ),
+    ("people.list_conversations", "GET"): Case(SIGNED_IN),
+    ("people.mark_read", "POST"): Case(SIGNED_IN, body={}),
+    ("people.list_posts", "GET"): Case(ANYONE),
+    ("people.create_post", "POST"): Case(SIGNED_IN, body={"body": "Hello"}),
+    # The member's public post in the program: its author edits it; its author and the
+    # program's managers delete it.
+    ("people.get_post", "GET"): Case(ANYONE, args={"post_id": "post"}),
+    ("people.edit_post", "PATCH"): Case(
+        row(U, D, A, D, D, D, D, D),
+        body={"body": "Edited"},
+        args={"post_id": "post"},
+    ),
+    ("people.delete_post", "DELETE"): Case(
+        row(U, D, A, D, D, A, A, A),
+        args={"post_id": "post"},
+    ),
+}

@@ -1,0 +1,495 @@
+"""Bad numbers in request bodies are refused with a 4xx problem and change nothing.
+
+Every integer field of every JSON request body is found by walking the OpenAPI document,
+so a field added later is covered without editing this file; an operation or a field that
+no accepted request below exercises fails ``test_every_integer_field_is_exercised``.
+
+For each field, the bad values are those its schema rules out (below its minimum, above its
+maximum, zero where zero is refused) and those no integer field accepts: fractions, numbers
+beyond 2**63, NaN and the infinities, strings, booleans, containers, and null where null is
+not allowed. Each is sent in a request that is accepted with a good value, so the refusal
+can only be the number's doing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from stampbook.errors import PROBLEM_JSON
+from tests.conftest import make_test_app
+from tests.reliability.api_world import (
+    World,
+    build_world,
+    savepoint,
+    snapshot,
+    world_session,
+)
+
+Path_ = tuple[str | int, ...]  # keys and list indexes into a body
+ITEM = 0  # which list item a path into a list names
+ANY = "*"  # a path into a mapping (additionalProperties) names its first entry
+
+
+def _load_document() -> dict[str, Any]:
+    app = make_test_app("sqlite://", Path(tempfile.mkdtemp(prefix="stampbook-numbers-")))
+    document: dict[str, Any] = app.test_client().get("/api/v1/openapi.json").json
+    return document
+
+
+DOCUMENT = _load_document()
+COMPONENTS: dict[str, Any] = DOCUMENT["components"]["schemas"]
+
+
+@dataclass(frozen=True)
+class IntegerField:
+    schema: dict[str, Any]  # the integer variant of the field's schema
+    nullable: bool
+
+
+def _walk(
+    schema: dict[str, Any],
+    path: Path_,
+    seen: frozenset[str],
+    found: dict[Path_, IntegerField],
+    nullable: bool = False,
+) -> None:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:  # a recursive model (a schedule's exclusion): its fields are found once
+            return
+        seen = seen | {name}
+        schema = COMPONENTS[name]
+    alternatives = [*schema.get("anyOf", []), *schema.get("oneOf", [])]
+    nullable = nullable or any(v.get("type") == "null" for v in alternatives)
+    for variant in alternatives + schema.get("allOf", []):
+        _walk(variant, path, seen, found, nullable)
+    if schema.get("type") == "integer" and path:
+        found[path] = IntegerField(schema, nullable)
+    for name, child in schema.get("properties", {}).items():
+        _walk(child, (*path, name), seen, found)
+    if isinstance(schema.get("items"), dict):
+        _walk(schema["items"], (*path, ITEM), seen, found)
+    if isinstance(schema.get("additionalProperties"), dict):
+        _walk(schema["additionalProperties"], (*path, ANY), seen, found)
+    for index, child in enumerate(schema.get("prefixItems", [])):
+        _walk(child, (*path, index), seen, found)
+
+
+def _integer_fields() -> dict[str, dict[Path_, IntegerField]]:
+    """Per operation ("POST /api/v1/..."), the integer fields of its JSON body."""
+    fields: dict[str, dict[Path_, IntegerField]] = {}
+    for url, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            found: dict[Path_, IntegerField] = {}
+            _walk(body["schema"], (), frozenset(), found)
+            if found:
+                fields[f"{method.upper()} {url}"] = found
+    return fields
+
+
+INTEGER_FIELDS = _integer_fields()
+
+# Raw JSON tokens Python's json module writes (and reads) for these floats.
+NAN, INFINITY = math.nan, math.inf
+
+
+def bad_values(field: IntegerField) -> list[Any]:
+    schema = field.schema
+    values: list[Any] = [1.5, 2**63, -(2**64), NAN, INFINITY, "7", True]
+    if "minimum" in schema:
+        values += [schema["minimum"] - 1, min(schema["minimum"] - 1, -1)]
+    if "maximum" in schema:
+        values.append(schema["maximum"] + 1)
+    if schema.get("not") == {"const": 0}:
+        values.append(0)
+    if not field.nullable:
+        values.append(None)
+    unique: list[Any] = []
+    for value in values:
+        # 0 == False and 1.0 == 1 in Python; keep each distinct JSON value once.
+        if not any(type(value) is type(seen) and value == seen for seen in unique):
+            unique.append(value)
+    return unique
+
+
+# --- Requests accepted with good values ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    caller: str  # who sends it: a person of the world
+    url: str
+    body: dict[str, Any]
+
+
+SCHEDULE = {
+    "days_of_week": [0, 2],
+    "months_of_year": [1, 6],
+    "times": ["08:00"],
+    "excluded": {"days_of_week": [6], "months_of_year": [8]},
+}
+WINDOW = {
+    "days_of_week": [0, 1, 2, 3, 4],
+    "months_of_year": [1, 2, 3],
+    "time_ranges": [["08:00", "20:00"]],
+    "excluded": {"days_of_week": [5], "months_of_year": [12]},
+}
+TASK = {
+    "name": "Numbers",
+    "point_value": 10,
+    "allows_partial": True,
+    "point_value_partial": 4,
+    "allows_multiple": True,
+    "max_multiple": 3,
+    "target": 20,
+    "group_target": 500,
+    "availability_settings": {"schedules": [WINDOW]},
+    "frequency_settings": {"quantity": 2, "time_unit_quantity": 1, "time_unit": "day"},
+    "bonus_values": {
+        "reach_total": 5,
+        "first_time_only": 2,
+        "streaks": [{"length": 3, "points": 5}],
+        "milestones": [{"quantity": 10, "points": 20}],
+        "group_success": {"points": 30, "group_min_members": 2},
+        "group_streaks": [{"length": 2, "points": 3, "group_min_members": 2}],
+        "group_milestones": [{"quantity": 100, "points": 10, "group_min_members": 2}],
+    },
+}
+REWARD = {
+    "name": "Numbers",
+    "cost": 30,
+    "quantity": 10,
+    "group_limit": 100,
+    "user_limit": 2,
+    "schedule_settings": {
+        "limit_reset": [{"schedule": SCHEDULE, "limit_type": "user"}],
+        "quantity_renewal": [{"schedule": SCHEDULE, "renewal_quantity": 5, "cap": 50}],
+        "availability": [WINDOW],
+    },
+}
+
+
+def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
+    """Per operation, requests it accepts (``n``: the world's ids by name); together they
+    hold every integer field of the document."""
+    return {
+        "POST /api/v1/memberships/{membership_id}/adjustments": [
+            Request(
+                "owner",
+                f"/api/v1/memberships/{n['mine']}/adjustments",
+                {"amount": -25, "note": "Fix"},
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/invitations": [
+            Request(
+                "owner", f"/api/v1/programs/{n['coffee']}/invitations", {"user_id": n["outsider"]}
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/memberships": [
+            Request(
+                "owner", f"/api/v1/programs/{n['coffee']}/memberships", {"user_id": n["outsider"]}
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/merge": [
+            Request(
+                "owner", f"/api/v1/programs/{n['coffee']}/merge", {"source_program_id": n["runs"]}
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/tasks": [
+            Request("owner", f"/api/v1/programs/{n['coffee']}/tasks", TASK)
+        ],
+        "PATCH /api/v1/tasks/{task_id}": [Request("owner", f"/api/v1/tasks/{n['daily']}", TASK)],
+        "PUT /api/v1/tasks/{task_id}/overrides/{membership_id}": [
+            Request(
+                "owner",
+                f"/api/v1/tasks/{n['espresso']}/overrides/{n['mine']}",
+                {
+                    "target": 7,
+                    "availability_settings": {"schedules": [WINDOW]},
+                    "frequency_settings": {
+                        "quantity": 1,
+                        "time_unit_quantity": 2,
+                        "time_unit": "week",
+                    },
+                },
+            )
+        ],
+        "POST /api/v1/tasks/{task_id}/stamps": [
+            Request(
+                "member",
+                f"/api/v1/tasks/{n['espresso']}/stamps",
+                {"membership_id": n["mine"], "quantity": 2},
+            )
+        ],
+        "POST /api/v1/shops/{shop_id}/rewards": [
+            Request("owner", f"/api/v1/shops/{n['shop']}/rewards", REWARD)
+        ],
+        "PATCH /api/v1/rewards/{reward_id}": [
+            Request("owner", f"/api/v1/rewards/{n['free_coffee']}", REWARD)
+        ],
+        "POST /api/v1/rewards/{reward_id}/contributions": [
+            Request(
+                "member",
+                f"/api/v1/rewards/{n['party']}/contributions",
+                {"membership_id": n["mine"], "points": 10},
+            )
+        ],
+        "POST /api/v1/rewards/{reward_id}/redemptions": [
+            Request(
+                "member",
+                f"/api/v1/rewards/{n['gift']}/redemptions",
+                {"membership_id": n["mine"], "quantity": 2, "gift_to_user_id": n["friend"]},
+            )
+        ],
+        "POST /api/v1/shops": [
+            Request(
+                "member",
+                "/api/v1/shops",
+                {"name": "Numbers", "availability_schedule": [WINDOW], "review_points": 5},
+            )
+        ],
+        "PATCH /api/v1/shops/{shop_id}": [
+            Request(
+                "owner",
+                f"/api/v1/shops/{n['shop']}",
+                {
+                    "availability_schedule": [WINDOW],
+                    "review_points": 5,
+                    "order_program_ids": [n["runs"], n["coffee"]],
+                    "order_reward_ids": [n["gift"], n["free_coffee"]],
+                },
+            )
+        ],
+        "POST /api/v1/shops/{shop_id}/invitations": [
+            Request(
+                "owner", f"/api/v1/shops/{n['other_shop']}/invitations", {"user_id": n["member"]}
+            )
+        ],
+        "POST /api/v1/shops/{shop_id}/merge": [
+            Request(
+                "owner", f"/api/v1/shops/{n['shop']}/merge", {"source_shop_id": n["other_shop"]}
+            )
+        ],
+        "POST /api/v1/shops/{shop_id}/roles": [
+            Request(
+                "owner",
+                f"/api/v1/shops/{n['shop']}/roles",
+                {"user_id": n["outsider"], "role_type": "assistant", "reward_id": n["gift"]},
+            ),
+            Request(
+                "owner",
+                f"/api/v1/shops/{n['shop']}/roles",
+                {"user_id": n["outsider"], "role_type": "viewer", "task_id": n["lap"]},
+            ),
+        ],
+        "PATCH /api/v1/users/me": [
+            Request(
+                "member",
+                "/api/v1/users/me",
+                {
+                    "order_settings": {
+                        "shop_ids": [n["shop"]],
+                        "program_task_ids": {str(n["coffee"]): [n["daily"], n["espresso"]]},
+                    }
+                },
+            )
+        ],
+        "PUT /api/v1/users/me/starred-shop": [
+            Request("member", "/api/v1/users/me/starred-shop", {"shop_id": n["shop"]})
+        ],
+        "POST /api/v1/buddies": [Request("member", "/api/v1/buddies", {"user_id": n["friend"]})],
+        "POST /api/v1/messages": [
+            Request(
+                "member",
+                "/api/v1/messages",
+                {
+                    "to_user_id": n["friend"],
+                    "body": "About my stamps",
+                    "shop_id": n["shop"],
+                    "program_id": n["coffee"],
+                    "task_id": n["espresso"],
+                },
+            )
+        ],
+        "POST /api/v1/conversations/{user_id}/read": [
+            Request("member", f"/api/v1/conversations/{n['friend']}/read", {"up_to_id": n["reply"]})
+        ],
+        "POST /api/v1/posts": [
+            Request(
+                "member",
+                "/api/v1/posts",
+                {
+                    "body": "Good espresso.",
+                    "audience": "program",
+                    "program_id": n["coffee"],
+                    "rating": 4,
+                    "task_id": n["espresso"],
+                },
+            ),
+            Request(
+                "member",
+                "/api/v1/posts",
+                {
+                    "body": "Nice gift card.",
+                    "audience": "public",
+                    "program_id": n["coffee"],
+                    "rating": 5,
+                    "reward_id": n["gift"],
+                },
+            ),
+            Request(
+                "member",
+                "/api/v1/posts",
+                {"body": "For you.", "audience": "invited", "recipient_ids": [n["friend"]]},
+            ),
+        ],
+        "PATCH /api/v1/posts/{post_id}": [
+            Request("member", f"/api/v1/posts/{n['review']}", {"rating": 3})
+        ],
+        "PATCH /api/v1/roles/{role_id}": [
+            Request("owner", f"/api/v1/roles/{n['assistant_role']}", {"reward_id": n["gift"]}),
+            Request("owner", f"/api/v1/roles/{n['assistant_role']}", {"task_id": n["lap"]}),
+        ],
+    }
+
+
+def _key(container: Any, key: str | int) -> str | int:
+    return next(iter(container)) if key == ANY else key
+
+
+def _holds(body: Any, path: Path_) -> bool:
+    for key in path:
+        if isinstance(key, int):
+            if not (isinstance(body, list) and len(body) > key):
+                return False
+        elif not (isinstance(body, dict) and body and _key(body, key) in body):
+            return False
+        body = body[_key(body, key)]
+    return True
+
+
+def _with(body: dict[str, Any], path: Path_, value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    container: Any = changed
+    for key in path[:-1]:
+        container = container[_key(container, key)]
+    container[_key(container, path[-1])] = value
+    return changed
+
+
+def _label(path: Path_) -> str:
+    return ".".join(f"[{key}]" if isinstance(key, int) else key for key in path).replace(".[", "[")
+
+
+# --- The world, once per module --------------------------------------------------------------
+
+# The requests' shapes, known before any world exists: every id is 0 in them.
+SHAPES = accepted_requests(defaultdict(int))
+
+
+@dataclass
+class Numbers:
+    app: Flask
+    session: Session
+    world: World
+    pristine: dict[str, list[tuple[Any, ...]]]
+
+    def send(self, operation: str, index: int, value: Any = None, path: Path_ = ()) -> Any:
+        request = accepted_requests(self.world.named)[operation][index]
+        body = _with(request.body, path, value) if path else request.body
+        return self.app.test_client().open(
+            request.url,
+            method=operation.split()[0],
+            data=json.dumps(body),  # NaN and the infinities as Python writes them
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {self.world.tokens[request.caller]}"},
+        )
+
+
+@pytest.fixture(scope="module")
+def numbers(app: Flask, engine: Engine) -> Iterator[Numbers]:
+    with world_session(app, engine) as session:
+        world = build_world(app, session)
+        yield Numbers(app, session, world, snapshot(session))
+
+
+def test_every_integer_field_is_exercised() -> None:
+    missing = [
+        f"{operation} {_label(path)}"
+        for operation, fields in INTEGER_FIELDS.items()
+        for path in fields
+        if not any(_holds(request.body, path) for request in SHAPES.get(operation, []))
+    ]
+    assert missing == [], "give these a good value in accepted_requests()"
+
+
+@pytest.mark.parametrize(
+    ("operation", "index"),
+    [
+        (operation, index)
+        for operation, requests in SHAPES.items()
+        for index in range(len(requests))
+    ],
+)
+def test_the_requests_are_accepted_with_good_values(
+    numbers: Numbers, operation: str, index: int
+) -> None:
+    with savepoint(numbers.session):
+        response = numbers.send(operation, index)
+        assert 200 <= response.status_code < 300, response.json
+
+
+def _cases() -> Iterator[Any]:
+    nested: set[str] = set()
+    for operation, fields in INTEGER_FIELDS.items():
+        for path, field in fields.items():
+            if len(path) > 1:
+                # A nested model (a schedule, a bonus) is validated alike wherever it is sent:
+                # each of its fields is tried in the first operation that has it.
+                name = next(key for key in reversed(path) if isinstance(key, str))
+                shape = json.dumps([name, field.schema, field.nullable], sort_keys=True)
+                if shape in nested:
+                    continue
+                nested.add(shape)
+            index = next(
+                (
+                    i
+                    for i, request in enumerate(SHAPES.get(operation, []))
+                    if _holds(request.body, path)
+                ),
+                None,
+            )
+            if index is None:
+                continue  # reported by test_every_integer_field_is_exercised
+            for value in bad_values(field):
+                yield pytest.param(
+                    operation, index, path, value, id=f"{operation} {_label(path)}={value!r}"
+                )
+
+
+@pytest.mark.parametrize(("operation", "index", "path", "value"), list(_cases()))
+def test_a_bad_number_is_refused_and_changes_nothing(
+    numbers: Numbers, operation: str, index: int, path: Path_, value: Any
+) -> None:
+    with savepoint(numbers.session):
+        response = numbers.send(operation, index, value, path)
+        assert response.status_code in (400, 422), response.get_data(as_text=True)
+        assert response.mimetype == PROBLEM_JSON
+        assert response.json["code"] in ("validation_failed", "malformed_json")
+        assert snapshot(numbers.session) == numbers.pristine

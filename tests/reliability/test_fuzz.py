@@ -1,0 +1,293 @@
+"""schemathesis against the whole JSON API, with every check it enables by default.
+
+Each operation of ``/api/v1/openapi.json`` is called in-process (WSGI) as a plain member
+(``test_api_as_member``) and, separately, as a shop manager (``test_api_as_manager``), over
+one seeded world (``api_world``): path, query and body ids often name real objects. Every
+case runs in a savepoint rolled back afterwards, so each meets the same world (a DELETE or a
+merge does not starve the cases after it); after a write is accepted the ledger must still
+match its entries.
+
+Phases: examples, coverage and fuzzing for the member; examples and twice as much fuzzing for
+the manager. The coverage phase derives the same cases from the document whoever sends them
+(its negative ones are refused by validation before anyone's rights are looked at), so it
+runs once.
+
+Bounded in time by ``max_examples`` (fuzzing phase); ``STAMPBOOK_SOAK=1`` raises it for long
+runs. Run: ``.venv/bin/pytest -q tests/reliability/test_fuzz.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from argon2 import PasswordHasher
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+from schemathesis import Case
+from schemathesis.schemas import BaseSchema
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from stampbook.accounts import passwords
+from stampbook.ledger.services import find_discrepancies
+from stampbook.schedules.rules import MAX_RRULE_LENGTH, WALL_TIME_PATTERN, Schedule
+from tests.conftest import make_test_app
+from tests.reliability.api_world import (
+    World,
+    add_token,
+    app_session,
+    build_world,
+    savepoint,
+    world_session,
+)
+
+SOAK = os.environ.get("STAMPBOOK_SOAK") == "1"
+MAX_EXAMPLES = 300 if SOAK else 10
+MAX_ID = 2**63 - 1
+SECRETS = {"member": "sb_fuzz_member", "manager": "sb_fuzz_manager"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# Which real ids a field or parameter named so may take.
+ID_KINDS = {
+    "shop_id": "shop_id",
+    "source_shop_id": "shop_id",
+    "program_id": "program_id",
+    "source_program_id": "program_id",
+    "membership_id": "membership_id",
+    "task_id": "task_id",
+    "reward_id": "reward_id",
+    "redemption_id": "redemption_id",
+    "invitation_id": "invitation_id",
+    "role_id": "role_id",
+    "stamp_id": "stamp_id",
+    "user_id": "user_id",
+    "gift_to_user_id": "user_id",
+    "to_user_id": "user_id",
+    "with_user_id": "user_id",
+    "post_id": "post_id",
+    "message_id": "message_id",
+    "up_to_id": "message_id",
+    "request_id": "request_id",
+}
+
+# The app schemathesis calls. It is built at import time, as the schemas are loaded then; the
+# module's world binds its sessions to one connection, as ``tests.conftest.session`` does.
+APP = make_test_app("sqlite://", Path(tempfile.mkdtemp(prefix="stampbook-fuzz-")))
+as_member = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json", APP, config=schemathesis.Config.from_dict({})
+)
+as_manager = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json",
+    APP,
+    config=schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}}),
+)
+
+
+@dataclass
+class Stage:
+    world: World
+    session: Session  # the world's: each case runs in a savepoint of it
+
+
+# The world of the running module: the hooks below read it.
+_worlds: list[World] = []
+
+
+@pytest.fixture(scope="module")
+def stage(app: Flask, engine: Engine) -> Iterator[Stage]:
+    with world_session(APP, engine) as session, pytest.MonkeyPatch.context() as patch:
+        # Registering and logging in hash passwords with argon2 at full cost (a quarter of a
+        # second each); what the fuzzer tests is everything around it.
+        cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("stampbook-dummy-password"))
+        world = build_world(APP, session)
+        for caller, secret in SECRETS.items():
+            add_token(session, getattr(world, caller), secret)
+        _worlds.append(world)
+        yield Stage(world, session)
+        _worlds.remove(world)
+
+
+def _bearer(secret: str) -> type:
+    class Bearer:
+        """Some cases are built at collection, before any world exists: the secret is fixed,
+        and the world gives it to whom the test calls the API as."""
+
+        def get(self, case: Case, context: schemathesis.AuthContext) -> str:
+            return secret
+
+        def set(self, case: Case, data: str, context: schemathesis.AuthContext) -> None:
+            case.headers["Authorization"] = f"Bearer {data}"
+
+    return Bearer
+
+
+def _is_id(value: Any) -> bool:
+    return type(value) is int and 1 <= value <= MAX_ID
+
+
+def _aim(_context: schemathesis.HookContext, values: Any) -> st.SearchStrategy[Any]:
+    """Valid ids sometimes become ids of real objects of the world.
+
+    Only values that are valid already are replaced, by other valid values, so a negative
+    case stays negative and a positive one positive.
+    """
+    if not isinstance(values, dict) or not _worlds:
+        return st.just(values)
+    ids = _worlds[-1].ids
+    choices = {
+        name: st.one_of(st.just(value), st.sampled_from(ids[ID_KINDS[name]]))
+        for name, value in values.items()
+        if name in ID_KINDS and _is_id(value)
+    }
+    if not choices:
+        return st.just(values)
+    return st.fixed_dictionaries(choices).map(lambda real: {**values, **real})
+
+
+for _schema, _caller in ((as_member, "member"), (as_manager, "manager")):
+    _schema.auth(refresh_interval=None)(_bearer(SECRETS[_caller]))
+    for _container in ("path_parameters", "query", "body"):
+        _schema.hook(f"flatmap_{_container}")(_aim)
+
+
+# --- Rules between values that no JSON Schema states ----------------------------------------
+
+
+def bend(value: Any) -> None:
+    """Bend a body to the few rules between values that no JSON Schema can state.
+
+    Each is written in the document's descriptions, and answered 422: a partial stamp is
+    worth at most a full one; two bonuses of one list never share a threshold; a date range
+    ends on or after its start; a time range ends at another time than it starts; an rrule
+    reads as one. Only well-formed values are touched, so a case stays as positive or as
+    negative as it was generated.
+    """
+    if isinstance(value, list):
+        for item in value:
+            bend(item)
+        return
+    if not isinstance(value, dict):
+        return
+    for item in value.values():
+        bend(item)
+    full, partial = value.get("point_value"), value.get("point_value_partial")
+    if _is_count(full) and _is_count(partial) and partial > full:
+        value["point_value_partial"] = full
+    for name, key in BONUS_KEYS.items():
+        if isinstance(value.get(name), list):
+            value[name] = _first_of_each(value[name], key)
+    if isinstance(value.get("date_ranges"), list):
+        value["date_ranges"] = [_ordered(pair) for pair in value["date_ranges"]]
+    if isinstance(value.get("time_ranges"), list):
+        value["time_ranges"] = [pair for pair in value["time_ranges"] if not _empty_range(pair)]
+    rrule = value.get("rrule")
+    if isinstance(rrule, str) and 0 < len(rrule) <= MAX_RRULE_LENGTH and "\x00" not in rrule:
+        try:
+            Schedule(rrule=rrule)
+        except ValidationError:
+            value["rrule"] = "FREQ=WEEKLY;BYDAY=MO,TH"
+
+
+def _is_count(value: Any) -> bool:
+    # JSON Schema reads 5.0 as the integer 5, and so does the API.
+    return type(value) in (int, float) and value >= 0 and value == int(value)
+
+
+def _streak_key(bonus: dict[str, Any]) -> Any:
+    return (bonus.get("period", "day"), bonus.get("length"))
+
+
+def _quantity_key(bonus: dict[str, Any]) -> Any:
+    return bonus.get("quantity")
+
+
+BONUS_KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "streaks": _streak_key,
+    "group_streaks": _streak_key,
+    "milestones": _quantity_key,
+    "group_milestones": _quantity_key,
+}
+
+
+def _first_of_each(bonuses: list[Any], key: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    seen: set[str] = set()
+    kept = []
+    for bonus in bonuses:
+        if isinstance(bonus, dict):
+            identity = repr(key(bonus))
+            if identity in seen:
+                continue
+            seen.add(identity)
+        kept.append(bonus)
+    return kept
+
+
+def _ordered(pair: Any) -> Any:
+    if isinstance(pair, list) and len(pair) == 2 and all(_is_date(day) for day in pair):
+        return sorted(pair)
+    return pair
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is None:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _empty_range(pair: Any) -> bool:
+    if not (isinstance(pair, list) and len(pair) == 2):
+        return False
+    if not all(isinstance(t, str) and re.fullmatch(WALL_TIME_PATTERN, t) for t in pair):
+        return False
+    return time.fromisoformat(pair[0]) == time.fromisoformat(pair[1])
+
+
+# --- The tests ------------------------------------------------------------------------------
+
+
+def call(case: Case, stage: Stage) -> None:
+    bend(case.body)
+    # Assigned, the body is checked against the document again before the case is sent, so
+    # whether it is positive or negative is what the schema says. (The coverage phase calls
+    # some nested values positive that an anyOf of their model refuses, e.g. a recurrence
+    # given no days, dates, times or rrule.)
+    case.body = case.body
+    with savepoint(stage.session):
+        response = case.call_and_validate()
+        if case.method.upper() not in SAFE_METHODS and response.status_code < 300:
+            with app_session(APP, stage.session):
+                assert find_discrepancies() == [], "the ledger no longer adds up"
+
+
+@as_member.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_as_member(case: Case, stage: Stage) -> None:
+    call(case, stage)
+
+
+@as_manager.parametrize()
+@settings(max_examples=2 * MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_as_manager(case: Case, stage: Stage) -> None:
+    call(case, stage)
+
+
+def test_the_document_is_valid_openapi() -> None:
+    schema: BaseSchema = as_member
+    schema.validate()

@@ -1,0 +1,82 @@
+"""Finding a shop's members by the start of their name or email, for its stamping team."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from stampbook.shops.models import ShopRoleType
+from tests.factories.accounts import auth, make_user
+from tests.factories.shops import make_membership, make_program, make_role, make_shop
+
+
+@pytest.fixture
+def shop_world(session: Session):
+    owner = make_user(session)
+    shop = make_shop(session, owner)
+    card, club = make_program(session, shop), make_program(session, shop)
+    ada = make_user(session, name="Ada Lovelace", email="ada@example.com")
+    adam = make_user(session, name="Adam Smith", email="smith@example.com")
+    grace = make_user(session, name="Grace Hopper", email="grace@navy.example")
+    make_membership(session, card, ada)
+    make_membership(session, club, adam)
+    make_membership(session, card, grace)
+    make_membership(session, card, None, email="adele@example.com")
+    elsewhere = make_program(session, make_shop(session, make_user(session)))
+    make_membership(session, elsewhere, make_user(session, name="Adrian Elsewhere"))
+    return shop, owner
+
+
+def search(client: FlaskClient, shop_id: int, headers: dict[str, str], q: str):
+    return client.get(f"/api/v1/shops/{shop_id}/members?q={q}", headers=headers)
+
+
+def test_finds_by_name_or_email_prefix_in_this_shop_only(
+    client: FlaskClient, session: Session, shop_world
+) -> None:
+    shop, owner = shop_world
+    headers = auth(session, owner)
+    names = [m["name"] or m["email"] for m in search(client, shop.id, headers, "ad").json["items"]]
+    assert names == ["Ada Lovelace", "Adam Smith", "adele@example.com"]
+    by_email = search(client, shop.id, headers, "GRACE@").json["items"]
+    assert [m["name"] for m in by_email] == ["Grace Hopper"]
+    assert by_email[0]["email"] == "grace@navy.example"
+
+
+def test_wildcards_are_literal(client: FlaskClient, session: Session, shop_world) -> None:
+    shop, owner = shop_world
+    assert search(client, shop.id, auth(session, owner), "%").json["items"] == []
+    assert search(client, shop.id, auth(session, owner), "_da").json["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (ShopRoleType.MANAGER, 200),
+        (ShopRoleType.ASSISTANT, 200),
+        (ShopRoleType.VIEWER, 403),
+    ],
+)
+def test_only_the_stamping_team_searches(
+    client: FlaskClient, session: Session, shop_world, role: str, status: int
+) -> None:
+    shop, _owner = shop_world
+    member = make_user(session)
+    make_role(session, shop, member, role)
+    assert search(client, shop.id, auth(session, member), "ad").status_code == status
+
+
+def test_members_and_strangers_are_refused(
+    client: FlaskClient, session: Session, shop_world
+) -> None:
+    shop, _owner = shop_world
+    stranger = make_user(session)
+    assert search(client, shop.id, auth(session, stranger), "ad").status_code == 403
+    assert search(client, shop.id, {}, "ad").status_code == 401
+
+
+@pytest.mark.parametrize("q", ["", "x" * 101])
+def test_bad_queries(client: FlaskClient, session: Session, shop_world, q: str) -> None:
+    shop, owner = shop_world
+    assert search(client, shop.id, auth(session, owner), q).status_code == 422

@@ -1,0 +1,139 @@
+"""The statement count of each hot endpoint is pinned: an N+1 query fails here, not in prod.
+
+Each endpoint is measured in a small world and in one with many more members, entries and
+rewards; the count must be the same and equal to the pinned figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from stampbook.db import db
+from stampbook.programs.models import Membership
+from tests.factories.accounts import PASSWORD, auth, make_user
+from tests.factories.ledger import give_points
+from tests.factories.rewards import make_reward
+from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.tasks import make_task
+from tests.querycount import count_statements
+from tests.web.test_accounts_pages import log_in
+
+
+@dataclass
+class World:
+    headers: dict[str, str]
+    owner_headers: dict[str, str]
+    email: str
+    shop_id: int
+    program_id: int
+    task_id: int
+    reward_id: int
+    membership_id: int
+
+
+def build(session: Session, size: int) -> World:
+    owner = make_user(session)
+    shop = make_shop(session, owner)
+    program = make_program(session, shop)
+    task = make_task(session, program, point_value=5)
+    rewards = [make_reward(session, shop, cost=10, name=f"Reward {n}") for n in range(size)]
+    me = make_user(session, name="Ann Member")
+    membership = make_membership(session, program, me)
+    give_points(session, membership, 10_000)
+    for n in range(size):
+        other = make_user(session, name=f"Ann Other {n}")
+        give_points(session, make_membership(session, program, other), n + 1)
+        give_points(session, membership, 1)
+    return World(
+        auth(session, me),
+        auth(session, owner),
+        me.email,
+        shop.id,
+        program.id,
+        task.id,
+        rewards[0].id,
+        membership.id,
+    )
+
+
+HOT: dict[str, Callable[[FlaskClient, World], object]] = {
+    "stamp": lambda c, w: c.post(
+        f"/api/v1/tasks/{w.task_id}/stamps",
+        headers=w.headers,
+        json={"membership_id": w.membership_id},
+    ),
+    "redemption": lambda c, w: c.post(
+        f"/api/v1/rewards/{w.reward_id}/redemptions",
+        headers=w.headers,
+        json={"membership_id": w.membership_id},
+    ),
+    "balance": lambda c, w: c.get(f"/api/v1/memberships/{w.membership_id}", headers=w.headers),
+    "reward list": lambda c, w: c.get(
+        f"/api/v1/shops/{w.shop_id}/rewards?program_id={w.program_id}", headers=w.headers
+    ),
+    "leaderboard": lambda c, w: c.get(
+        f"/api/v1/programs/{w.program_id}/leaderboard", headers=w.headers
+    ),
+    "history": lambda c, w: c.get(
+        f"/api/v1/memberships/{w.membership_id}/entries", headers=w.headers
+    ),
+    "member search": lambda c, w: c.get(
+        f"/api/v1/shops/{w.shop_id}/members?q=ann", headers=w.owner_headers
+    ),
+}
+
+
+def measure(app: Flask, client: FlaskClient, world: World, name: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    with count_statements(engine) as statements:
+        response = HOT[name](client, world)
+    assert response.status_code < 300, response.get_data(as_text=True)  # type: ignore[attr-defined]
+    return statements.count
+
+
+# Pinned figures: change one only with a reason (and the benchmark to show it).
+PINNED = {
+    "stamp": 13,
+    "redemption": 10,
+    "balance": 3,
+    "reward list": 5,
+    "leaderboard": 6,
+    "history": 3,
+    "member search": 3,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOT))
+def test_hot_endpoint_query_count_is_pinned_and_size_independent(
+    app: Flask, client: FlaskClient, session: Session, name: str
+) -> None:
+    small = measure(app, client, build(session, 2), name)
+    large = measure(app, client, build(session, 25), name)
+    assert small == large, f"{name}: {small} statements with 2 rows, {large} with 25"
+    assert small == PINNED[name], f"{name}: {small} statements (pinned {PINNED[name]})"
+
+
+def test_home_page_query_count(app: Flask, client: FlaskClient, session: Session) -> None:
+    counts = []
+    for size in (1, 8):
+        user = make_user(session, email=f"home{size}@example.com")
+        shop = make_shop(session, user)
+        for _ in range(size):
+            give_points(session, make_membership(session, make_program(session, shop), user), 3)
+        browser = app.test_client()
+        log_in(browser, user.email, PASSWORD)
+        with app.app_context():
+            engine = db.engine
+        with count_statements(engine) as statements:
+            assert browser.get("/").status_code == 200
+        counts.append(statements.count)
+    # Session, my programs, my favourite rewards, my recent activity.
+    assert counts[0] == counts[1] == 4
+    assert Membership  # the page lists memberships with balances
