@@ -7,7 +7,7 @@ PORT ?= 5000
 # Tests run in parallel (one database per worker); PYTEST_ARGS adds to them.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run test faults soak lint format bench clean
+.PHONY: install run test faults soak lint format bench translations clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ lint: install
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/stampbook bench $(BENCH_ARGS)
+
+# Extract the texts marked for translation, merge them into each language's catalogue, compile.
+TRANSLATIONS := src/stampbook/translations
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output src/stampbook
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
 format: install
 	$(BIN)/ruff format src tests

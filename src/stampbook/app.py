@@ -13,10 +13,10 @@ from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
-from stampbook import config, errors, openapi
+from stampbook import config, errors, i18n, openapi
 from stampbook.db import db
 from stampbook.errors import MalformedJson, UnsupportedMediaType
-from stampbook.extensions import bootstrap, cache, csrf, limiter
+from stampbook.extensions import babel, bootstrap, cache, csrf, limiter
 from stampbook.policy import load_rules, policy_of
 
 # Each domain's blueprints, JSON API first. A new domain adds its modules here.
@@ -89,6 +89,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     csrf.init_app(app)
     cache.init_app(app)
     bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     errors.init_app(app)
     openapi.init_app(app)
     load_rules()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -12,6 +13,7 @@ limiter = Limiter(key_func=get_remote_address)
 csrf = CSRFProtect()
 cache = Cache()
 bootstrap = Bootstrap5()
+babel = Babel()
 
 
 def failed(response: object) -> bool:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from stampbook.accounts import services as accounts
 from stampbook.accounts.auth import current_token, current_user
 from stampbook.errors import AppError
+from stampbook.i18n import LANGUAGE_COOKIE, LANGUAGES
 from stampbook.policy import Access, route
 from stampbook.routing import PageBlueprint
 from stampbook.web import queries, words
 from stampbook.web.forms import PasswordChangeForm
-from stampbook.web.helpers import attempt, local_time, me
+from stampbook.web.helpers import attempt, local_time, me, safe_next
 
 bp = PageBlueprint("pages", __name__)
 bp.add_app_template_filter(local_time, "local_time")
@@ -23,15 +27,15 @@ bp.add_app_template_filter(words.task_rules, "task_rules")
 
 @bp.app_context_processor
 def _shared() -> dict[str, Any]:
-    return {"status_words": STATUS_WORDS}
+    return {"status_words": STATUS_WORDS, "languages": LANGUAGES, "get_locale": get_locale}
 
 
 STATUS_WORDS = {
-    "redeemable": "Redeemable",
-    "too_expensive": "Not enough points",
-    "unavailable": "Not available now",
-    "expired": "Expired",
-    "out_of_stock": "Out of stock",
+    "redeemable": _l("Redeemable"),
+    "too_expensive": _l("Not enough points"),
+    "unavailable": _l("Not available now"),
+    "expired": _l("Expired"),
+    "out_of_stock": _l("Out of stock"),
 }
 
 
@@ -67,6 +71,27 @@ def change_password() -> Response | str | tuple[str, int]:
         if isinstance(result, AppError):
             form.old_password.errors = [result.detail]
             return render_template("web/password.html", form=form), result.status
-        flash("Your password is changed; your other sessions are signed out.", "success")
+        flash(_("Your password is changed; your other sessions are signed out."), "success")
         return redirect(url_for("pages.home"))
     return render_template("web/password.html", form=form), 422 if form.errors else 200
+
+
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+@bp.post("/language")
+@route(Access.PUBLIC)
+def choose_language() -> Response:
+    """The switcher in every page's footer: remember the choice, go back where one was."""
+    response = redirect(safe_next(url_for("pages.home")), 303)
+    chosen = request.form.get("lang", "")
+    if chosen in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
