@@ -22,7 +22,7 @@ from tests.factories.rewards import make_reward
 from tests.factories.shops import make_membership, make_program, make_shop
 from tests.factories.tasks import make_task
 from tests.querycount import count_statements
-from tests.web.test_accounts_pages import log_in
+from tests.web.helpers import log_in
 
 
 @dataclass

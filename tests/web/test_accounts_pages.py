@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.factories.accounts import PASSWORD, make_user
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def log_in(client: FlaskClient, email: str, password: str = PASSWORD):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+from tests.web.helpers import csrf_token, log_in
 
 
 def session_cookie(client: FlaskClient):

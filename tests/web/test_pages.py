@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from stampbook.accounts.models import User
 from stampbook.ledger.services import find_discrepancies
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards.models import Favorite, Redemption, RedemptionStatus, Reward
@@ -23,49 +20,7 @@ from tests.factories.rewards import make_reward
 from tests.factories.shops import make_membership, make_program, make_shop
 from tests.factories.tasks import make_task
 from tests.querycount import count_statements
-from tests.web.test_accounts_pages import csrf_token, log_in
-
-
-@dataclass
-class Cafe:
-    owner: User
-    member: User
-    shop: Shop
-    program: Program
-    task: Task
-    coffee: Reward
-    cake: Reward
-    membership: Membership
-
-
-@pytest.fixture
-def cafe(session: Session) -> Cafe:
-    owner = make_user(session, email="owner@example.com", name="Olga Owner")
-    member = make_user(session, email="ada@example.com", name="Ada Member")
-    shop = make_shop(session, owner, name="Corner Café", summary="Coffee and cake")
-    program = make_program(session, shop, name="Coffee card")
-    make_membership(session, program, owner, role_type="manager")
-    task = make_task(
-        session,
-        program,
-        name="Buy a coffee",
-        point_value=10,
-        frequency_settings={"quantity": 2, "time_unit_quantity": 3, "time_unit": "day"},
-        bonus_values={"first_time_only": 5},
-    )
-    coffee = make_reward(session, shop, name="Free coffee", cost=12, quantity=5)
-    cake = make_reward(session, shop, name="Cake", cost=500)
-    membership = make_membership(session, program, member)
-    return Cafe(owner, member, shop, program, task, coffee, cake, membership)
-
-
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
-    return str(response.get_data(as_text=True))
-
-
-def post(client: FlaskClient, path: str, form_page: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, form_page)})
-
+from tests.web.helpers import Cafe, log_in, post, text_of
 
 # --- Visitors and members -------------------------------------------------------------------
 
