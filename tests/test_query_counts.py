@@ -134,6 +134,7 @@ def test_home_page_query_count(app: Flask, client: FlaskClient, session: Session
         with count_statements(engine) as statements:
             assert browser.get("/").status_code == 200
         counts.append(statements.count)
-    # Session, my programs, my favourite rewards, my recent activity.
-    assert counts[0] == counts[1] == 4
+    # Session, my programs, my favourite rewards, my recent activity, and the navigation's
+    # unread messages and buddy requests (one query, on every page of a signed-in user).
+    assert counts[0] == counts[1] == 5
     assert Membership  # the page lists memberships with balances

@@ -33,6 +33,8 @@ BLUEPRINTS = [
     "stampbook.web.shops",
     "stampbook.web.programs",
     "stampbook.web.rewards",
+    "stampbook.web.people",
+    "stampbook.web.team",
     "stampbook.accounts.views",
 ]
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
 from tests.factories.accounts import PASSWORD
 from tests.people import authz_cases as people
@@ -127,6 +128,15 @@ def invite_only_shop(session: Session, world: World) -> None:
     session.execute(update(Shop).where(Shop.id == world.ids["shop"]).values(privacy_mode="invite"))
 
 
+def gift_to_other(world: World, role: str) -> dict[str, Any]:
+    """The rewards pages' gift form: the member's membership pays, "other" receives."""
+    return {"membership_id": world.ids["membership"], "email": world.emails["other"]}
+
+
+def giftable_reward(session: Session, world: World) -> None:
+    session.execute(update(Reward).where(Reward.id == world.ids["reward"]).values(is_giftable=True))
+
+
 #   columns: anonymous outsider member stamper assistant manager creator admin
 EXPECTED: dict[tuple[str, str], Case] = {
     # --- Pages and probes -------------------------------------------------------------------
@@ -167,6 +177,31 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("program_pages.new_task", "POST"): Case(MANAGERS, body={"name": "New task", "point_value": 1}),
     ("program_pages.join", "POST"): Case(row(U, A, R, R, A, A, A, A)),
     ("program_pages.stamp", "POST"): Case(row(U, R, A, A, R, A, A, A), body=stamp_the_member),
+    # --- programs pages: leave, leaderboard, members, archive, points history; task form,
+    # delete, notes, revoking, overrides (like their API rows above and below)
+    # Leaving: the member and the stamper are in the program; the others are told they are not.
+    ("program_pages.leave", "GET"): Case(row(U, R, A, A, R, R, R, R)),
+    ("program_pages.leave", "POST"): Case(row(U, R, A, A, R, R, R, R)),
+    ("program_pages.leaderboard", "GET"): Case(ANYONE),
+    ("program_pages.members", "GET"): Case(ANYONE),
+    ("program_pages.delete_program", "GET"): Case(MANAGERS),
+    ("program_pages.delete_program", "POST"): Case(MANAGERS),
+    ("program_pages.points_history", "GET"): Case(row(U, H, A, H, H, A, A, A)),
+    ("program_pages.edit_task", "GET"): Case(MANAGERS),
+    ("program_pages.edit_task", "POST"): Case(
+        MANAGERS, body={"name": "Edited task", "point_value": 3}
+    ),
+    ("program_pages.delete_task", "GET"): Case(MANAGERS),
+    ("program_pages.delete_task", "POST"): Case(MANAGERS),
+    ("program_pages.note", "POST"): Case(row(U, H, A, D, D, D, D, A), body={"note": "Mine"}),
+    ("program_pages.revoke", "GET"): Case(row(U, H, D, D, D, A, A, A)),
+    ("program_pages.revoke", "POST"): Case(row(U, H, D, D, D, A, A, A)),
+    ("program_pages.overrides", "GET"): Case(MANAGERS),
+    ("program_pages.override", "GET"): Case(MANAGERS),
+    ("program_pages.override", "POST"): Case(MANAGERS, body={"target": 7}),
+    ("program_pages.delete_override", "POST"): Case(MANAGERS),
+    # Stamping someone else: the team members who stamp this task ("self" program).
+    ("program_pages.stamp_member", "GET"): Case(row(U, D, D, A, D, A, A, A)),
     ("reward_pages.reward", "GET"): Case(ANYONE),
     ("reward_pages.new_reward", "GET"): Case(TEAM),
     ("reward_pages.new_reward", "POST"): Case(TEAM, body={"name": "New reward", "cost": 5}),
@@ -182,6 +217,68 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("reward_pages.favourite", "POST"): Case(SIGNED_IN),
     ("reward_pages.my_receipts", "GET"): Case(SIGNED_IN),
     ("reward_pages.receipt", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    # --- rewards pages -----------------------------------------------------------------------
+    ("reward_pages.edit_reward", "GET"): Case(MANAGERS),
+    ("reward_pages.edit_reward", "POST"): Case(MANAGERS, body={"name": "Edited"}),
+    ("reward_pages.delete_reward", "GET"): Case(MANAGERS),
+    ("reward_pages.delete_reward", "POST"): Case(MANAGERS),
+    ("reward_pages.reward_changes", "GET"): Case(TEAM),
+    ("reward_pages.reward_redemptions", "GET"): Case(TEAM),
+    # Like redeeming: only the member has the membership among their own to pay with.
+    ("reward_pages.gift", "POST"): Case(
+        row(U, V, A, V, V, V, V, V), body=gift_to_other, prepare=giftable_reward
+    ),
+    # --- shops pages: the shop and its team's pages (arrange, delete, receipts, roles, members,
+    # invitations, merges), each refused as its API route is -------------------------------
+    ("shop_pages.arrange", "GET"): Case(MANAGERS),
+    ("shop_pages.arrange", "POST"): Case(MANAGERS, body={}),  # places left out stay put
+    ("shop_pages.delete_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
+    ("shop_pages.delete_shop", "POST"): Case(row(U, D, D, D, D, D, A, A)),
+    ("shop_pages.fulfil_receipt", "POST"): Case(row(U, H, D, H, A, A, A, A)),
+    ("team_pages.team", "GET"): Case(MANAGERS),
+    ("team_pages.team", "POST"): Case(
+        MANAGERS,
+        body=lambda world, role: {"person": world.emails["newcomer"], "role_type": "viewer"},
+    ),
+    ("team_pages.edit_role", "GET"): Case(MANAGERS),
+    ("team_pages.edit_role", "POST"): Case(
+        MANAGERS, body={"role_type": "assistant", "perm_stamp": "off"}
+    ),
+    # The assistant removes their own role: leaving the team is always allowed.
+    ("team_pages.remove_role", "POST"): Case(TEAM),
+    ("team_pages.members", "GET"): Case(MANAGERS),
+    ("team_pages.members", "POST"): Case(MANAGERS, body={"email": "walk-in@example.com"}),
+    ("team_pages.change_member_role", "POST"): Case(
+        row(U, H, D, D, D, A, A, A), body={"role_type": "stamper"}
+    ),
+    # The member leaves (their own); the team removes.
+    ("team_pages.remove_member", "POST"): Case(row(U, H, A, D, D, A, A, A)),
+    ("team_pages.adjust_points", "POST"): Case(
+        row(U, H, D, H, H, A, A, A), body={"amount": 5, "note": "Goodwill", "key": "k" * 24}
+    ),
+    ("team_pages.shop_invitations", "GET"): Case(MANAGERS),
+    ("team_pages.shop_invitations", "POST"): Case(
+        MANAGERS,
+        body=lambda world, role: {
+            "target": f"program:{world.ids['program']}",
+            "email": "guest@example.com",
+        },
+    ),
+    ("team_pages.invite_to_program", "POST"): Case(MANAGERS, body={"email": "guest@example.com"}),
+    ("team_pages.revoke_invitation", "POST"): Case(MANAGERS),
+    ("team_pages.my_invitations", "GET"): Case(SIGNED_IN),
+    # The outsider's invitation into the program: theirs alone to answer, admins included.
+    ("team_pages.accept_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("team_pages.decline_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("team_pages.merge_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
+    ("team_pages.merge_shop", "POST"): Case(
+        row(U, D, D, D, D, D, A, A),
+        body=lambda world, role: {"source": world.ids["shop_to_merge"]},
+    ),
+    ("team_pages.merge_program", "GET"): Case(MANAGERS),
+    ("team_pages.merge_program", "POST"): Case(
+        MANAGERS, body=lambda world, role: {"source": world.ids["merge_source"]}
+    ),
     # --- Accounts ---------------------------------------------------------------------------
     ("accounts.register", "POST"): Case(ANYONE, body=new_account),
     ("accounts.create_token", "POST"): Case(ANYONE, body=own_email),
@@ -336,5 +433,99 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("people.delete_post", "DELETE"): Case(
         row(U, D, A, D, D, A, A, A),
         args={"post_id": "post"},
+    ),
+    # --- people pages: user pages, buddies, messages, posts, my settings -------------------
+    # ``user_id`` is the member: asking, blocking or writing to oneself is refused (or 404).
+    ("people_pages.user", "GET"): Case(ANYONE),
+    ("people_pages.buddies", "GET"): Case(SIGNED_IN),
+    ("people_pages.ask_by_email", "POST"): Case(
+        SIGNED_IN, body=lambda world, role: {"email": world.emails["other"]}
+    ),
+    ("people_pages.ask_user", "POST"): Case(row(U, A, R, A, A, A, A, A)),
+    # The request to the member: theirs alone to answer, admins included.
+    ("people_pages.accept_request", "POST"): Case(
+        row(U, R, A, R, R, R, R, R), args={"request_id": "buddy_request"}
+    ),
+    ("people_pages.decline_request", "POST"): Case(
+        row(U, R, A, R, R, R, R, R), args={"request_id": "buddy_request"}
+    ),
+    ("people_pages.cancel_request", "POST"): Case(
+        row(U, R, A, R, R, R, R, R), args={"request_id": "own_buddy_request"}
+    ),
+    ("people_pages.remove_buddy", "POST"): Case(
+        row(U, A, R, A, A, A, A, A), prepare=people.member_befriends_everyone
+    ),
+    ("people_pages.block", "GET"): Case(row(U, A, H, A, A, A, A, A)),
+    ("people_pages.block", "POST"): Case(row(U, A, H, A, A, A, A, A)),
+    ("people_pages.unblock", "POST"): Case(SIGNED_IN),
+    ("people_pages.conversations", "GET"): Case(SIGNED_IN),
+    ("people_pages.conversation", "GET"): Case(row(U, A, H, A, A, A, A, A)),
+    # The member takes messages from co-members (default privacy), not from the outsider.
+    ("people_pages.send_message", "POST"): Case(
+        row(U, D, H, A, A, A, A, A), body={"body": "Hello"}
+    ),
+    ("people_pages.mark_read", "POST"): Case(SIGNED_IN),
+    # The member's message: only they change it; nobody else, admins included, sees it.
+    ("people_pages.edit_message", "GET"): Case(
+        row(U, H, A, H, H, H, H, H), args={"message_id": "message"}
+    ),
+    ("people_pages.edit_message", "POST"): Case(
+        row(U, H, A, H, H, H, H, H), body={"body": "Edited"}, args={"message_id": "message"}
+    ),
+    ("people_pages.delete_message", "POST"): Case(
+        row(U, R, A, R, R, R, R, R), args={"message_id": "message"}
+    ),
+    ("people_pages.posts", "GET"): Case(ANYONE),
+    ("people_pages.new_post", "POST"): Case(SIGNED_IN, body={"body": "Hello"}),
+    # Reviewing the task: the program's active members (the member and the stamper).
+    ("people_pages.new_review", "POST"): Case(
+        row(U, D, A, A, D, D, D, D),
+        body=lambda world, role: {
+            "rating": "5",
+            "body": "Good",
+            "task_id": world.ids["task"],
+            "program_id": world.ids["program"],
+            "audience": "public",
+        },
+    ),
+    # The member's public post in the program: its author edits it; its author and the
+    # program's managers delete it.
+    ("people_pages.post", "GET"): Case(ANYONE, args={"post_id": "post"}),
+    ("people_pages.edit_post", "GET"): Case(row(U, D, A, D, D, D, D, D), args={"post_id": "post"}),
+    ("people_pages.edit_post", "POST"): Case(
+        row(U, D, A, D, D, D, D, D), body={"body": "Edited"}, args={"post_id": "post"}
+    ),
+    ("people_pages.delete_post", "POST"): Case(
+        row(U, R, A, R, R, A, A, A), args={"post_id": "post"}
+    ),
+    ("people_pages.profile", "GET"): Case(SIGNED_IN),
+    ("people_pages.profile", "POST"): Case(SIGNED_IN, body={"name": "Renamed", "time_zone": "UTC"}),
+    ("people_pages.privacy", "GET"): Case(SIGNED_IN),
+    ("people_pages.privacy", "POST"): Case(
+        SIGNED_IN,
+        body={
+            "page": "public",
+            "buddies": "members",
+            "shops": "public",
+            "memberships": "members",
+            "task_history": "members",
+            "redemptions": "private",
+            "favorites": "private",
+            "messages": "members",
+        },
+    ),
+    ("people_pages.ordering", "GET"): Case(SIGNED_IN),
+    ("people_pages.ordering", "POST"): Case(SIGNED_IN, body={}),
+    ("people_pages.stars", "GET"): Case(SIGNED_IN),
+    ("people_pages.stars", "POST"): Case(SIGNED_IN, body={"shop_id": "0"}),
+    ("people_pages.unstar_reward", "POST"): Case(SIGNED_IN),
+    ("people_pages.email", "GET"): Case(SIGNED_IN),
+    ("people_pages.email", "POST"): Case(
+        SIGNED_IN,
+        body=lambda world, role: {"email": f"page-{role}@example.com", "password": PASSWORD},
+    ),
+    ("people_pages.delete_account", "GET"): Case(SIGNED_IN),
+    ("people_pages.delete_account", "POST"): Case(
+        SIGNED_IN, body={"password": PASSWORD, "confirm": "y"}
     ),
 }

@@ -222,7 +222,7 @@ def test_a_manager_from_new_shop_to_a_cancelled_receipt(
     page.get_by_role("link", name="New reward").click()
     page.get_by_label("Name", exact=True).fill("Protein bar")
     page.get_by_label("Cost in points").fill("4")
-    page.get_by_label("Stock").fill("10")
+    page.get_by_label("Stock", exact=True).fill("10")
     page.get_by_role("button", name="Create the reward").click()
     expect(page.get_by_text("The reward Protein bar is on the shelf.")).to_be_visible()
 

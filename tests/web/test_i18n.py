@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -85,13 +86,18 @@ def test_every_marked_text_has_its_translation() -> None:
         assert not missing, f"{language}: run `make translations` and translate {missing[:20]}"
 
 
+def _key(text: str | Sequence[str]) -> str | tuple[str, ...]:
+    """A message's text, or its singular and plural forms (lists in a compiled catalogue)."""
+    return text if isinstance(text, str) else tuple(text)
+
+
 def test_the_compiled_catalogues_match_their_sources() -> None:
     for language in LANGUAGES:
         if language == "en":
             continue
         folder = TRANSLATIONS / language / "LC_MESSAGES"
         with (folder / "messages.po").open("rb") as handle:
-            source = {m.id: m.string for m in read_po(handle, locale=language) if m.id}
+            source = {_key(m.id): _key(m.string) for m in read_po(handle, locale=language) if m.id}
         with (folder / "messages.mo").open("rb") as handle:
-            compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+            compiled = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
         assert compiled == source, f"{language}: run `make translations` to compile"

@@ -243,9 +243,9 @@ def test_a_manager_creates_a_shop_program_task_and_reward(
             "frequency_quantity": 1,
             "frequency_span": 1,
             "frequency_unit": "day",
-            "streak_length": 3,
-            "streak_period": "day",
-            "streak_points": 4,
+            "streaks-0-length": 3,
+            "streaks-0-period": "day",
+            "streaks-0-points": 4,
             "deadline": "2099-12-31T18:00",
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from stampbook.accounts import services
@@ -36,8 +37,8 @@ def login() -> Response | str | tuple[str, int]:
                 password=form.password.data or "",
                 kind=TokenKind.SESSION,
             )
-        except Unauthorized as error:
-            form.password.errors = [error.detail]
+        except Unauthorized:
+            form.password.errors = [_("The email or password is wrong.")]
             return render_template("accounts/login.html", form=form), 401
         _start_session(secret)
         return redirect(url_for("pages.home"))
@@ -56,14 +57,14 @@ def register() -> Response | str | tuple[str, int]:
                 name=form.name.data or "",
                 password=form.password.data or "",
             )
-        except Conflict as error:
-            form.email.errors = [error.detail]
+        except Conflict:
+            form.email.errors = [_("An account with this email exists.")]
             return render_template("accounts/register.html", form=form), 409
         secret, _token = services.log_in(
             email=form.email.data or "", password=form.password.data or "", kind=TokenKind.SESSION
         )
         _start_session(secret)
-        flash("Welcome to stampbook!", "success")
+        flash(_("Welcome to stampbook!"), "success")
         return redirect(url_for("pages.home"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 

@@ -24,9 +24,21 @@ buddies                                           ``buddies`` (each buddy's too)
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from stampbook.accounts.models import Section, User
 from stampbook.db import db
@@ -41,6 +53,7 @@ from stampbook.people.models import (
     Post,
     PostRecipient,
     RequestStatus,
+    ReviewAward,
 )
 from stampbook.people.schemas import (
     BlockOut,
@@ -75,8 +88,14 @@ from stampbook.people.schemas import (
     UserSections,
 )
 from stampbook.policy import require
-from stampbook.policy.accounts import visible_owners, visible_sections
-from stampbook.policy.people import seen_programs, seen_rewards, seen_tasks, visible_posts_clause
+from stampbook.policy.accounts import may_see_section, shops_of, visible_owners, visible_sections
+from stampbook.policy.people import (
+    seen_programs,
+    seen_rewards,
+    seen_tasks,
+    team_shops,
+    visible_posts_clause,
+)
 from stampbook.policy.shops import visible_shops_clause
 from stampbook.programs.models import (
     Membership,
@@ -604,3 +623,227 @@ def user_sections(viewer: User | None, owner: User) -> UserSections:
 def user_page(viewer: User | None, user_id: int) -> tuple[User, UserSections]:
     owner = _visible_owner(viewer, user_id)
     return owner, user_sections(viewer, owner)
+
+
+# --- For the pages ----------------------------------------------------------------------------
+
+
+def waiting_counts(user_id: int) -> tuple[int, int]:
+    """(unread messages, buddy requests waiting for my answer), in one query: the badges of
+    every page's navigation."""
+    unread = (
+        select(func.count())
+        .select_from(Message)
+        .where(Message.to_user_id == user_id, Message.read_at.is_(None))
+        .scalar_subquery()
+    )
+    asked = (
+        select(func.count())
+        .select_from(BuddyRequest)
+        .where(BuddyRequest.to_user_id == user_id, BuddyRequest.status == RequestStatus.PENDING)
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(unread, asked)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def correspondent(actor: User, user_id: int) -> User:
+    """Someone the actor may open a conversation with: a person they exchanged messages
+    with, or whose page they may see (404 otherwise: a hidden person's name does not leak)."""
+    other = db.session.get(User, user_id)
+    if other is None or other.id == actor.id:
+        raise NotFound("No such user.")
+    if may_see_section(actor, other, Section.PAGE):
+        return other
+    exchanged = exists().where(
+        or_(
+            and_(Message.from_user_id == actor.id, Message.to_user_id == other.id),
+            and_(Message.from_user_id == other.id, Message.to_user_id == actor.id),
+        )
+    )
+    if db.session.scalar(select(exchanged)):
+        return other
+    raise NotFound("No such user.")
+
+
+def pending_request_between(viewer_id: int, owner_id: int) -> BuddyRequest | None:
+    """The pending buddy request between two people, whichever way it goes."""
+    if viewer_id == owner_id:
+        return None
+    low, high = rules.ordered_pair(viewer_id, owner_id)
+    return db.session.scalars(
+        select(BuddyRequest).where(
+            BuddyRequest.user_low_id == low,
+            BuddyRequest.user_high_id == high,
+            BuddyRequest.status == RequestStatus.PENDING,
+        )
+    ).first()
+
+
+def subject_names(
+    viewer: User | None,
+    *,
+    shop_ids: Iterable[int | None] = (),
+    program_ids: Iterable[int | None] = (),
+    reward_ids: Iterable[int | None] = (),
+    task_ids: Iterable[int | None] = (),
+) -> dict[tuple[str, int], str]:
+    """``{(kind, id): name}`` of the shops, programs, rewards and tasks that posts and
+    messages are about, those the viewer may see only; one query for all."""
+    wanted = {
+        "shop": sorted({i for i in shop_ids if i is not None}),
+        "program": sorted({i for i in program_ids if i is not None}),
+        "reward": sorted({i for i in reward_ids if i is not None}),
+        "task": sorted({i for i in task_ids if i is not None}),
+    }
+    parts: list[Any] = []
+    if wanted["shop"]:
+        parts.append(
+            select(literal("shop"), Shop.id, Shop.name).where(
+                Shop.id.in_(wanted["shop"]), visible_shops_clause(viewer)
+            )
+        )
+    if wanted["program"]:
+        parts.append(
+            select(literal("program"), Program.id, Program.name).where(
+                Program.id.in_(wanted["program"]), Program.id.in_(seen_programs(viewer))
+            )
+        )
+    if wanted["reward"]:
+        parts.append(
+            select(literal("reward"), Reward.id, Reward.name).where(
+                Reward.id.in_(wanted["reward"]), seen_rewards(viewer)
+            )
+        )
+    if wanted["task"]:
+        parts.append(
+            select(literal("task"), Task.id, Task.name).where(
+                Task.id.in_(wanted["task"]), seen_tasks(viewer)
+            )
+        )
+    if not parts:
+        return {}
+    query: Any = parts[0]
+    if len(parts) > 1:
+        query = union_all(parts[0], *parts[1:])
+    return {(str(kind), int(i)): str(name) for kind, i, name in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class ReviewTarget:
+    """A reward or task the viewer may review, and what reviewing it would earn."""
+
+    kind: str  # "reward" or "task"
+    item_id: int
+    name: str
+    review_points: int  # what the shop pays for a review (0: nothing)
+    paid: bool  # the shop has paid the viewer for reviewing it already
+    programs: list[tuple[int, str]]  # the viewer's programs to review it through
+
+
+def review_target(
+    viewer: User, *, reward_id: int | None = None, task_id: int | None = None
+) -> ReviewTarget | None:
+    """What the review form of a reward or task needs (None: the viewer does not see it).
+    Two queries."""
+    paid_for = exists().where(
+        ReviewAward.user_id == viewer.id,
+        ReviewAward.item_type == ("task" if task_id is not None else "reward"),
+        ReviewAward.item_id == (task_id if task_id is not None else reward_id),
+    )
+    if task_id is not None:
+        found = db.session.execute(
+            select(Task.name, Shop.review_points, paid_for, Task.program_id)
+            .join(Program, Program.id == Task.program_id)
+            .join(Shop, Shop.id == Program.shop_id)
+            .where(Task.id == task_id, seen_tasks(viewer))
+        ).first()
+        where: ColumnElement[bool] = Program.id == (found[3] if found else None)
+        kind, item_id = "task", task_id
+    elif reward_id is not None:
+        found = db.session.execute(
+            select(Reward.name, Shop.review_points, paid_for, Reward.shop_id)
+            .join(Shop, Shop.id == Reward.shop_id)
+            .where(Reward.id == reward_id, seen_rewards(viewer))
+        ).first()
+        where = Program.shop_id == (found[3] if found else None)
+        kind, item_id = "reward", reward_id
+    else:
+        return None
+    if found is None:
+        return None
+    programs = db.session.execute(
+        select(Program.id, Program.name)
+        .join(Membership, Membership.program_id == Program.id)
+        .where(
+            where,
+            Membership.user_id == viewer.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Program.archived_at.is_(None),
+        )
+        .order_by(Program.name, Program.id)
+    ).all()
+    return ReviewTarget(
+        kind=kind,
+        item_id=item_id,
+        name=str(found[0]),
+        review_points=int(found[1] or 0),
+        paid=bool(found[2]),
+        programs=[(int(i), str(name)) for i, name in programs],
+    )
+
+
+@dataclass(frozen=True)
+class OrderedPrograms:
+    program_id: int
+    name: str
+    tasks: list[tuple[int, str]]  # in the user's order
+
+
+@dataclass(frozen=True)
+class OrderChoices:
+    """What a user may order on their own pages (``order_settings``), in their order now."""
+
+    shops: list[tuple[int, str]]
+    programs: list[OrderedPrograms]
+
+
+def order_choices(user: User) -> OrderChoices:
+    """The user's shops (member, team or creator) and the tasks of their programs (active
+    member, or in the shop's team), each in the order the user chose, then by name. Two
+    queries."""
+    settings = user.order_settings or {}
+    shop_order = rules.positions(i for i in settings.get("shop_ids", []) if isinstance(i, int))
+    program_tasks = settings.get("program_task_ids", {})
+    task_order = rules.task_positions(program_tasks if isinstance(program_tasks, dict) else {})
+    mine = shops_of(user.id).subquery()
+    shops = db.session.execute(
+        select(Shop.id, Shop.name).where(Shop.id.in_(select(mine.c[0]))).order_by(Shop.name)
+    ).all()
+    member_of = select(Membership.program_id).where(
+        Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
+    )
+    rows = db.session.execute(
+        select(Program.id, Program.name, Task.id, Task.name)
+        .outerjoin(Task, and_(Task.program_id == Program.id, seen_tasks(user)))
+        .where(
+            Program.archived_at.is_(None),
+            or_(Program.id.in_(member_of), Program.shop_id.in_(team_shops(user))),
+        )
+        .order_by(Program.name, Program.id, Task.name, Task.id)
+    ).all()
+    programs: dict[int, OrderedPrograms] = {}
+    for program_id, program_name, task_id, task_name in rows:
+        entry = programs.setdefault(program_id, OrderedPrograms(program_id, program_name, []))
+        if task_id is not None:
+            entry.tasks.append((task_id, task_name))
+    last = len(task_order)
+    for entry in programs.values():
+        entry.tasks.sort(key=lambda t: task_order.get(t[0], last))
+    return OrderChoices(
+        shops=sorted(
+            ((int(i), str(name)) for i, name in shops),
+            key=lambda s: shop_order.get(s[0], len(shop_order)),
+        ),
+        programs=list(programs.values()),
+    )

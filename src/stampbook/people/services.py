@@ -345,6 +345,11 @@ def delete_message(actor: User, message_id: int) -> None:
     db.session.flush()
 
 
+def own_message(actor: User, message_id: int) -> Message:
+    """A message its sender is about to edit (its recipient gets 403, anybody else 404)."""
+    return _own_message(actor, message_id, "message.edit")
+
+
 def mark_read(
     actor: User, *, user_id: int, up_to_id: int | None = None, now: datetime | None = None
 ) -> int:

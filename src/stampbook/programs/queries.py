@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from stampbook.accounts.models import Section, User
 from stampbook.db import db
-from stampbook.errors import NotFound
+from stampbook.errors import Conflict, NotFound
 from stampbook.pagination import PageQuery, encode_cursor, newest_first
 from stampbook.policy import require
-from stampbook.policy.accounts import may_see_section, visible_owners
+from stampbook.policy.accounts import visible_owners
 from stampbook.policy.programs import program_team, visible_programs_clause
 from stampbook.programs.models import Membership, MembershipStatus, Program, ProgramPrivacy
 from stampbook.programs.schemas import (
@@ -26,8 +27,10 @@ from stampbook.programs.schemas import (
     ProgramPage,
     ProgramQuery,
 )
-from stampbook.programs.services import load_membership, load_program
-from stampbook.shops.models import Shop
+from stampbook.programs.services import _identity as identity
+from stampbook.programs.services import load_membership, load_program, require_live
+from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
+from stampbook.tasks.models import Task
 
 T = TypeVar("T")
 
@@ -37,10 +40,12 @@ def filtered_page(
     id_column: InstrumentedAttribute[int],
     page: PageQuery,
     keep: Callable[[T], bool],
+    prepare: Callable[[Sequence[T]], None] | None = None,
 ) -> tuple[list[T], str | None]:
     """Like ``newest_first``, keeping only rows that ``keep`` accepts (checks SQL cannot do).
 
     Pages stay full: rows are read batch after batch until ``page.limit`` are kept.
+    ``prepare``, if given, sees each batch first (to decide for all its rows in one query).
     """
     kept: list[T] = []
     cursor = page.cursor
@@ -48,6 +53,8 @@ def filtered_page(
         batch, next_cursor = newest_first(
             query, id_column, PageQuery(limit=page.limit, cursor=cursor)
         )
+        if prepare is not None:
+            prepare(batch)
         for index, row in enumerate(batch):
             if not keep(row):
                 continue
@@ -110,19 +117,22 @@ def list_memberships(actor: User | None, program_id: int, query: MembershipQuery
         if actor is None:
             return MembershipPage(items=[], next_cursor=None)
         memberships = memberships.where(Membership.user_id == actor.id)
-    owners: dict[int, User | None] = {}
+    visible: set[int] = set()
+
+    def decide(batch: Sequence[Membership]) -> None:
+        # The owners of a whole batch, and their privacy, in two queries.
+        ids = sorted({m.user_id for m in batch if m.user_id is not None})
+        owners = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
+        visible.update(visible_owners(actor, owners, Section.MEMBERSHIPS))
 
     def shown(membership: Membership) -> bool:
         assert membership.user_id is not None
         if actor is not None and membership.user_id == actor.id:
             return True
-        if membership.user_id not in owners:
-            owners[membership.user_id] = db.session.get(User, membership.user_id)
-        owner = owners[membership.user_id]
-        return owner is not None and may_see_section(actor, owner, Section.MEMBERSHIPS)
+        return membership.user_id in visible
 
     kept: Sequence[Membership]
-    kept, next_cursor = filtered_page(memberships, Membership.id, query, shown)
+    kept, next_cursor = filtered_page(memberships, Membership.id, query, shown, decide)
     return MembershipPage(
         items=[membership_out(m, for_team=False) for m in kept], next_cursor=next_cursor
     )
@@ -168,4 +178,64 @@ def leaderboard(actor: User | None, program_id: int, query: LeaderboardQuery) ->
             )
             for rank, (membership_id, balance, user) in enumerate(rows, start=1)
         ],
+    )
+
+
+@dataclass(frozen=True)
+class ProgramMergePreview:
+    """What ``merge_programs`` would move from ``source`` into ``target``, read only."""
+
+    target: Program
+    source: Program
+    moved_memberships: int  # people only in the source: they move as they are
+    moved_active: int
+    moved_points: int  # the balances those memberships carry over
+    merged_memberships: int  # people in both: their source membership folds into this one
+    points_moved: int  # carried by ledger entries (kind merge) into their membership here
+    tasks: int  # live tasks (deleted ones move too, with their history)
+    invitations: int  # pending invitations into the source: they follow it, or are withdrawn
+
+
+def merge_preview(actor: User, *, target_id: int, source_id: int) -> ProgramMergePreview:
+    """The counts a merge confirmation states, checked by the same rules as the merge."""
+    target = load_program(actor, target_id, "program.merge")
+    source = load_program(actor, source_id, "program.merge")
+    if target.id == source.id:
+        raise Conflict("A program cannot merge into itself.", code="same_program")
+    if target.shop_id != source.shop_id:
+        raise Conflict("Only programs of one shop merge.", code="different_shops")
+    require_live(target)
+    require_live(source)
+    rows = db.session.scalars(
+        select(Membership).where(Membership.program_id.in_([target.id, source.id]))
+    ).all()
+    in_target = {identity(m) for m in rows if m.program_id == target.id and identity(m)}
+    moved = moved_active = moved_points = merged = points = 0
+    for membership in (m for m in rows if m.program_id == source.id):
+        if identity(membership) in in_target:
+            merged += 1
+            points += max(membership.balance, 0)
+        else:
+            moved += 1
+            moved_active += membership.status == MembershipStatus.ACTIVE
+            moved_points += membership.balance
+    tasks = db.session.scalar(
+        select(func.count(Task.id)).where(Task.program_id == source.id, Task.deleted_at.is_(None))
+    )
+    invitations = db.session.scalar(
+        select(func.count(ShopInvitation.id)).where(
+            ShopInvitation.program_id == source.id,
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+    )
+    return ProgramMergePreview(
+        target=target,
+        source=source,
+        moved_memberships=moved,
+        moved_active=moved_active,
+        moved_points=moved_points,
+        merged_memberships=merged,
+        points_moved=points,
+        tasks=tasks or 0,
+        invitations=invitations or 0,
     )

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from stampbook.accounts.models import Section, User
 from stampbook.db import db, utcnow
+from stampbook.errors import Conflict, NotFound
 from stampbook.pagination import PageQuery, newest_first
+from stampbook.policy import require
 from stampbook.policy.accounts import may_see_section
-from stampbook.policy.shops import invited_clause, team_member, visible_shops_clause
+from stampbook.policy.programs import is_invitee
+from stampbook.policy.shops import ROLE_RANK, invited_clause, team_member, visible_shops_clause
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.queries import filtered_page
-from stampbook.shops.models import Role, Shop, ShopInvitation
+from stampbook.rewards.models import Reward
+from stampbook.shops.models import InvitationStatus, Role, Shop, ShopInvitation, ShopRoleType
 from stampbook.shops.schemas import (
     InvitationPage,
     InvitationQuery,
@@ -25,6 +30,7 @@ from stampbook.shops.schemas import (
     ShopQuery,
 )
 from stampbook.shops.services import load_shop, present, role_out
+from stampbook.tasks.models import Task
 
 
 def list_shops(actor: User | None, query: ShopQuery, *, now: datetime | None = None) -> ShopPage:
@@ -109,3 +115,209 @@ def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -
             for membership, program_name, name, email in rows
         ]
     )
+
+
+# --- For the team's pages -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShopItems:
+    """A shop's live rewards and tasks, to scope a role or filter receipts by."""
+
+    rewards: list[tuple[int, str]]  # (reward id, name)
+    tasks: list[tuple[int, str, str]]  # (task id, name, program name)
+
+
+def shop_items(shop_id: int, *, tasks: bool = True) -> ShopItems:
+    """The shop's live rewards and (unless ``tasks`` is false) the live tasks of its live
+    programs, by name, in one query each."""
+    rewards = db.session.execute(
+        select(Reward.id, Reward.name)
+        .where(Reward.shop_id == shop_id, Reward.deleted_at.is_(None))
+        .order_by(Reward.name, Reward.id)
+    ).all()
+    if not tasks:
+        return ShopItems(rewards=[(row[0], row[1]) for row in rewards], tasks=[])
+    found = db.session.execute(
+        select(Task.id, Task.name, Program.name)
+        .join(Program, Program.id == Task.program_id)
+        .where(
+            Program.shop_id == shop_id,
+            Program.archived_at.is_(None),
+            Task.deleted_at.is_(None),
+        )
+        .order_by(Program.name, Task.name, Task.id)
+    ).all()
+    return ShopItems(
+        rewards=[(row[0], row[1]) for row in rewards],
+        tasks=[(row[0], row[1], row[2]) for row in found],
+    )
+
+
+def mergeable_shops(actor: User, shop_id: int) -> list[tuple[int, str]]:
+    """The other live shops ``actor`` created: those they may merge into this one."""
+    rows = db.session.execute(
+        select(Shop.id, Shop.name)
+        .where(Shop.created_by == actor.id, Shop.deleted_at.is_(None), Shop.id != shop_id)
+        .order_by(Shop.name, Shop.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+@dataclass(frozen=True)
+class ShopMergePreview:
+    """What ``merge_shops`` would move from ``source`` into ``target``, read without a change."""
+
+    target: Shop
+    source: Shop
+    programs: int  # every program of the source moves (archived ones too)
+    live_programs: int
+    active_members: int  # active memberships of those programs: they move as they are
+    memberships: int
+    points: int  # the sum of their balances: every point stays with its membership
+    tasks: int  # live tasks of those programs
+    rewards: int  # live rewards (deleted ones move too, with their receipts)
+    deleted_rewards: int
+    roles: int  # managers and assistants who join the target's team or get a stronger role
+    invitations: int  # pending invitations into the source shop itself: withdrawn
+
+
+def merge_preview(actor: User, *, target_id: int, source_id: int) -> ShopMergePreview:
+    """The counts a merge confirmation states, checked by the same rule as the merge."""
+    target = load_shop(actor, target_id, "shop.merge")
+    source = load_shop(actor, source_id, "shop.merge")
+    if target.id == source.id:
+        raise Conflict("A shop cannot merge into itself.", code="same_shop")
+    programs, archived = db.session.execute(
+        select(func.count(Program.id), func.count(Program.archived_at)).where(
+            Program.shop_id == source.id
+        )
+    ).one()
+    active = case((Membership.status == MembershipStatus.ACTIVE, 1), else_=0)
+    memberships, active_members, points = db.session.execute(
+        select(
+            func.count(Membership.id),
+            func.coalesce(func.sum(active), 0),
+            func.coalesce(func.sum(Membership.balance), 0),
+        )
+        .join(Program, Program.id == Membership.program_id)
+        .where(Program.shop_id == source.id)
+    ).one()
+    tasks = db.session.scalar(
+        select(func.count(Task.id))
+        .join(Program, Program.id == Task.program_id)
+        .where(Program.shop_id == source.id, Task.deleted_at.is_(None))
+    )
+    rewards, deleted_rewards = db.session.execute(
+        select(func.count(Reward.id), func.count(Reward.deleted_at)).where(
+            Reward.shop_id == source.id
+        )
+    ).one()
+    invitations = db.session.scalar(
+        select(func.count(ShopInvitation.id)).where(
+            ShopInvitation.shop_id == source.id,
+            ShopInvitation.program_id.is_(None),
+            ShopInvitation.status == InvitationStatus.PENDING,
+        )
+    )
+    return ShopMergePreview(
+        target=target,
+        source=source,
+        programs=programs,
+        live_programs=programs - archived,
+        active_members=int(active_members),
+        memberships=memberships,
+        points=int(points),
+        tasks=tasks or 0,
+        rewards=rewards - deleted_rewards,
+        deleted_rewards=deleted_rewards,
+        roles=_joining_roles(source, target),
+        invitations=invitations or 0,
+    )
+
+
+def _joining_roles(source: Shop, target: Shop) -> int:
+    """How many of the source's managers and assistants ``_merge_roles`` would move over or
+    strengthen in the target (the same rule, read only)."""
+    joining = (ShopRoleType.MANAGER, ShopRoleType.ASSISTANT)
+    rows = db.session.execute(
+        select(Role.shop_id, Role.user_id, Role.role_type).where(
+            Role.shop_id.in_([source.id, target.id])
+        )
+    ).all()
+    in_target = {user_id: kind for shop_id, user_id, kind in rows if shop_id == target.id}
+    count = 0
+    for shop_id, user_id, kind in rows:
+        if shop_id != source.id or kind not in joining or user_id == target.created_by:
+            continue
+        existing = in_target.get(user_id)
+        if existing is None or ROLE_RANK[kind] > ROLE_RANK[existing]:
+            count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class ShopTotals:
+    live_programs: int
+    active_members: int
+    points: int  # held by the active members of its live programs
+
+
+def shop_totals(shop_id: int) -> ShopTotals:
+    """What a deletion archives, for its confirmation page (two queries)."""
+    live_programs = db.session.scalar(
+        select(func.count(Program.id)).where(
+            Program.shop_id == shop_id, Program.archived_at.is_(None)
+        )
+    )
+    members, points = db.session.execute(
+        select(func.count(Membership.id), func.coalesce(func.sum(Membership.balance), 0))
+        .join(Program, Program.id == Membership.program_id)
+        .where(
+            Program.shop_id == shop_id,
+            Program.archived_at.is_(None),
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    ).one()
+    return ShopTotals(live_programs or 0, members, int(points))
+
+
+def live_programs(shop_id: int) -> list[tuple[int, str]]:
+    """``(id, name)`` of the shop's live programs, oldest first (one query)."""
+    rows = db.session.execute(
+        select(Program.id, Program.name)
+        .where(Program.shop_id == shop_id, Program.archived_at.is_(None))
+        .order_by(Program.id)
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def managed_role(actor: User, role_id: int) -> tuple[Role, Shop]:
+    """A role and its shop, for those who may manage the shop's team (404, then 403, as
+    ``PATCH /roles/{id}`` answers)."""
+    role = db.session.get(Role, role_id)
+    if role is None:
+        raise NotFound("No such role.")
+    return role, load_shop(actor, role.shop_id, "role.manage")
+
+
+def load_invitation(actor: User, invitation_id: int, action: str) -> ShopInvitation:
+    """An invitation ``actor`` may answer (``invitation.respond``: the invitee only) or
+    withdraw (``invitation.revoke``), whatever its status; 404 or 403 otherwise."""
+    invitation = db.session.get(ShopInvitation, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    require(actor, action, invitation)
+    if action == "invitation.respond" and not is_invitee(actor, invitation):
+        raise NotFound("No such invitation.")
+    return invitation
+
+
+def removable_role(actor: User, role_id: int) -> tuple[Role, Shop]:
+    """A role ``actor`` may end, as ``DELETE /roles/{id}`` checks: their own (leaving the
+    team) or, for those who manage the team, anyone's (404, then 403)."""
+    role = db.session.get(Role, role_id)
+    if role is None:
+        raise NotFound("No such role.")
+    action = "role.view" if role.user_id == actor.id else "role.manage"
+    return role, load_shop(actor, role.shop_id, action)

@@ -34,3 +34,13 @@ def ordered(existing: list[int], wanted: Iterable[int]) -> list[int]:
             seen.add(item)
             result.append(item)
     return result
+
+
+def arranged(ids: Iterable[int], order: Iterable[int]) -> list[int]:
+    """``ids`` in a shop's display ``order``: those it lists first, in its order, then the
+    others in the order they came."""
+    wanted = list(dict.fromkeys(ids))
+    present = set(wanted)
+    first = [item for item in dict.fromkeys(order) if item in present]
+    placed = set(first)
+    return [*first, *(item for item in wanted if item not in placed)]

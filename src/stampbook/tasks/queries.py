@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
 from stampbook.accounts.models import Section, User
 from stampbook.db import db
 from stampbook.errors import NotFound
 from stampbook.ledger.models import LedgerEntry
 from stampbook.pagination import PageQuery, newest_first, within
-from stampbook.policy import require
-from stampbook.policy.accounts import may_see_section
-from stampbook.policy.programs import membership_of
-from stampbook.policy.tasks import program_of, sees_all_history
-from stampbook.programs.models import Membership, MembershipStatus
-from stampbook.tasks.models import Stamp, Task, TaskPrivacy
+from stampbook.policy import can, require
+from stampbook.policy.accounts import may_see_section, visible_owners
+from stampbook.policy.programs import membership_of, program_team, shop_of
+from stampbook.policy.tasks import RevokeAttempt, program_of, sees_all_history
+from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.tasks.models import Stamp, Task, TaskOverride, TaskPrivacy
+from stampbook.tasks.rules import (
+    BonusValues,
+    StreakBonus,
+    StreakPeriod,
+    local_date,
+    streak_in_progress,
+)
 from stampbook.tasks.schemas import StampQuery, StatsQuery
-from stampbook.tasks.services import get_program, get_task
+from stampbook.tasks.services import get_program, get_task, member_zone
 
 
 def list_tasks(
@@ -71,14 +80,20 @@ def stamp_history(
             if not _owner_visible(actor, owner_id):
                 raise NotFound("This history is not visible to you.")
         else:
-            user_ids = db.session.scalars(
-                select(Membership.user_id)
-                .distinct()
-                .join(Stamp, Stamp.membership_id == Membership.id)
-                .where(Stamp.task_id == task.id, Membership.user_id.is_not(None))
+            # Every owner's privacy decided together: two queries, however many stamped.
+            owners = db.session.scalars(
+                select(User).where(
+                    User.id.in_(
+                        select(Membership.user_id)
+                        .join(Stamp, Stamp.membership_id == Membership.id)
+                        .where(Stamp.task_id == task.id, Membership.user_id.is_not(None))
+                    )
+                )
+            ).all()
+            visible = visible_owners(actor, owners, Section.TASK_HISTORY)
+            stamps = stamps.join(Membership, in_program).where(
+                Membership.user_id.in_(sorted(visible))
             )
-            visible = [uid for uid in user_ids if _owner_visible(actor, uid)]
-            stamps = stamps.join(Membership, in_program).where(Membership.user_id.in_(visible))
     return newest_first(within(stamps, Stamp.created_at, query), Stamp.id, query)
 
 
@@ -132,3 +147,122 @@ def program_stats(actor: User | None, program_id: int, query: StatsQuery) -> dic
             for row in per_task
         ],
     }
+
+
+# --- Reads for the pages --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreakProgress:
+    """A streak a member has going on a task, and the task's streak bonuses of its period."""
+
+    task_id: int
+    task_name: str
+    period: str
+    length: int  # consecutive periods with a stamp so far
+    current: bool  # the current period holds a stamp already
+    bonuses: tuple[StreakBonus, ...]
+
+
+def my_streaks(
+    actor: User | None, program: Program, tasks: Sequence[Task], now: datetime
+) -> list[StreakProgress]:
+    """The actor's streaks in progress on ``tasks`` (visible tasks of ``program``) that pay
+    streak bonuses, counted on the member's calendar as stamps count them; one query."""
+    mine = membership_of(actor, program)
+    with_streaks = {t.id: t for t in tasks if (t.bonus_values or {}).get("streaks")}
+    if mine is None or not with_streaks:
+        return []
+    dates: dict[int, list[date]] = {task_id: [] for task_id in with_streaks}
+    for task_id, day in db.session.execute(
+        select(Stamp.task_id, Stamp.local_date)
+        .distinct()
+        .where(
+            Stamp.membership_id == mine.id,
+            Stamp.task_id.in_(sorted(with_streaks)),
+            Stamp.revoked_at.is_(None),
+        )
+    ):
+        dates[task_id].append(day)
+    today = local_date(now, member_zone(mine, shop_of(program)))
+    found = []
+    for task_id, task in sorted(with_streaks.items(), key=lambda item: item[1].name):
+        streaks = BonusValues.model_validate(task.bonus_values).streaks
+        for period in StreakPeriod:
+            of_period = tuple(s for s in streaks if s.period == period)
+            if not of_period:
+                continue
+            length, current = streak_in_progress(dates[task_id], period, today)
+            if length:
+                found.append(
+                    StreakProgress(task_id, task.name, period.value, length, current, of_period)
+                )
+    return found
+
+
+def task_progress(task: Task, membership_id: int | None) -> tuple[int, int]:
+    """``(the group's total, the member's total)``: quantities of live stamps, one query."""
+    mine = (
+        case((Stamp.membership_id == membership_id, Stamp.quantity), else_=0)
+        if membership_id is not None
+        else literal(0)
+    )
+    group, own = db.session.execute(
+        select(func.coalesce(func.sum(Stamp.quantity), 0), func.coalesce(func.sum(mine), 0)).where(
+            Stamp.task_id == task.id, Stamp.revoked_at.is_(None)
+        )
+    ).one()
+    return int(group), int(own)
+
+
+def revocable(actor: User | None, stamps: Sequence[Stamp], task: Task, now: datetime) -> set[int]:
+    """The ids of ``stamps`` (of ``task``) that the actor may revoke now, in at most one query.
+
+    Only the team and whoever made a stamp can ever be allowed, so the policy is asked about
+    those stamps only, after their memberships are loaded together.
+    """
+    if actor is None:
+        return set()
+    team = actor.is_admin or program_team(actor, program_of(task)) is not None
+    asked = [s for s in stamps if team or s.stamped_by == actor.id]
+    ids = sorted({s.membership_id for s in asked})
+    if ids:
+        db.session.scalars(select(Membership).where(Membership.id.in_(ids))).all()
+    return {s.id for s in asked if can(actor, "stamp.revoke", RevokeAttempt(s, task, now))}
+
+
+def list_overrides(actor: User | None, task_id: int) -> tuple[Task, list[TaskOverride]]:
+    """A task's per-member overrides, for whoever may set them; one query."""
+    task = get_task(actor, task_id, "task.override")
+    rows = db.session.scalars(
+        select(TaskOverride).where(TaskOverride.task_id == task.id).order_by(TaskOverride.id)
+    ).all()
+    return task, list(rows)
+
+
+def get_override(actor: User | None, task_id: int, membership_id: int) -> TaskOverride | None:
+    """One member's override of a task, for whoever may set it (None if there is none)."""
+    task = get_task(actor, task_id, "task.override")
+    return db.session.scalars(
+        select(TaskOverride).where(
+            TaskOverride.task_id == task.id, TaskOverride.membership_id == membership_id
+        )
+    ).first()
+
+
+def stamp_tasks(stamp_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """``{stamp_id: (task_id, task name)}``, to say what a ledger entry was for; one query."""
+    ids = sorted(set(stamp_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Stamp.id, Task.id, Task.name)
+        .join(Task, Task.id == Stamp.task_id)
+        .where(Stamp.id.in_(ids), Task.deleted_at.is_(None))
+    ).all()
+    return {stamp_id: (task_id, name) for stamp_id, task_id, name in rows}
+
+
+def get_stamp(stamp_id: int) -> Stamp | None:
+    """A stamp by id, for a page to find its task; the services decide who may act on it."""
+    return db.session.get(Stamp, stamp_id)

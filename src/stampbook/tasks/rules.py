@@ -323,6 +323,22 @@ def _run_length(periods: Set[int], current: int) -> int:
     return run
 
 
+def streak_in_progress(dates: Iterable[date], period: str, today: date) -> tuple[int, bool]:
+    """The streak a member has going on ``today``, counted as stamps count it.
+
+    ``(length, current)``: how many consecutive periods (days, weeks, months) hold a stamp,
+    ending with the current period (``current`` True) or, while the current one has no stamp
+    yet, with the one before (the streak is still alive). ``(0, False)`` when it is broken.
+    """
+    periods = {period_index(d, period) for d in dates}
+    now = period_index(today, period)
+    if now in periods:
+        return _run_length(periods, now), True
+    if now - 1 in periods:
+        return _run_length(periods, now - 1), False
+    return 0, False
+
+
 # --- Evaluating a stamp ---------------------------------------------------------------------
 
 

@@ -1,51 +1,60 @@
-"""Program and task pages: tasks with their stamp buttons, the leaderboard, group stats,
-joining; and the team's forms for programs and tasks."""
+"""Program pages: a program with its tasks and stamp buttons, my streaks, the leaderboard,
+members and group stats; joining and leaving; my points history; and the team's program
+forms (create, edit, archive). The task pages are in ``stampbook.web.tasks``."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from stampbook import clock
 from stampbook.accounts.auth import current_user
-from stampbook.errors import AppError
-from stampbook.pagination import PageQuery
+from stampbook.errors import AppError, Conflict
+from stampbook.ledger import queries as ledger
+from stampbook.pagination import HistoryQuery, PageQuery
 from stampbook.policy import Access, can, route
-from stampbook.policy.programs import membership_of, shop_of
+from stampbook.policy.programs import membership_of, program_team, shop_of
 from stampbook.policy.tasks import StampAttempt
 from stampbook.programs import queries, services
-from stampbook.programs.schemas import LeaderboardQuery, ProgramIn, ProgramPatch
+from stampbook.programs.models import MembershipStatus
+from stampbook.programs.schemas import LeaderboardQuery, MembershipQuery, ProgramIn, ProgramPatch
 from stampbook.routing import PageBlueprint
 from stampbook.shops.services import load_shop
 from stampbook.tasks import queries as task_queries
-from stampbook.tasks import services as tasks
-from stampbook.tasks.schemas import StampQuery, StatsQuery, TaskIn
+from stampbook.tasks.schemas import StatsQuery
+from stampbook.tasks.services import get_program
 from stampbook.web import queries as pages
 from stampbook.web import words
-from stampbook.web.forms import TASK_FIELDS, ActionForm, ProgramForm, StampForm, TaskForm
+from stampbook.web.forms import ActionForm
 from stampbook.web.helpers import (
     attempt,
     aware,
-    field_errors,
     given,
     me,
     place_errors,
     validate,
+    viewer_zone,
+)
+from stampbook.web.program_forms import (
+    PROGRAM_FIELDS,
+    HistoryFilterForm,
+    MemberFilterForm,
+    ProgramForm,
+    StampForm,
 )
 
 bp = PageBlueprint("program_pages", __name__)
 
-PROGRAM_FIELDS = (
-    "name",
-    "summary",
-    "description",
-    "color",
-    "privacy_mode",
-    "membership_mode",
-    "stamp_system_type",
-)
 LEADERBOARD_PLACES = 10
+FULL_LEADERBOARD = 100
+MEMBERS_PER_PAGE = 50
+ENTRIES_PER_PAGE = 30
 
 
 @bp.get("/programs/<int:program_id>")
@@ -54,10 +63,11 @@ def program(program_id: int) -> str:
     actor = current_user()
     program = services.load_program(actor, program_id)
     mine = membership_of(actor, program)
-    task_list, _ = task_queries.list_tasks(actor, program_id, PageQuery(limit=200))
+    task_list, _cursor = task_queries.list_tasks(actor, program_id, PageQuery(limit=200))
+    live = not program.is_archived
     stampable = (
         {t.id for t in task_list if can(actor, "task.stamp", StampAttempt(t, mine))}
-        if mine is not None and not program.is_archived
+        if mine is not None and live
         else set()
     )
     stats = (
@@ -72,16 +82,41 @@ def program(program_id: int) -> str:
         mine=mine,
         tasks=task_list,
         stampable=stampable,
+        streaks=_streak_lines(task_queries.my_streaks(actor, program, task_list, clock.now())),
         leaderboard=queries.leaderboard(
             actor, program_id, LeaderboardQuery(limit=LEADERBOARD_PLACES)
         ).items,
         stats=stats,
-        may_join=mine is None and actor is not None and can(actor, "membership.join", program),
-        may_edit=can(actor, "program.edit", program),
-        may_add_task=can(actor, "task.create", program),
+        may_join=mine is None
+        and actor is not None
+        and live
+        and can(actor, "membership.join", program),
+        may_leave=mine is not None,
+        may_edit=live and can(actor, "program.edit", program),
+        may_delete=live and can(actor, "program.delete", program),
+        may_merge=live and can(actor, "program.merge", program),
+        may_manage_members=live and can(actor, "membership.manage", program),
+        may_add_task=live and can(actor, "task.create", program),
         join_form=ActionForm(),
         stamp_form=StampForm(),
     )
+
+
+def _streak_lines(
+    streaks: list[task_queries.StreakProgress],
+) -> list[tuple[task_queries.StreakProgress, str, list[str]]]:
+    """Each streak in progress, said, with how far each of its next bonuses is."""
+    lines = []
+    for streak in streaks:
+        upcoming = [words.next_streak_bonus(bonus, streak.length) for bonus in streak.bonuses]
+        lines.append(
+            (
+                streak,
+                words.streak_now(streak.length, streak.period, current=streak.current),
+                [said for said in upcoming if said],
+            )
+        )
+    return lines
 
 
 @bp.post("/programs/<int:program_id>/join")
@@ -91,59 +126,179 @@ def join(program_id: int) -> Response:
     if isinstance(result, AppError):
         flash(result.detail, "danger")
     else:
-        flash("Welcome aboard: you are a member now.", "success")
+        flash(_("Welcome aboard: you are a member now."), "success")
     return redirect(url_for("program_pages.program", program_id=program_id), 303)
 
 
-@bp.post("/tasks/<int:task_id>/stamp")
-@route(Access.USER, action="task.stamp", idempotent=True)
-def stamp(task_id: int) -> Response:
-    task = tasks.get_task(me(), task_id)
-    form = StampForm()
-    back = url_for("program_pages.program", program_id=task.program_id)
-    if not form.validate_on_submit():
-        flash("The stamp needs a membership and a quantity of at least 1.", "danger")
+@bp.route("/programs/<int:program_id>/leave", methods=["GET", "POST"])
+@route(Access.USER, action="membership.leave")
+def leave(program_id: int) -> Response | str:
+    """Leave a program, after a confirmation: the points and history stay."""
+    program = services.load_program(me(), program_id)
+    mine = membership_of(me(), program)
+    back = url_for("program_pages.program", program_id=program_id)
+    if mine is None:
+        flash(_("You are not a member of this program."), "danger")
         return redirect(back, 303)
-    result = attempt(
-        lambda: tasks.stamp_task(
-            me(),
-            task_id=task_id,
-            membership_id=int(form.membership_id.data or 0),
-            quantity=form.quantity.data or 1,
-            partial=bool(form.partial.data),
-            note=form.note.data or None,
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "programs/confirm.html",
+            form=form,
+            title=_("Leave %(name)s?", name=program.name),
+            lines=[
+                ngettext(
+                    "Your %(num)s point stays with your membership: you can see it in your "
+                    "points history, and it is yours again if you come back.",
+                    "Your %(num)s points stay with your membership: you can see them in "
+                    "your points history, and they are yours again if you come back.",
+                    mine.balance,
+                ),
+                _("You will no longer stamp its tasks or spend its points."),
+            ],
+            button=_("Leave %(name)s", name=program.name),
+            back=back,
         )
-    )
+    result = attempt(lambda: services.end_membership(me(), mine.id))
     if isinstance(result, AppError):
-        flash(f"{task.name}: {result.detail}", "danger")
-    else:
-        flash(words.earned(result.points, result.breakdown, task.name), "success")
-    return redirect(back, 303)
+        flash(result.detail, "danger")
+        return redirect(back, 303)
+    flash(_("You left %(name)s; your points stay with you.", name=program.name), "success")
+    return redirect(url_for("shop_pages.shop", shop_id=program.shop_id), 303)
 
 
-@bp.get("/tasks/<int:task_id>")
-@route(Access.PUBLIC, action="task.view")
-def task(task_id: int) -> str:
+@bp.get("/programs/<int:program_id>/leaderboard")
+@route(Access.PUBLIC, action="program.view")
+def leaderboard(program_id: int) -> str:
     actor = current_user()
-    task = tasks.get_task(actor, task_id)
-    program = services.load_program(actor, task.program_id)
-    mine = membership_of(actor, program)
-    own, _ = (
-        task_queries.stamp_history(actor, task_id, StampQuery(membership_id=mine.id, limit=20))
-        if mine is not None
-        else ([], None)
-    )
-    history, _ = task_queries.stamp_history(actor, task_id, StampQuery(limit=20))
-    owners = pages.membership_owners(s.membership_id for s in history)
+    program = services.load_program(actor, program_id)
+    board = queries.leaderboard(actor, program_id, LeaderboardQuery(limit=FULL_LEADERBOARD))
     return render_template(
-        "programs/task.html",
-        task=task,
+        "programs/leaderboard.html",
         program=program,
-        mine=mine,
-        own=own,
-        history=history,
-        owners=owners,
+        shop=shop_of(program),
+        mine=membership_of(actor, program),
+        leaderboard=board.items,
     )
+
+
+@bp.get("/programs/<int:program_id>/members")
+@route(Access.PUBLIC, action="membership.view")
+def members(program_id: int) -> str:
+    """The program's members and balances, as the API lists them (privacy decides)."""
+    actor = current_user()
+    program = services.load_program(actor, program_id)
+    team = actor is not None and (actor.is_admin or program_team(actor, program) is not None)
+    form = MemberFilterForm(request.args)
+    form.validate()
+    status = form.status.data if team and form.status.data else None
+    try:
+        query = MembershipQuery(
+            limit=MEMBERS_PER_PAGE,
+            cursor=request.args.get("cursor") or None,
+            status=MembershipStatus(status) if status else None,
+        )
+    except (ValidationError, ValueError):  # a mangled cursor or status: start again
+        query = MembershipQuery(limit=MEMBERS_PER_PAGE)
+    found = queries.list_memberships(actor, program_id, query)
+    more = (request.args.to_dict() | {"cursor": found.next_cursor}) if found.next_cursor else None
+    return render_template(
+        "programs/members.html",
+        program=program,
+        shop=shop_of(program),
+        members=found.items,
+        names=pages.membership_owners(m.id for m in found.items),
+        team=team,
+        may_manage=team and can(actor, "membership.manage", program),
+        histories={m.id for m in found.items if can(actor, "membership.view_entries", m)},
+        role_words=words.ROLE_WORDS,
+        member_statuses=words.MEMBER_STATUSES,
+        form=form,
+        more=more,
+    )
+
+
+@bp.route("/programs/<int:program_id>/delete", methods=["GET", "POST"])
+@route(Access.USER, action="program.delete")
+def delete_program(program_id: int) -> Response | str | tuple[str, int]:
+    """Archive a program (the shop's managers), after a confirmation."""
+    program = services.load_program(me(), program_id, "program.delete")
+    back = url_for("program_pages.program", program_id=program_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        if program.is_archived:
+            raise Conflict(_("This program is archived already."), code="archived")
+        return render_template(
+            "programs/confirm.html",
+            form=form,
+            title=_("Archive %(name)s?", name=program.name),
+            lines=[
+                _(
+                    "Its members can no longer join, stamp or spend its points; their balances "
+                    "and histories stay readable."
+                ),
+                _("This cannot be undone."),
+            ],
+            button=_("Archive %(name)s", name=program.name),
+            danger=True,
+            back=back,
+        )
+    result = attempt(lambda: services.delete_program(me(), program_id))
+    if isinstance(result, AppError):
+        flash(result.detail, "danger")
+        return redirect(back, 303)
+    flash(_("The program %(name)s is archived.", name=program.name), "success")
+    return redirect(url_for("shop_pages.shop", shop_id=program.shop_id), 303)
+
+
+def _day_start(day: Any) -> datetime | None:
+    return None if day is None else aware(datetime.combine(day, time()))
+
+
+@bp.get("/memberships/<int:membership_id>/history")
+@route(Access.USER, action="membership.view_entries")
+def points_history(membership_id: int) -> tuple[str, int]:
+    """A membership's points: every ledger entry, newest first, by period, page by page."""
+    membership = services.load_membership(me(), membership_id, "membership.view_entries")
+    form = HistoryFilterForm(request.args)
+    form.validate()
+    until = _day_start(form.until.data)
+    try:
+        query = HistoryQuery(
+            limit=ENTRIES_PER_PAGE,
+            cursor=request.args.get("cursor") or None,
+            since=_day_start(form.since.data),
+            until=until + timedelta(days=1) if until else None,
+        )
+    except ValidationError:  # a mangled cursor: start from the newest
+        query = HistoryQuery(limit=ENTRIES_PER_PAGE)
+    entries, next_cursor = ledger.history(me(), membership_id, query)
+    program = get_program(membership.program_id)
+    stamps = task_queries.stamp_tasks(
+        int(e.cause_id)
+        for e in entries
+        if e.cause_type == "stamp" and e.cause_id is not None and e.cause_id.isdigit()
+    )
+    more = (request.args.to_dict() | {"cursor": next_cursor}) if next_cursor else None
+    owner = (
+        None
+        if membership.user_id == me().id
+        else pages.membership_owners([membership.id]).get(membership.id)
+    )
+    return render_template(
+        "programs/history.html",
+        membership=membership,
+        program=program,
+        shop=shop_of(program),
+        owner=owner,
+        entries=entries,
+        stamps=stamps,
+        entry_kinds=words.ENTRY_KINDS,
+        cause_words=words.CAUSE_WORDS,
+        form=form,
+        more=more,
+        zone=viewer_zone().key,
+    ), 422 if form.errors else 200
 
 
 def _program_data(form: ProgramForm) -> dict[str, Any]:
@@ -153,18 +308,18 @@ def _program_data(form: ProgramForm) -> dict[str, Any]:
 @bp.route("/shops/<int:shop_id>/programs/new", methods=["GET", "POST"])
 @route(Access.USER, action="program.create")
 def new_program(shop_id: int) -> Response | str | tuple[str, int]:
-    load_shop(me(), shop_id, "program.create")
+    shop = load_shop(me(), shop_id, "program.create")
     form = ProgramForm()
     problems: list[str] = []
     if form.validate_on_submit():
         body, problems = validate(ProgramIn, given(_program_data(form)), form)
         if body is not None:
             created = services.create_program(me(), shop_id, **body.model_dump(mode="json"))
-            flash(f"The program {created.name} is ready; add its tasks.", "success")
+            flash(_("The program %(name)s is ready; add its tasks.", name=created.name), "success")
             return redirect(url_for("program_pages.program", program_id=created.id))
     status = 422 if form.errors or problems else 200
     return render_template(
-        "programs/form.html", form=form, problems=problems, program=None, shop_id=shop_id
+        "programs/form.html", form=form, problems=problems, program=None, shop=shop
     ), status
 
 
@@ -184,77 +339,14 @@ def edit_program(program_id: int) -> Response | str | tuple[str, int]:
                 )
             )
             if not isinstance(result, AppError):
-                flash("The program is saved.", "success")
+                flash(_("The program is saved."), "success")
                 return redirect(url_for("program_pages.program", program_id=program_id))
             problems = place_errors(form, [("", result.detail)])
     status = 422 if form.errors or problems else 200
     return render_template(
-        "programs/form.html", form=form, problems=problems, program=program, shop_id=None
+        "programs/form.html", form=form, problems=problems, program=program, shop=None
     ), status
 
 
-def _task_data(form: TaskForm) -> dict[str, Any]:
-    data: dict[str, Any] = given(
-        {
-            "name": form.name.data,
-            "summary": form.summary.data,
-            "description": form.description.data,
-            "privacy_mode": form.privacy_mode.data,
-            "point_value": form.point_value.data,
-            "allows_partial": bool(form.allows_partial.data),
-            "point_value_partial": form.point_value_partial.data,
-            "allows_multiple": bool(form.allows_multiple.data),
-            "max_multiple": form.max_multiple.data,
-            "target": form.target.data,
-            "deadline": aware(form.deadline.data),
-        }
-    )
-    if form.frequency_quantity.data:
-        data["frequency_settings"] = {
-            "quantity": form.frequency_quantity.data,
-            "time_unit_quantity": form.frequency_span.data or 1,
-            "time_unit": form.frequency_unit.data,
-        }
-    bonus: dict[str, Any] = given(
-        {
-            "first_time_only": form.first_time_bonus.data,
-            "reach_total": form.completion_bonus.data,
-        }
-    )
-    if form.streak_length.data or form.streak_points.data:
-        bonus["streaks"] = [
-            given(
-                {
-                    "length": form.streak_length.data,
-                    "points": form.streak_points.data,
-                    "period": form.streak_period.data,
-                    "is_repeatable": bool(form.streak_repeats.data),
-                }
-            )
-        ]
-    if bonus:
-        data["bonus_values"] = bonus
-    return data
-
-
-@bp.route("/programs/<int:program_id>/tasks/new", methods=["GET", "POST"])
-@route(Access.USER, action="task.create")
-def new_task(program_id: int) -> Response | str | tuple[str, int]:
-    program = services.load_program(me(), program_id, "task.create")
-    form = TaskForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        body, problems = validate(TaskIn, _task_data(form), form, TASK_FIELDS)
-        if body is not None:
-            fields = body.model_dump(exclude_unset=True)
-            result = attempt(lambda: tasks.create_task(me(), program_id=program_id, fields=fields))
-            if not isinstance(result, AppError):
-                flash(f"The task {result.name} is ready to stamp.", "success")
-                return redirect(url_for("program_pages.program", program_id=program_id))
-            problems = place_errors(
-                form, field_errors(result) or [("", result.detail)], TASK_FIELDS
-            )
-    status = 422 if form.errors or problems else 200
-    return render_template(
-        "programs/task_form.html", form=form, problems=problems, program=program
-    ), status
+# The task pages join this blueprint (Flask's pattern for views split across modules).
+from stampbook.web import tasks as _task_pages  # noqa: E402, F401

@@ -1,36 +1,70 @@
 """Shop pages: explore, a shop with its programs and rewards, and the team's shop tools
-(create and edit the shop, stamp a member found by name or email, receipts with cancel)."""
+(open, edit, arrange and delete the shop; stamp a member found by name or email; receipts
+with their filters, fulfil and cancel)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user
 from stampbook.errors import AppError
-from stampbook.policy import Access, can, route
+from stampbook.policy import Access, can, require, route
+from stampbook.policy.shops import role_of
 from stampbook.programs import queries as programs
 from stampbook.programs.schemas import ProgramQuery
 from stampbook.rewards import queries as rewards
 from stampbook.rewards import services as reward_services
-from stampbook.rewards.models import RedemptionStatus
 from stampbook.rewards.schemas import RewardListQuery, ShopRedemptionQuery
 from stampbook.routing import PageBlueprint
 from stampbook.shops import queries, services
 from stampbook.shops.models import Shop
+from stampbook.shops.rules import arranged
 from stampbook.shops.schemas import MemberSearchQuery, ShopIn, ShopPatch, ShopQuery
 from stampbook.tasks import services as tasks
 from stampbook.web import queries as pages
 from stampbook.web import words
-from stampbook.web.forms import REWARD_SORTS, CancelForm, MemberStampForm, ShopForm
-from stampbook.web.helpers import attempt, given, me, place_errors, safe_next, validate
+from stampbook.web.forms import REWARD_SORTS, ActionForm, CancelForm, MemberStampForm, options
+from stampbook.web.helpers import (
+    attempt,
+    aware,
+    field_errors,
+    given,
+    me,
+    safe_next,
+    validate,
+    viewer_zone,
+)
+from stampbook.web.schedule_forms import place_form_errors, validate_form
+from stampbook.web.team_forms import (
+    RECEIPT_STATUSES,
+    TIME_ZONES,
+    ArrangeForm,
+    ShopForm,
+    ShopReceiptFilterForm,
+    arrange_form,
+)
 
 bp = PageBlueprint("shop_pages", __name__)
 
-SHOP_FIELDS = ("name", "summary", "description", "color", "time_zone", "privacy_mode")
+SHOP_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "color",
+    "icon",
+    "image_url",
+    "time_zone",
+    "privacy_mode",
+    "review_points",
+)
+RECEIPTS_PER_PAGE = 50
+FILTERS = ("status", "reward_id", "since", "until")
 
 
 @bp.get("/explore")
@@ -55,6 +89,10 @@ def _tools(shop: Shop) -> dict[str, bool]:
         "new_reward": can(actor, "reward.create", shop),
         "stamp": can(actor, "shop.search_members", shop),
         "redemptions": can(actor, "redemption.list_for_shop", shop),
+        "team": can(actor, "role.manage", shop),
+        "invitations": can(actor, "shop.invite", shop),
+        "merge": can(actor, "shop.merge", shop),
+        "delete": can(actor, "shop.delete", shop),
     }
 
 
@@ -69,7 +107,8 @@ def shop(shop_id: int) -> str | tuple[str, int]:
             {k: v for k, v in request.args.items() if k in RewardListQuery.model_fields}
         )
     except ValidationError:
-        wanted, problem = RewardListQuery(), "Those list options are not understood; showing all."
+        wanted = RewardListQuery()
+        problem = _("Those list options are not understood; showing all.")
     items = rewards.list_rewards(
         actor,
         shop_id,
@@ -79,23 +118,43 @@ def shop(shop_id: int) -> str | tuple[str, int]:
         slim=wanted.view == "slim",
         program_id=wanted.program_id,
     )
+    found = programs.list_programs(actor, shop_id, ProgramQuery(limit=100)).items
+    by_id = {p.id: p for p in found}
+    model = reward_services.load_shop(shop_id)
+    own_role = role_of(actor.id, shop_id) if actor is not None else None
     return render_template(
         "shops/shop.html",
         shop=shop,
-        programs=programs.list_programs(actor, shop_id, ProgramQuery(limit=100)).items,
+        programs=[by_id[i] for i in arranged(by_id, shop.order_program_ids)],
         rewards=items,
         wanted=wanted,
         sorts=REWARD_SORTS,
         problem=problem,
-        tools=_tools(reward_services.load_shop(shop_id)),
+        tools=_tools(model),
         mine=pages.my_memberships(actor.id, shop_id=shop_id) if actor else [],
+        own_role=own_role,
+        leave_form=ActionForm(),
     )
+
+
+# --- Open, edit, arrange, delete ------------------------------------------------------------
 
 
 def _shop_data(form: ShopForm) -> dict[str, Any]:
     data = {name: getattr(form, name).data for name in SHOP_FIELDS}
-    data["review_points"] = form.review_points.data
-    return data
+    return data | {"availability_schedule": form.availability_schedule.value()}
+
+
+def _shop_form_page(form: ShopForm, problems: list[str], shop: Shop | None) -> tuple[str, int]:
+    status = 422 if form.errors or problems else 200
+    return render_template(
+        "shops/form.html",
+        form=form,
+        problems=problems,
+        shop=shop,
+        time_zones=TIME_ZONES,
+        may_delete=shop is not None and can(me(), "shop.delete", shop),
+    ), status
 
 
 @bp.route("/shops/new", methods=["GET", "POST"])
@@ -104,13 +163,12 @@ def new_shop() -> Response | str | tuple[str, int]:
     form = ShopForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        body, problems = validate(ShopIn, given(_shop_data(form)), form)
+        body, problems = validate_form(ShopIn, given(_shop_data(form)), form)
         if body is not None:
             created = services.create_shop(me(), **body.model_dump(mode="json"))
-            flash(f"Your shop {created.name} is open.", "success")
+            flash(_("Your shop %(name)s is open.", name=created.name), "success")
             return redirect(url_for("shop_pages.shop", shop_id=created.id))
-    status = 422 if form.errors or problems else 200
-    return render_template("shops/form.html", form=form, problems=problems, shop=None), status
+    return _shop_form_page(form, problems, None)
 
 
 @bp.route("/shops/<int:shop_id>/edit", methods=["GET", "POST"])
@@ -122,7 +180,7 @@ def edit_shop(shop_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         # Empty optional fields clear them (null), as a PATCH with null does.
         data = {k: (v if v != "" else None) for k, v in _shop_data(form).items()}
-        body, problems = validate(ShopPatch, data, form)
+        body, problems = validate_form(ShopPatch, data, form)
         if body is not None:
             result = attempt(
                 lambda: services.update_shop(
@@ -130,11 +188,82 @@ def edit_shop(shop_id: int) -> Response | str | tuple[str, int]:
                 )
             )
             if not isinstance(result, AppError):
-                flash("The shop is saved.", "success")
+                flash(_("The shop is saved."), "success")
                 return redirect(url_for("shop_pages.shop", shop_id=shop_id))
-            problems = place_errors(form, [("", result.detail)])
+            problems = place_form_errors(form, field_errors(result) or [("", result.detail)])
+    return _shop_form_page(form, problems, shop)
+
+
+def _current_order(shop: Shop) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The shop's live programs and rewards as its pages show them now."""
+    program_names = dict(queries.live_programs(shop.id))
+    reward_names = dict(sorted(queries.shop_items(shop.id, tasks=False).rewards))
+    return (
+        [(i, program_names[i]) for i in arranged(program_names, shop.order_program_ids)],
+        [(i, reward_names[i]) for i in arranged(reward_names, shop.order_reward_ids)],
+    )
+
+
+def _new_order(form: ArrangeForm, prefix: str, items: list[tuple[int, str]]) -> list[int]:
+    """The items sorted by the places typed in; equal places keep their present order, and
+    an item left without a place keeps its own."""
+    places = {
+        item_id: getattr(form, f"{prefix}_{item_id}").data or position
+        for position, (item_id, _name) in enumerate(items, start=1)
+    }
+    return sorted(places, key=lambda item_id: places[item_id])
+
+
+@bp.route("/shops/<int:shop_id>/arrange", methods=["GET", "POST"])
+@route(Access.USER, action="shop.edit")
+def arrange(shop_id: int) -> Response | str | tuple[str, int]:
+    shop = services.load_shop(me(), shop_id, "shop.edit")
+    program_items, reward_items = _current_order(shop)
+    form = arrange_form(program_items, reward_items)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        data = {
+            "order_program_ids": _new_order(form, "program", program_items),
+            "order_reward_ids": _new_order(form, "reward", reward_items),
+        }
+        body, problems = validate(ShopPatch, data, form)
+        if body is not None:
+            changes = body.model_dump(mode="json", exclude_unset=True)
+            result = attempt(lambda: services.update_shop(me(), shop_id, changes))
+            if not isinstance(result, AppError):
+                flash(_("The new order is saved."), "success")
+                return redirect(url_for("shop_pages.shop", shop_id=shop_id), 303)
+            problems = [result.detail]
     status = 422 if form.errors or problems else 200
-    return render_template("shops/form.html", form=form, problems=problems, shop=shop), status
+    return render_template(
+        "shops/arrange.html",
+        shop=shop,
+        form=form,
+        problems=problems,
+        program_items=program_items,
+        reward_items=reward_items,
+    ), status
+
+
+@bp.route("/shops/<int:shop_id>/delete", methods=["GET", "POST"])
+@route(Access.USER, action="shop.delete")
+def delete_shop(shop_id: int) -> Response | str:
+    shop = services.load_shop(me(), shop_id, "shop.delete")
+    form = ActionForm()
+    if form.validate_on_submit():
+        name = shop.name
+        services.delete_shop(me(), shop_id)
+        flash(
+            _("%(name)s is deleted; its members keep their points and history.", name=name),
+            "success",
+        )
+        return redirect(url_for("pages.home"), 303)
+    return render_template(
+        "shops/delete.html", shop=shop, totals=queries.shop_totals(shop_id), form=form
+    )
+
+
+# --- Stamp a member -------------------------------------------------------------------------
 
 
 @bp.get("/shops/<int:shop_id>/stamp")
@@ -162,7 +291,7 @@ def stamp_member(shop_id: int) -> Response:
     form = MemberStampForm()
     back = url_for("shop_pages.find_member", shop_id=shop_id, q=request.form.get("q", ""))
     if not form.validate_on_submit():
-        flash("Choose a task and a quantity of at least 1.", "danger")
+        flash(_("Choose a task and a quantity of at least 1."), "danger")
         return redirect(back, 303)
     result = attempt(
         lambda: tasks.stamp_task(
@@ -179,26 +308,55 @@ def stamp_member(shop_id: int) -> Response:
     return redirect(back, 303)
 
 
+# --- Receipts -------------------------------------------------------------------------------
+
+
+def _day_start(day: date | None) -> datetime | None:
+    return None if day is None else aware(datetime.combine(day, time()))
+
+
 @bp.get("/shops/<int:shop_id>/redemptions")
 @route(Access.USER, action="redemption.list_for_shop")
-def shop_redemptions(shop_id: int) -> str:
-    shop = services.load_shop(me(), shop_id)
-    args = {k: v for k, v in request.args.items() if k in ("status", "cursor") and v}
+def shop_redemptions(shop_id: int) -> tuple[str, int]:
+    shop = services.load_shop(me(), shop_id, "redemption.list_for_shop")
+    form = ShopReceiptFilterForm(request.args)
+    reward_names = dict(queries.shop_items(shop_id, tasks=False).rewards)
+    form.reward_id.choices = options([(0, _("Every reward")), *reward_names.items()])
+    form.validate()
+    form.reward_id.errors = []  # not one of the shop's rewards: every reward, as shown
+    form.status.errors = []
+    until = _day_start(form.until.data)
+    filters = {
+        "status": form.status.data or None,
+        "reward_id": form.reward_id.data if form.reward_id.data in reward_names else None,
+        "since": _day_start(form.since.data),
+        "until": until + timedelta(days=1) if until else None,
+    }
     try:
-        query = ShopRedemptionQuery.model_validate({**args, "limit": 50})
+        query = ShopRedemptionQuery.model_validate(
+            {**filters, "cursor": request.args.get("cursor") or None, "limit": RECEIPTS_PER_PAGE}
+        )
     except ValidationError:
-        abort(404)
-    items, next_cursor = rewards.shop_redemptions(me(), shop_id, query, status=query.status)
+        abort(404)  # a mangled cursor
+    items, next_cursor = rewards.shop_redemptions(
+        me(), shop_id, query, reward_id=query.reward_id, status=query.status
+    )
+    kept = {k: v for k, v in request.args.items() if k in FILTERS and v}
+    more = kept | {"cursor": next_cursor} if next_cursor else None
     return render_template(
         "shops/redemptions.html",
         shop=shop,
+        filters=form,
         receipts=items,
-        next_cursor=next_cursor,
-        status=query.status,
-        statuses=list(RedemptionStatus),
+        more=more,
+        zone=viewer_zone().key,
+        status_words=dict(RECEIPT_STATUSES),
         names=pages.user_names(r.user_id for r in items),
+        may_cancel={r.id for r in items if can(me(), "redemption.cancel", r)},
+        may_fulfil={r.id for r in items if can(me(), "redemption.fulfil", r)},
         form=CancelForm(),
-    )
+        fulfil_form=ActionForm(),
+    ), 422 if form.errors else 200
 
 
 @bp.post("/receipts/<int:redemption_id>/cancel")
@@ -207,7 +365,7 @@ def cancel_receipt(redemption_id: int) -> Response:
     form = CancelForm()
     back = safe_next(url_for("reward_pages.receipt", redemption_id=redemption_id))
     if not form.validate_on_submit():
-        flash("Say why the receipt is cancelled.", "danger")
+        flash(_("Say why the receipt is cancelled."), "danger")
         return redirect(back, 303)
     result = attempt(
         lambda: reward_services.cancel_redemption(
@@ -217,5 +375,23 @@ def cancel_receipt(redemption_id: int) -> Response:
     if isinstance(result, AppError):
         flash(result.detail, "danger")
     else:
-        flash(f"Receipt {redemption_id} is cancelled; its points are refunded.", "success")
+        flash(
+            _("Receipt %(id)s is cancelled; its points are refunded.", id=redemption_id),
+            "success",
+        )
+    return redirect(back, 303)
+
+
+@bp.post("/receipts/<int:redemption_id>/fulfil")
+@route(Access.USER, action="redemption.fulfil")
+def fulfil_receipt(redemption_id: int) -> Response:
+    # Who may not see the receipt gets 404, who sees it but may not hand it over 403 (as the
+    # API does); a cancelled receipt is said in words.
+    require(me(), "redemption.fulfil", reward_services.load_redemption(redemption_id))
+    back = safe_next(url_for("reward_pages.receipt", redemption_id=redemption_id))
+    result = attempt(lambda: reward_services.fulfil_redemption(me(), redemption_id=redemption_id))
+    if isinstance(result, AppError):
+        flash(result.detail, "danger")
+    else:
+        flash(_("Receipt %(id)s is marked as handed over.", id=redemption_id), "success")
     return redirect(back, 303)

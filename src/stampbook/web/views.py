@@ -17,8 +17,8 @@ from stampbook.i18n import LANGUAGE_COOKIE, LANGUAGES
 from stampbook.policy import Access, route
 from stampbook.routing import PageBlueprint
 from stampbook.web import queries, words
-from stampbook.web.forms import PasswordChangeForm
 from stampbook.web.helpers import attempt, local_time, me, safe_next
+from stampbook.web.people_forms import PasswordChangeForm
 
 bp = PageBlueprint("pages", __name__)
 bp.add_app_template_filter(local_time, "local_time")
@@ -27,7 +27,12 @@ bp.add_app_template_filter(words.task_rules, "task_rules")
 
 @bp.app_context_processor
 def _shared() -> dict[str, Any]:
-    return {"status_words": STATUS_WORDS, "languages": LANGUAGES, "get_locale": get_locale}
+    return {
+        "status_words": STATUS_WORDS,
+        "kind_words": KIND_WORDS,
+        "languages": LANGUAGES,
+        "get_locale": get_locale,
+    }
 
 
 STATUS_WORDS = {
@@ -36,6 +41,26 @@ STATUS_WORDS = {
     "unavailable": _l("Not available now"),
     "expired": _l("Expired"),
     "out_of_stock": _l("Out of stock"),
+}
+
+# What moved points, in a word (``LedgerEntry.kind``).
+KIND_WORDS = {
+    "stamp": _l("stamp"),
+    "bonus": _l("bonus"),
+    "purchase": _l("purchase"),
+    "signup": _l("sign-up"),
+    "birthday": _l("birthday"),
+    "review": _l("review"),
+    "referral": _l("referral"),
+    "campaign": _l("campaign"),
+    "redemption": _l("redemption"),
+    "contribution": _l("contribution"),
+    "refund": _l("refund"),
+    "reversal": _l("reversal"),
+    "adjustment": _l("adjustment"),
+    "expiry": _l("expiry"),
+    "transfer": _l("transfer"),
+    "merge": _l("merge"),
 }
 
 
@@ -69,7 +94,10 @@ def change_password() -> Response | str | tuple[str, int]:
             )
         )
         if isinstance(result, AppError):
-            form.old_password.errors = [result.detail]
+            wrong = result.code == "invalid_credentials"
+            form.old_password.errors = [
+                _("The current password is wrong.") if wrong else result.detail
+            ]
             return render_template("web/password.html", form=form), result.status
         flash(_("Your password is changed; your other sessions are signed out."), "success")
         return redirect(url_for("pages.home"))

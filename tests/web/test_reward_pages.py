@@ -1,0 +1,668 @@
+"""The reward pages: the team's reward form with every setting (schedules too), editing,
+deleting, the change history and a reward's receipts; redeeming, gifts, group pots and my
+receipts. Driven through the test client (no browser)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from stampbook.rewards.models import Redemption, RedemptionStatus, Reward, RewardChange
+from stampbook.rewards.rules import load_settings
+from tests.factories.accounts import make_user
+from tests.factories.ledger import give_points
+from tests.factories.people import make_buddies
+from tests.factories.rewards import make_reward
+from tests.factories.shops import make_membership, make_program, make_role, make_shop
+from tests.querycount import count_statements
+from tests.web.helpers import Cafe, csrf_token, log_in, post, text_of
+
+EVERY_OPTION: dict[str, Any] = {
+    "name": "Weekday lunch",
+    "summary": "A sandwich and a drink",
+    "description": "Any sandwich from the counter.",
+    "color": "#336699",
+    "icon": "sandwich",
+    "cost": "40",
+    "quantity": "10",
+    "user_limit": "1",
+    "group_limit": "30",
+    "expiry_date": "2031-06-30T18:00",
+    "is_giftable": "y",
+    "can_contribute": "y",
+    # Available on weekdays 12:00-15:00, from June on, except on 24 December.
+    "availability-0-days": ["0", "1", "2", "3", "4"],
+    "availability-0-time_from": "12:00",
+    "availability-0-time_until": "15:00",
+    "availability-0-date_from": "2030-06-01",
+    "availability-0-excluded-dates": "2030-12-24",
+    "availability-0-unit": "week",
+    "availability-0-excluded-unit": "week",
+    # The per-member limit starts afresh every Monday; both every 1st of the month at 06:00.
+    "limit_reset-0-limit_type": "user",
+    "limit_reset-0-days": "0",
+    "limit_reset-0-unit": "week",
+    "limit_reset-1-limit_type": "both",
+    "limit_reset-1-month_days": "1",
+    "limit_reset-1-times": "06:00",
+    "limit_reset-1-unit": "week",
+    # 5 more every other week on Monday, up to 20.
+    "quantity_renewal-0-renewal_quantity": "5",
+    "quantity_renewal-0-cap": "20",
+    "quantity_renewal-0-every": "2",
+    "quantity_renewal-0-unit": "week",
+    "quantity_renewal-0-days": "0",
+}
+
+SETTINGS = {
+    "availability": [
+        {
+            "days_of_week": [0, 1, 2, 3, 4],
+            "date_ranges": [["2030-06-01", "9999-12-31"]],
+            "time_ranges": [["12:00", "15:00"]],
+            "excluded": {"dates": ["2030-12-24"]},
+        }
+    ],
+    "limit_reset": [
+        {"schedule": {"days_of_week": [0]}, "limit_type": "user"},
+        {
+            "schedule": {"rrule": "RRULE:FREQ=MONTHLY;BYMONTHDAY=1", "times": ["06:00"]},
+            "limit_type": "both",
+        },
+    ],
+    "quantity_renewal": [
+        {
+            "schedule": {
+                "days_of_week": [0],
+                "rrule": "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
+            },
+            "renewal_quantity": 5,
+            "cap": 20,
+        }
+    ],
+}
+
+
+def _help(page: str, field_id: str) -> str:
+    """The help or error text shown next to an input."""
+    match = re.search(rf'<div id="{re.escape(field_id)}-help"[^>]*>(.*?)</div>', page, re.S)
+    assert match, field_id
+    return match.group(1)
+
+
+def _stored(session: Session, reward_id: int) -> Reward:
+    session.expire_all()
+    found = session.get(Reward, reward_id)
+    assert found is not None
+    return found
+
+
+def _as_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    return load_settings(raw).model_dump(mode="json")
+
+
+# --- The team's reward form -----------------------------------------------------------------
+
+
+def test_a_reward_is_created_with_every_option(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    form_page = f"/shops/{cafe.shop.id}/rewards/new"
+    page = text_of(client.get(form_page))
+    for label in ("Stock", "Icon", "When it can be redeemed", "Stock renewals", "Days of the week"):
+        assert label in page
+    response = post(client, form_page, form_page, EVERY_OPTION)
+    assert response.status_code in (302, 303), text_of(response)
+    reward = session.scalars(select(Reward).where(Reward.name == "Weekday lunch")).one()
+    assert response.headers["Location"].endswith(f"/rewards/{reward.id}")
+    assert (reward.summary, reward.color, reward.icon, reward.cost) == (
+        "A sandwich and a drink",
+        "#336699",
+        "sandwich",
+        40,
+    )
+    assert (reward.quantity, reward.user_limit, reward.group_limit) == (10, 1, 30)
+    assert reward.is_giftable and not reward.is_group_reward and reward.can_contribute
+    assert reward.expiry_date == datetime(2031, 6, 30, 18, tzinfo=UTC)  # the owner's zone: UTC
+    assert reward.schedule_settings == _as_settings(SETTINGS)
+
+    shown = text_of(client.get(f"/rewards/{reward.id}"))
+    assert "weekdays · from 2030-06-01 · 12:00 to 15:00 · except on 2030-12-24" in shown
+    assert "The per-member limit starts afresh: Mondays" in shown
+    assert "5 more in stock: Mondays · every 2 weeks, up to 20" in shown
+
+
+def test_a_reward_form_with_mistakes_says_so_next_to_each_field(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    form_page = f"/shops/{cafe.shop.id}/rewards/new"
+    response = post(
+        client,
+        form_page,
+        form_page,
+        {
+            "name": "Broken",
+            "cost": "0",
+            "color": "blue",
+            "availability-0-date_from": "2030-06-01",
+            "availability-0-date_until": "2030-05-01",
+            "availability-0-unit": "week",
+            "limit_reset-0-limit_type": "user",
+            "limit_reset-0-unit": "week",
+            "limit_reset-0-times": "7 am",
+            "quantity_renewal-0-days": "0",
+            "quantity_renewal-0-unit": "week",
+        },
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Number must be between" in _help(page, "cost")
+    assert "Not a time: “7 am”" in _help(page, "limit_reset-0-times")
+    # The form's own checks passed for the rest? Fix those two, then the API's model speaks.
+    response = post(
+        client,
+        form_page,
+        form_page,
+        {
+            "name": "Broken",
+            "cost": "5",
+            "color": "blue",
+            "availability-0-date_from": "2030-06-01",
+            "availability-0-date_until": "2030-05-01",
+            "availability-0-unit": "week",
+            "quantity_renewal-0-days": "0",
+            "quantity_renewal-0-unit": "week",
+        },
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "String should match pattern" in _help(page, "color")
+    assert _help(page, "availability-0-date_until") == "The end date is before the start date."
+    assert _help(page, "quantity_renewal-0-renewal_quantity") == "Fill this in."
+    assert 'value="2030-06-01"' in page  # what was typed stays
+    assert session.scalars(select(Reward).where(Reward.name == "Broken")).first() is None
+
+
+def test_the_edit_page_shows_every_setting_and_saves_changes(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    reward = make_reward(
+        session,
+        cafe.shop,
+        name="Lunch",
+        cost=40,
+        quantity=10,
+        icon="sandwich",
+        is_giftable=True,
+        schedule_settings=SETTINGS,
+        expiry_date=datetime(2031, 6, 30, 18, tzinfo=UTC),
+    )
+    log_in(client, cafe.owner.email)
+    edit = f"/rewards/{reward.id}/edit"
+    page = text_of(client.get(edit))
+    assert 'value="Lunch"' in page and 'value="sandwich"' in page
+    assert 'value="2031-06-30 18:00:00"' in page
+    assert '<input checked class="form-check-input" id="availability-0-days-4"' in page
+    assert 'name="availability-0-time_from" type="time" value="12:00"' in page
+    assert 'value="2030-12-24"' in page  # the exception
+    assert '<option selected value="user">' in page
+    assert 'name="limit_reset-1-month_days" type="text" value="1"' in page
+    assert 'name="quantity_renewal-0-renewal_quantity" type="number" value="5"' in page
+    assert "Add a schedule (optional)" in page and "Remove this schedule" in page
+
+    # Saved untouched: nothing changes, nothing is recorded.
+    form = _form_of(page)
+    assert client.post(edit, data=form).status_code == 303
+    assert (
+        session.scalars(select(RewardChange).where(RewardChange.reward_id == reward.id)).all() == []
+    )
+
+    # A new price, no more Fridays, the second reset removed, a new renewal added.
+    form["cost"] = "45"
+    form["availability-0-days"] = ["0", "1", "2", "3"]
+    form["limit_reset-1-remove"] = "y"
+    form["quantity_renewal-1-renewal_quantity"] = "1"
+    form["quantity_renewal-1-times"] = "08:00"
+    response = client.post(edit, data=form)
+    assert response.status_code == 303, text_of(response)
+    stored = _stored(session, reward.id)
+    assert stored.cost == 45
+    settings = stored.schedule_settings
+    assert settings["availability"][0]["days_of_week"] == [0, 1, 2, 3]
+    assert [r["limit_type"] for r in settings["limit_reset"]] == ["user"]
+    assert [r["renewal_quantity"] for r in settings["quantity_renewal"]] == [5, 1]
+    fields = {c.field for c in session.scalars(select(RewardChange))}
+    assert fields == {"cost", "schedule_settings"}
+
+
+def test_an_untouched_stock_is_not_sent_back(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    log_in(client, cafe.owner.email)
+    edit = f"/rewards/{cafe.coffee.id}/edit"
+    form = _form_of(text_of(client.get(edit)))
+    assert form["quantity"] == "5"
+    # Someone redeems while the page is open: 4 left.
+    member = _client_of(client)
+    log_in(member, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    assert (
+        post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id}).status_code
+        == 303
+    )
+    form["summary"] = "Any size"
+    assert client.post(edit, data=form).status_code == 303
+    stored = _stored(session, cafe.coffee.id)
+    assert (stored.summary, stored.quantity) == ("Any size", 4)
+    form["quantity"] = "9"  # a stock typed in is sent
+    client.post(edit, data={**form, "csrf_token": csrf_token(client, edit)})
+    assert _stored(session, cafe.coffee.id).quantity == 9
+
+
+def test_a_refused_edit_says_why(client: FlaskClient, session: Session, cafe: Cafe) -> None:
+    pot = make_reward(session, cafe.shop, name="Pot", cost=100, is_group_reward=True)
+    pot.group_progress = 60
+    session.flush()
+    log_in(client, cafe.owner.email)
+    edit = f"/rewards/{pot.id}/edit"
+    form = _form_of(text_of(client.get(edit)))
+    form["cost"] = "50"
+    response = client.post(edit, data=form)
+    assert response.status_code == 409
+    assert "Points are waiting in this reward" in text_of(response)
+
+
+def test_who_may_not_edit_or_delete_is_refused(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    hidden_shop = make_shop(session, cafe.owner, name="Hidden", privacy_mode="private")
+    hidden = make_reward(session, hidden_shop, name="Hidden reward")
+    assistant = make_user(session, email="assistant@example.com")
+    make_role(session, cafe.shop, assistant, "assistant")
+    log_in(client, cafe.member.email)
+    for path in (
+        f"/rewards/{cafe.coffee.id}/edit",
+        f"/rewards/{cafe.coffee.id}/delete",
+        f"/rewards/{cafe.coffee.id}/changes",
+        f"/rewards/{cafe.coffee.id}/redemptions",
+    ):
+        assert client.get(path).status_code == 403, path
+    assert client.get(f"/rewards/{hidden.id}/edit").status_code == 404
+    assert "Edit" not in re.findall(
+        r">([^<]+)</a>", text_of(client.get(f"/rewards/{cafe.coffee.id}"))
+    )
+    other = _client_of(client)
+    log_in(other, assistant.email)
+    assert other.get(f"/rewards/{cafe.coffee.id}/edit").status_code == 403  # not theirs
+    assert other.get(f"/rewards/{cafe.coffee.id}/changes").status_code == 200
+    anonymous = _client_of(client)
+    assert anonymous.get(f"/rewards/{cafe.coffee.id}/edit").status_code == 401
+
+
+def test_deleting_asks_first_and_receipts_keep_their_snapshot(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    member = _client_of(client)
+    log_in(member, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    redeemed = post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    receipt = redeemed.headers["Location"]
+
+    log_in(client, cafe.owner.email)
+    confirm = f"/rewards/{cafe.coffee.id}/delete"
+    asked = text_of(client.get(confirm))
+    assert "Delete Free coffee?" in asked and "Receipts already issued stay" in asked
+    assert _stored(session, cafe.coffee.id).deleted_at is None  # a GET changes nothing
+    response = post(client, confirm, confirm, {})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/shops/{cafe.shop.id}")
+    assert _stored(session, cafe.coffee.id).deleted_at is not None
+    assert client.get(page).status_code == 404
+    shown = text_of(member.get(receipt))
+    assert "Free coffee" in shown and "12 points each" in shown
+
+
+def test_the_change_history_says_who_changed_what(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    edit = f"/rewards/{cafe.coffee.id}/edit"
+    form = _form_of(text_of(client.get(edit)))
+    form |= {"cost": "15", "is_giftable": "y", "availability-0-days": ["5", "6"]}
+    assert client.post(edit, data=form).status_code == 303
+    page = text_of(client.get(f"/rewards/{cafe.coffee.id}/changes"))
+    assert "Olga Owner" in page
+    row = re.search(r"<td>Cost in points</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page)
+    assert row and row.groups() == ("12", "15")
+    assert re.search(r"<td>May be given as a gift</td>\s*<td>no</td>\s*<td>yes</td>", page)
+    assert "<td>weekends</td>" in page
+    assert client.get(f"/rewards/{cafe.coffee.id}/changes?cursor=%%%").status_code == 200
+
+
+def test_the_team_sees_a_rewards_receipts_and_hands_them_over(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    member = _client_of(client)
+    log_in(member, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    for _ in range(2):
+        post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    first, second = session.scalars(
+        select(Redemption).where(Redemption.reward_id == cafe.coffee.id).order_by(Redemption.id)
+    ).all()
+
+    log_in(client, cafe.owner.email)
+    listing = f"/rewards/{cafe.coffee.id}/redemptions"
+    shown = text_of(client.get(listing))
+    assert "Ada Member" in shown and f"Mark #{first.id} as handed over" in shown
+    response = post(client, f"/receipts/{first.id}/fulfil?next={listing}", listing, {})
+    assert response.status_code == 303 and response.headers["Location"].endswith(listing)
+    response = post(
+        client, f"/receipts/{second.id}/cancel?next={listing}", listing, {"reason": "Sold out"}
+    )
+    assert response.status_code == 303
+    session.expire_all()
+    assert first.status == RedemptionStatus.FULFILLED
+    assert second.status == RedemptionStatus.CANCELLED
+    shown = text_of(client.get(listing))
+    assert "Handed over" in shown and "cancelled: Sold out" in shown
+    assert "Mark #" not in shown
+    receipt = text_of(member.get(f"/receipts/{first.id}"))
+    assert "Handed over" in receipt and "Mark as handed over" not in receipt
+
+
+def test_the_receipt_page_offers_the_team_to_hand_it_over(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    log_in(client, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    receipt = post(client, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    path = receipt.headers["Location"]
+    team = _client_of(client)
+    log_in(team, cafe.owner.email)
+    shown = text_of(team.get(path))
+    assert "Mark as handed over" in shown and "Cancel and refund" in shown
+    response = post(team, f"{path}/fulfil", path, {})
+    assert response.status_code == 303
+    assert "Handed over" in text_of(team.get(path))
+
+
+# --- Members: redeeming, gifts, pots, receipts ----------------------------------------------
+
+
+def test_a_member_chooses_which_programs_points_pay(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    second = make_program(session, cafe.shop, name="Cake club")
+    cake_points = make_membership(session, second, cafe.member)
+    give_points(session, cake_points, 30)
+    give_points(session, cafe.membership, 5)
+    log_in(client, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    shown = text_of(client.get(page))
+    assert "Coffee card: 5 points" in shown and "Cake club: 30 points" in shown
+    response = post(
+        client, f"{page}/redeem", page, {"membership_id": cake_points.id, "quantity": 2}
+    )
+    assert response.status_code == 303
+    session.expire_all()
+    assert cake_points.balance == 6 and cafe.membership.balance == 5
+
+
+def test_a_gift_goes_to_a_buddy_or_to_someone_by_email(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    cafe.coffee.is_giftable = True
+    buddy = make_user(session, email="bea@example.com", name="Bea Buddy")
+    stranger = make_user(session, email="carl@example.com", name="Carl")
+    make_buddies(session, cafe.member, buddy)
+    give_points(session, cafe.membership, 100)
+    log_in(client, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    shown = text_of(client.get(page))
+    assert (
+        "Give it as a gift" in shown and f'<option value="{buddy.id}">Bea Buddy</option>' in shown
+    )
+
+    response = post(
+        client, f"{page}/gift", page, {"membership_id": cafe.membership.id, "buddy_id": buddy.id}
+    )
+    assert response.status_code == 303, text_of(response)
+    gift = session.scalars(select(Redemption).where(Redemption.user_id == buddy.id)).one()
+    assert gift.gifted_by_user_id == cafe.member.id
+    receipt = text_of(client.get(response.headers["Location"]))
+    assert "from Ada Member to Bea Buddy" in receipt
+
+    response = post(
+        client,
+        f"{page}/gift",
+        page,
+        {"membership_id": cafe.membership.id, "email": " CARL@example.com "},
+    )
+    assert response.status_code == 303, text_of(response)
+    assert session.scalars(select(Redemption).where(Redemption.user_id == stranger.id)).one()
+
+    # The recipient finds it among their receipts; the points were the giver's.
+    carl = _client_of(client)
+    log_in(carl, stranger.email)
+    assert "Free coffee" in text_of(carl.get("/receipts"))
+
+
+def test_a_gift_that_cannot_be_given_says_why_next_to_the_field(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    log_in(client, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    gift = f"{page}/gift"
+    paying = {"membership_id": cafe.membership.id}
+
+    response = post(client, gift, page, {**paying, "email": "nobody@example.com"})
+    assert "Give it as a gift" not in text_of(client.get(page))  # not giftable: no form
+    cafe.coffee.is_giftable = True
+    session.flush()
+    response = post(client, gift, page, {**paying, "email": "nobody@example.com"})
+    assert response.status_code == 404
+    assert _help(text_of(response), "email") == "No one with this email can receive your gift."
+    response = post(client, gift, page, paying)
+    assert response.status_code == 422
+    assert "Choose who receives the gift" in _help(text_of(response), "buddy_id")
+    response = post(client, gift, page, {**paying, "email": cafe.member.email})
+    assert response.status_code == 409
+    assert _help(text_of(response), "email") == "A gift is for someone else."
+    response = post(client, gift, page, {**paying, "email": "not an email"})
+    assert response.status_code == 422 and "email" in _help(text_of(response), "email").lower()
+    cafe.coffee.is_giftable = False
+    session.flush()
+    response = post(client, gift, page, {**paying, "email": cafe.owner.email})
+    assert response.status_code == 409
+    assert "cannot be given as a gift" in text_of(response)
+    assert session.scalars(select(Redemption)).all() == []
+
+
+def test_a_group_reward_shows_its_pot_filling_up(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    pot = make_reward(session, cafe.shop, name="Team breakfast", cost=100, is_group_reward=True)
+    give_points(session, cafe.membership, 70)
+    log_in(client, cafe.member.email)
+    page = f"/rewards/{pot.id}"
+    assert "In the pot: 0 of 100 points" in text_of(client.get(page))
+    response = post(
+        client, f"{page}/contribute", page, {"membership_id": cafe.membership.id, "points": 60}
+    )
+    assert response.status_code == 303
+    shown = text_of(client.get(page))
+    assert "You put 60 points in the pot." in shown
+    assert "In the pot: 60 of 100 points" in shown and 'value="60" max="100"' in shown
+    pot.can_contribute = False
+    session.flush()
+    shown = text_of(client.get(page))
+    assert "The pot takes no contributions for now." in shown and "Contribute" not in shown
+
+
+def test_my_receipts_by_shop_and_period_a_page_at_a_time(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    elsewhere = make_shop(session, cafe.owner, name="Bakery")
+    bread = make_reward(session, elsewhere, name="Bread", cost=1)
+    bakery_card = make_membership(session, make_program(session, elsewhere), cafe.member)
+    give_points(session, bakery_card, 100)
+    give_points(session, cafe.membership, 1000)
+    cafe.coffee.quantity = None
+    session.flush()
+    log_in(client, cafe.member.email)
+    bread_page = f"/rewards/{bread.id}"
+    post(client, f"{bread_page}/redeem", bread_page, {"membership_id": bakery_card.id})
+    old = session.scalars(select(Redemption).where(Redemption.reward_id == bread.id)).one()
+    old.created_at = datetime.now(UTC) - timedelta(days=40)
+    session.flush()
+    page = f"/rewards/{cafe.coffee.id}"
+    for _ in range(22):
+        post(client, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+
+    first = text_of(client.get("/receipts"))
+    assert first.count("Free coffee</a>") == 20 and "Older receipts" in first
+    more = re.search(r'href="(/receipts\?cursor=[^"]+)"', first)
+    assert more
+    second = text_of(client.get(more.group(1).replace("&amp;", "&")))
+    assert second.count("Free coffee</a>") == 2 and "Bread" in second
+    bakery = text_of(client.get(f"/receipts?shop_id={elsewhere.id}"))
+    assert "Bread" in bakery and "Free coffee</a>" not in bakery
+    since = (datetime.now(UTC) - timedelta(days=10)).date().isoformat()
+    recent = text_of(client.get(f"/receipts?since={since}"))
+    assert "Bread" not in recent
+    assert "No receipts for these filters." in text_of(
+        client.get(f"/receipts?shop_id={elsewhere.id}&since={since}")
+    )
+
+
+# --- Safety and cost ------------------------------------------------------------------------
+
+
+def test_user_content_is_escaped_on_every_reward_page(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    evil = "<script>alert(1)</script>"
+    cafe.coffee.name = cafe.coffee.summary = evil
+    cafe.coffee.is_giftable = True
+    cafe.member.name = evil
+    give_points(session, cafe.membership, 100)
+    session.flush()
+    member = _client_of(client)
+    log_in(member, cafe.member.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    receipt = post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    log_in(client, cafe.owner.email)
+    edit = f"/rewards/{cafe.coffee.id}/edit"
+    form = _form_of(text_of(client.get(edit)))
+    client.post(edit, data={**form, "description": evil})
+    for who, path in (
+        (client, page),
+        (client, edit),
+        (client, f"/rewards/{cafe.coffee.id}/delete"),
+        (client, f"/rewards/{cafe.coffee.id}/changes"),
+        (client, f"/rewards/{cafe.coffee.id}/redemptions"),
+        (member, receipt.headers["Location"]),
+        (member, "/receipts"),
+    ):
+        shown = text_of(who.get(path))
+        assert evil not in shown, path
+        assert "&lt;script&gt;" in shown, path
+
+
+PAGE_BUDGET = 15  # measured: reward 11 (12 for a member: buddies), edit 8, others 3-6
+
+
+def test_reward_pages_stay_within_a_handful_of_queries(
+    client: FlaskClient, session: Session, engine: Engine, cafe: Cafe
+) -> None:
+    cafe.coffee.is_giftable = True
+    cafe.coffee.schedule_settings = _as_settings({**SETTINGS, "availability": []})
+    give_points(session, cafe.membership, 1000)
+    for n in range(12):
+        make_buddies(session, cafe.member, make_user(session, name=f"Buddy {n}"))
+    session.flush()
+    member = _client_of(client)
+    log_in(member, cafe.member.email)
+    log_in(client, cafe.owner.email)
+    page = f"/rewards/{cafe.coffee.id}"
+    edit = f"{page}/edit"
+    for n in range(12):
+        form = _form_of(text_of(client.get(edit)))
+        client.post(edit, data={**form, "summary": f"Edit {n}", "quantity": str(100 + n)})
+        post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    receipt = session.scalars(select(Redemption.id)).first()
+    counts = {}
+    for who, path in (
+        (member, page),
+        (client, page),
+        (client, edit),
+        (client, f"{page}/delete"),
+        (client, f"{page}/changes"),
+        (client, f"{page}/redemptions"),
+        (client, f"/receipts/{receipt}"),
+        (member, "/receipts"),
+        (client, f"/shops/{cafe.shop.id}/rewards/new"),
+    ):
+        with count_statements(engine) as statements:
+            assert who.get(path).status_code == 200, path
+        counts[path + (" (member)" if who is member else "")] = statements.count
+    assert max(counts.values()) <= PAGE_BUDGET, counts
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _client_of(client: FlaskClient) -> FlaskClient:
+    """Another browser on the same app."""
+    return client.application.test_client()
+
+
+def _form_of(page: str) -> dict[str, Any]:
+    """What a browser sends back for the first POST form of ``page``, untouched."""
+    form = page[page.index('<form method="post" novalidate>') :]
+    form = form[: form.index("</form>")]
+    sent: dict[str, Any] = {}
+    for match in re.finditer(r"<input([^>]*)>", form):
+        attrs = dict(re.findall(r'([\w-]+)(?:="([^"]*)")?', match.group(1)))
+        name, kind = attrs.get("name"), attrs.get("type", "text")
+        if not name:
+            continue
+        if kind == "checkbox":
+            if "checked" in attrs:
+                value = attrs.get("value", "y")
+                if name in sent:
+                    sent[name] = [
+                        *([sent[name]] if isinstance(sent[name], str) else sent[name]),
+                        value,
+                    ]
+                else:
+                    sent[name] = value
+            continue
+        sent[name] = _unescape(attrs.get("value", ""))
+    for match in re.finditer(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', form, re.S
+    ):
+        sent[match.group(1)] = _unescape(match.group(2))
+    for match in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option selected value="([^"]*)"', match.group(2))
+        first = re.search(r'<option[^>]*value="([^"]*)"', match.group(2))
+        sent[match.group(1)] = (chosen or first).group(1) if (chosen or first) else ""
+    return sent
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text)

@@ -1,0 +1,537 @@
+"""The shop pages: explore, the shop, and the team's shop tools (open, edit, arrange, delete,
+stamp a member, receipts with their filters, fulfil and cancel)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from stampbook.clock import now as clock_now
+from stampbook.programs.models import Membership, MembershipStatus
+from stampbook.rewards.models import Redemption, RedemptionStatus, Reward
+from stampbook.shops.models import Role, Shop
+from tests.factories.accounts import make_user
+from tests.factories.ledger import give_points
+from tests.factories.rewards import make_reward
+from tests.factories.shops import make_membership, make_program, make_role, make_shop
+from tests.factories.tasks import make_task
+from tests.querycount import count_statements
+from tests.web.helpers import Cafe, log_in, post, text_of
+
+EVIL = "<script>alert(1)</script>"
+
+
+def make_receipt(
+    session: Session, cafe: Cafe, membership: Membership, reward: Reward
+) -> Redemption:
+    """A receipt as a redemption leaves it (the points are not taken: the pages only read it)."""
+    receipt = Redemption(
+        shop_id=cafe.shop.id,
+        reward_id=reward.id,
+        user_id=membership.user_id,
+        paid_by_membership_id=membership.id,
+        paid_by_user_id=membership.user_id,
+        points_paid=reward.cost,
+        reward_content={"id": reward.id, "name": reward.name, "cost": reward.cost},
+    )
+    session.add(receipt)
+    session.flush()
+    return receipt
+
+
+# --- Explore and the shop -------------------------------------------------------------------
+
+
+def test_explore_and_the_shop_page_still_work(client: FlaskClient, cafe: Cafe) -> None:
+    page = text_of(client.get("/explore?q=corner"))
+    assert "Corner Café" in page and "Open now" in page
+    assert "No shop matches “bakery”." in text_of(client.get("/explore?q=bakery"))
+    page = text_of(client.get(f"/shops/{cafe.shop.id}"))
+    assert "Coffee card" in page and "Free coffee" in page and "5 left" in page
+    assert "Team tools" not in page  # a visitor sees no team tools
+
+
+def test_the_shop_page_lists_programs_in_the_shop_order(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    tea = make_program(session, cafe.shop, name="Tea card")
+    cafe.shop.order_program_ids = [tea.id, cafe.program.id]
+    session.flush()
+    page = text_of(client.get(f"/shops/{cafe.shop.id}"))
+    assert page.index("Tea card") < page.index("Coffee card")
+    cafe.shop.order_program_ids = [cafe.program.id]
+    session.flush()
+    page = text_of(client.get(f"/shops/{cafe.shop.id}"))
+    assert page.index("Coffee card") < page.index("Tea card")
+
+
+def test_the_owner_sees_every_team_tool(client: FlaskClient, cafe: Cafe) -> None:
+    log_in(client, cafe.owner.email)
+    page = text_of(client.get(f"/shops/{cafe.shop.id}"))
+    for tool in (
+        "Stamp a member",
+        "Receipts",
+        "Edit the shop",
+        "Arrange",
+        "Team",
+        "Invitations",
+        "Merge a shop in",
+        "Delete the shop",
+        "Members of Coffee card",
+    ):
+        assert tool in page, tool
+    assert "Leave this shop" not in page  # the creator has no role to leave
+
+
+def test_a_team_member_may_leave_from_the_shop_page(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    helper = make_user(session, email="helper@example.com", name="Helper")
+    role = make_role(session, cafe.shop, helper, "assistant")
+    log_in(client, helper.email)
+    shop_page = f"/shops/{cafe.shop.id}"
+    page = text_of(client.get(shop_page))
+    assert "Leave this shop's team" in page and "Delete the shop" not in page
+    response = post(client, f"/roles/{role.id}/delete", shop_page, {})
+    assert response.status_code == 303 and response.headers["Location"] == shop_page
+    assert "You left the team of Corner Café." in text_of(client.get(shop_page))
+    assert session.scalar(select(Role).where(Role.id == role.id)) is None
+
+
+# --- Open and edit --------------------------------------------------------------------------
+
+
+def test_a_shop_opens_with_every_field(client: FlaskClient, session: Session) -> None:
+    boss = make_user(session, email="boss@example.com", name="Boss")
+    log_in(client, boss.email)
+    form = text_of(client.get("/shops/new"))
+    for label in ("Name", "Summary", "Description", "Colour", "Icon", "Picture", "Time zone"):
+        assert f">{label}</label>" in form, label
+    assert '<datalist id="time-zones">' in form and 'value="Europe/Madrid"' in form
+    response = post(
+        client,
+        "/shops/new",
+        "/shops/new",
+        {
+            "name": "Gym",
+            "summary": "Lift things",
+            "description": "A long story",
+            "color": "#112233",
+            "icon": "dumbbell",
+            "image_url": "https://example.com/gym.jpg",
+            "time_zone": "Europe/Madrid",
+            "privacy_mode": "invite",
+            "review_points": 3,
+        },
+    )
+    assert response.status_code == 302, text_of(response)
+    shop = session.scalars(select(Shop).where(Shop.name == "Gym")).one()
+    assert (shop.summary, shop.description, shop.color, shop.icon) == (
+        "Lift things",
+        "A long story",
+        "#112233",
+        "dumbbell",
+    )
+    assert (shop.image_url, shop.time_zone, shop.privacy_mode, shop.review_points) == (
+        "https://example.com/gym.jpg",
+        "Europe/Madrid",
+        "invite",
+        3,
+    )
+    assert "Your shop Gym is open." in text_of(client.get(response.headers["Location"]))
+
+
+def test_bad_shop_fields_are_refused_next_to_them(client: FlaskClient, cafe: Cafe) -> None:
+    log_in(client, cafe.owner.email)
+    page = f"/shops/{cafe.shop.id}/edit"
+    response = post(
+        client,
+        page,
+        page,
+        {
+            "name": "Café",
+            "time_zone": "Mars/Base",
+            "color": "brown",
+            "image_url": "ftp://example.com/x",
+        },
+    )
+    assert response.status_code == 422
+    text = text_of(response)
+    for field in ("time_zone", "color", "image_url"):
+        assert re.search(rf'id="{field}-help" class="invalid-feedback', text), field
+    assert cafe.shop.name == "Corner Café"
+
+
+def test_the_shop_is_edited_and_empty_fields_clear(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    page = f"/shops/{cafe.shop.id}/edit"
+    form = text_of(client.get(page))
+    assert 'value="Coffee and cake"' in form and "Delete the shop" in form
+    response = post(
+        client,
+        page,
+        page,
+        {
+            "name": "Café 2",
+            "summary": "",
+            "time_zone": "UTC",
+            "icon": "☕",
+            "privacy_mode": "private",
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(cafe.shop)
+    assert (cafe.shop.name, cafe.shop.summary, cafe.shop.icon, cafe.shop.privacy_mode) == (
+        "Café 2",
+        None,
+        "☕",
+        "private",
+    )
+
+
+def test_opening_hours_are_filled_in_kept_and_removed(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    page = f"/shops/{cafe.shop.id}/edit"
+    assert "Opening hours" in text_of(client.get(page))
+    response = post(
+        client,
+        page,
+        page,
+        {
+            "name": "Corner Café",
+            "time_zone": "Europe/Madrid",
+            "availability_schedule-0-days": ["0", "1", "2", "3", "4"],
+            "availability_schedule-0-time_from": "08:00",
+            "availability_schedule-0-time_until": "18:00",
+        },
+    )
+    assert response.status_code == 302, text_of(response)
+    session.refresh(cafe.shop)
+    assert cafe.shop.availability_schedule == [
+        {"days_of_week": [0, 1, 2, 3, 4], "time_ranges": [["08:00:00", "18:00:00"]]}
+    ]
+    form = text_of(client.get(page))
+    assert 'name="availability_schedule-0-time_from" type="time" value="08:00"' in form
+    response = post(
+        client,
+        page,
+        page,
+        {
+            "name": "Corner Café",
+            "time_zone": "Europe/Madrid",
+            "availability_schedule-0-days": ["0"],
+            "availability_schedule-0-time_from": "08:00",
+            "availability_schedule-0-remove": "y",
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(cafe.shop)
+    assert cafe.shop.availability_schedule == []
+
+
+def test_a_bad_opening_hour_is_refused_next_to_its_input(client: FlaskClient, cafe: Cafe) -> None:
+    log_in(client, cafe.owner.email)
+    page = f"/shops/{cafe.shop.id}/edit"
+    response = post(
+        client,
+        page,
+        page,
+        {
+            "name": "Corner Café",
+            "time_zone": "UTC",
+            "availability_schedule-0-time_from": "25:99",
+            "availability_schedule-0-date_from": "2026-05-01",
+            "availability_schedule-0-date_until": "2026-04-01",
+        },
+    )
+    assert response.status_code == 422
+    text = text_of(response)
+    assert re.search(r'id="availability_schedule-0-time_from-help" class="invalid-feedback', text)
+    assert cafe.shop.availability_schedule == []
+
+
+# --- Arrange --------------------------------------------------------------------------------
+
+
+def test_the_programs_and_rewards_are_arranged_by_place(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    tea = make_program(session, cafe.shop, name="Tea card")
+    log_in(client, cafe.owner.email)
+    page = f"/shops/{cafe.shop.id}/arrange"
+    form = text_of(client.get(page))
+    assert "Place of Coffee card" in form and "Place of Cake" in form
+    response = post(
+        client,
+        page,
+        page,
+        {
+            f"program_{cafe.program.id}": 2,
+            f"program_{tea.id}": 1,
+            f"reward_{cafe.coffee.id}": 5,
+            f"reward_{cafe.cake.id}": 1,
+        },
+    )
+    assert response.status_code == 303, text_of(response)
+    session.refresh(cafe.shop)
+    assert cafe.shop.order_program_ids == [tea.id, cafe.program.id]
+    assert cafe.shop.order_reward_ids == [cafe.cake.id, cafe.coffee.id]
+    shop_page = text_of(client.get(f"/shops/{cafe.shop.id}"))
+    assert shop_page.index("Tea card") < shop_page.index("Coffee card")
+
+
+def test_a_place_must_be_a_number_from_one(client: FlaskClient, cafe: Cafe) -> None:
+    log_in(client, cafe.owner.email)
+    page = f"/shops/{cafe.shop.id}/arrange"
+    response = post(
+        client,
+        page,
+        page,
+        {
+            f"program_{cafe.program.id}": 0,
+            f"reward_{cafe.coffee.id}": "first",
+            f"reward_{cafe.cake.id}": 1,
+        },
+    )
+    assert response.status_code == 422
+    text = text_of(response)
+    assert f'id="program_{cafe.program.id}-error"' in text
+    assert f'id="reward_{cafe.coffee.id}-error"' in text
+
+
+# --- Delete ---------------------------------------------------------------------------------
+
+
+def test_deleting_says_what_happens_then_archives(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 40)
+    log_in(client, cafe.owner.email)
+    page = f"/shops/{cafe.shop.id}/delete"
+    confirm = text_of(client.get(page))
+    assert re.search(r"Running programs</dt><dd[^>]*>1<", confirm)
+    assert re.search(r"Their active members</dt><dd[^>]*>2<", confirm)
+    assert re.search(r"Points they hold, all kept</dt><dd[^>]*>40<", confirm)
+    assert "Delete Corner Café for good" in confirm
+    assert session.get(Shop, cafe.shop.id).deleted_at is None  # type: ignore[union-attr]
+    response = post(client, page, page, {})
+    assert response.status_code == 303
+    session.refresh(cafe.shop)
+    session.refresh(cafe.program)
+    assert cafe.shop.deleted_at is not None and cafe.program.archived_at is not None
+    session.refresh(cafe.membership)
+    assert cafe.membership.balance == 40
+    assert client.get(f"/shops/{cafe.shop.id}").status_code == 404
+
+
+def test_only_the_creator_deletes(client: FlaskClient, session: Session, cafe: Cafe) -> None:
+    manager = make_user(session, email="manager@example.com")
+    make_role(session, cafe.shop, manager, "manager")
+    log_in(client, manager.email)
+    page = f"/shops/{cafe.shop.id}/delete"
+    assert client.get(page).status_code == 403
+    assert post(client, page, f"/shops/{cafe.shop.id}", {}).status_code == 403
+    assert "Delete the shop" not in text_of(client.get(f"/shops/{cafe.shop.id}"))
+    assert cafe.shop.deleted_at is None
+
+
+# --- Stamp a member -------------------------------------------------------------------------
+
+
+def test_the_team_stamps_a_member_found_by_email(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    search = f"/shops/{cafe.shop.id}/stamp?q=ada@"
+    page = text_of(client.get(search))
+    assert "Ada Member" in page and "Stamp Ada Member" in page
+    response = post(
+        client,
+        f"/shops/{cafe.shop.id}/stamp",
+        search,
+        {"membership_id": cafe.membership.id, "task_id": cafe.task.id, "q": "ada@"},
+    )
+    assert response.status_code == 303
+    session.refresh(cafe.membership)
+    assert cafe.membership.balance == 15
+    assert "No member of this shop matches" in text_of(
+        client.get(f"/shops/{cafe.shop.id}/stamp?q=zed")
+    )
+
+
+# --- Receipts -------------------------------------------------------------------------------
+
+
+def test_receipts_filter_by_reward_status_and_period_and_are_fulfilled(
+    app: Flask, client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 1000)
+    for reward in (cafe.coffee, cafe.cake):
+        member = app.test_client()
+        log_in(member, cafe.member.email)
+        post(
+            member,
+            f"/rewards/{reward.id}/redeem",
+            f"/rewards/{reward.id}",
+            {"membership_id": cafe.membership.id, "quantity": 1},
+        )
+    coffee = session.scalars(select(Redemption).where(Redemption.reward_id == cafe.coffee.id)).one()
+    log_in(client, cafe.owner.email)
+    listing = f"/shops/{cafe.shop.id}/redemptions"
+    everything = text_of(client.get(listing))
+    assert "Free coffee" in everything and "Cake" in everything
+    assert "Handed over #" in everything and "Cancel and refund #" in everything
+    only_coffee = text_of(client.get(f"{listing}?reward_id={cafe.coffee.id}"))
+    assert f"#{coffee.id}</a> · Free coffee" in only_coffee and "</a> · Cake" not in only_coffee
+    today = clock_now().date()
+    assert "No receipts for these filters." in text_of(
+        client.get(f"{listing}?until={today - timedelta(days=2)}")
+    )
+    assert "Free coffee" in text_of(client.get(f"{listing}?since={today}&until={today}"))
+    assert client.get(f"{listing}?since=garbage").status_code == 422
+
+    response = post(client, f"/receipts/{coffee.id}/fulfil?next={listing}", listing, {})
+    assert response.status_code == 303 and response.headers["Location"] == listing
+    session.refresh(coffee)
+    assert coffee.status == RedemptionStatus.FULFILLED
+    page = text_of(client.get(listing))
+    assert f"Receipt {coffee.id} is marked as handed over." in page
+    handed = text_of(client.get(f"{listing}?status=fulfilled"))
+    assert "Free coffee" in handed and "</a> · Cake" not in handed
+
+
+def test_a_cancelled_receipt_cannot_be_handed_over(
+    app: Flask, client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    member = app.test_client()
+    log_in(member, cafe.member.email)
+    post(
+        member,
+        f"/rewards/{cafe.coffee.id}/redeem",
+        f"/rewards/{cafe.coffee.id}",
+        {"membership_id": cafe.membership.id, "quantity": 1},
+    )
+    receipt = session.scalars(select(Redemption)).one()
+    session.execute(
+        update(Redemption)
+        .where(Redemption.id == receipt.id)
+        .values(status=RedemptionStatus.CANCELLED)
+    )
+    log_in(client, cafe.owner.email)
+    listing = f"/shops/{cafe.shop.id}/redemptions"
+    response = post(client, f"/receipts/{receipt.id}/fulfil?next={listing}", listing, {})
+    assert response.status_code == 303
+    assert "This redemption was cancelled." in text_of(client.get(listing))
+
+
+def test_a_member_may_not_fulfil_their_own_receipt(
+    app: Flask, client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    log_in(client, cafe.member.email)
+    post(
+        client,
+        f"/rewards/{cafe.coffee.id}/redeem",
+        f"/rewards/{cafe.coffee.id}",
+        {"membership_id": cafe.membership.id, "quantity": 1},
+    )
+    receipt = session.scalars(select(Redemption)).one()
+    response = post(client, f"/receipts/{receipt.id}/fulfil", "/", {})
+    assert response.status_code == 403  # theirs to see, not to hand over (as the API)
+    session.refresh(receipt)
+    assert receipt.status == RedemptionStatus.ISSUED
+    assert client.get(f"/shops/{cafe.shop.id}/redemptions").status_code == 403
+
+
+# --- Everyone else, escaping, cost ----------------------------------------------------------
+
+
+def test_the_shop_tools_are_refused_to_members_and_hidden_from_strangers(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.member.email)
+    for path in ("edit", "arrange", "delete", "redemptions", "stamp"):
+        assert client.get(f"/shops/{cafe.shop.id}/{path}").status_code == 403, path
+    hidden = make_shop(session, cafe.owner, name="Secret", privacy_mode="private")
+    for path in ("edit", "arrange", "delete", "redemptions"):
+        assert client.get(f"/shops/{hidden.id}/{path}").status_code == 404, path
+    visitor = client.application.test_client()
+    assert visitor.get(f"/shops/{cafe.shop.id}/arrange").status_code == 401
+
+
+def test_shop_pages_escape_what_people_typed(
+    app: Flask, client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    for thing in (cafe.shop, cafe.program, cafe.coffee, cafe.member):
+        thing.name = EVIL
+    cafe.shop.summary = cafe.shop.description = cafe.shop.icon = EVIL
+    give_points(session, cafe.membership, 50)
+    session.flush()
+    member = app.test_client()
+    log_in(member, cafe.member.email)
+    post(
+        member,
+        f"/rewards/{cafe.coffee.id}/redeem",
+        f"/rewards/{cafe.coffee.id}",
+        {"membership_id": cafe.membership.id, "quantity": 1},
+    )
+    log_in(client, cafe.owner.email)
+    for path in (
+        "/explore",
+        f"/shops/{cafe.shop.id}",
+        f"/shops/{cafe.shop.id}/edit",
+        f"/shops/{cafe.shop.id}/arrange",
+        f"/shops/{cafe.shop.id}/delete",
+        f"/shops/{cafe.shop.id}/redemptions",
+        f"/shops/{cafe.shop.id}/stamp?q={EVIL}",
+    ):
+        page = text_of(client.get(path))
+        assert EVIL not in page, path
+        assert "&lt;script&gt;" in page, path
+
+
+def test_shop_pages_stay_within_a_handful_of_queries(
+    client: FlaskClient, session: Session, engine: Engine, cafe: Cafe
+) -> None:
+    for n in range(12):
+        person = make_user(session)
+        give_points(session, make_membership(session, cafe.program, person), 500)
+        make_reward(session, cafe.shop, name=f"Reward {n}", cost=1)
+        make_program(session, cafe.shop, name=f"Program {n}")
+        make_task(session, cafe.program, name=f"Task {n}", point_value=1)
+        make_membership(session, cafe.program, None, email=f"c{n}@example.com")
+    session.execute(
+        update(Membership)
+        .where(Membership.program_id == cafe.program.id)
+        .values(status=MembershipStatus.ACTIVE)
+    )
+    for membership in session.scalars(
+        select(Membership).where(Membership.program_id == cafe.program.id)
+    ).all()[:12]:
+        if membership.user_id is not None:
+            make_receipt(session, cafe, membership, cafe.coffee)
+    log_in(client, cafe.owner.email)
+    counts = {}
+    for path in (
+        "/explore",
+        f"/shops/{cafe.shop.id}",
+        f"/shops/{cafe.shop.id}/edit",
+        f"/shops/{cafe.shop.id}/arrange",
+        f"/shops/{cafe.shop.id}/delete",
+        f"/shops/{cafe.shop.id}/redemptions",
+        f"/shops/{cafe.shop.id}/stamp?q=user",
+    ):
+        with count_statements(engine) as statements:
+            assert client.get(path).status_code == 200, path
+        counts[path] = statements.count
+    assert max(counts.values()) <= 15, counts
