@@ -77,7 +77,9 @@ def _replay(row: IdempotencyKey) -> Response:
 def _claim(caller: str, key: str, fingerprint: str) -> int | None:
     """Insert the key's row and return its id; None if the key has a row already (a request
     holding it uncommitted makes this wait until it commits or rolls back)."""
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
+    # The session's own database decides (tests may bind it to another than the app's).
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    dialect = postgresql if on_postgresql else sqlite
     claim = (
         dialect.insert(IdempotencyKey)
         .values(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date, time
@@ -88,6 +89,8 @@ as_manager = schemathesis.openapi.from_wsgi(
 )
 # The world of the running module: the hooks below read it.
 _worlds: list[World] = []
+# Requests sent, by status class: printed when the module ends (``-s`` shows them).
+_sent: Counter[str] = Counter()
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +105,8 @@ def stage(app: Flask, engine: Engine) -> Iterator[Stage]:
             _worlds.append(staged.world)
             yield staged
             _worlds.remove(staged.world)
+    classes = ", ".join(f"{k} {v}" for k, v in sorted(_sent.items()) if k != "all")
+    print(f"\nfuzzing ({engine.dialect.name}): {_sent['all']} requests sent; {classes}")
 
 
 def _bearer(secret: str) -> type:
@@ -255,6 +260,7 @@ def call(case: Case, stage: Stage) -> None:
     case.body = case.body
     with stage.case() as session:
         response = case.call_and_validate()
+        _sent.update(["all", f"{response.status_code // 100}xx"])
         if case.method.upper() not in SAFE_METHODS and response.status_code < 300:
             with app_session(APP, session):
                 assert find_discrepancies() == [], "the ledger no longer adds up"
@@ -294,6 +300,7 @@ def test_stateful(schema: BaseSchema, stage: Stage) -> None:
             case.body = case.body
 
         def validate_response(self, response: Any, case: Case, *args: Any, **kwargs: Any) -> None:
+            _sent.update(["all", f"{response.status_code // 100}xx"])
             super().validate_response(response, case, *args, **kwargs)
             if case.method.upper() not in SAFE_METHODS and response.status_code < 300:
                 with app_session(APP, self.session):
