@@ -108,3 +108,18 @@ def test_special_use_email_domains_are_refused_as_documented(
 ) -> None:
     body = {"email": "ada@example.test", "name": "Ada", "password": "correct horse battery"}
     assert client.post("/api/v1/users", json=body).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/shops?cursor=zzzzzzzzzzzzz",  # the largest cursor the pattern admits
+        "/api/v1/shops?cursor=0&limit=200",
+        "/api/v1/shops/0",
+        f"/api/v1/shops/{2**63 - 1}",
+        f"/api/v1/programs/{2**63 - 1}/tasks",
+    ],
+)
+def test_every_documented_cursor_and_id_is_answered(client: FlaskClient, url: str) -> None:
+    # Well-formed values: found or not (404), never refused as malformed nor a 500.
+    assert client.get(url).status_code in (200, 404)

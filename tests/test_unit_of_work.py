@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from stampbook import unit_of_work
+from stampbook.db import db
+from tests.conftest import make_test_app
 
 
 class FakeDriverError(Exception):
@@ -59,3 +65,63 @@ def test_a_failing_side_effect_does_not_undo_the_commit(app_context: None) -> No
         return "committed"
 
     assert unit_of_work.run(work) == "committed"
+
+
+def lost_connection() -> DBAPIError:
+    return DBAPIError("SELECT ...", {}, FakeDriverError("08006"), connection_invalidated=True)
+
+
+def test_a_connection_found_dead_before_the_commit_is_retried(app_context: None) -> None:
+    # A database restart leaves dead connections in the pool: nothing of the transaction was
+    # kept, so the work runs again on a fresh one.
+    calls: list[str] = []
+
+    def work() -> str:
+        calls.append("work")
+        if len(calls) == 1:
+            raise lost_connection()
+        return "done"
+
+    assert unit_of_work.run(work) == "done"
+    assert calls == ["work", "work"]
+
+
+def test_a_connection_lost_during_the_commit_is_not_retried(
+    app_context: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whether that commit happened is unknown: running the work again could do it twice.
+    calls: list[str] = []
+
+    def commit_fails(*_: object) -> None:
+        raise lost_connection()
+
+    monkeypatch.setattr(db.session, "commit", commit_fails)
+    with pytest.raises(DBAPIError):
+        unit_of_work.run(lambda: calls.append("work"))
+    assert calls == ["work"]
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_run_without_a_transaction_and_writes_within_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Each statement of a read runs in autocommit, so the driver sends no BEGIN and ROLLBACK.
+    app = make_test_app(database_url, tmp_path)
+    with app.app_context():
+        engine = db.engine
+    autocommit: list[bool] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(connection: Any, *_: Any) -> None:
+        autocommit.append(connection.connection.dbapi_connection.autocommit)
+
+    client = app.test_client()
+    assert client.get("/api/v1/shops").status_code == 200
+    assert autocommit and all(autocommit)
+    autocommit.clear()
+    body = {"email": "reads@example.com", "name": "Reads", "password": "a long password"}
+    assert client.post("/api/v1/users", json=body).status_code == 201
+    assert autocommit and not any(autocommit)
+    with engine.begin() as connection:  # the test database is shared: leave it as it was
+        connection.execute(text("DELETE FROM users WHERE email = 'reads@example.com'"))
+    engine.dispose()

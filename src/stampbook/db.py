@@ -113,7 +113,8 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=timeout,
-        pool_pre_ping=True,
+        # No pre-ping (a round trip per request): a connection found dead is retried by the
+        # unit of work, and the pool then drops every connection as old as it.
         connect_args={"connect_timeout": timeout},
     )
 

@@ -3,7 +3,9 @@
 The key row is inserted in the same transaction as the effect, so the effect and the stored
 answer commit together or not at all. A concurrent request with the same key blocks on the
 unique index until the first commits, then replays its answer. Error answers (4xx) are
-stored too, from a savepoint that undid the request's effects.
+stored too, from a savepoint that undid the request's effects. A first use of a key costs
+one statement before the effect (``INSERT ... ON CONFLICT DO NOTHING``); only a key seen
+before is read.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from datetime import datetime, timedelta
 
 from apiflask.exceptions import HTTPError as APIFlaskHTTPError
 from flask import Response, current_app, request
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
@@ -72,33 +74,53 @@ def _replay(row: IdempotencyKey) -> Response:
     return response
 
 
+def _claim(caller: str, key: str, fingerprint: str) -> int | None:
+    """Insert the key's row and return its id; None if the key has a row already (a request
+    holding it uncommitted makes this wait until it commits or rolls back)."""
+    # The session's own database decides (tests may bind it to another than the app's).
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    dialect = postgresql if on_postgresql else sqlite
+    claim = (
+        dialect.insert(IdempotencyKey)
+        .values(
+            caller=caller,
+            key=key,
+            request_hash=fingerprint,
+            status=0,
+            body="",
+            mimetype="",
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["caller", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    row_id: int | None = db.session.execute(claim).scalar()
+    return row_id
+
+
 def execute(*, caller: str, key: str, handle: Callable[[], Response]) -> Response:
     """Run ``handle`` once per (caller, key); inside the caller's unit of work."""
     validate_key(key)
     session = db.session
     fingerprint = request_fingerprint()
-    cutoff = utcnow() - timedelta(hours=current_app.config["IDEMPOTENCY_KEY_HOURS"])
-    existing = session.scalars(
-        select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
-    ).first()
-    if existing is not None and existing.created_at >= cutoff:
-        if existing.request_hash != fingerprint:
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was used with a different request; use a new key."
-            )
-        return _replay(existing)
-    if existing is not None:  # expired: the key may be used afresh
+    row_id = _claim(caller, key, fingerprint)
+    if row_id is None:
+        existing = session.scalars(
+            select(IdempotencyKey).where(IdempotencyKey.caller == caller, IdempotencyKey.key == key)
+        ).one()
+        cutoff = utcnow() - timedelta(hours=current_app.config["IDEMPOTENCY_KEY_HOURS"])
+        if existing.created_at >= cutoff:
+            if existing.request_hash != fingerprint:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was used with a different request; use a new key."
+                )
+            return _replay(existing)
+        # Expired: the key may be used afresh.
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == existing.id))
-
-    row = IdempotencyKey(
-        caller=caller, key=key, request_hash=fingerprint, status=0, body="", mimetype=""
-    )
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError as error:
-        # Another request with this key committed first: run again and replay its answer.
-        raise RetryTransaction() from error
+        row_id = _claim(caller, key, fingerprint)
+        if row_id is None:  # another request renewed it first: run again and replay it
+            raise RetryTransaction()
+    this_key = IdempotencyKey.id == row_id
 
     savepoint = session.begin_nested()
     try:
@@ -113,13 +135,17 @@ def execute(*, caller: str, key: str, handle: Callable[[], Response]) -> Respons
             savepoint.commit()
     if response.status_code >= 500:
         # Not an answer to keep: the client may retry the same key.
-        session.delete(row)
-        session.flush()
+        session.execute(delete(IdempotencyKey).where(this_key))
         return response
-    row.status = response.status_code
-    row.body = response.get_data(as_text=True)
-    row.mimetype = response.mimetype or "application/json"
-    session.flush()
+    session.execute(
+        update(IdempotencyKey)
+        .where(this_key)
+        .values(
+            status=response.status_code,
+            body=response.get_data(as_text=True),
+            mimetype=response.mimetype or "application/json",
+        )
+    )
     return response
 
 

@@ -147,7 +147,8 @@ class Output(BaseModel):
 # Every text of a request matches this (the document says so of each).
 NUL_FREE = "^[^\\u0000]*$"
 NUL_MESSAGE = "Text may not contain the character U+0000."
-# Integers beyond this many digits are refused as the fractions they are written as.
+# A whole number written with a fraction or an exponent and this many digits or more stays a
+# float (refused where an integer is wanted): 1e999999 never becomes a million-digit int.
 _MAX_DIGITS = 30
 
 
@@ -195,7 +196,8 @@ class JsonBodies(PydanticAdapter):
 
     def validate_input(self, request: Request, location: str, **kwargs: Any) -> BaseModel:
         if location != "json":
-            nul = _nul_errors(request.args.to_dict(), location) if location == "query" else []
+            query = request.args.to_dict(flat=False) if location == "query" else {}
+            nul = _nul_errors(query, location)
             if nul:
                 raise ValidationFailed(nul)
             return super().validate_input(request, location, **kwargs)

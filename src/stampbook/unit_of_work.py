@@ -1,9 +1,12 @@
 """The one place that commits: a request, a command or a job runs its work through ``run``.
 
 It begins the transaction the right way for the backend (SQLite takes the write lock at
-BEGIN for writes), commits once, retries serialization failures and deadlocks a bounded
-number of times (the work has no outside effects before commit, so running it again is
-safe), and only then runs the side effects queued with ``after_commit``.
+BEGIN for writes; PostgreSQL reads run without BEGIN and ROLLBACK, two round trips a request
+does not need), commits once, retries serialization failures, deadlocks and connections found
+dead before the commit a bounded number of times (the work has no outside effects before
+commit, so running it again is safe), and only then runs the side effects queued with
+``after_commit``. A connection lost *during* the commit is not retried: whether the commit
+happened is unknown, and the client's ``Idempotency-Key`` is what makes its retry safe.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from stampbook.db import db, write_intent
 
@@ -31,11 +36,15 @@ class RetryTransaction(Exception):
     """Raised by work that lost a race it can win by running again (e.g. a unique insert)."""
 
 
-def _retryable(error: BaseException) -> bool:
+def _retryable(error: BaseException, *, committing: bool) -> bool:
     if isinstance(error, RetryTransaction):
         return True
-    if not isinstance(error, DBAPIError) or error.connection_invalidated:
+    if not isinstance(error, DBAPIError):
         return False
+    if error.connection_invalidated:
+        # A pooled connection that died (a database restart) before the commit: nothing of
+        # this transaction was kept, and the pool has dropped every connection as old as it.
+        return not committing
     sqlstate = getattr(error.orig, "sqlstate", None)
     if sqlstate in RETRYABLE_SQLSTATES:
         return True
@@ -48,6 +57,13 @@ def after_commit(callback: Callable[[], None]) -> None:
     db.session.info.setdefault("after_commit", []).append(callback)
 
 
+def _read_without_transaction(session: Session) -> None:
+    """PostgreSQL reads in autocommit: each statement sees committed data, with no BEGIN and
+    ROLLBACK around them. (Not when tests bind the session to a connection of their own.)"""
+    if isinstance(session.bind, Engine) and session.bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def run(work: Callable[[], T], *, write: bool = True) -> T:
     session = db.session
     for attempt in range(MAX_RETRIES + 1):
@@ -55,14 +71,18 @@ def run(work: Callable[[], T], *, write: bool = True) -> T:
         if session.in_transaction():
             session.rollback()
         token = write_intent.set(write)
+        committing = False
         try:
+            if not write:
+                _read_without_transaction(session)
             result = work()
             if write:
+                committing = True
                 session.commit()
         except BaseException as error:
             session.rollback()
             session.info.pop("after_commit", None)
-            if attempt < MAX_RETRIES and _retryable(error):
+            if attempt < MAX_RETRIES and _retryable(error, committing=committing):
                 logger.info("retrying transaction after %s", type(error).__name__)
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))
                 continue

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from stampbook.accounts.models import Token, TokenKind, User
@@ -56,38 +56,67 @@ class World:
         self.named.update(named_ids)
 
 
+@dataclass
+class Stage:
+    """A committed world, and the connection every request of the module's app runs on."""
+
+    app: Flask
+    world: World
+    connection: Connection
+    factory: sessionmaker[Session]
+
+    @contextmanager
+    def case(self) -> Iterator[Session]:
+        """One case in a transaction of its own, rolled back afterwards: every case meets the
+        same world. (A transaction each, not a savepoint each in one long transaction:
+        PostgreSQL keeps a lock per rolled-back subtransaction until the end of its top-level
+        transaction, and thousands of them exhaust its lock table.)"""
+        transaction = self.connection.begin()
+        session = self.factory()
+        try:
+            yield session
+        finally:
+            session.close()
+            transaction.rollback()
+
+
 @contextmanager
-def world_session(app: Flask, engine: Engine) -> Iterator[Session]:
-    """Like ``tests.conftest.session``, for a whole module: one world built once, each case
-    run in a savepoint of its own (:func:`savepoint`), everything rolled back at the end."""
+def staged_world(
+    app: Flask, engine: Engine, secrets: dict[str, str] | None = None
+) -> Iterator[Stage]:
+    """Build the world and commit it, with a token of the given secret for each person named
+    in ``secrets``; at the end, wipe every table (as ``tests.conftest.committed`` does)."""
     connection = engine.connect()
-    outer = connection.begin()
     factory = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     with app.app_context():
         original = app.extensions["stampbook.db"].session_factory
         db.bind_session_factory(factory)
-    session = factory()
     try:
-        yield session
+        with connection.begin():
+            session = factory()
+            world = build_world(app, session)
+            for person, secret in (secrets or {}).items():
+                add_token(session, getattr(world, person), secret)
+            session.commit()  # its savepoint, into the transaction the block commits
+            session.close()
+        yield Stage(app, world, connection, factory)
     finally:
-        session.close()
         with app.app_context():
             db.bind_session_factory(original)
-        outer.rollback()
         connection.close()
+        _wipe(engine)
 
 
-@contextmanager
-def savepoint(session: Session) -> Iterator[None]:
-    """Whatever the requests made here commit is undone afterwards."""
-    nested = session.connection().begin_nested()
-    try:
-        yield
-    finally:
-        nested.rollback()
-        session.expire_all()
+def _wipe(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
 
 
 @contextmanager

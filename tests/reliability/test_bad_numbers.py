@@ -26,17 +26,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from stampbook.errors import PROBLEM_JSON
 from tests.conftest import make_test_app
-from tests.reliability.api_world import (
-    World,
-    build_world,
-    savepoint,
-    snapshot,
-    world_session,
-)
+from tests.reliability.api_world import Stage, snapshot, staged_world
 
 Path_ = tuple[str | int, ...]  # keys and list indexes into a body
 ITEM = 0  # which list item a path into a list names
@@ -405,28 +398,28 @@ SHAPES = accepted_requests(defaultdict(int))
 
 @dataclass
 class Numbers:
-    app: Flask
-    session: Session
-    world: World
+    stage: Stage
     pristine: dict[str, list[tuple[Any, ...]]]
 
     def send(self, operation: str, index: int, value: Any = None, path: Path_ = ()) -> Any:
-        request = accepted_requests(self.world.named)[operation][index]
+        world = self.stage.world
+        request = accepted_requests(world.named)[operation][index]
         body = _with(request.body, path, value) if path else request.body
-        return self.app.test_client().open(
+        return self.stage.app.test_client().open(
             request.url,
             method=operation.split()[0],
             data=json.dumps(body),  # NaN and the infinities as Python writes them
             content_type="application/json",
-            headers={"Authorization": f"Bearer {self.world.tokens[request.caller]}"},
+            headers={"Authorization": f"Bearer {world.tokens[request.caller]}"},
         )
 
 
 @pytest.fixture(scope="module")
 def numbers(app: Flask, engine: Engine) -> Iterator[Numbers]:
-    with world_session(app, engine) as session:
-        world = build_world(app, session)
-        yield Numbers(app, session, world, snapshot(session))
+    with staged_world(app, engine) as stage:
+        with stage.case() as session:
+            pristine = snapshot(session)
+        yield Numbers(stage, pristine)
 
 
 def test_every_integer_field_is_exercised() -> None:
@@ -450,7 +443,7 @@ def test_every_integer_field_is_exercised() -> None:
 def test_the_requests_are_accepted_with_good_values(
     numbers: Numbers, operation: str, index: int
 ) -> None:
-    with savepoint(numbers.session):
+    with numbers.stage.case():
         response = numbers.send(operation, index)
         assert 200 <= response.status_code < 300, response.json
 
@@ -487,9 +480,9 @@ def _cases() -> Iterator[Any]:
 def test_a_bad_number_is_refused_and_changes_nothing(
     numbers: Numbers, operation: str, index: int, path: Path_, value: Any
 ) -> None:
-    with savepoint(numbers.session):
+    with numbers.stage.case() as session:
         response = numbers.send(operation, index, value, path)
         assert response.status_code in (400, 422), response.get_data(as_text=True)
         assert response.mimetype == PROBLEM_JSON
         assert response.json["code"] in ("validation_failed", "malformed_json")
-        assert snapshot(numbers.session) == numbers.pristine
+        assert snapshot(session) == numbers.pristine

@@ -2,18 +2,18 @@
 
 Each operation of ``/api/v1/openapi.json`` is called in-process (WSGI) as a plain member
 (``test_api_as_member``) and, separately, as a shop manager (``test_api_as_manager``), over
-one seeded world (``api_world``): path, query and body ids often name real objects. Every
-case runs in a savepoint rolled back afterwards, so each meets the same world (a DELETE or a
-merge does not starve the cases after it); after a write is accepted the ledger must still
-match its entries.
+one committed world (``api_world``): path, query and body ids often name real objects. Every
+case runs in a transaction rolled back afterwards, so each meets the same world (a DELETE or
+a merge does not starve the cases after it); after a write is accepted the ledger must still
+match its entries. ``test_stateful`` then chains calls along the links schemathesis infers.
 
-Phases: examples, coverage and fuzzing for the member; examples and twice as much fuzzing for
-the manager. The coverage phase derives the same cases from the document whoever sends them
-(its negative ones are refused by validation before anyone's rights are looked at), so it
-runs once.
+Phases: examples, coverage and fuzzing for the member; examples and fuzzing (half as much
+again) for the manager. The coverage phase derives the same cases from the document whoever
+sends them (its negative ones are refused by validation before anyone's rights are looked
+at), so it runs once.
 
-Bounded in time by ``max_examples`` (fuzzing phase); ``STAMPBOOK_SOAK=1`` raises it for long
-runs. Run: ``.venv/bin/pytest -q tests/reliability/test_fuzz.py``.
+Bounded in time by ``max_examples``; ``STAMPBOOK_SOAK=1`` raises it for long runs.
+Run: ``.venv/bin/pytest -q tests/reliability/test_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -35,25 +36,19 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from schemathesis import Case
+from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.schemas import BaseSchema
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from stampbook.accounts import passwords
 from stampbook.ledger.services import find_discrepancies
 from stampbook.schedules.rules import MAX_RRULE_LENGTH, WALL_TIME_PATTERN, Schedule
 from tests.conftest import make_test_app
-from tests.reliability.api_world import (
-    World,
-    add_token,
-    app_session,
-    build_world,
-    savepoint,
-    world_session,
-)
+from tests.reliability.api_world import Stage, World, app_session, staged_world
 
 SOAK = os.environ.get("STAMPBOOK_SOAK") == "1"
 MAX_EXAMPLES = 300 if SOAK else 10
+STATEFUL_EXAMPLES = 500 if SOAK else 15
 MAX_ID = 2**63 - 1
 SECRETS = {"member": "sb_fuzz_member", "manager": "sb_fuzz_manager"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -92,32 +87,26 @@ as_manager = schemathesis.openapi.from_wsgi(
     APP,
     config=schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}}),
 )
-
-
-@dataclass
-class Stage:
-    world: World
-    session: Session  # the world's: each case runs in a savepoint of it
-
-
 # The world of the running module: the hooks below read it.
 _worlds: list[World] = []
+# Requests sent, by status class: printed when the module ends (``-s`` shows them).
+_sent: Counter[str] = Counter()
 
 
 @pytest.fixture(scope="module")
 def stage(app: Flask, engine: Engine) -> Iterator[Stage]:
-    with world_session(APP, engine) as session, pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
         # Registering and logging in hash passwords with argon2 at full cost (a quarter of a
         # second each); what the fuzzer tests is everything around it.
         cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
         patch.setattr(passwords, "_hasher", cheap)
         patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("stampbook-dummy-password"))
-        world = build_world(APP, session)
-        for caller, secret in SECRETS.items():
-            add_token(session, getattr(world, caller), secret)
-        _worlds.append(world)
-        yield Stage(world, session)
-        _worlds.remove(world)
+        with staged_world(APP, engine, SECRETS) as staged:
+            _worlds.append(staged.world)
+            yield staged
+            _worlds.remove(staged.world)
+    classes = ", ".join(f"{k} {v}" for k, v in sorted(_sent.items()) if k != "all")
+    print(f"\nfuzzing ({engine.dialect.name}): {_sent['all']} requests sent; {classes}")
 
 
 def _bearer(secret: str) -> type:
@@ -269,10 +258,11 @@ def call(case: Case, stage: Stage) -> None:
     # some nested values positive that an anyOf of their model refuses, e.g. a recurrence
     # given no days, dates, times or rrule.)
     case.body = case.body
-    with savepoint(stage.session):
+    with stage.case() as session:
         response = case.call_and_validate()
+        _sent.update(["all", f"{response.status_code // 100}xx"])
         if case.method.upper() not in SAFE_METHODS and response.status_code < 300:
-            with app_session(APP, stage.session):
+            with app_session(APP, session):
                 assert find_discrepancies() == [], "the ledger no longer adds up"
 
 
@@ -283,9 +273,48 @@ def test_api_as_member(case: Case, stage: Stage) -> None:
 
 
 @as_manager.parametrize()
-@settings(max_examples=2 * MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES * 3 // 2, deadline=None, suppress_health_check=list(HealthCheck)
+)
 def test_api_as_manager(case: Case, stage: Stage) -> None:
     call(case, stage)
+
+
+@pytest.mark.parametrize("schema", [as_member, as_manager], ids=["member", "manager"])
+def test_stateful(schema: BaseSchema, stage: Stage) -> None:
+    """Sequences of calls along the links schemathesis infers from the document (an id one
+    answer gives, fed to the operations that take it), where use_after_free and
+    ensure_resource_availability have something to check. Each sequence runs in a
+    transaction of its own."""
+
+    class Sequences(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            self.cases = ExitStack()
+            self.session = self.cases.enter_context(stage.case())
+
+        def teardown(self) -> None:
+            self.cases.close()
+
+        def before_call(self, case: Case) -> None:
+            bend(case.body)
+            case.body = case.body
+
+        def validate_response(self, response: Any, case: Case, *args: Any, **kwargs: Any) -> None:
+            _sent.update(["all", f"{response.status_code // 100}xx"])
+            super().validate_response(response, case, *args, **kwargs)
+            if case.method.upper() not in SAFE_METHODS and response.status_code < 300:
+                with app_session(APP, self.session):
+                    assert find_discrepancies() == [], "the ledger no longer adds up"
+
+    run_state_machine_as_test(
+        Sequences,
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
 
 
 def test_the_document_is_valid_openapi() -> None:

@@ -82,7 +82,7 @@ T = TypeVar("T")
 
 SOAK = os.environ.get("STAMPBOOK_SOAK", "0") not in ("", "0")
 SCALE = 20 if SOAK else 1
-EXAMPLES = 30 * SCALE
+EXAMPLES = 20 * SCALE
 STEPS = 60
 START = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
 MEMBERS = 3

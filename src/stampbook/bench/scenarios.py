@@ -71,6 +71,10 @@ def _home(size: Size, cookies: dict[int, str]) -> list[PreparedRequest]:
     return [PreparedRequest("GET", "/", cookie=cookies[m]) for m in _members(size)]
 
 
+def _program_page(size: Size, cookies: dict[int, str]) -> list[PreparedRequest]:
+    return [PreparedRequest("GET", "/programs/1", cookie=cookies[m]) for m in _members(size)]
+
+
 SCENARIOS = [
     Scenario(JSON_BASELINE, "baseline", None, lambda size, _c: [PreparedRequest("GET", "/json")]),
     Scenario(
@@ -121,4 +125,5 @@ SCENARIOS = [
     ),
     Scenario("member search", "app", JSON_BASELINE, _search),
     Scenario("home page", "app", JSON_BASELINE, _home, page=True),
+    Scenario("program page", "app", JSON_BASELINE, _program_page, page=True),
 ]

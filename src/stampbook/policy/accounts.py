@@ -104,9 +104,15 @@ def allows(level: Privacy, *, buddy: bool, co_member: bool) -> bool:
     return level is Privacy.FRIENDS and buddy
 
 
-def visible_owners(viewer: User | None, owners: Sequence[User], section: Section) -> set[int]:
+def visible_owners(
+    viewer: User | None, owners: Sequence[User], section: Section, *, co_members: bool = False
+) -> set[int]:
     """The ids of ``owners`` whose ``section`` ``viewer`` may see: the one decision, in at most
-    one query however many owners a list shows."""
+    one query however many owners a list shows.
+
+    ``co_members`` says the caller already knows that the viewer shares a shop with every
+    owner (say, all are active members of a program the viewer is in): then only buddies are
+    asked, and only of the owners who show the section to friends alone."""
     if viewer is not None and viewer.is_admin:
         return {owner.id for owner in owners}
     visible: set[int] = set()
@@ -123,12 +129,28 @@ def visible_owners(viewer: User | None, owners: Sequence[User], section: Section
             levels[owner.id] = level
     if not levels or viewer is None:
         return visible
+    if co_members:
+        visible.update(uid for uid, level in levels.items() if level is Privacy.MEMBERS)
+        friends_only = {uid for uid, level in levels.items() if level is Privacy.FRIENDS}
+        return visible | friends_among(viewer.id, friends_only)
     members_asked = {uid for uid, level in levels.items() if level is Privacy.MEMBERS}
-    buddies, co_members = _relations(viewer.id, set(levels), members_asked)
+    buddies, sharing = _relations(viewer.id, set(levels), members_asked)
     for uid, level in levels.items():
-        if allows(level, buddy=uid in buddies, co_member=uid in co_members):
+        if allows(level, buddy=uid in buddies, co_member=uid in sharing):
             visible.add(uid)
     return visible
+
+
+def visible_user_ids(
+    viewer: User | None, user_ids: Collection[int], section: Section, *, co_members: bool = False
+) -> set[int]:
+    """:func:`visible_owners` for users known by id: at most two queries (the users, then
+    their relations to the viewer) however many ids."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    owners = db.session.scalars(select(User).where(User.id.in_(ids))).all()
+    return visible_owners(viewer, owners, section, co_members=co_members)
 
 
 def visible_sections(viewer: User | None, owner: User) -> set[Section]:

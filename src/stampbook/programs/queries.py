@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,8 +14,8 @@ from stampbook.db import db
 from stampbook.errors import Conflict, NotFound
 from stampbook.pagination import PageQuery, encode_cursor, newest_first
 from stampbook.policy import require
-from stampbook.policy.accounts import visible_owners
-from stampbook.policy.programs import program_team, visible_programs_clause
+from stampbook.policy.accounts import visible_owners, visible_user_ids
+from stampbook.policy.programs import membership_of, program_team, visible_programs_clause
 from stampbook.programs.models import Membership, MembershipStatus, Program, ProgramPrivacy
 from stampbook.programs.schemas import (
     Leaderboard,
@@ -39,13 +39,12 @@ def filtered_page(
     query: Select[Any],
     id_column: InstrumentedAttribute[int],
     page: PageQuery,
-    keep: Callable[[T], bool],
-    prepare: Callable[[Sequence[T]], None] | None = None,
+    keep: Callable[[Sequence[T]], Container[T]],
 ) -> tuple[list[T], str | None]:
-    """Like ``newest_first``, keeping only rows that ``keep`` accepts (checks SQL cannot do).
+    """Like ``newest_first``, keeping only the rows of each batch that ``keep`` returns (checks
+    SQL cannot do; ``keep`` decides a whole batch at once, so a page costs a few queries).
 
     Pages stay full: rows are read batch after batch until ``page.limit`` are kept.
-    ``prepare``, if given, sees each batch first (to decide for all its rows in one query).
     """
     kept: list[T] = []
     cursor = page.cursor
@@ -53,10 +52,9 @@ def filtered_page(
         batch, next_cursor = newest_first(
             query, id_column, PageQuery(limit=page.limit, cursor=cursor)
         )
-        if prepare is not None:
-            prepare(batch)
+        keeping = keep(batch)
         for index, row in enumerate(batch):
-            if not keep(row):
+            if row not in keeping:
                 continue
             kept.append(row)
             if len(kept) == page.limit:
@@ -117,22 +115,16 @@ def list_memberships(actor: User | None, program_id: int, query: MembershipQuery
         if actor is None:
             return MembershipPage(items=[], next_cursor=None)
         memberships = memberships.where(Membership.user_id == actor.id)
-    visible: set[int] = set()
+    # Everyone listed is an active member of this program: a member viewing it shares its shop.
+    co_members = membership_of(actor, program) is not None
 
-    def decide(batch: Sequence[Membership]) -> None:
-        # The owners of a whole batch, and their privacy, in two queries.
-        ids = sorted({m.user_id for m in batch if m.user_id is not None})
-        owners = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
-        visible.update(visible_owners(actor, owners, Section.MEMBERSHIPS))
-
-    def shown(membership: Membership) -> bool:
-        assert membership.user_id is not None
-        if actor is not None and membership.user_id == actor.id:
-            return True
-        return membership.user_id in visible
+    def shown(batch: Sequence[Membership]) -> list[Membership]:
+        owners = {m.user_id for m in batch if m.user_id is not None}
+        seen = visible_user_ids(actor, owners, Section.MEMBERSHIPS, co_members=co_members)
+        return [m for m in batch if m.user_id in seen]
 
     kept: Sequence[Membership]
-    kept, next_cursor = filtered_page(memberships, Membership.id, query, shown, decide)
+    kept, next_cursor = filtered_page(memberships, Membership.id, query, shown)
     return MembershipPage(
         items=[membership_out(m, for_team=False) for m in kept], next_cursor=next_cursor
     )
@@ -165,7 +157,17 @@ def leaderboard(actor: User | None, program_id: int, query: LeaderboardQuery) ->
     ).all()
     team = actor is not None and (actor.is_admin or program_team(actor, program) is not None)
     owners = [row[2] for row in rows]
-    shown = {o.id for o in owners} if team else visible_owners(actor, owners, Section.MEMBERSHIPS)
+    # Everyone ranked is an active member of this program: a member viewing it shares its shop.
+    shown = (
+        {o.id for o in owners}
+        if team
+        else visible_owners(
+            actor,
+            owners,
+            Section.MEMBERSHIPS,
+            co_members=membership_of(actor, program) is not None,
+        )
+    )
     return Leaderboard(
         program_id=program.id,
         items=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from stampbook.db import db, utcnow
 from stampbook.errors import Conflict, NotFound
 from stampbook.pagination import PageQuery, newest_first
 from stampbook.policy import require
-from stampbook.policy.accounts import may_see_section
+from stampbook.policy.accounts import visible_user_ids
 from stampbook.policy.programs import is_invitee
 from stampbook.policy.shops import ROLE_RANK, invited_clause, team_member, visible_shops_clause
 from stampbook.programs.models import Membership, MembershipStatus, Program
@@ -51,9 +52,9 @@ def list_roles(actor: User | None, shop_id: int, query: PageQuery) -> RolePage:
         items, next_cursor = newest_first(roles, Role.id, query)
     else:
 
-        def shown(role: Role) -> bool:
-            user = db.session.get(User, role.user_id)
-            return user is not None and may_see_section(actor, user, Section.SHOPS)
+        def shown(batch: Sequence[Role]) -> list[Role]:
+            seen = visible_user_ids(actor, {r.user_id for r in batch}, Section.SHOPS)
+            return [role for role in batch if role.user_id in seen]
 
         items, next_cursor = filtered_page(roles, Role.id, query, shown)
     return RolePage(items=[role_out(role) for role in items], next_cursor=next_cursor)

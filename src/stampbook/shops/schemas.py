@@ -21,6 +21,7 @@ from stampbook.policy.shops import ShopPermission
 from stampbook.programs.models import MembershipRole
 from stampbook.schedules.rules import Schedule
 from stampbook.schemas import (
+    NOT_BLANK,
     Color,
     Description,
     Email,
@@ -30,6 +31,7 @@ from stampbook.schemas import (
     Name,
     Output,
     PositivePoints,
+    Strip,
     Summary,
     TimeZone,
     at_most_one,
@@ -138,7 +140,7 @@ class ShopPage(Page):
 
 
 class ShopQuery(PageQuery):
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+    q: Annotated[str, StringConstraints(max_length=100), Strip] | None = Field(
         None, description="Only shops whose name contains this (any case).", examples=["café"]
     )
 
@@ -283,7 +285,7 @@ class InvitationQuery(PageQuery):
 
 
 class MemberSearchQuery(Input):
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
+    q: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), Strip] = (
         Field(description="The start of a member's name, or of their email.", examples=["ada"])
     )
     limit: int = Field(20, ge=1, le=50)

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from stampbook import clock
 from stampbook.accounts.models import User
-from stampbook.db import db, load_with
+from stampbook.db import cached_read, db, load_with
 from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
@@ -221,7 +221,10 @@ def _override_row(task_id: int, membership_id: int) -> TaskOverride | None:
 
 
 def effective_settings(task: Task, membership_id: int) -> TaskSettings:
-    row = _override_row(task.id, membership_id)
+    # Asked by the permission check and again by the stamp itself: one read per request.
+    row = cached_read(
+        ("task_override", task.id, membership_id), lambda: _override_row(task.id, membership_id)
+    )
     return rules.effective_settings(task.settings(), row.settings() if row else None)
 
 
@@ -415,10 +418,10 @@ def stamp_task(
         time_zone=tz.key,
         created_at=now,
     )
-    with db.session.begin_nested():  # all or nothing, whoever calls
-        db.session.add(stamp)
-        db.session.flush()
-        _pay(task, stamp, evaluation, payees, actor_id=actor.id)
+    # All or nothing through the caller's unit of work (or the page's ``attempt`` savepoint).
+    db.session.add(stamp)
+    db.session.flush()
+    _pay(task, stamp, evaluation, payees, actor_id=actor.id)
     breakdown = [
         {"kind": award.kind, "name": award.name, "points": award.points}
         for award in evaluation.awards
