@@ -109,16 +109,22 @@ def restore_command(source: Path) -> None:
 )
 @click.option("--seconds", default=10, show_default=True, help="Length of each load.")
 @click.option(
+    "--scenario",
+    "only",
+    multiple=True,
+    help="Only the scenarios whose name contains this (and their baselines); repeatable.",
+)
+@click.option(
     "--output",
     default=".",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where BENCHMARKS.md and BENCHMARKS.json go.",
 )
-def bench(sizes: tuple[str, ...], seconds: int, output: Path) -> None:
+def bench(sizes: tuple[str, ...], seconds: int, output: Path, only: tuple[str, ...]) -> None:
     """Benchmark on PostgreSQL (BENCH_DATABASE_URL) with wrk; see BENCHMARKS.md."""
     from stampbook.bench.runner import main as run_bench
 
-    sys.exit(run_bench(list(sizes) or ["small", "large"], seconds, output))
+    sys.exit(run_bench(list(sizes) or ["small", "large"], seconds, output, list(only)))
 
 
 @main.command("create-admin")

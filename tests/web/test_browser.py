@@ -8,122 +8,17 @@ data (the ``committed`` fixture wipes it afterwards). Screenshots of the main pa
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-from stampbook.db import db
 from stampbook.programs.models import Program
 from tests.concurrency import committed_session
-from tests.conftest import make_test_app
-from tests.factories.accounts import PASSWORD, make_user
-from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_shop
-from tests.factories.tasks import make_task
+from tests.factories.accounts import make_user
+from tests.factories.shops import make_membership
+from tests.web.browsing import TIMEOUT_MS, fits_375, log_in, require_browser, seed_cafe, shot
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Playwright (pip install playwright)"
-)
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-TIMEOUT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    # Its own app: the shared one pins SERVER_NAME to "localhost" for url_for in tests.
-    app = make_test_app(database_url, tmp_path_factory.mktemp("browser"), SERVER_NAME=None)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def base_url(committed: Flask, live_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    with live_app.app_context():
-        db.engine.dispose()  # before `committed` wipes the tables
-
-
-@pytest.fixture
-def page(browser: Any, base_url: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def seed_cafe(app: Flask) -> dict[str, int]:
-    with committed_session(app) as session:
-        owner = make_user(session, email="olga@example.com", name="Olga Owner")
-        shop = make_shop(session, owner, name="Corner Café", summary="Coffee, cake, stamps.")
-        program = make_program(session, shop, name="Coffee card", summary="A stamp per coffee.")
-        make_membership(session, program, owner, role_type="manager")
-        make_task(
-            session,
-            program,
-            name="Buy a coffee",
-            summary="Any size, any milk.",
-            point_value=10,
-            frequency_settings={"quantity": 2, "time_unit_quantity": 3, "time_unit": "day"},
-            bonus_values={"first_time_only": 5},
-        )
-        make_reward(session, shop, name="Free coffee", summary="Any size", cost=12, quantity=20)
-        make_reward(session, shop, name="Whole cake", cost=500)
-        return {"shop": shop.id, "program": program.id}
-
-
-def log_in(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/$"))
-
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def fits_375(page: Any) -> bool:
-    page.set_viewport_size({"width": 375, "height": 800})
-    width = page.evaluate("document.documentElement.scrollWidth")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    return bool(width <= 375)
+sync_api = require_browser()
 
 
 def test_a_member_from_sign_up_to_receipt(committed: Flask, page: Any) -> None:

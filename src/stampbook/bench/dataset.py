@@ -262,7 +262,6 @@ def load(connection: Connection, size: Size) -> None:
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT coalesce(max(id), 1) FROM {table}))",
         )
-    _sql(connection, "ANALYZE")
 
 
 def owner_id(size: Size) -> int:

@@ -30,10 +30,11 @@ def _target(name: str, figure: dict[str, Any], ratio: float | None) -> tuple[str
 
 
 def ratios(figures: dict[str, Any]) -> dict[str, float | None]:
+    """Each figure over its baseline as measured just before it."""
     out: dict[str, float | None] = {}
     for name, figure in figures.items():
-        base = figures.get(figure["baseline"]) if figure["baseline"] else None
-        out[name] = round(figure["throughput"] / base["throughput"], 2) if base else None
+        base = figure.get("baseline_throughput")
+        out[name] = round(figure["throughput"] / base, 2) if base else None
     return out
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import create_engine, make_url, text
 
 from stampbook.bench import dataset, explain, report, servers, wrk
-from stampbook.bench.scenarios import SCENARIOS
+from stampbook.bench.scenarios import SCENARIOS, Scenario
 from stampbook.cli import alembic_config
 
 SECRET_KEY = "bench-only-secret-key-not-for-production-use"
@@ -76,7 +76,15 @@ def _doctor(env: dict[str, str]) -> bool:
     return result.returncode == 0
 
 
-def run_size(server_url: str, size: dataset.Size, seconds: int) -> dict[str, Any]:
+def _chosen(only: list[str]) -> list[Scenario]:
+    """The scenarios whose names contain one of ``only`` (all if empty), with the baselines
+    they are measured against."""
+    picked = [s for s in SCENARIOS if not only or any(o in s.name for o in only)]
+    needed = {s.baseline for s in picked}
+    return [s for s in SCENARIOS if s in picked or s.name in needed]
+
+
+def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str]) -> dict[str, Any]:
     url = _recreate(server_url, f"stampbook_bench_{size.name}")
     from alembic import command
 
@@ -85,6 +93,10 @@ def run_size(server_url: str, size: dataset.Size, seconds: int) -> dict[str, Any
     engine = create_engine(url)
     with engine.begin() as connection:
         dataset.load(connection, size)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        # Settle what autovacuum and the checkpointer would otherwise do during the loads.
+        connection.execute(text("VACUUM (ANALYZE)"))
+        connection.execute(text("CHECKPOINT"))
     counts = {}
     with engine.connect() as connection:
         for table in ("memberships", "ledger_entries", "stamps", "rewards", "tasks", "shops"):
@@ -108,21 +120,35 @@ def run_size(server_url: str, size: dataset.Size, seconds: int) -> dict[str, Any
             "stampbook.bench.baseline:app", BASELINE_PORT, env, "/json"
         ) as baseline_server,
     ):
-        for scenario in SCENARIOS:
+        by_name = {s.name: s for s in SCENARIOS}
+
+        def measure(scenario: Scenario, length: int) -> wrk.Figures:
             server = app_server if scenario.server == "app" else baseline_server
             requests = scenario.requests(size, cookies)
             wrk.run(server.url, requests, seconds=2)  # warm up caches and connections
-            result = wrk.run(server.url, requests, seconds=seconds)
+            return wrk.run(server.url, requests, seconds=length)
+
+        for scenario in _chosen(only):
+            # The machine's speed drifts during a run: each figure is divided by its baseline
+            # measured just before it, so the ratio compares like with like.
+            paired = (
+                measure(by_name[scenario.baseline], max(3, seconds // 2))
+                if scenario.baseline
+                else None
+            )
+            result = measure(scenario, seconds)
             doctor_ok = _doctor(env)
             figures[scenario.name] = {
                 **asdict(result),
                 "doctor_ok": doctor_ok,
                 "baseline": scenario.baseline,
+                "baseline_throughput": paired.throughput if paired else None,
                 "page": scenario.page,
             }
             print(
-                f"[{size.name}] {scenario.name}: {result.throughput} req/s, "
-                f"p99 {result.p99_ms} ms, errors {result.errors}, doctor "
+                f"[{size.name}] {scenario.name}: {result.throughput} req/s"
+                + (f" ({paired.throughput} for its baseline)" if paired else "")
+                + f", p99 {result.p99_ms} ms, errors {result.errors}, doctor "
                 f"{'ok' if doctor_ok else 'FAILED'}",
                 flush=True,
             )
@@ -142,11 +168,13 @@ def run_size(server_url: str, size: dataset.Size, seconds: int) -> dict[str, Any
     }
 
 
-def main(sizes: list[str], seconds: int, output: Path) -> int:
+def main(sizes: list[str], seconds: int, output: Path, only: list[str] | None = None) -> int:
     server_url = os.environ.get(
         "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
-    measured = {name: run_size(server_url, dataset.SIZES[name], seconds) for name in sizes}
+    measured = {
+        name: run_size(server_url, dataset.SIZES[name], seconds, only or []) for name in sizes
+    }
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
