@@ -15,15 +15,26 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import ModuleType
 
 from apiflask.exceptions import HTTPError as APIFlaskHTTPError
 from flask import Response, current_app, request
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
-from stampbook.db import Base, IdMixin, db, utcnow
+from stampbook.db import Base, IdMixin, db, execute_core, utcnow
 from stampbook.errors import AppError, IdempotencyKeyReused
 from stampbook.unit_of_work import RetryTransaction
 
@@ -74,27 +85,44 @@ def _replay(row: IdempotencyKey) -> Response:
     return response
 
 
+def _claim_statement(dialect: ModuleType) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the dialect's words (PostgreSQL or SQLite)."""
+    claim: Insert = (
+        dialect.insert(IdempotencyKey)
+        .values(
+            caller=bindparam("caller"),
+            key=bindparam("key"),
+            request_hash=bindparam("request_hash"),
+            status=0,
+            body="",
+            mimetype="",
+            created_at=bindparam("created_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["caller", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return claim
+
+
+# Built once, run without the ORM: every idempotent write runs them (see
+# ``stampbook.db.with_parents`` and ``execute_core``).
+_CLAIM = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
+_STORE = (
+    update(IdempotencyKey)
+    .where(IdempotencyKey.id == bindparam("key_id"))
+    .values(status=bindparam("status"), body=bindparam("body"), mimetype=bindparam("mimetype"))
+)
+
+
 def _claim(caller: str, key: str, fingerprint: str) -> int | None:
     """Insert the key's row and return its id; None if the key has a row already (a request
     holding it uncommitted makes this wait until it commits or rolls back)."""
     # The session's own database decides (tests may bind it to another than the app's).
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    dialect = postgresql if on_postgresql else sqlite
-    claim = (
-        dialect.insert(IdempotencyKey)
-        .values(
-            caller=caller,
-            key=key,
-            request_hash=fingerprint,
-            status=0,
-            body="",
-            mimetype="",
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["caller", "key"])
-        .returning(IdempotencyKey.id)
-    )
-    row_id: int | None = db.session.execute(claim).scalar()
+    params = {"caller": caller, "key": key, "request_hash": fingerprint, "created_at": utcnow()}
+    row_id: int | None = execute_core(
+        _CLAIM["postgresql" if on_postgresql else "sqlite"], params
+    ).scalar()
     return row_id
 
 
@@ -137,14 +165,14 @@ def execute(*, caller: str, key: str, handle: Callable[[], Response]) -> Respons
         # Not an answer to keep: the client may retry the same key.
         session.execute(delete(IdempotencyKey).where(this_key))
         return response
-    session.execute(
-        update(IdempotencyKey)
-        .where(this_key)
-        .values(
-            status=response.status_code,
-            body=response.get_data(as_text=True),
-            mimetype=response.mimetype or "application/json",
-        )
+    execute_core(
+        _STORE,
+        {
+            "key_id": row_id,
+            "status": response.status_code,
+            "body": response.get_data(as_text=True),
+            "mimetype": response.mimetype or "application/json",
+        },
     )
     return response
 

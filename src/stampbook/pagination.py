@@ -5,11 +5,12 @@ Keyset, not offset: a page costs the same however deep it is, and new rows never
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select
+from sqlalchemy import Integer, Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 
 from stampbook.db import db
@@ -53,9 +54,32 @@ def newest_first(
     query: Select[Any], id_column: InstrumentedAttribute[int], page: PageQuery
 ) -> tuple[Sequence[Any], str | None]:
     """One page of ``query`` ordered by id descending, and the cursor of the next page."""
+    statement = newest_first_statement(query, id_column, after_cursor=page.cursor is not None)
+    return fetch_page(statement, id_column, page)
+
+
+def newest_first_statement(
+    query: Select[Any], id_column: InstrumentedAttribute[int], *, after_cursor: bool
+) -> Select[Any]:
+    """``query`` as :func:`newest_first` pages it, with bind parameters for the page: build it
+    once per shape (say, with ``functools.cache``) for a hot list, and run it with
+    :func:`fetch_page` (see ``stampbook.db.with_parents``)."""
+    if after_cursor:
+        query = query.where(id_column < bindparam("page_cursor", type_=id_column.type))
+    return query.order_by(id_column.desc()).limit(bindparam("page_limit", type_=Integer))
+
+
+def fetch_page(
+    statement: Select[Any],
+    id_column: InstrumentedAttribute[int],
+    page: PageQuery,
+    params: Mapping[str, Any] | None = None,
+) -> tuple[Sequence[Any], str | None]:
+    """One page of a :func:`newest_first_statement` (``params`` binds the rest of it)."""
+    bound = {**(params or {}), "page_limit": page.limit + 1}
     if page.cursor is not None:
-        query = query.where(id_column < decode_cursor(page.cursor))
-    rows = db.session.scalars(query.order_by(id_column.desc()).limit(page.limit + 1)).all()
+        bound["page_cursor"] = decode_cursor(page.cursor)
+    rows = db.session.scalars(statement, bound).all()
     items, more = rows[: page.limit], len(rows) > page.limit
     next_cursor = encode_cursor(_id_of(items[-1], id_column)) if more else None
     return items, next_cursor
@@ -69,6 +93,25 @@ def within(query: Select[Any], column: Any, history: HistoryQuery) -> Select[Any
     return query
 
 
+def within_statement(query: Select[Any], column: Any, *, since: bool, until: bool) -> Select[Any]:
+    """:func:`within` with bind parameters (``since``, ``until``), for statements built once;
+    :func:`within_params` gives their values."""
+    if since:
+        query = query.where(column >= bindparam("since", type_=column.type))
+    if until:
+        query = query.where(column < bindparam("until", type_=column.type))
+    return query
+
+
+def within_params(history: HistoryQuery) -> dict[str, datetime]:
+    bound = {}
+    if history.since is not None:
+        bound["since"] = history.since
+    if history.until is not None:
+        bound["until"] = history.until
+    return bound
+
+
 def _id_of(item: Any, id_column: InstrumentedAttribute[int]) -> int:
     value: int = getattr(item, id_column.key)
     return value
@@ -78,4 +121,14 @@ class Page(BaseModel):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
 
-__all__ = ["HistoryQuery", "Page", "PageQuery", "newest_first", "within"]
+__all__ = [
+    "HistoryQuery",
+    "Page",
+    "PageQuery",
+    "fetch_page",
+    "newest_first",
+    "newest_first_statement",
+    "within",
+    "within_params",
+    "within_statement",
+]

@@ -30,6 +30,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+from sqlalchemy.orm.attributes import instance_dict
 
 from stampbook.errors import MalformedJson, ValidationFailed
 
@@ -142,6 +143,20 @@ class Input(BaseModel):
 
 class Output(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def fields_of(obj: object, model: type[BaseModel]) -> dict[str, Any]:
+    """The fields of ``model`` read off an ORM object, to validate as a dict.
+
+    ``from_attributes`` reads each field through SQLAlchemy's instrumented attribute, which
+    costs several times more than taking the loaded column from the object's dict: on a list
+    of fifty it cost more than the list's query. A column not loaded, or a property, is read
+    as an attribute.
+    """
+    loaded = instance_dict(obj)
+    return {
+        name: loaded[name] if name in loaded else getattr(obj, name) for name in model.model_fields
+    }
 
 
 # Every text of a request matches this (the document says so of each).

@@ -1,12 +1,18 @@
 """What the page tests share: signing in through the login form, posting a form with its CSRF
-token, and a small café to test on (the ``cafe`` fixture in ``conftest.py``)."""
+token, reading what a page says next to a field, checking that pages escape what users write
+and count their SQL statements, and a small café to test on (the ``cafe`` fixture in
+``conftest.py``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
@@ -18,6 +24,21 @@ from tests.factories.accounts import PASSWORD, make_user
 from tests.factories.rewards import make_reward
 from tests.factories.shops import make_membership, make_program, make_shop
 from tests.factories.tasks import make_task
+from tests.querycount import count_statements
+
+EVIL = "<script>alert(1)</script>"
+# The SQL statements a page may send, however much it shows (tests/querycount.py counts them).
+PAGE_BUDGET = 15
+# My own settings (the home page shows what waits for me).
+SETTINGS_PAGES = (
+    "/account",
+    "/account/privacy",
+    "/account/order",
+    "/account/stars",
+    "/account/email",
+    "/account/delete",
+    "/account/password",
+)
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
@@ -39,6 +60,49 @@ def text_of(response) -> str:  # type: ignore[no-untyped-def]
 def post(client: FlaskClient, path: str, form_page: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
     """Post ``data`` to ``path`` with the CSRF token of the form on ``form_page``."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, form_page)})
+
+
+def signed_in(app: Flask, user: User) -> FlaskClient:
+    """Another browser on the app, signed in as ``user``."""
+    browser = app.test_client()
+    log_in(browser, user.email)
+    return browser
+
+
+def redeem(client: FlaskClient, reward: Reward, membership: Membership, **data: Any) -> Any:
+    """Redeem ``reward`` from its page, paying with ``membership``."""
+    page = f"/rewards/{reward.id}"
+    return post(client, f"{page}/redeem", page, {"membership_id": membership.id, **data})
+
+
+def field_error(page: str, message: str) -> bool:
+    """``message`` is shown as a field's error (next to it), not only somewhere on the page."""
+    return bool(re.search(r'class="invalid-feedback[^"]*">[^<]*' + re.escape(message), page))
+
+
+def help_of(page: str, field_id: str) -> str:
+    """The help or error text shown next to the input ``field_id``."""
+    match = re.search(rf'<div id="{re.escape(field_id)}-help"[^>]*>(.*?)</div>', page, re.S)
+    assert match, f"no help for {field_id}"
+    return match.group(1)
+
+
+def assert_escaped(client: FlaskClient, paths: Iterable[str]) -> None:
+    """Each page shows what users wrote (``EVIL`` and the like) as text, never as markup."""
+    for path in paths:
+        page = text_of(client.get(path))
+        assert EVIL not in page, path
+        assert "&lt;script&gt;" in page, path
+
+
+def statement_counts(client: FlaskClient, engine: Engine, paths: Iterable[str]) -> dict[str, int]:
+    """The SQL statements each page sends (each must answer 200)."""
+    counts = {}
+    for path in paths:
+        with count_statements(engine) as statements:
+            assert client.get(path).status_code == 200, path
+        counts[path] = statements.count
+    return counts
 
 
 @dataclass

@@ -19,17 +19,23 @@ from tests.factories.rewards import make_reward
 from tests.factories.shops import make_membership, make_program, make_shop
 from tests.factories.tasks import make_task
 from tests.querycount import count_statements
-from tests.web.helpers import Cafe, log_in, post, text_of
+from tests.web.helpers import (
+    EVIL,
+    PAGE_BUDGET,
+    SETTINGS_PAGES,
+    Cafe,
+    assert_escaped,
+    field_error,
+    log_in,
+    post,
+    statement_counts,
+    text_of,
+)
 
-PAGE_BUDGET = 15
-# A user's page calls the API's own read (``people.queries.user_page``: a few statements per
-# section of the page), then adds the user's latest posts: more than a list page, but the same
-# however many items each section holds.
-USER_PAGE_BUDGET = 28
-
-
-def field_error(page: str, message: str) -> bool:
-    return bool(re.search(r'class="invalid-feedback[^"]*">[^<]*' + re.escape(message), page))
+# A user's page calls the API's own read (``people.queries.user_page``: one statement per
+# section's lists, privacy decided for each list at once), then adds the user's latest posts:
+# the same however many items each section holds.
+USER_PAGE_BUDGET = 14
 
 
 # --- Profile ----------------------------------------------------------------------------------
@@ -305,30 +311,21 @@ def test_login_and_signup_show_their_errors_next_to_the_field(
 
 
 def test_settings_are_for_signed_in_people(client: FlaskClient) -> None:
-    for path in (
-        "/account",
-        "/account/privacy",
-        "/account/order",
-        "/account/stars",
-        "/account/email",
-        "/account/delete",
-    ):
+    for path in SETTINGS_PAGES:
         assert client.get(path).status_code == 401, path
 
 
 def test_user_content_is_escaped_on_the_settings_pages(
     client: FlaskClient, session: Session, cafe: Cafe
 ) -> None:
-    evil = "<script>alert(1)</script>"
     for thing in (cafe.member, cafe.shop, cafe.program, cafe.task, cafe.cake):
-        thing.name = evil
+        thing.name = EVIL
     session.add(Favorite(user_id=cafe.member.id, reward_id=cafe.cake.id))
     session.flush()
     log_in(client, cafe.member.email)
-    for path in ("/", "/account", "/account/order", "/account/stars", f"/users/{cafe.member.id}"):
-        page = text_of(client.get(path))
-        assert evil not in page, path
-        assert "&lt;script&gt;" in page, path
+    assert_escaped(
+        client, ("/", "/account", "/account/order", "/account/stars", f"/users/{cafe.member.id}")
+    )
 
 
 def _a_full_life(session: Session, cafe: Cafe, size: int) -> User:
@@ -365,20 +362,7 @@ def test_settings_pages_stay_within_a_handful_of_queries(
         make_message(session, cafe.owner, cafe.member, f"Hi {n}")
     session.flush()
     log_in(client, cafe.member.email)
-    counts = {}
-    for path in (
-        "/",
-        "/account",
-        "/account/privacy",
-        "/account/order",
-        "/account/stars",
-        "/account/email",
-        "/account/delete",
-        "/account/password",
-    ):
-        with count_statements(engine) as statements:
-            assert client.get(path).status_code == 200, path
-        counts[path] = statements.count
+    counts = statement_counts(client, engine, ("/", *SETTINGS_PAGES))
     assert max(counts.values()) <= PAGE_BUDGET, counts
 
 

@@ -20,8 +20,20 @@ from tests.factories.ledger import give_points
 from tests.factories.people import make_buddies
 from tests.factories.rewards import make_reward
 from tests.factories.shops import make_membership, make_program, make_role, make_shop
-from tests.querycount import count_statements
-from tests.web.helpers import Cafe, csrf_token, log_in, post, text_of
+from tests.web.helpers import (
+    EVIL,
+    PAGE_BUDGET,
+    Cafe,
+    assert_escaped,
+    csrf_token,
+    help_of,
+    log_in,
+    post,
+    redeem,
+    signed_in,
+    statement_counts,
+    text_of,
+)
 
 EVERY_OPTION: dict[str, Any] = {
     "name": "Weekday lunch",
@@ -87,13 +99,6 @@ SETTINGS = {
         }
     ],
 }
-
-
-def _help(page: str, field_id: str) -> str:
-    """The help or error text shown next to an input."""
-    match = re.search(rf'<div id="{re.escape(field_id)}-help"[^>]*>(.*?)</div>', page, re.S)
-    assert match, field_id
-    return match.group(1)
 
 
 def _stored(session: Session, reward_id: int) -> Reward:
@@ -164,8 +169,8 @@ def test_a_reward_form_with_mistakes_says_so_next_to_each_field(
     )
     assert response.status_code == 422
     page = text_of(response)
-    assert "Number must be between" in _help(page, "cost")
-    assert "Not a time: “7 am”" in _help(page, "limit_reset-0-times")
+    assert "Number must be between" in help_of(page, "cost")
+    assert "Not a time: “7 am”" in help_of(page, "limit_reset-0-times")
     # The form's own checks passed for the rest? Fix those two, then the API's model speaks.
     response = post(
         client,
@@ -184,9 +189,9 @@ def test_a_reward_form_with_mistakes_says_so_next_to_each_field(
     )
     assert response.status_code == 422
     page = text_of(response)
-    assert "String should match pattern" in _help(page, "color")
-    assert _help(page, "availability-0-date_until") == "The end date is before the start date."
-    assert _help(page, "quantity_renewal-0-renewal_quantity") == "Fill this in."
+    assert "String should match pattern" in help_of(page, "color")
+    assert help_of(page, "availability-0-date_until") == "The end date is before the start date."
+    assert help_of(page, "quantity_renewal-0-renewal_quantity") == "Fill this in."
     assert 'value="2030-06-01"' in page  # what was typed stays
     assert session.scalars(select(Reward).where(Reward.name == "Broken")).first() is None
 
@@ -252,13 +257,8 @@ def test_an_untouched_stock_is_not_sent_back(
     form = _form_of(text_of(client.get(edit)))
     assert form["quantity"] == "5"
     # Someone redeems while the page is open: 4 left.
-    member = _client_of(client)
-    log_in(member, cafe.member.email)
-    page = f"/rewards/{cafe.coffee.id}"
-    assert (
-        post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id}).status_code
-        == 303
-    )
+    member = signed_in(client.application, cafe.member)
+    assert redeem(member, cafe.coffee, cafe.membership).status_code == 303
     form["summary"] = "Any size"
     assert client.post(edit, data=form).status_code == 303
     stored = _stored(session, cafe.coffee.id)
@@ -300,11 +300,10 @@ def test_who_may_not_edit_or_delete_is_refused(
     assert "Edit" not in re.findall(
         r">([^<]+)</a>", text_of(client.get(f"/rewards/{cafe.coffee.id}"))
     )
-    other = _client_of(client)
-    log_in(other, assistant.email)
+    other = signed_in(client.application, assistant)
     assert other.get(f"/rewards/{cafe.coffee.id}/edit").status_code == 403  # not theirs
     assert other.get(f"/rewards/{cafe.coffee.id}/changes").status_code == 200
-    anonymous = _client_of(client)
+    anonymous = client.application.test_client()
     assert anonymous.get(f"/rewards/{cafe.coffee.id}/edit").status_code == 401
 
 
@@ -312,10 +311,9 @@ def test_deleting_asks_first_and_receipts_keep_their_snapshot(
     client: FlaskClient, session: Session, cafe: Cafe
 ) -> None:
     give_points(session, cafe.membership, 100)
-    member = _client_of(client)
-    log_in(member, cafe.member.email)
+    member = signed_in(client.application, cafe.member)
     page = f"/rewards/{cafe.coffee.id}"
-    redeemed = post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    redeemed = redeem(member, cafe.coffee, cafe.membership)
     receipt = redeemed.headers["Location"]
 
     log_in(client, cafe.owner.email)
@@ -353,11 +351,9 @@ def test_the_team_sees_a_rewards_receipts_and_hands_them_over(
     client: FlaskClient, session: Session, cafe: Cafe
 ) -> None:
     give_points(session, cafe.membership, 100)
-    member = _client_of(client)
-    log_in(member, cafe.member.email)
-    page = f"/rewards/{cafe.coffee.id}"
+    member = signed_in(client.application, cafe.member)
     for _ in range(2):
-        post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+        redeem(member, cafe.coffee, cafe.membership)
     first, second = session.scalars(
         select(Redemption).where(Redemption.reward_id == cafe.coffee.id).order_by(Redemption.id)
     ).all()
@@ -387,11 +383,9 @@ def test_the_receipt_page_offers_the_team_to_hand_it_over(
 ) -> None:
     give_points(session, cafe.membership, 100)
     log_in(client, cafe.member.email)
-    page = f"/rewards/{cafe.coffee.id}"
-    receipt = post(client, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    receipt = redeem(client, cafe.coffee, cafe.membership)
     path = receipt.headers["Location"]
-    team = _client_of(client)
-    log_in(team, cafe.owner.email)
+    team = signed_in(client.application, cafe.owner)
     shown = text_of(team.get(path))
     assert "Mark as handed over" in shown and "Cancel and refund" in shown
     response = post(team, f"{path}/fulfil", path, {})
@@ -413,9 +407,7 @@ def test_a_member_chooses_which_programs_points_pay(
     page = f"/rewards/{cafe.coffee.id}"
     shown = text_of(client.get(page))
     assert "Coffee card: 5 points" in shown and "Cake club: 30 points" in shown
-    response = post(
-        client, f"{page}/redeem", page, {"membership_id": cake_points.id, "quantity": 2}
-    )
+    response = redeem(client, cafe.coffee, cake_points, quantity=2)
     assert response.status_code == 303
     session.expire_all()
     assert cake_points.balance == 6 and cafe.membership.balance == 5
@@ -455,8 +447,7 @@ def test_a_gift_goes_to_a_buddy_or_to_someone_by_email(
     assert session.scalars(select(Redemption).where(Redemption.user_id == stranger.id)).one()
 
     # The recipient finds it among their receipts; the points were the giver's.
-    carl = _client_of(client)
-    log_in(carl, stranger.email)
+    carl = signed_in(client.application, stranger)
     assert "Free coffee" in text_of(carl.get("/receipts"))
 
 
@@ -475,15 +466,15 @@ def test_a_gift_that_cannot_be_given_says_why_next_to_the_field(
     session.flush()
     response = post(client, gift, page, {**paying, "email": "nobody@example.com"})
     assert response.status_code == 404
-    assert _help(text_of(response), "email") == "No one with this email can receive your gift."
+    assert help_of(text_of(response), "email") == "No one with this email can receive your gift."
     response = post(client, gift, page, paying)
     assert response.status_code == 422
-    assert "Choose who receives the gift" in _help(text_of(response), "buddy_id")
+    assert "Choose who receives the gift" in help_of(text_of(response), "buddy_id")
     response = post(client, gift, page, {**paying, "email": cafe.member.email})
     assert response.status_code == 409
-    assert _help(text_of(response), "email") == "A gift is for someone else."
+    assert help_of(text_of(response), "email") == "A gift is for someone else."
     response = post(client, gift, page, {**paying, "email": "not an email"})
-    assert response.status_code == 422 and "email" in _help(text_of(response), "email").lower()
+    assert response.status_code == 422 and "email" in help_of(text_of(response), "email").lower()
     cafe.coffee.is_giftable = False
     session.flush()
     response = post(client, gift, page, {**paying, "email": cafe.owner.email})
@@ -529,9 +520,8 @@ def test_my_receipts_by_shop_and_period_a_page_at_a_time(
     old = session.scalars(select(Redemption).where(Redemption.reward_id == bread.id)).one()
     old.created_at = datetime.now(UTC) - timedelta(days=40)
     session.flush()
-    page = f"/rewards/{cafe.coffee.id}"
     for _ in range(22):
-        post(client, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+        redeem(client, cafe.coffee, cafe.membership)
 
     first = text_of(client.get("/receipts"))
     assert first.count("Free coffee</a>") == 20 and "Older receipts" in first
@@ -555,35 +545,29 @@ def test_my_receipts_by_shop_and_period_a_page_at_a_time(
 def test_user_content_is_escaped_on_every_reward_page(
     client: FlaskClient, session: Session, cafe: Cafe
 ) -> None:
-    evil = "<script>alert(1)</script>"
-    cafe.coffee.name = cafe.coffee.summary = evil
+    cafe.coffee.name = cafe.coffee.summary = EVIL
     cafe.coffee.is_giftable = True
-    cafe.member.name = evil
+    cafe.member.name = EVIL
     give_points(session, cafe.membership, 100)
     session.flush()
-    member = _client_of(client)
-    log_in(member, cafe.member.email)
+    member = signed_in(client.application, cafe.member)
     page = f"/rewards/{cafe.coffee.id}"
-    receipt = post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+    receipt = redeem(member, cafe.coffee, cafe.membership)
     log_in(client, cafe.owner.email)
     edit = f"/rewards/{cafe.coffee.id}/edit"
     form = _form_of(text_of(client.get(edit)))
-    client.post(edit, data={**form, "description": evil})
-    for who, path in (
-        (client, page),
-        (client, edit),
-        (client, f"/rewards/{cafe.coffee.id}/delete"),
-        (client, f"/rewards/{cafe.coffee.id}/changes"),
-        (client, f"/rewards/{cafe.coffee.id}/redemptions"),
-        (member, receipt.headers["Location"]),
-        (member, "/receipts"),
-    ):
-        shown = text_of(who.get(path))
-        assert evil not in shown, path
-        assert "&lt;script&gt;" in shown, path
-
-
-PAGE_BUDGET = 15  # measured: reward 11 (12 for a member: buddies), edit 8, others 3-6
+    client.post(edit, data={**form, "description": EVIL})
+    assert_escaped(
+        client,
+        (
+            page,
+            edit,
+            f"/rewards/{cafe.coffee.id}/delete",
+            f"/rewards/{cafe.coffee.id}/changes",
+            f"/rewards/{cafe.coffee.id}/redemptions",
+        ),
+    )
+    assert_escaped(member, (receipt.headers["Location"], "/receipts"))
 
 
 def test_reward_pages_stay_within_a_handful_of_queries(
@@ -595,40 +579,35 @@ def test_reward_pages_stay_within_a_handful_of_queries(
     for n in range(12):
         make_buddies(session, cafe.member, make_user(session, name=f"Buddy {n}"))
     session.flush()
-    member = _client_of(client)
-    log_in(member, cafe.member.email)
+    member = signed_in(client.application, cafe.member)
     log_in(client, cafe.owner.email)
     page = f"/rewards/{cafe.coffee.id}"
     edit = f"{page}/edit"
     for n in range(12):
         form = _form_of(text_of(client.get(edit)))
         client.post(edit, data={**form, "summary": f"Edit {n}", "quantity": str(100 + n)})
-        post(member, f"{page}/redeem", page, {"membership_id": cafe.membership.id})
+        redeem(member, cafe.coffee, cafe.membership)
     receipt = session.scalars(select(Redemption.id)).first()
-    counts = {}
-    for who, path in (
-        (member, page),
-        (client, page),
-        (client, edit),
-        (client, f"{page}/delete"),
-        (client, f"{page}/changes"),
-        (client, f"{page}/redemptions"),
-        (client, f"/receipts/{receipt}"),
-        (member, "/receipts"),
-        (client, f"/shops/{cafe.shop.id}/rewards/new"),
-    ):
-        with count_statements(engine) as statements:
-            assert who.get(path).status_code == 200, path
-        counts[path + (" (member)" if who is member else "")] = statements.count
+    # Measured: the reward 11 (12 for a member: buddies), its edit form 8, the others 3-6.
+    members = statement_counts(member, engine, (page, "/receipts"))
+    counts = {f"{path} (member)": count for path, count in members.items()}
+    counts |= statement_counts(
+        client,
+        engine,
+        (
+            page,
+            edit,
+            f"{page}/delete",
+            f"{page}/changes",
+            f"{page}/redemptions",
+            f"/receipts/{receipt}",
+            f"/shops/{cafe.shop.id}/rewards/new",
+        ),
+    )
     assert max(counts.values()) <= PAGE_BUDGET, counts
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def _client_of(client: FlaskClient) -> FlaskClient:
-    """Another browser on the same app."""
-    return client.application.test_client()
 
 
 def _form_of(page: str) -> dict[str, Any]:

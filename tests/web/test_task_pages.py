@@ -17,11 +17,18 @@ from stampbook.tasks.models import Stamp, Task, TaskOverride
 from tests.factories.accounts import make_user
 from tests.factories.shops import make_membership
 from tests.factories.tasks import make_stamp, make_task
-from tests.querycount import count_statements
-from tests.web.helpers import Cafe, log_in, post, text_of
-
-PAGE_BUDGET = 15
-EVIL = "<script>alert(1)</script>"
+from tests.web.helpers import (
+    EVIL,
+    PAGE_BUDGET,
+    Cafe,
+    assert_escaped,
+    help_of,
+    log_in,
+    post,
+    signed_in,
+    statement_counts,
+    text_of,
+)
 
 
 def _task(task: Task) -> str:
@@ -36,13 +43,6 @@ def _stamp(client: FlaskClient, cafe: Cafe, task: Task | None = None, **data: An
         _task(task),
         {"membership_id": cafe.membership.id, **data},
     )
-
-
-def _help(page: str, field_id: str) -> str:
-    """The error (or help) text shown next to the input ``field_id``."""
-    found = re.search(rf'id="{re.escape(field_id)}-help"[^>]*>([^<]*)<', page)
-    assert found, f"no help for {field_id}"
-    return found.group(1)
 
 
 # --- The task page --------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_i_edit_and_clear_the_note_of_my_stamp(
     assert "Your note is saved." in text_of(client.get(response.headers["Location"]))
     too_long = post(client, note, _task(cafe.task), {"note": "x" * 501})
     assert too_long.status_code == 422
-    assert "500" in _help(text_of(too_long), f"note-{stamp.id}")
+    assert "500" in help_of(text_of(too_long), f"note-{stamp.id}")
     post(client, note, _task(cafe.task), {"note": ""})
     session.refresh(stamp)
     assert stamp.note is None
@@ -194,8 +194,7 @@ def test_the_group_progress_toward_its_target(
 def test_a_manager_revokes_a_stamp_after_a_confirmation(
     client: FlaskClient, session: Session, cafe: Cafe
 ) -> None:
-    member = client.application.test_client()
-    log_in(member, cafe.member.email)
+    member = signed_in(client.application, cafe.member)
     _stamp(member, cafe)
     stamp = session.scalars(select(Stamp)).one()
     log_in(client, cafe.owner.email)
@@ -359,7 +358,8 @@ def test_bad_options_are_refused_next_to_their_fields(client: FlaskClient, cafe:
     partial = post(client, new, new, {"name": "Gym", "point_value": 5, "allows_partial": "y"})
     assert partial.status_code == 422
     assert (
-        _help(text_of(partial), "point_value_partial") == "Needed when partial stamps are allowed."
+        help_of(text_of(partial), "point_value_partial")
+        == "Needed when partial stamps are allowed."
     )
     row = post(
         client,
@@ -368,7 +368,7 @@ def test_bad_options_are_refused_next_to_their_fields(client: FlaskClient, cafe:
         {"name": "Gym", "point_value": 5, "streaks-0-length": "", "streaks-0-points": 4},
     )
     assert row.status_code == 422
-    assert _help(text_of(row), "streaks-0-length") == "Fill this in."
+    assert help_of(text_of(row), "streaks-0-length") == "Fill this in."
     twins = post(
         client,
         new,
@@ -388,7 +388,7 @@ def test_bad_options_are_refused_next_to_their_fields(client: FlaskClient, cafe:
     assert closed.status_code == 422
     assert "Say when the task is open" in text_of(closed)
     negative = post(client, new, new, {"name": "Gym", "point_value": -1})
-    assert negative.status_code == 422 and _help(text_of(negative), "point_value")
+    assert negative.status_code == 422 and help_of(text_of(negative), "point_value")
 
 
 def test_a_manager_edits_a_task_and_clears_options(
@@ -439,7 +439,7 @@ def test_an_edit_breaking_the_rules_together_is_refused(
         client, edit, edit, {"name": "Buy a coffee", "point_value": 10, "completion_bonus": 5}
     )
     assert response.status_code == 422
-    assert _help(text_of(response), "completion_bonus") == "Needs a target per member."
+    assert help_of(text_of(response), "completion_bonus") == "Needs a target per member."
 
 
 def test_members_may_not_create_edit_or_delete_tasks(client: FlaskClient, cafe: Cafe) -> None:
@@ -506,8 +506,7 @@ def test_a_manager_gives_a_member_their_own_settings_and_removes_them(
     assert "target: 7 stamps" in page and "once a week" in page
     assert "available weekends (stamps only then)" in page
 
-    member = client.application.test_client()
-    log_in(member, cafe.member.email)
+    member = signed_in(client.application, cafe.member)
     mine = text_of(member.get(_task(cafe.task)))
     assert "Some of these rules are yours alone" in mine and "target: 7 stamps" in mine
 
@@ -529,7 +528,7 @@ def test_an_override_breaking_the_rules_is_refused_next_to_its_field(
     assert response.status_code == 422
     assert "Say when the task is open" in text_of(response)
     bad = post(client, own, own, {"target": 0})
-    assert bad.status_code == 422 and _help(text_of(bad), "target")
+    assert bad.status_code == 422 and help_of(text_of(bad), "target")
 
 
 def test_an_override_for_a_membership_of_another_program_is_not_found(
@@ -554,18 +553,18 @@ def test_user_content_is_escaped_on_the_task_pages(
     session.add(TaskOverride(task_id=cafe.task.id, membership_id=cafe.membership.id, target=3))
     session.flush()
     log_in(client, cafe.owner.email)
-    for path in (
-        _task(cafe.task),
-        f"/tasks/{cafe.task.id}/edit",
-        f"/tasks/{cafe.task.id}/delete",
-        f"/tasks/{cafe.task.id}/overrides",
-        f"/tasks/{cafe.task.id}/overrides/{cafe.membership.id}",
-        f"/stamps/{stamp.id}/revoke",
-        f"/tasks/{cafe.task.id}/stamp-member",
-    ):
-        page = text_of(client.get(path))
-        assert EVIL not in page, path
-        assert "&lt;script&gt;" in page, path
+    assert_escaped(
+        client,
+        (
+            _task(cafe.task),
+            f"/tasks/{cafe.task.id}/edit",
+            f"/tasks/{cafe.task.id}/delete",
+            f"/tasks/{cafe.task.id}/overrides",
+            f"/tasks/{cafe.task.id}/overrides/{cafe.membership.id}",
+            f"/stamps/{stamp.id}/revoke",
+            f"/tasks/{cafe.task.id}/stamp-member",
+        ),
+    )
     log_in(client, cafe.member.email)
     page = text_of(client.get(_task(cafe.task)))
     assert EVIL not in page and "&lt;script&gt;" in page
@@ -584,7 +583,7 @@ def test_task_pages_stay_within_a_handful_of_queries(
     session.flush()
     stamp = session.scalars(select(Stamp).order_by(Stamp.id)).first()
     assert stamp is not None
-    counts = {}
+    counts: dict[tuple[str, str], int] = {}
     for who, paths in (
         (cafe.member, [_task(cafe.task)]),
         (
@@ -602,10 +601,7 @@ def test_task_pages_stay_within_a_handful_of_queries(
         ),
     ):
         log_in(client, who.email)
-        for path in paths:
-            with count_statements(engine) as statements:
-                assert client.get(path).status_code == 200, path
-            counts[(who.name, path)] = statements.count
+        counts |= {(who.name, p): n for p, n in statement_counts(client, engine, paths).items()}
     assert max(counts.values()) <= PAGE_BUDGET, counts
 
 

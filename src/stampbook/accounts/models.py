@@ -45,6 +45,11 @@ DEFAULT_PRIVACY: dict[str, str] = {
 }
 
 
+def privacy_level(settings: dict[str, str], section: Section) -> Privacy:
+    """A section's level in a user's ``privacy_settings``, or its default."""
+    return Privacy(settings.get(section, DEFAULT_PRIVACY[section]))
+
+
 class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
 
@@ -66,7 +71,7 @@ class User(IdMixin, TimestampMixin, Base):
     deleted_at: Mapped[datetime | None]
 
     def privacy(self, section: Section) -> Privacy:
-        return Privacy(self.privacy_settings.get(section, DEFAULT_PRIVACY[section]))
+        return privacy_level(self.privacy_settings, section)
 
     @property
     def is_deleted(self) -> bool:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from stampbook.accounts.models import Token, TokenKind, User
 from stampbook.db import db, utcnow
@@ -33,17 +33,21 @@ def issue(user: User, *, kind: TokenKind, lifetime: timedelta) -> tuple[str, Tok
     return secret, token
 
 
+# Built once: every authenticated request runs it (see ``stampbook.db.with_parents``).
+_ACTIVE = select(Token).where(
+    Token.secret_hash == bindparam("secret_hash"),
+    Token.kind == bindparam("kind"),
+    Token.revoked_at.is_(None),
+    Token.expires_at > bindparam("now"),
+)
+
+
 def find_active(secret: str, *, kind: TokenKind) -> Token | None:
     """The live token for ``secret``, with its user, in one query; None if unknown or ended."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     return db.session.scalars(
-        select(Token).where(
-            Token.secret_hash == _digest(secret),
-            Token.kind == kind,
-            Token.revoked_at.is_(None),
-            Token.expires_at > utcnow(),
-        )
+        _ACTIVE, {"secret_hash": _digest(secret), "kind": kind, "now": utcnow()}
     ).first()
 
 

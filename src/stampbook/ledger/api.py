@@ -11,6 +11,7 @@ from stampbook.ledger.services import adjust
 from stampbook.pagination import HistoryQuery
 from stampbook.policy import Access, route
 from stampbook.routing import ApiBlueprint
+from stampbook.schemas import fields_of
 
 bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history")
 
@@ -22,7 +23,7 @@ bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history"
 @bp.doc(summary="A membership's points history, newest first", responses=[404])
 def list_entries(membership_id: int, query: HistoryQuery) -> dict[str, Any]:
     items, next_cursor = queries.history(current_user(), membership_id, query)
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": [fields_of(e, EntryOut) for e in items], "next_cursor": next_cursor}
 
 
 @bp.post("/memberships/<int:membership_id>/adjustments")

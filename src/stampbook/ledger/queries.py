@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from stampbook.accounts.models import User
 from stampbook.db import db
 from stampbook.errors import NotFound
 from stampbook.ledger.models import LedgerEntry
-from stampbook.pagination import HistoryQuery, newest_first, within
+from stampbook.pagination import (
+    HistoryQuery,
+    fetch_page,
+    newest_first_statement,
+    within_params,
+    within_statement,
+)
 from stampbook.policy import require
 from stampbook.programs.models import Membership
+
+
+@functools.cache
+def _entries(*, since: bool, until: bool, after_cursor: bool) -> Select[Any]:
+    """A page of one membership's entries, built once per shape (see ``pagination``)."""
+    entries = select(LedgerEntry).where(LedgerEntry.membership_id == bindparam("membership_id"))
+    entries = within_statement(entries, LedgerEntry.created_at, since=since, until=until)
+    return newest_first_statement(entries, LedgerEntry.id, after_cursor=after_cursor)
 
 
 def history(
@@ -23,9 +38,10 @@ def history(
     if membership is None:
         raise NotFound("No such membership.")
     require(actor, "membership.view_entries", membership)
-    entries: Select[Any] = within(
-        select(LedgerEntry).where(LedgerEntry.membership_id == membership_id),
-        LedgerEntry.created_at,
-        query,
+    statement = _entries(
+        since=query.since is not None,
+        until=query.until is not None,
+        after_cursor=query.cursor is not None,
     )
-    return newest_first(entries, LedgerEntry.id, query)
+    params = {"membership_id": membership_id, **within_params(query)}
+    return fetch_page(statement, LedgerEntry.id, query, params)

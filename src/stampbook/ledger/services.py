@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, func, select, update
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
 
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.db import db, execute_core
 from stampbook.errors import Conflict, InsufficientPoints, NotFound
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.policy import require
@@ -24,6 +24,23 @@ from stampbook.programs.models import Membership
 # Far above any real balance, far below 2**63: sums and products can never overflow BIGINT.
 MAX_BALANCE = 10**15
 MAX_AMOUNT = 10**12
+
+
+def _move(guard: ColumnElement[bool]) -> Update:
+    """The conditional balance update: ``guard`` keeps the balance within its bounds."""
+    return (
+        update(Membership)
+        .where(Membership.id == bindparam("membership_id"), guard)
+        .values(balance=Membership.balance + bindparam("amount"))
+        .returning(Membership.balance)
+    )
+
+
+# Built once, run without the ORM: every stamp and redemption runs them (see
+# ``stampbook.db.with_parents`` and ``execute_core``).
+_DEBIT = _move(Membership.balance + bindparam("amount") >= 0)
+_CREDIT = _move(Membership.balance <= bindparam("ceiling"))
+_BALANCE = select(Membership.balance).where(Membership.id == bindparam("membership_id"))
 
 
 def post(
@@ -43,22 +60,10 @@ def post(
     if abs(amount) > MAX_AMOUNT:
         raise Conflict("The amount is too large.", code="amount_too_large")
     session = db.session
-    guard = (
-        Membership.balance + amount >= 0
-        if amount < 0
-        else Membership.balance <= MAX_BALANCE - amount
-    )
-    new_balance = session.execute(
-        update(Membership)
-        .where(Membership.id == membership_id, guard)
-        .values(balance=Membership.balance + amount)
-        .returning(Membership.balance)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    params = {"membership_id": membership_id, "amount": amount, "ceiling": MAX_BALANCE - amount}
+    new_balance = execute_core(_DEBIT if amount < 0 else _CREDIT, params).scalar_one_or_none()
     if new_balance is None:
-        balance = session.execute(
-            select(Membership.balance).where(Membership.id == membership_id)
-        ).scalar_one_or_none()
+        balance = execute_core(_BALANCE, params).scalar_one_or_none()
         if balance is None:
             raise NotFound("No such membership.")
         if amount < 0:

@@ -23,18 +23,22 @@ buddies                                           ``buddies`` (each buddy's too)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
+    Subquery,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -116,6 +120,8 @@ from stampbook.shops.models import Role, Shop, ShopRoleType
 from stampbook.tasks.models import Stamp, Task
 
 SECTION_LIMIT = 20
+# A query of one of a page's lists, whatever columns it selects.
+ListQuery = Select[*tuple[Any, ...]]
 
 
 def refs(user_ids: Iterable[int]) -> dict[int, UserRef]:
@@ -163,12 +169,19 @@ def _shown_buddies(viewer: User | None, owner: User, buddies: Sequence[Buddy]) -
     someone's buddy is part of both people's lists."""
     ids = [rules.other_of((b.user1_id, b.user2_id), owner.id) for b in buddies]
     people = {u.id: u for u in _users(ids)}
-    alive = [people[i] for i in ids if i in people and not people[i].is_deleted]
-    shown = visible_owners(viewer, alive, Section.BUDDIES)
+    return _buddy_outs(
+        viewer, [(b, people[uid]) for uid, b in zip(ids, buddies, strict=True) if uid in people]
+    )
+
+
+def _buddy_outs(viewer: User | None, pairs: Sequence[tuple[Buddy, User]]) -> list[BuddyOut]:
+    """``(buddy row, the other person)`` pairs, as :func:`_shown_buddies` shows them (one
+    privacy decision for all)."""
+    shown = visible_owners(viewer, [u for _b, u in pairs if not u.is_deleted], Section.BUDDIES)
     return [
-        BuddyOut(user=UserRef(id=uid, name=people[uid].name), since=b.created_at)
-        for uid, b in zip(ids, buddies, strict=True)
-        if uid in shown
+        BuddyOut(user=UserRef(id=u.id, name=u.name), since=b.created_at)
+        for b, u in pairs
+        if u.id in shown
     ]
 
 
@@ -285,9 +298,13 @@ def conversations(actor: User, page: PageQuery) -> ConversationPage:
 # --- Posts ------------------------------------------------------------------------------------
 
 
-def post_outs(viewer: User | None, posts: Sequence[Post]) -> list[PostOut]:
-    """Posts with their authors; an invited post shows its recipients to its author only."""
-    names = refs(p.author_id for p in posts)
+def post_outs(
+    viewer: User | None, posts: Sequence[Post], authors: Iterable[User] = ()
+) -> list[PostOut]:
+    """Posts with their authors; an invited post shows its recipients to its author only.
+    The names of ``authors`` (users already loaded) are not read again."""
+    names = {u.id: UserRef(id=u.id, name=u.name) for u in authors}
+    names |= refs(p.author_id for p in posts if p.author_id not in names)
     own_invited = [p.id for p in posts if viewer is not None and p.author_id == viewer.id]
     recipients: dict[int, list[int]] = {}
     if own_invited:
@@ -317,7 +334,8 @@ def post_outs(viewer: User | None, posts: Sequence[Post]) -> list[PostOut]:
     ]
 
 
-def list_posts(viewer: User | None, query: PostQuery) -> PostPage:
+def list_posts(viewer: User | None, query: PostQuery, authors: Iterable[User] = ()) -> PostPage:
+    """Posts the viewer may see, newest first (``authors``: as :func:`post_outs` takes them)."""
     posts = select(Post).where(visible_posts_clause(viewer))
     for column, value in (
         (Post.program_id, query.program_id),
@@ -328,7 +346,7 @@ def list_posts(viewer: User | None, query: PostQuery) -> PostPage:
         if value is not None:
             posts = posts.where(column == value)
     rows, next_cursor = newest_first(posts, Post.id, query)
-    return PostPage(items=post_outs(viewer, rows), next_cursor=next_cursor)
+    return PostPage(items=post_outs(viewer, rows, authors), next_cursor=next_cursor)
 
 
 # --- A user's page ----------------------------------------------------------------------------
@@ -347,8 +365,54 @@ def _by_position(column: Any, order: dict[int, int]) -> list[Any]:
     return [case(order, value=column, else_=len(order))] if order else []
 
 
+def _ranked(parts: Mapping[str, tuple[ListQuery, Sequence[Any]]]) -> Subquery:
+    """Several lists of a page in one statement. Each ``name: (query, order)`` is cut to
+    :data:`SECTION_LIMIT` rows in its own order; its rows carry the list's name (``kind``) and
+    their place in it (``rank``). The queries select the same columns."""
+    lists = [
+        query.add_columns(
+            literal(name).label("kind"), func.row_number().over(order_by=order).label("rank")
+        )
+        .order_by(*order)
+        .limit(SECTION_LIMIT)
+        .subquery()
+        for name, (query, order) in parts.items()
+    ]
+    return union_all(*(select(part) for part in lists)).subquery()
+
+
+def _by_kind(rows: Iterable[Any], names: Iterable[str]) -> dict[str, list[Any]]:
+    """Rows ``(kind, *rest)`` split into their lists (``rest`` alone when it is one item)."""
+    found: dict[str, list[Any]] = {name: [] for name in names}
+    for kind, *rest in rows:
+        found[kind].append(rest[0] if len(rest) == 1 else tuple(rest))
+    return found
+
+
+def _lists_of(
+    model: Any,
+    conditions: Mapping[str, ColumnElement[bool]],
+    seen: Sequence[ColumnElement[bool]],
+    order: Sequence[Any],
+) -> dict[str, list[Any]]:
+    """Lists of one kind of object (``model``), one per condition, each filtered by ``seen``
+    and cut in ``order``: one statement for all."""
+    ranked = _ranked(
+        {
+            name: (select(model.id).where(condition, *seen), order)
+            for name, condition in conditions.items()
+        }
+    )
+    rows = db.session.execute(
+        select(ranked.c.kind, model)
+        .join(model, model.id == ranked.c.id)
+        .order_by(ranked.c.kind, ranked.c.rank)
+    )
+    return _by_kind(rows, conditions)
+
+
 class _Page:
-    """The reads of one user's page for one viewer."""
+    """The reads of one user's page for one viewer: each section's lists in one statement."""
 
     def __init__(self, viewer: User | None, owner: User) -> None:
         self.viewer = viewer
@@ -368,26 +432,27 @@ class _Page:
 
     # Shops
 
-    def _shops(self, condition: ColumnElement[bool]) -> list[ShopRef]:
-        query = select(Shop).where(condition, Shop.deleted_at.is_(None))
-        if not self.unfiltered:
-            query = query.where(visible_shops_clause(self.viewer))
-        query = query.order_by(*_by_position(Shop.id, self.shop_order), Shop.id.desc())
-        return [ShopRef.model_validate(s) for s in self._limited(query)]
-
-    def _role_shops(self, role_type: str) -> list[ShopRef]:
-        roles = select(Role.shop_id).where(
-            Role.user_id == self.owner.id, Role.role_type == role_type
-        )
-        return self._shops(Shop.id.in_(roles))
-
     def shops(self, shown: bool) -> ShopsSection:
         if not shown:
             return ShopsSection()
+        owner = self.owner.id
+
+        def roles(role_type: str) -> ColumnElement[bool]:
+            held = select(Role.shop_id).where(Role.user_id == owner, Role.role_type == role_type)
+            return Shop.id.in_(held)
+
+        seen: list[ColumnElement[bool]] = [Shop.deleted_at.is_(None)]
+        if not self.unfiltered:
+            seen.append(visible_shops_clause(self.viewer))
+        conditions = {
+            "created": Shop.created_by == owner,
+            "managed": roles(ShopRoleType.MANAGER),
+            "assisted": roles(ShopRoleType.ASSISTANT),
+        }
+        order = [*_by_position(Shop.id, self.shop_order), Shop.id.desc()]
+        found = _lists_of(Shop, conditions, seen, order)
         return ShopsSection(
-            created=self._shops(Shop.created_by == self.owner.id),
-            managed=self._role_shops(ShopRoleType.MANAGER),
-            assisted=self._role_shops(ShopRoleType.ASSISTANT),
+            **{name: [ShopRef.model_validate(s) for s in shops] for name, shops in found.items()}
         )
 
     # Programs
@@ -396,9 +461,9 @@ class _Page:
         live = Program.archived_at.is_(None)
         return [live] if self.unfiltered else [live, Program.id.in_(seen_programs(self.viewer))]
 
-    def _memberships(self, *roles: str) -> list[MembershipRef]:
-        query = (
-            select(Membership, Program)
+    def _memberships(self, *roles: str) -> ListQuery:
+        query: ListQuery = (
+            select(Membership.program_id, Membership.id)
             .join(Program, Program.id == Membership.program_id)
             .where(
                 Membership.user_id == self.owner.id,
@@ -410,48 +475,57 @@ class _Page:
         if not self.unfiltered:
             # In a private program members see only themselves: nobody else learns of it here.
             query = query.where(Program.privacy_mode != ProgramPrivacy.PRIVATE)
-        rows = db.session.execute(query.order_by(Membership.id.desc()).limit(SECTION_LIMIT)).all()
-        return [
-            MembershipRef(
-                membership_id=m.id,
-                program_id=p.id,
-                program_name=p.name,
-                shop_id=p.shop_id,
-                role_type=m.role_type,
-                balance=m.balance,
-            )
-            for m, p in rows
-        ]
+        return query
 
     def programs(self, shops_shown: bool, memberships_shown: bool) -> ProgramsSection:
-        created = None
+        parts: dict[str, tuple[ListQuery, Sequence[Any]]] = {}
         if shops_shown:
-            query = select(Program).where(
+            created = select(Program.id, cast(null(), Integer)).where(
                 Program.created_by == self.owner.id, *self._program_seen()
             )
-            created = [
-                ProgramRef.model_validate(p)
-                for p in self._limited(query.order_by(Program.id.desc()))
-            ]
-        if not memberships_shown:
-            return ProgramsSection(created=created)
-        return ProgramsSection(
-            created=created,
-            managed=self._memberships(MembershipRole.MANAGER),
-            assisted=self._memberships(MembershipRole.ASSISTANT, MembershipRole.STAMPER),
-            joined=self._memberships(MembershipRole.MEMBER),
+            parts["created"] = (created, [Program.id.desc()])
+        if memberships_shown:
+            for name, roles in (
+                ("managed", (MembershipRole.MANAGER,)),
+                ("assisted", (MembershipRole.ASSISTANT, MembershipRole.STAMPER)),
+                ("joined", (MembershipRole.MEMBER,)),
+            ):
+                parts[name] = (self._memberships(*roles), [Membership.id.desc()])
+        if not parts:
+            return ProgramsSection(created=None)
+        ranked = _ranked(parts)
+        program_id, membership_id = ranked.c[0], ranked.c[1]
+        rows = db.session.execute(
+            select(ranked.c.kind, Program, Membership)
+            .join(Program, Program.id == program_id)
+            .outerjoin(Membership, Membership.id == membership_id)
+            .order_by(ranked.c.kind, ranked.c.rank)
         )
+        found = _by_kind(rows, parts)
+        section = ProgramsSection(
+            created=[ProgramRef.model_validate(p) for p, _m in found.pop("created")]
+            if shops_shown
+            else None
+        )
+        for name, pairs in found.items():
+            setattr(
+                section,
+                name,
+                [
+                    MembershipRef(
+                        membership_id=m.id,
+                        program_id=p.id,
+                        program_name=p.name,
+                        shop_id=p.shop_id,
+                        role_type=m.role_type,
+                        balance=m.balance,
+                    )
+                    for p, m in pairs
+                ],
+            )
+        return section
 
     # Tasks
-
-    def _tasks(self, condition: ColumnElement[bool]) -> list[TaskRef]:
-        query = select(Task).where(condition, Task.deleted_at.is_(None))
-        if not self.unfiltered:
-            query = query.where(seen_tasks(self.viewer))
-        query = query.order_by(
-            Task.program_id.desc(), *_by_position(Task.id, self.task_order), Task.id.desc()
-        )
-        return [TaskRef.model_validate(t) for t in self._limited(query)]
 
     def _programs_as(self, *roles: str) -> Select[Any]:
         return select(Membership.program_id).where(
@@ -487,54 +561,36 @@ class _Page:
         self, shops_shown: bool, memberships_shown: bool, history_shown: bool
     ) -> TasksSection:
         section = TasksSection()
+        conditions: dict[str, ColumnElement[bool]] = {}
         if shops_shown:
-            section.created = self._tasks(Task.created_by == self.owner.id)
+            conditions["created"] = Task.created_by == self.owner.id
         if shops_shown and memberships_shown:
-            section.managed = self._tasks(
-                Task.program_id.in_(self._programs_as(MembershipRole.MANAGER))
-            )
+            conditions["managed"] = Task.program_id.in_(self._programs_as(MembershipRole.MANAGER))
             scoped = select(Role.task_id).where(
                 Role.user_id == self.owner.id, Role.task_id.is_not(None)
             )
-            section.assisted = self._tasks(
-                or_(
-                    Task.program_id.in_(
-                        self._programs_as(MembershipRole.ASSISTANT, MembershipRole.STAMPER)
-                    ),
-                    Task.id.in_(scoped),
-                )
+            conditions["assisted"] = or_(
+                Task.program_id.in_(
+                    self._programs_as(MembershipRole.ASSISTANT, MembershipRole.STAMPER)
+                ),
+                Task.id.in_(scoped),
             )
+        if conditions:
+            seen: list[ColumnElement[bool]] = [Task.deleted_at.is_(None)]
+            if not self.unfiltered:
+                seen.append(seen_tasks(self.viewer))
+            order = [
+                Task.program_id.desc(),
+                *_by_position(Task.id, self.task_order),
+                Task.id.desc(),
+            ]
+            for name, tasks in _lists_of(Task, conditions, seen, order).items():
+                setattr(section, name, [TaskRef.model_validate(t) for t in tasks])
         if history_shown:
             section.stamps = self._stamps()
         return section
 
     # Rewards
-
-    def _rewards(self, query: Select[Any]) -> list[RewardRef]:
-        query = query.where(Reward.deleted_at.is_(None))
-        if not self.unfiltered:
-            query = query.where(seen_rewards(self.viewer))
-        return [RewardRef.model_validate(r) for r in self._limited(query)]
-
-    def _contributed(self) -> list[ContributionRef]:
-        query = (
-            select(Reward.id, Reward.name, Reward.shop_id, func.sum(Contribution.points))
-            .join(Contribution, Contribution.reward_id == Reward.id)
-            .where(
-                Contribution.user_id == self.owner.id,
-                Contribution.status != ContributionStatus.REFUNDED,
-                Reward.deleted_at.is_(None),
-            )
-            .group_by(Reward.id, Reward.name, Reward.shop_id)
-            .order_by(func.max(Contribution.id).desc())
-            .limit(SECTION_LIMIT)
-        )
-        if not self.unfiltered:
-            query = query.where(seen_rewards(self.viewer))
-        return [
-            ContributionRef(reward_id=rid, reward_name=name, shop_id=shop_id, points=int(points))
-            for rid, name, shop_id, points in db.session.execute(query)
-        ]
 
     def _redeemed(self) -> list[ReceiptRef]:
         query = select(Redemption).where(
@@ -560,25 +616,65 @@ class _Page:
         self, shops_shown: bool, favorites_shown: bool, redemptions_shown: bool
     ) -> RewardsSection:
         section = RewardsSection()
+        owner = self.owner.id
+        seen: list[ColumnElement[bool]] = [Reward.deleted_at.is_(None)]
+        if not self.unfiltered:
+            seen.append(seen_rewards(self.viewer))
+        no_points = cast(null(), Integer)
+        parts: dict[str, tuple[ListQuery, Sequence[Any]]] = {}
         if shops_shown:
-            section.created = self._rewards(
-                select(Reward).where(Reward.created_by == self.owner.id).order_by(Reward.id.desc())
-            )
+            created = select(Reward.id, no_points).where(Reward.created_by == owner, *seen)
+            parts["created"] = (created, [Reward.id.desc()])
         if favorites_shown:
-            section.favorited = self._rewards(
-                select(Reward)
+            favorited = (
+                select(Reward.id, no_points)
                 .join(Favorite, Favorite.reward_id == Reward.id)
-                .where(Favorite.user_id == self.owner.id)
-                .order_by(Favorite.id.desc())
+                .where(Favorite.user_id == owner, *seen)
             )
+            parts["favorited"] = (favorited, [Favorite.id.desc()])
         if redemptions_shown:
-            section.contributed = self._contributed()
+            contributed = (
+                select(Reward.id, func.sum(Contribution.points))
+                .join(Contribution, Contribution.reward_id == Reward.id)
+                .where(
+                    Contribution.user_id == owner,
+                    Contribution.status != ContributionStatus.REFUNDED,
+                    *seen,
+                )
+                .group_by(Reward.id)
+            )
+            parts["contributed"] = (contributed, [func.max(Contribution.id).desc()])
+        if parts:
+            ranked = _ranked(parts)
+            rows = db.session.execute(
+                select(ranked.c.kind, Reward, ranked.c[1])
+                .join(Reward, Reward.id == ranked.c.id)
+                .order_by(ranked.c.kind, ranked.c.rank)
+            )
+            found = _by_kind(rows, parts)
+            for name in ("created", "favorited"):
+                if name in found:
+                    setattr(section, name, [RewardRef.model_validate(r) for r, _p in found[name]])
+            if "contributed" in found:
+                section.contributed = [
+                    ContributionRef(
+                        reward_id=r.id, reward_name=r.name, shop_id=r.shop_id, points=int(points)
+                    )
+                    for r, points in found["contributed"]
+                ]
+        if redemptions_shown:
             section.redeemed = self._redeemed()
         return section
 
     def buddies(self) -> list[UserRef]:
-        rows = self._limited(select(Buddy).where(_mine(self.owner.id)).order_by(Buddy.id.desc()))
-        return [b.user for b in _shown_buddies(self.viewer, self.owner, rows)]
+        rows = db.session.execute(
+            select(Buddy, User)
+            .join(User, User.id == _buddy_of(self.owner.id))
+            .where(_mine(self.owner.id))
+            .order_by(Buddy.id.desc())
+            .limit(SECTION_LIMIT)
+        ).all()
+        return [b.user for b in _buddy_outs(self.viewer, [(b, u) for b, u in rows])]
 
     def relationship(self) -> Relationship | None:
         viewer, owner = self.viewer, self.owner
@@ -587,22 +683,26 @@ class _Page:
         if viewer.id == owner.id:
             return "self"
         low, high = rules.ordered_pair(viewer.id, owner.id)
-        if db.session.scalar(select(Buddy.id).where(Buddy.user1_id == low, Buddy.user2_id == high)):
-            return "buddy"
-        if db.session.scalar(
-            select(Block.id).where(Block.blocker_id == viewer.id, Block.blocked_id == owner.id)
-        ):
-            return "blocked"
-        pending = db.session.scalar(
-            select(BuddyRequest.from_user_id).where(
+        buddy = exists().where(Buddy.user1_id == low, Buddy.user2_id == high)
+        blocked = exists().where(Block.blocker_id == viewer.id, Block.blocked_id == owner.id)
+        pending = (
+            select(BuddyRequest.from_user_id)
+            .where(
                 BuddyRequest.user_low_id == low,
                 BuddyRequest.user_high_id == high,
                 BuddyRequest.status == RequestStatus.PENDING,
             )
+            .limit(1)
+            .scalar_subquery()
         )
-        if pending is None:
+        is_buddy, is_blocked, asker = db.session.execute(select(buddy, blocked, pending)).one()
+        if is_buddy:
+            return "buddy"
+        if is_blocked:
+            return "blocked"
+        if asker is None:
             return "none"
-        return "request_sent" if pending == viewer.id else "request_received"
+        return "request_sent" if asker == viewer.id else "request_received"
 
 
 def user_sections(viewer: User | None, owner: User) -> UserSections:

@@ -17,10 +17,11 @@ decision for one user.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Select, literal, select, union, union_all
 
-from stampbook.accounts.models import Privacy, Section, User
+from stampbook.accounts.models import Privacy, Section, User, privacy_level
 from stampbook.db import db
 from stampbook.people.models import Buddy
 from stampbook.policy import Decision, rule
@@ -104,8 +105,25 @@ def allows(level: Privacy, *, buddy: bool, co_member: bool) -> bool:
     return level is Privacy.FRIENDS and buddy
 
 
+@dataclass(frozen=True)
+class Owner:
+    """What the privacy decision reads of a user, for lists that load these columns rather
+    than whole users (a leaderboard of a hundred)."""
+
+    id: int
+    privacy_settings: dict[str, str]
+    is_deleted: bool
+
+    def privacy(self, section: Section) -> Privacy:
+        return privacy_level(self.privacy_settings, section)
+
+
 def visible_owners(
-    viewer: User | None, owners: Sequence[User], section: Section, *, co_members: bool = False
+    viewer: User | None,
+    owners: Sequence[User | Owner],
+    section: Section,
+    *,
+    co_members: bool = False,
 ) -> set[int]:
     """The ids of ``owners`` whose ``section`` ``viewer`` may see: the one decision, in at most
     one query however many owners a list shows.

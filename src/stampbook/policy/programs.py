@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import cached_read, db
+from stampbook.db import AnySelect, IdType, cached_read, db
 from stampbook.policy import Decision, decide, rule
 from stampbook.policy.accounts import may_see_section
 from stampbook.policy.shops import (
@@ -34,6 +34,7 @@ from stampbook.policy.shops import (
     ShopPermission,
     TeamMember,
     may_see_shop,
+    remember_role,
     team_member,
 )
 from stampbook.programs.models import (
@@ -50,7 +51,7 @@ from stampbook.programs.rules import (
     from_shop_permissions,
     membership_permissions,
 )
-from stampbook.shops.models import Shop, ShopInvitation, ShopRoleType
+from stampbook.shops.models import Role, Shop, ShopInvitation, ShopRoleType
 
 # Strongest first; the label of a team member is the strongest part they hold.
 TEAM_RANK = {
@@ -87,14 +88,18 @@ def shop_of(program: Program) -> Shop:
     return shop
 
 
+# Built once: asked by nearly every request (see ``stampbook.db.with_parents``).
+_MEMBERSHIP_ROW = select(Membership).where(
+    Membership.program_id == bindparam("program_id"), Membership.user_id == bindparam("user_id")
+)
+
+
 def membership_row(user_id: int, program_id: int) -> Membership | None:
     """The user's membership in the program, whatever its status (one row per user)."""
     return cached_read(
         ("membership", user_id, program_id),
         lambda: db.session.scalars(
-            select(Membership).where(
-                Membership.program_id == program_id, Membership.user_id == user_id
-            )
+            _MEMBERSHIP_ROW, {"program_id": program_id, "user_id": user_id}
         ).first(),
     )
 
@@ -104,6 +109,41 @@ def remember_membership(membership: Membership) -> None:
     if membership.user_id is not None:
         key = ("membership", membership.user_id, membership.program_id)
         cached_read(key, lambda: membership)
+
+
+_ActorRole = aliased(Role, name="actor_role")
+_ActorMembership = aliased(Membership, name="actor_membership")
+
+
+def with_actor_parts(query: AnySelect) -> AnySelect:
+    """``query``, which joins a program and its shop, with two more columns: the actor's
+    (the bind parameter ``actor_id``) role in the shop and membership in the program, None
+    when they have none. The permission checks that follow ask for both; reading them with
+    the object saves their round trips. Pass what it read to :func:`remember_actor_parts`."""
+    actor_id = bindparam("actor_id", type_=IdType)
+    return (
+        query.add_columns(_ActorRole, _ActorMembership)
+        .outerjoin(_ActorRole, and_(_ActorRole.shop_id == Shop.id, _ActorRole.user_id == actor_id))
+        .outerjoin(
+            _ActorMembership,
+            and_(_ActorMembership.program_id == Program.id, _ActorMembership.user_id == actor_id),
+        )
+    )
+
+
+def remember_actor_parts(
+    actor: User | None,
+    program: Program,
+    shop: Shop,
+    role: Role | None,
+    membership: Membership | None,
+) -> None:
+    """What a :func:`with_actor_parts` query read answers :func:`role_of` and
+    :func:`membership_row` for this request."""
+    if actor is None:
+        return
+    remember_role(actor.id, shop.id, role)
+    cached_read(("membership", actor.id, program.id), lambda: membership)
 
 
 def membership_of(user: User | None, program: Program) -> Membership | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 
 from stampbook.accounts.models import User
 from stampbook.db import cached_read, db
@@ -96,13 +96,23 @@ def permissions_for(role_type: str, settings: dict[str, Any] | None) -> frozense
     return frozenset(granted)
 
 
+# Built once: asked by nearly every request (see ``stampbook.db.with_parents``).
+_ROLE = select(Role).where(
+    Role.shop_id == bindparam("shop_id"), Role.user_id == bindparam("user_id")
+)
+
+
 def role_of(user_id: int, shop_id: int) -> Role | None:
     return cached_read(
         ("role", user_id, shop_id),
-        lambda: db.session.scalars(
-            select(Role).where(Role.shop_id == shop_id, Role.user_id == user_id)
-        ).first(),
+        lambda: db.session.scalars(_ROLE, {"shop_id": shop_id, "user_id": user_id}).first(),
     )
+
+
+def remember_role(user_id: int, shop_id: int, role: Role | None) -> None:
+    """A role read with other rows (see ``policy.programs.with_actor_parts``) answers
+    :func:`role_of` for this request."""
+    cached_read(("role", user_id, shop_id), lambda: role)
 
 
 def team_member(actor: User | None, shop: Shop) -> TeamMember | None:

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
-from stampbook.db import db, load_with, utcnow
+from stampbook.db import db, load_with, utcnow, with_parents
 from stampbook.errors import Conflict, Forbidden, NotFound
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
@@ -27,8 +27,10 @@ from stampbook.policy.programs import (
     membership_of,
     membership_row,
     program_team,
+    remember_actor_parts,
     remember_membership,
     shop_of,
+    with_actor_parts,
 )
 from stampbook.programs.models import (
     Membership,
@@ -68,11 +70,24 @@ __all__ = [
 OPEN_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
 
 
+_PROGRAM = with_actor_parts(with_parents(Program, (Shop, Shop.id == Program.shop_id)))
+_MEMBERSHIP = with_actor_parts(
+    with_parents(
+        Membership,
+        (Program, Program.id == Membership.program_id),
+        (Shop, Shop.id == Program.shop_id),
+    )
+)
+
+
 def load_program(actor: User | None, program_id: int, action: str = "program.view") -> Program:
     """The program, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
-    program = load_with(Program, program_id, (Shop, Shop.id == Program.shop_id))
-    if program is None:
+    row = load_with(_PROGRAM, program_id, actor_id=actor.id if actor else None)
+    if row is None:
         raise NotFound("No such program.")
+    program: Program
+    program, shop, role, mine = row
+    remember_actor_parts(actor, program, shop, role, mine)
     require(actor, action, program)
     return program
 
@@ -80,14 +95,12 @@ def load_program(actor: User | None, program_id: int, action: str = "program.vie
 def load_membership(
     actor: User | None, membership_id: int, action: str = "membership.view"
 ) -> Membership:
-    membership = load_with(
-        Membership,
-        membership_id,
-        (Program, Program.id == Membership.program_id),
-        (Shop, Shop.id == Program.shop_id),
-    )
-    if membership is None:
+    row = load_with(_MEMBERSHIP, membership_id, actor_id=actor.id if actor else None)
+    if row is None:
         raise NotFound("No such membership.")
+    membership: Membership
+    membership, program, shop, role, mine = row
+    remember_actor_parts(actor, program, shop, role, mine)
     remember_membership(membership)
     require(actor, action, membership)
     return membership

@@ -1,22 +1,22 @@
 """Reads of rewards and receipts for the API.
 
 The shop's reward list costs the same few queries however many rewards it has: the shop
-(and who the caller is in it), the rewards, the caller's favourites, the caller's balances,
+(and who the caller is in it), the rewards with the caller's favourites and best balance,
 and the limits' usage; status and order are then decided by the pure rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 
 from stampbook import clock
 from stampbook.accounts.models import Section, User
-from stampbook.db import db
+from stampbook.db import IdType, db, execute_core
 from stampbook.pagination import HistoryQuery, PageQuery, newest_first, within
 from stampbook.policy import require
 from stampbook.policy.accounts import may_see_section
@@ -24,7 +24,7 @@ from stampbook.policy.rewards import shop_of
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.rewards import rules
 from stampbook.rewards.models import Favorite, Redemption, RedemptionStatus, Reward, RewardChange
-from stampbook.rewards.rules import ListEntry, SortOrder, Standing, load_settings
+from stampbook.rewards.rules import ListEntry, ScheduleSettings, SortOrder, Standing, load_settings
 from stampbook.rewards.schemas import (
     RewardDetailOut,
     RewardListItem,
@@ -41,25 +41,56 @@ from stampbook.rewards.services import (
     visible_reward,
     zone_of,
 )
+from stampbook.schemas import fields_of
 
 
-def best_balance(actor: User | None, shop_id: int, program_id: int | None = None) -> int:
-    """The caller's largest balance among their active memberships in the shop's programs
-    (or in one program): what decides whether a reward is "redeemable" for them."""
-    if actor is None:
-        return 0
+def _best_balance_query(*, in_program: bool) -> Select[Any]:
     query = (
         select(func.max(Membership.balance))
         .join(Program, Program.id == Membership.program_id)
         .where(
-            Membership.user_id == actor.id,
+            Membership.user_id == bindparam("actor_id", type_=IdType),
             Membership.status == MembershipStatus.ACTIVE,
-            Program.shop_id == shop_id,
+            Program.shop_id == bindparam("shop_id"),
         )
     )
-    if program_id is not None:
-        query = query.where(Membership.program_id == program_id)
-    return int(db.session.scalar(query) or 0)
+    if in_program:
+        query = query.where(Membership.program_id == bindparam("program_id"))
+    return query
+
+
+# Built once (see ``stampbook.db.with_parents``).
+_BEST_BALANCE = _best_balance_query(in_program=False)
+
+
+def best_balance(actor: User | None, shop_id: int) -> int:
+    """The caller's largest balance among their active memberships in the shop's programs:
+    what decides whether a reward is "redeemable" for them."""
+    if actor is None:
+        return 0
+    params = {"actor_id": actor.id, "shop_id": shop_id}
+    return int(execute_core(_BEST_BALANCE, params).scalar() or 0)
+
+
+def _list_query(*, in_program: bool) -> Select[Any]:
+    """The shop's live rewards, whether the caller starred each, and the caller's best balance
+    (in one program, or in any of the shop's): one round trip, not three."""
+    starred = Favorite.id.is_not(None)
+    balance = _best_balance_query(in_program=in_program).scalar_subquery()
+    return (
+        select(Reward, starred, balance)
+        .outerjoin(
+            Favorite,
+            and_(
+                Favorite.reward_id == Reward.id,
+                Favorite.user_id == bindparam("actor_id", type_=IdType),
+            ),
+        )
+        .where(Reward.shop_id == bindparam("shop_id"), Reward.deleted_at.is_(None))
+    )
+
+
+_LIST = {in_program: _list_query(in_program=in_program) for in_program in (False, True)}
 
 
 def _favorites(actor: User | None, reward_ids: Sequence[int]) -> set[int]:
@@ -74,16 +105,20 @@ def _favorites(actor: User | None, reward_ids: Sequence[int]) -> set[int]:
     )
 
 
+def _settings(rewards: Sequence[Reward]) -> dict[int, ScheduleSettings]:
+    return {r.id: load_settings(r.schedule_settings) for r in rewards}
+
+
 def _standings(
     actor: User | None,
     rewards: Sequence[Reward],
+    settings: Mapping[int, ScheduleSettings],
     tz: ZoneInfo,
     now: datetime,
     balance: int,
     *,
     reopening: bool = False,
 ) -> dict[int, Standing]:
-    settings = {r.id: load_settings(r.schedule_settings) for r in rewards}
     usage = usage_of(rewards, settings, tz, now, actor.id if actor else None)
     for reward in rewards:
         touch(reward, now)
@@ -101,10 +136,14 @@ def _standings(
     }
 
 
-def _full(reward: Reward, standing: Standing, is_favorite: bool) -> dict[str, Any]:
-    data = RewardOut.model_validate(reward).model_dump()
+def _full(
+    reward: Reward, settings: ScheduleSettings, standing: Standing, is_favorite: bool
+) -> dict[str, Any]:
+    """The reward's fields with its standing for the caller, validated once by the caller
+    (its schedule settings, already validated, are not validated again)."""
     return {
-        **data,
+        **fields_of(reward, RewardOut),
+        "schedule_settings": settings,
         "quantity": standing.stock,
         "status": rules.status_of(standing),
         "is_favorite": is_favorite,
@@ -125,15 +164,18 @@ def list_rewards(
     now = now or clock.now()
     shop = load_shop(shop_id)
     require(actor, "reward.list", shop)
-    rewards = db.session.scalars(
-        select(Reward).where(Reward.shop_id == shop.id, Reward.deleted_at.is_(None))
+    rows = db.session.execute(
+        _LIST[program_id is not None],
+        {"shop_id": shop.id, "actor_id": actor.id if actor else None, "program_id": program_id},
     ).all()
-    if not rewards:
+    if not rows:
         return []
+    rewards = [reward for reward, _, _ in rows]
     by_id = {r.id: r for r in rewards}
-    favorites = _favorites(actor, list(by_id))
-    balance = best_balance(actor, shop.id, program_id)
-    standings = _standings(actor, rewards, zone_of(shop), now, balance)
+    favorites = {reward.id for reward, starred, _ in rows if starred}
+    balance = int(rows[0][2] or 0)
+    settings = _settings(rewards)
+    standings = _standings(actor, rewards, settings, zone_of(shop), now, balance)
     entries = [
         ListEntry(
             id=r.id,
@@ -159,7 +201,7 @@ def list_rewards(
             reward = by_id[entry.id]
             items.append(
                 RewardListItem.model_validate(
-                    _full(reward, standings[reward.id], entry.is_favorite)
+                    _full(reward, settings[reward.id], standings[reward.id], entry.is_favorite)
                 )
             )
     return items
@@ -172,7 +214,9 @@ def reward_detail(
     reward = visible_reward(actor, reward_id)
     shop = shop_of(reward.shop_id)
     balance = best_balance(actor, shop.id)
-    standing = _standings(actor, [reward], zone_of(shop), now, balance, reopening=True)[reward.id]
+    settings = _settings([reward])
+    tz = zone_of(shop)
+    standing = _standings(actor, [reward], settings, tz, now, balance, reopening=True)[reward.id]
     last = db.session.scalars(
         select(Redemption)
         .where(Redemption.reward_id == reward.id, Redemption.status != RedemptionStatus.CANCELLED)
@@ -186,7 +230,9 @@ def reward_detail(
             last_by = UserRef.model_validate(owner)
     return RewardDetailOut.model_validate(
         {
-            **_full(reward, standing, reward.id in _favorites(actor, [reward.id])),
+            **_full(
+                reward, settings[reward.id], standing, reward.id in _favorites(actor, [reward.id])
+            ),
             "available_again_at": standing.available_again_at,
             "last_redeemed_at": last.created_at if last is not None else None,
             "last_redeemed_by": last_by,

@@ -122,6 +122,10 @@ class Period:
     resets_at: datetime | None
 
 
+# A limit that never resets counts since ever (most rewards: a list asks this of each twice).
+SINCE_EVER = Period(None, None)
+
+
 def limit_period(
     settings: ScheduleSettings, kind: Literal["group", "user"], now: datetime, tz: ZoneInfo
 ) -> Period:
@@ -130,6 +134,8 @@ def limit_period(
         for reset in settings.limit_reset
         if reset.limit_type in (kind, LimitType.BOTH)
     ]
+    if not schedules:
+        return SINCE_EVER
     starts = [s for s in (previous_instant(x, now, tz) for x in schedules) if s is not None]
     ends = [e for e in (next_instant(x, now, tz) for x in schedules) if e is not None]
     return Period(max(starts, default=None), min(ends, default=None))

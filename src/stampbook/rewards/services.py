@@ -53,6 +53,7 @@ from flask import Response, after_this_request, g, has_request_context
 from sqlalchemy import (
     ColumnElement,
     and_,
+    bindparam,
     case,
     distinct,
     false,
@@ -63,16 +64,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import attributes
+from sqlalchemy.orm.util import identity_key
 
 from stampbook import clock, unit_of_work
 from stampbook.accounts.models import User
-from stampbook.db import UTCDateTime, db, load_with
+from stampbook.db import UTCDateTime, db, execute_core, load_with, with_parents
 from stampbook.errors import Conflict, InsufficientPoints, NotFound
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.policy import can, require
 from stampbook.policy.rewards import Payment, shop_of
-from stampbook.programs.models import Membership
+from stampbook.programs.models import Membership, Program
 from stampbook.rewards import rules
 from stampbook.rewards.models import (
     Contribution,
@@ -141,13 +143,15 @@ def load_shop(shop_id: int) -> Shop:
     return shop
 
 
+_REWARD = with_parents(Reward, (Shop, Shop.id == Reward.shop_id))
+
+
 def load_reward(reward_id: int) -> Reward:
     """A reward that is not deleted, or 404 (before any policy: deleted is gone for all)."""
-    reward: Reward | None = None
-    if 1 <= reward_id <= MAX_ID:
-        reward = load_with(Reward, reward_id, (Shop, Shop.id == Reward.shop_id))
-    if reward is None or reward.is_deleted:
+    row = load_with(_REWARD, reward_id) if 1 <= reward_id <= MAX_ID else None
+    if row is None or row[0].is_deleted:
         raise NotFound("No such reward.")
+    reward: Reward = row[0]
     return reward
 
 
@@ -172,28 +176,41 @@ def snapshot(reward: Reward) -> dict[str, Any]:
 # --- Locks and system writes ----------------------------------------------------------------
 
 
+# The statements a redemption runs are built once (see ``stampbook.db.with_parents``); those
+# of plain columns run without the ORM (``stampbook.db.execute_core``).
+_LOCK_MEMBERSHIPS = (
+    select(Membership.id, Membership.balance)
+    .where(Membership.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Membership.id)
+    .with_for_update()
+)
+_LOCK_REWARD = (
+    select(Reward)
+    .where(Reward.id == bindparam("reward_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_TAKE_STOCK = (
+    update(Reward)
+    .where(Reward.id == bindparam("reward_id"), Reward.quantity >= bindparam("quantity"))
+    .values(quantity=Reward.quantity - bindparam("quantity"), edited_at=Reward.edited_at)
+    .returning(Reward.quantity)
+)
+
+
 def _lock_memberships(membership_ids: Iterable[int]) -> dict[int, int]:
     """Step 1 of the lock order: lock memberships in id order; their fresh balances."""
     ids = sorted(set(membership_ids))
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(Membership.id, Membership.balance)
-        .where(Membership.id.in_(ids))
-        .order_by(Membership.id)
-        .with_for_update()
-    ).all()
+    rows = execute_core(_LOCK_MEMBERSHIPS, {"ids": ids}).all()
     return {row[0]: row[1] for row in rows}
 
 
 def _lock_reward(reward_id: int) -> Reward:
     """Step 2 of the lock order: the reward row, reloaded with what was committed before."""
-    return db.session.execute(
-        select(Reward)
-        .where(Reward.id == reward_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    reward: Reward = db.session.execute(_LOCK_REWARD, {"reward_id": reward_id}).scalar_one()
+    return reward
 
 
 def _write_reward(reward: Reward, **values: Any) -> None:
@@ -213,13 +230,8 @@ def _take_stock(reward: Reward, quantity: int) -> None:
     """Decrement the stock by a conditional update; its row count decides."""
     if reward.quantity is None:
         return
-    left = db.session.execute(
-        update(Reward)
-        .where(Reward.id == reward.id, Reward.quantity >= quantity)
-        .values(quantity=Reward.quantity - quantity, edited_at=Reward.edited_at)
-        .returning(Reward.quantity)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    params = {"reward_id": reward.id, "quantity": quantity}
+    left = execute_core(_TAKE_STOCK, params).scalar_one_or_none()
     if left is None:
         raise Conflict("Not enough of this reward is left.", code="out_of_stock")
     attributes.set_committed_value(reward, "quantity", left)
@@ -558,8 +570,18 @@ def remove_favorite(actor: User | None, *, reward_id: int) -> None:
 # --- Redeeming ------------------------------------------------------------------------------
 
 
+_MEMBERSHIP = with_parents(Membership, (Program, Program.id == Membership.program_id))
+
+
 def _membership(membership_id: int) -> Membership | None:
-    found: Membership | None = _get(Membership, membership_id)
+    """The paying membership, with its program (the ``reward.redeem`` rule reads it next) in
+    the same query, unless this request has loaded the membership already."""
+    if not 1 <= membership_id <= MAX_ID:
+        return None
+    found: Membership | None = db.session.identity_map.get(identity_key(Membership, membership_id))
+    if found is None:
+        row = load_with(_MEMBERSHIP, membership_id)
+        found = None if row is None else row[0]
     return found
 
 

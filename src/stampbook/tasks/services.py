@@ -25,23 +25,35 @@ database itself refuses to pay a bonus twice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import Select, and_, bindparam, case, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
 
 from stampbook import clock
 from stampbook.accounts.models import User
-from stampbook.db import cached_read, db, load_with
+from stampbook.db import (
+    AnyRow,
+    AnySelect,
+    cached_read,
+    db,
+    execute_core,
+    load_with,
+    with_parents,
+)
 from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.pagination import MAX_ID
 from stampbook.policy import Decision, decide, require
+from stampbook.policy.programs import remember_actor_parts, with_actor_parts
 from stampbook.policy.tasks import RevokeAttempt, StampAttempt, program_of
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import Shop
@@ -58,13 +70,49 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to FOR UPDATE NOWAIT on a bu
 # --- Loading --------------------------------------------------------------------------------
 
 
-def get_task(actor: User | None, task_id: int, action: str = "task.view") -> Task:
-    task = load_with(
-        Task, task_id, (Program, Program.id == Task.program_id), (Shop, Shop.id == Program.shop_id)
+_TASK = with_actor_parts(
+    with_parents(Task, (Program, Program.id == Task.program_id), (Shop, Shop.id == Program.shop_id))
+)
+# A stamp also reads the stamped membership (the bind parameter ``membership_id``) and its
+# override of the task with the task, which the permission check and the stamp ask next: a
+# round trip fewer each (the membership is the actor's own when members stamp themselves).
+_Stamped = aliased(Membership, name="stamped")
+_TASK_TO_STAMP = (
+    _TASK.add_columns(_Stamped, TaskOverride)
+    .outerjoin(_Stamped, _Stamped.id == bindparam("membership_id"))
+    .outerjoin(
+        TaskOverride,
+        and_(TaskOverride.task_id == Task.id, TaskOverride.membership_id == _Stamped.id),
     )
-    if task is None or task.deleted_at is not None:
+)
+
+
+def _load_task(
+    query: AnySelect, actor: User | None, task_id: int, action: str, **params: Any
+) -> AnyRow:
+    row = load_with(query, task_id, actor_id=actor.id if actor else None, **params)
+    if row is None or row[0].deleted_at is not None:
         raise NotFound("No such task.")
+    task, program, shop, role, mine = row[:5]
+    remember_actor_parts(actor, program, shop, role, mine)
     require(actor, action, task)
+    return row
+
+
+def get_task(actor: User | None, task_id: int, action: str = "task.view") -> Task:
+    task: Task = _load_task(_TASK, actor, task_id, action)[0]
+    return task
+
+
+def _task_to_stamp(actor: User | None, task_id: int, membership_id: int) -> Task:
+    """:func:`get_task`, and the stamped membership and its override read with it."""
+    # An id no row can have is left to the membership's own lookup to refuse, as before.
+    stamped_id = membership_id if 1 <= membership_id <= MAX_ID else None
+    row = _load_task(_TASK_TO_STAMP, actor, task_id, "task.view", membership_id=stamped_id)
+    task: Task = row[0]
+    stamped, override = row[5:]
+    if stamped is not None:
+        remember_override(task.id, stamped.id, override)
     return task
 
 
@@ -212,11 +260,17 @@ def delete_override(actor: User | None, *, task_id: int, membership_id: int) -> 
     db.session.flush()
 
 
+# The statements a stamp runs are built once (see ``stampbook.db.with_parents``); those of
+# plain columns run without the ORM (``stampbook.db.execute_core``).
+_OVERRIDE = select(TaskOverride).where(
+    TaskOverride.task_id == bindparam("task_id"),
+    TaskOverride.membership_id == bindparam("membership_id"),
+)
+
+
 def _override_row(task_id: int, membership_id: int) -> TaskOverride | None:
     return db.session.scalars(
-        select(TaskOverride).where(
-            TaskOverride.task_id == task_id, TaskOverride.membership_id == membership_id
-        )
+        _OVERRIDE, {"task_id": task_id, "membership_id": membership_id}
     ).first()
 
 
@@ -228,38 +282,54 @@ def effective_settings(task: Task, membership_id: int) -> TaskSettings:
     return rules.effective_settings(task.settings(), row.settings() if row else None)
 
 
+def remember_override(task_id: int, membership_id: int, row: TaskOverride | None) -> None:
+    """An override read with other rows answers :func:`effective_settings` for this request."""
+    cached_read(("task_override", task_id, membership_id), lambda: row)
+
+
 # --- Reading what a stamp is evaluated against -----------------------------------------------
+
+
+@functools.cache
+def _past_stamps_query(*, of_membership: bool, excluding: bool) -> Select[int, datetime, date, int]:
+    query = select(Stamp.membership_id, Stamp.created_at, Stamp.local_date, Stamp.quantity).where(
+        Stamp.task_id == bindparam("task_id"), Stamp.revoked_at.is_(None)
+    )
+    if of_membership:
+        query = query.where(Stamp.membership_id == bindparam("membership_id"))
+    if excluding:
+        query = query.where(Stamp.id != bindparam("exclude_stamp_id"))
+    return query.order_by(Stamp.id)
 
 
 def _past_stamps(
     task_id: int, membership_id: int | None = None, exclude_stamp_id: int | None = None
 ) -> list[PastStamp]:
-    query = select(Stamp.membership_id, Stamp.created_at, Stamp.local_date, Stamp.quantity).where(
-        Stamp.task_id == task_id, Stamp.revoked_at.is_(None)
+    query = _past_stamps_query(
+        of_membership=membership_id is not None, excluding=exclude_stamp_id is not None
     )
-    if membership_id is not None:
-        query = query.where(Stamp.membership_id == membership_id)
-    if exclude_stamp_id is not None:
-        query = query.where(Stamp.id != exclude_stamp_id)
-    return [PastStamp(*row) for row in db.session.execute(query.order_by(Stamp.id))]
+    params = {
+        "task_id": task_id,
+        "membership_id": membership_id,
+        "exclude_stamp_id": exclude_stamp_id,
+    }
+    return [PastStamp(*row) for row in execute_core(query, params)]
+
+
+_AWARDED_KEYS = select(TaskBonusAward.bonus_key).where(
+    TaskBonusAward.task_id == bindparam("task_id"),
+    TaskBonusAward.membership_id == bindparam("membership_id"),
+)
+_GROUP_KEYS = select(TaskGroupAward.bonus_key).where(TaskGroupAward.task_id == bindparam("task_id"))
 
 
 def _awarded_keys(task_id: int, membership_id: int) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(TaskBonusAward.bonus_key).where(
-                TaskBonusAward.task_id == task_id, TaskBonusAward.membership_id == membership_id
-            )
-        )
-    )
+    params = {"task_id": task_id, "membership_id": membership_id}
+    return set(execute_core(_AWARDED_KEYS, params).scalars())
 
 
 def _group_keys(task_id: int) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(TaskGroupAward.bonus_key).where(TaskGroupAward.task_id == task_id)
-        )
-    )
+    return set(execute_core(_GROUP_KEYS, {"task_id": task_id}).scalars())
 
 
 def _evaluate(
@@ -287,28 +357,29 @@ def _evaluate(
     )
 
 
+_ACTIVE = select(Membership.id).where(
+    Membership.id.in_(bindparam("ids", expanding=True)),
+    Membership.status == MembershipStatus.ACTIVE,
+)
+_LOCK_MEMBERSHIPS = (
+    select(Membership)
+    .where(Membership.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Membership.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def _active(membership_ids: Iterable[int]) -> set[int]:
     ids = set(membership_ids)
     if not ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(Membership.id).where(
-                Membership.id.in_(ids), Membership.status == MembershipStatus.ACTIVE
-            )
-        )
-    )
+    return set(execute_core(_ACTIVE, {"ids": list(ids)}).scalars())
 
 
 def _lock_memberships(membership_ids: Iterable[int]) -> dict[int, Membership]:
     """Lock (and reload) memberships in id order: step 1 of the lock order."""
-    rows = db.session.scalars(
-        select(Membership)
-        .where(Membership.id.in_(sorted(set(membership_ids))))
-        .order_by(Membership.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    rows = db.session.scalars(_LOCK_MEMBERSHIPS, {"ids": sorted(set(membership_ids))}).all()
     return {row.id: row for row in rows}
 
 
@@ -335,14 +406,17 @@ def _lock_without_waiting(membership_ids: set[int]) -> None:
         raise
 
 
+_LOCK_TASK = (
+    select(Task)
+    .where(Task.id == bindparam("task_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def _lock_task(task_id: int) -> Task:
     """Lock (and reload) the task: step 2 of the lock order."""
-    return db.session.scalars(
-        select(Task)
-        .where(Task.id == task_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    return db.session.scalars(_LOCK_TASK, {"task_id": task_id}).one()
 
 
 # --- Stamping -------------------------------------------------------------------------------
@@ -367,7 +441,7 @@ def stamp_task(
 ) -> StampResult:
     """Credit one completion of the task to a membership, with its base value and bonuses."""
     now = now or clock.now()
-    task = get_task(actor, task_id)
+    task = _task_to_stamp(actor, task_id, membership_id)
     membership = _membership_in(task, membership_id)
     decision = decide(actor, "task.stamp", StampAttempt(task, membership))
     if decision is Decision.HIDDEN:

@@ -4,12 +4,13 @@ refusal or a validation error lands next to the field it is about."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import request
+from flask import flash, request
 from pydantic import BaseModel, ValidationError
 from wtforms import Form
 
@@ -38,6 +39,56 @@ def attempt(call: Callable[[], T]) -> T | AppError:
         return error
 
 
+def act(
+    call: Callable[[], T],
+    done: str | Callable[[T], str],
+    *,
+    refused: Callable[[AppError], str] | None = None,
+    category: str = "success",
+) -> T | AppError:
+    """A button's action: :func:`attempt` ``call`` and flash how it went, ``done`` (or what
+    it makes of the result) or the refusal (in ``refused``'s words, else the service's)."""
+    result = attempt(call)
+    if isinstance(result, AppError):
+        flash(refused(result) if refused is not None else result.detail, "danger")
+    else:
+        flash(done(result) if callable(done) else done, category)
+    return result
+
+
+@dataclass(frozen=True)
+class Unsaved:
+    """Why a form's input was not saved: the ``problems`` to show above the form (the others
+    are next to their fields) and, when the service refused it, the ``refusal``."""
+
+    problems: list[str]
+    refusal: AppError | None = None
+
+    def status(self, invalid: bool) -> int:
+        """The refusal's status; else 422 for input that is ``invalid`` or has problems, 200
+        for a form only shown."""
+        if self.refusal is not None:
+            return self.refusal.status
+        return 422 if invalid or self.problems else 200
+
+
+def save(
+    checked: tuple[M | None, list[str]],
+    call: Callable[[M], T],
+    refused: Callable[[AppError], list[str]],
+) -> T | Unsaved:
+    """The rest of a form's round: the input ``checked`` by the API's own model (what
+    :func:`validate` answers) goes to the service ``call`` in a savepoint (:func:`attempt`);
+    a refusal goes where ``refused`` puts it, which returns what belongs to no field."""
+    body, problems = checked
+    if body is None:
+        return Unsaved(problems)
+    result = attempt(lambda: call(body))
+    if isinstance(result, AppError):
+        return Unsaved(refused(result), result)
+    return result
+
+
 def viewer_zone() -> ZoneInfo:
     user = current_user()
     try:
@@ -60,6 +111,26 @@ def aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=viewer_zone())
 
 
+def day_start(day: date | None) -> datetime | None:
+    """The instant a day typed by the viewer starts, in their time zone."""
+    return None if day is None else aware(datetime.combine(day, time()))
+
+
+def day_range(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """From the start of the day ``since`` to the end of the day ``until`` (included), in the
+    viewer's time zone: a list's filter of days (None for a day not given)."""
+    last = day_start(until)
+    return day_start(since), None if last is None else last + timedelta(days=1)
+
+
+def from_cursor(schema: type[M], **fields: Any) -> M:
+    """A list's query at the page's ``cursor``; a mangled cursor starts from the first page."""
+    try:
+        return schema(cursor=request.args.get("cursor") or None, **fields)
+    except ValidationError:
+        return schema(**fields)
+
+
 def field_errors(error: ValidationError | AppError) -> list[tuple[str, str]]:
     """``[(dotted field, message)]`` of a Pydantic error or a service's ValidationFailed."""
     if isinstance(error, ValidationError):
@@ -71,6 +142,11 @@ def field_errors(error: ValidationError | AppError) -> list[tuple[str, str]]:
     if isinstance(listed, list):
         return [(str(e.get("field", "")), str(e.get("message", ""))) for e in listed]
     return []
+
+
+def refusal_errors(error: AppError) -> list[tuple[str, str]]:
+    """A service's refusal as ``[(field, message)]``: the fields it names, else its detail."""
+    return field_errors(error) or [("", error.detail)]
 
 
 def place_errors(

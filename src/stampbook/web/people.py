@@ -44,7 +44,16 @@ from stampbook.rewards import services as rewards
 from stampbook.routing import PageBlueprint
 from stampbook.web import queries as pages
 from stampbook.web.forms import ActionForm, options
-from stampbook.web.helpers import attempt, me, place_errors, safe_next, validate
+from stampbook.web.helpers import (
+    Unsaved,
+    act,
+    attempt,
+    me,
+    place_errors,
+    safe_next,
+    save,
+    validate,
+)
 from stampbook.web.people_forms import (
     BuddyAskForm,
     DeleteAccountForm,
@@ -149,7 +158,9 @@ def _names(viewer: User | None, posts: Iterable[PostOut]) -> dict[tuple[str, int
 def user(user_id: int) -> str:
     viewer = current_user()
     owner, sections = queries.user_page(viewer, user_id)
-    posts = queries.list_posts(viewer, PostQuery(author_id=owner.id, limit=POSTS_ON_USER_PAGE))
+    posts = queries.list_posts(
+        viewer, PostQuery(author_id=owner.id, limit=POSTS_ON_USER_PAGE), authors=[owner]
+    )
     pending = None
     if viewer is not None and sections.relationship in ("request_sent", "request_received"):
         pending = queries.pending_request_between(viewer.id, owner.id)
@@ -195,11 +206,10 @@ def buddies() -> tuple[str, int]:
     return _buddies_page()
 
 
-def _asked(result: Any) -> None:
+def _asked(result: Any) -> str:
     if result.status == "accepted":
-        flash(_("They had asked you already: you are buddies now."), "success")
-    else:
-        flash(_("Buddy request sent."), "success")
+        return str(_("They had asked you already: you are buddies now."))
+    return str(_("Buddy request sent."))
 
 
 @bp.post("/buddies")
@@ -223,7 +233,7 @@ def ask_by_email() -> Response | tuple[str, int]:
         else:
             form.email.errors = [refusal(result)]
         return _buddies_page(form, result.status)
-    _asked(result)
+    flash(_asked(result), "success")
     return redirect(url_for("people_pages.buddies"), 303)
 
 
@@ -231,55 +241,54 @@ def ask_by_email() -> Response | tuple[str, int]:
 @route(Access.USER)
 @limiter.limit(lambda: current_app.config["BUDDY_REQUEST_RATE_LIMIT"], key_func=per_user)
 def ask_user(user_id: int) -> Response:
-    result = attempt(lambda: services.send_request(me(), user_id=user_id))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
-    else:
-        _asked(result)
+    act(lambda: services.send_request(me(), user_id=user_id), _asked, refused=refusal)
     return _back(url_for("people_pages.user", user_id=user_id))
 
 
 @bp.post("/buddy-requests/<int:request_id>/accept")
 @route(Access.USER, action="buddy_request.respond")
 def accept_request(request_id: int) -> Response:
-    result = attempt(lambda: services.accept_request(me(), request_id))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
-    else:
-        flash(_("You are buddies now."), "success")
+    act(
+        lambda: services.accept_request(me(), request_id),
+        _("You are buddies now."),
+        refused=refusal,
+    )
     return _back(url_for("people_pages.buddies"))
 
 
 @bp.post("/buddy-requests/<int:request_id>/decline")
 @route(Access.USER, action="buddy_request.respond")
 def decline_request(request_id: int) -> Response:
-    result = attempt(lambda: services.decline_request(me(), request_id))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
-    else:
-        flash(_("Request declined."), "info")
+    act(
+        lambda: services.decline_request(me(), request_id),
+        _("Request declined."),
+        refused=refusal,
+        category="info",
+    )
     return _back(url_for("people_pages.buddies"))
 
 
 @bp.post("/buddy-requests/<int:request_id>/cancel")
 @route(Access.USER, action="buddy_request.cancel")
 def cancel_request(request_id: int) -> Response:
-    result = attempt(lambda: services.cancel_request(me(), request_id))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
-    else:
-        flash(_("Your buddy request is cancelled."), "info")
+    act(
+        lambda: services.cancel_request(me(), request_id),
+        _("Your buddy request is cancelled."),
+        refused=refusal,
+        category="info",
+    )
     return _back(url_for("people_pages.buddies"))
 
 
 @bp.post("/buddies/<int:user_id>/remove")
 @route(Access.USER)
 def remove_buddy(user_id: int) -> Response:
-    result = attempt(lambda: services.remove_buddy(me(), user_id=user_id))
-    if isinstance(result, AppError):
-        flash(_("This person is not your buddy."), "danger")
-    else:
-        flash(_("You are no longer buddies."), "info")
+    act(
+        lambda: services.remove_buddy(me(), user_id=user_id),
+        _("You are no longer buddies."),
+        refused=lambda _error: _("This person is not your buddy."),
+        category="info",
+    )
     return _back(url_for("people_pages.buddies"))
 
 
@@ -293,11 +302,12 @@ def block(user_id: int) -> Response | str:
         raise NotFound("No such user.")
     form = ActionForm()
     if form.validate_on_submit():
-        result = attempt(lambda: services.block(actor, user_id=user_id))
-        if isinstance(result, AppError):
-            flash(refusal(result), "danger")
-        else:
-            flash(_("%(name)s is blocked.", name=other.name), "info")
+        act(
+            lambda: services.block(actor, user_id=user_id),
+            _("%(name)s is blocked.", name=other.name),
+            refused=refusal,
+            category="info",
+        )
         return _back(url_for("people_pages.buddies"))
     back = safe_next(url_for("people_pages.buddies"))
     return render_template("people/block.html", other=other, form=form, back=back)
@@ -306,11 +316,12 @@ def block(user_id: int) -> Response | str:
 @bp.post("/users/<int:user_id>/unblock")
 @route(Access.USER)
 def unblock(user_id: int) -> Response:
-    result = attempt(lambda: services.unblock(me(), user_id=user_id))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
-    else:
-        flash(_("Unblocked."), "info")
+    act(
+        lambda: services.unblock(me(), user_id=user_id),
+        _("Unblocked."),
+        refused=refusal,
+        category="info",
+    )
     return _back(url_for("people_pages.buddies"))
 
 
@@ -429,11 +440,16 @@ def send_message(user_id: int) -> Response | tuple[str, int]:
 @route(Access.USER)
 def mark_read(user_id: int) -> Response:
     up_to = _an_id(request.form.get("up_to_id"))
-    result = attempt(lambda: services.mark_read(me(), user_id=user_id, up_to_id=up_to))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
+    marked = act(
+        lambda: services.mark_read(me(), user_id=user_id, up_to_id=up_to),
+        lambda count: ngettext(
+            "%(num)d message marked read.", "%(num)d messages marked read.", count
+        ),
+        refused=refusal,
+        category="info",
+    )
+    if isinstance(marked, AppError):
         return redirect(url_for("people_pages.conversations"), 303)
-    flash(ngettext("%(num)d message marked read.", "%(num)d messages marked read.", result), "info")
     return redirect(url_for("people_pages.conversation", user_id=user_id), 303)
 
 
@@ -689,36 +705,36 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
         del form.rating
     elif request.method == "GET":
         form.rating.data = str(post.rating)
-    problems: list[str] = []
+    unsaved = Unsaved([])
     if form.validate_on_submit():
         data: dict[str, Any] = {"body": form.body.data}
         if post.rating is not None:
             data["rating"] = int(form.rating.data or post.rating)
-        body, problems = validate(PostPatch, data, form)
-        if body is not None:
-            result = attempt(
-                lambda: services.edit_post(me(), post_id, body.model_dump(exclude_unset=True))
-            )
-            if not isinstance(result, AppError):
-                flash(_("Your post is saved."), "success")
-                return redirect(url_for("people_pages.post", post_id=post_id), 303)
-            form.body.errors = [refusal(result)]
-            return render_template(
-                "people/post_edit.html", form=form, problems=problems, post=shown
-            ), result.status
+        saved = save(
+            validate(PostPatch, data, form),
+            lambda body: services.edit_post(me(), post_id, body.model_dump(exclude_unset=True)),
+            lambda error: place_errors(form, [("body", refusal(error))]),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("Your post is saved."), "success")
+            return redirect(url_for("people_pages.post", post_id=post_id), 303)
+        unsaved = saved
     return render_template(
-        "people/post_edit.html", form=form, problems=problems, post=shown
-    ), 422 if form.errors or problems else 200
+        "people/post_edit.html", form=form, problems=unsaved.problems, post=shown
+    ), unsaved.status(bool(form.errors))
 
 
 @bp.post("/posts/<int:post_id>/delete")
 @route(Access.USER, action="post.delete")
 def delete_post(post_id: int) -> Response:
-    result = attempt(lambda: services.delete_post(me(), post_id))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
+    deleted = act(
+        lambda: services.delete_post(me(), post_id),
+        _("The post is deleted."),
+        refused=refusal,
+        category="info",
+    )
+    if isinstance(deleted, AppError):
         return _back(url_for("people_pages.post", post_id=post_id))
-    flash(_("The post is deleted."), "info")
     target = safe_next(url_for("people_pages.posts"))
     if urlsplit(target).path == url_for("people_pages.post", post_id=post_id):
         target = url_for("people_pages.posts")  # the post's own page is gone with it
@@ -732,13 +748,12 @@ PROFILE_FIELDS = ("name", "summary", "description", "color", "icon", "time_zone"
 
 def _save(changes: dict[str, Any], form: Any) -> list[str] | None:
     """Check ``changes`` with the API's ``UserPatch`` and save them; the problems, if any."""
-    body, problems = validate(UserPatch, changes, form)
-    if body is None:
-        return problems
-    result = attempt(lambda: accounts.update_profile(me(), body.model_dump(exclude_unset=True)))
-    if isinstance(result, AppError):
-        return place_errors(form, [("", refusal(result))])
-    return None
+    saved = save(
+        validate(UserPatch, changes, form),
+        lambda body: accounts.update_profile(me(), body.model_dump(exclude_unset=True)),
+        lambda error: place_errors(form, [("", refusal(error))]),
+    )
+    return saved.problems if isinstance(saved, Unsaved) else None
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -862,11 +877,12 @@ def stars() -> Response | tuple[str, int]:
 @bp.post("/account/stars/rewards/<int:reward_id>/remove")
 @route(Access.USER, action="reward.favorite")
 def unstar_reward(reward_id: int) -> Response:
-    result = attempt(lambda: rewards.remove_favorite(me(), reward_id=reward_id))
-    if isinstance(result, AppError):
-        flash(refusal(result), "danger")
-    else:
-        flash(_("Removed from your starred rewards."), "info")
+    act(
+        lambda: rewards.remove_favorite(me(), reward_id=reward_id),
+        _("Removed from your starred rewards."),
+        refused=refusal,
+        category="info",
+    )
     return redirect(url_for("people_pages.stars"), 303)
 
 

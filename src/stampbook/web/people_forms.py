@@ -8,7 +8,6 @@ is drawn, in the viewer's language). The API's input models (``UserPatch``, ``Me
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,7 +19,6 @@ from wtforms import (
     PasswordField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -39,9 +37,15 @@ from stampbook.people.models import PostAudience
 from stampbook.people.queries import OrderChoices
 from stampbook.people.schemas import MAX_MESSAGE_LENGTH, MAX_POST_LENGTH
 from stampbook.shops.schemas import MAX_ORDERED
-from stampbook.web.forms import options
+from stampbook.web.forms import (
+    TIME_ZONES,
+    IdentityFields,
+    color_field,
+    icon_field,
+    options,
+    summary_field,
+)
 
-TIME_ZONES = sorted(available_timezones())
 COLOR = r"^#[0-9a-fA-F]{6}$"
 
 
@@ -69,29 +73,13 @@ class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
 # --- My settings ------------------------------------------------------------------------------
 
 
-class ProfileForm(FlaskForm):  # type: ignore[misc]
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    summary = StringField(
-        _l("Summary"),
-        validators=[Optional(), Length(max=280)],
-        description=_l("One line about you, shown under your name."),
-    )
+class ProfileForm(IdentityFields, FlaskForm):  # type: ignore[misc]
+    summary = summary_field(_l("One line about you, shown under your name."))
     description = TextAreaField(
         _l("About me"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 4}
     )
-    color = StringField(
-        _l("Colour"),
-        validators=[
-            Optional(),
-            Regexp(COLOR, message=_l("Write the colour as #rrggbb, e.g. #6f4e37.")),
-        ],
-        description=_l("Optional, as #rrggbb, e.g. #6f4e37."),
-    )
-    icon = StringField(
-        _l("Icon"),
-        validators=[Optional(), Length(max=64)],
-        description=_l("Optional: an emoji or a short word, e.g. ☕."),
-    )
+    color = color_field(Regexp(COLOR, message=_l("Write the colour as #rrggbb, e.g. #6f4e37.")))
+    icon = icon_field(_l("Optional: an emoji or a short word, e.g. ☕."))
     time_zone = SelectField(
         _l("Time zone"),
         choices=options((zone, zone) for zone in TIME_ZONES),

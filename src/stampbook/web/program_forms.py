@@ -24,12 +24,11 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from stampbook.programs.models import MembershipMode, ProgramPrivacy, StampSystem
+from stampbook.programs.models import MembershipMode, MembershipStatus, ProgramPrivacy, StampSystem
 from stampbook.tasks.models import TaskPrivacy
 from stampbook.tasks.rules import (
     MAX_BONUSES,
@@ -42,7 +41,7 @@ from stampbook.tasks.rules import (
     StreakPeriod,
     TimeUnit,
 )
-from stampbook.web.forms import options
+from stampbook.web.forms import IDENTITY_FIELDS, IdentityFields, options
 from stampbook.web.schedule_forms import ScheduleList, WindowForm
 
 if TYPE_CHECKING:  # the stubs' generics; WTForms' classes take no parameters at run time
@@ -52,18 +51,10 @@ else:
 
 Loc = Sequence[str | int]
 
-COLOR_HELP = _l("Optional, as #rrggbb, e.g. #6f4e37.")
-ICON_HELP = _l("Optional: a short icon name, e.g. cup.")
-
 # --- Programs -------------------------------------------------------------------------------
 
 
-class ProgramForm(FlaskForm):  # type: ignore[misc]
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    summary = StringField(_l("Summary"), validators=[Optional(), Length(max=280)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    color = StringField(_l("Colour"), validators=[Optional()], description=COLOR_HELP)
-    icon = StringField(_l("Icon"), validators=[Optional(), Length(max=64)], description=ICON_HELP)
+class ProgramForm(IdentityFields, FlaskForm):  # type: ignore[misc]
     privacy_mode = SelectField(
         _l("Who sees the program"),
         choices=options(
@@ -99,16 +90,7 @@ class ProgramForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-PROGRAM_FIELDS = (
-    "name",
-    "summary",
-    "description",
-    "color",
-    "icon",
-    "privacy_mode",
-    "membership_mode",
-    "stamp_system_type",
-)
+PROGRAM_FIELDS = (*IDENTITY_FIELDS, "privacy_mode", "membership_mode", "stamp_system_type")
 
 
 class HistoryFilterForm(FlaskForm):  # type: ignore[misc]
@@ -121,13 +103,14 @@ class HistoryFilterForm(FlaskForm):  # type: ignore[misc]
     until = DateField(_l("To (included)"), validators=[Optional()])
 
 
-MEMBER_STATUSES = [
+# A membership's status, for the lists' filters ("": any).
+MEMBERSHIP_STATUSES = [
     ("", _l("Every status")),
-    ("active", _l("Active")),
-    ("invited", _l("Invited")),
-    ("left", _l("Left")),
-    ("removed", _l("Removed")),
-    ("archived", _l("Archived")),
+    (MembershipStatus.ACTIVE.value, _l("Active")),
+    (MembershipStatus.INVITED.value, _l("Invited")),
+    (MembershipStatus.LEFT.value, _l("Left")),
+    (MembershipStatus.REMOVED.value, _l("Removed")),
+    (MembershipStatus.ARCHIVED.value, _l("Archived")),
 ]
 
 
@@ -137,7 +120,7 @@ class MemberFilterForm(FlaskForm):  # type: ignore[misc]
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), choices=options(MEMBER_STATUSES), default="")
+    status = SelectField(_l("Status"), choices=options(MEMBERSHIP_STATUSES), default="")
 
 
 # --- Stamps ---------------------------------------------------------------------------------
@@ -345,12 +328,7 @@ class FrequencyFields:
     )
 
 
-class TaskForm(FrequencyFields, FlaskForm):  # type: ignore[misc]
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    summary = StringField(_l("Summary"), validators=[Optional(), Length(max=280)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    color = StringField(_l("Colour"), validators=[Optional()], description=COLOR_HELP)
-    icon = StringField(_l("Icon"), validators=[Optional(), Length(max=64)], description=ICON_HELP)
+class TaskForm(IdentityFields, FrequencyFields, FlaskForm):  # type: ignore[misc]
     privacy_mode = SelectField(
         _l("Who sees the task"),
         choices=options(

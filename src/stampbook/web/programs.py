@@ -4,7 +4,6 @@ forms (create, edit, archive). The task pages are in ``stampbook.web.tasks``."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -33,11 +32,12 @@ from stampbook.web import queries as pages
 from stampbook.web import words
 from stampbook.web.forms import ActionForm
 from stampbook.web.helpers import (
-    attempt,
-    aware,
+    Unsaved,
+    act,
+    day_range,
     given,
     me,
-    place_errors,
+    save,
     validate,
     viewer_zone,
 )
@@ -122,11 +122,7 @@ def _streak_lines(
 @bp.post("/programs/<int:program_id>/join")
 @route(Access.USER, action="membership.join")
 def join(program_id: int) -> Response:
-    result = attempt(lambda: services.join(me(), program_id))
-    if isinstance(result, AppError):
-        flash(result.detail, "danger")
-    else:
-        flash(_("Welcome aboard: you are a member now."), "success")
+    act(lambda: services.join(me(), program_id), _("Welcome aboard: you are a member now."))
     return redirect(url_for("program_pages.program", program_id=program_id), 303)
 
 
@@ -159,11 +155,12 @@ def leave(program_id: int) -> Response | str:
             button=_("Leave %(name)s", name=program.name),
             back=back,
         )
-    result = attempt(lambda: services.end_membership(me(), mine.id))
-    if isinstance(result, AppError):
-        flash(result.detail, "danger")
+    left = act(
+        lambda: services.end_membership(me(), mine.id),
+        _("You left %(name)s; your points stay with you.", name=program.name),
+    )
+    if isinstance(left, AppError):
         return redirect(back, 303)
-    flash(_("You left %(name)s; your points stay with you.", name=program.name), "success")
     return redirect(url_for("shop_pages.shop", shop_id=program.shop_id), 303)
 
 
@@ -243,16 +240,13 @@ def delete_program(program_id: int) -> Response | str | tuple[str, int]:
             danger=True,
             back=back,
         )
-    result = attempt(lambda: services.delete_program(me(), program_id))
-    if isinstance(result, AppError):
-        flash(result.detail, "danger")
+    archived = act(
+        lambda: services.delete_program(me(), program_id),
+        _("The program %(name)s is archived.", name=program.name),
+    )
+    if isinstance(archived, AppError):
         return redirect(back, 303)
-    flash(_("The program %(name)s is archived.", name=program.name), "success")
     return redirect(url_for("shop_pages.shop", shop_id=program.shop_id), 303)
-
-
-def _day_start(day: Any) -> datetime | None:
-    return None if day is None else aware(datetime.combine(day, time()))
 
 
 @bp.get("/memberships/<int:membership_id>/history")
@@ -262,13 +256,13 @@ def points_history(membership_id: int) -> tuple[str, int]:
     membership = services.load_membership(me(), membership_id, "membership.view_entries")
     form = HistoryFilterForm(request.args)
     form.validate()
-    until = _day_start(form.until.data)
+    since, until = day_range(form.since.data, form.until.data)
     try:
         query = HistoryQuery(
             limit=ENTRIES_PER_PAGE,
             cursor=request.args.get("cursor") or None,
-            since=_day_start(form.since.data),
-            until=until + timedelta(days=1) if until else None,
+            since=since,
+            until=until,
         )
     except ValidationError:  # a mangled cursor: start from the newest
         query = HistoryQuery(limit=ENTRIES_PER_PAGE)
@@ -331,17 +325,17 @@ def edit_program(program_id: int) -> Response | str | tuple[str, int]:
     problems: list[str] = []
     if form.validate_on_submit():
         data = {k: (v if v != "" else None) for k, v in _program_data(form).items()}
-        body, problems = validate(ProgramPatch, data, form)
-        if body is not None:
-            result = attempt(
-                lambda: services.update_program(
-                    me(), program_id, body.model_dump(mode="json", exclude_unset=True)
-                )
-            )
-            if not isinstance(result, AppError):
-                flash(_("The program is saved."), "success")
-                return redirect(url_for("program_pages.program", program_id=program_id))
-            problems = place_errors(form, [("", result.detail)])
+        saved = save(
+            validate(ProgramPatch, data, form),
+            lambda body: services.update_program(
+                me(), program_id, body.model_dump(mode="json", exclude_unset=True)
+            ),
+            lambda error: [error.detail],
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The program is saved."), "success")
+            return redirect(url_for("program_pages.program", program_id=program_id))
+        problems = saved.problems
     status = 422 if form.errors or problems else 200
     return render_template(
         "programs/form.html", form=form, problems=problems, program=program, shop=None

@@ -21,8 +21,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    StringField,
-    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -34,11 +32,8 @@ from wtforms.validators import (
 )
 
 from stampbook.rewards.rules import MAX_SCHEDULES, LimitType
-from stampbook.web.forms import options
+from stampbook.web.forms import MAX_POINTS, IdentityFields, icon_field, options
 from stampbook.web.schedule_forms import RecurrenceForm, ScheduleList, WindowForm
-
-MAX_POINTS = 10**12
-COLOR_HELP = _l("Optional, as #rrggbb, e.g. #6f4e37.")
 
 
 def given_number(form: Form, field: Field) -> None:
@@ -87,16 +82,8 @@ class QuantityRenewalForm(RecurrenceForm):
     )
 
 
-class RewardForm(FlaskForm):  # type: ignore[misc]
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    summary = StringField(_l("Summary"), validators=[Optional(), Length(max=280)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    color = StringField(_l("Colour"), validators=[Optional()], description=COLOR_HELP)
-    icon = StringField(
-        _l("Icon"),
-        validators=[Optional(), Length(max=64)],
-        description=_l("Optional: a short name of a picture, e.g. cup."),
-    )
+class RewardForm(IdentityFields, FlaskForm):  # type: ignore[misc]
+    icon = icon_field(_l("Optional: a short name of a picture, e.g. cup."))
     cost = IntegerField(
         _l("Cost in points"),
         validators=[given_number, NumberRange(min=1, max=MAX_POINTS)],

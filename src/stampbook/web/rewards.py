@@ -5,8 +5,7 @@ receipts with fulfil and cancel (the shop pages' ``fulfil_receipt`` and ``cancel
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -28,14 +27,18 @@ from stampbook.rewards.schemas import MyRedemptionQuery, RewardIn, RewardPatch
 from stampbook.routing import PageBlueprint
 from stampbook.shops.services import load_shop
 from stampbook.web import queries as pages
-from stampbook.web.forms import ActionForm, CancelForm, options
+from stampbook.web.forms import IDENTITY_FIELDS, ActionForm, CancelForm, options
 from stampbook.web.helpers import (
+    Unsaved,
     attempt,
     aware,
-    field_errors,
+    day_range,
+    from_cursor,
     given,
     local_time,
     me,
+    refusal_errors,
+    save,
     viewer_zone,
 )
 from stampbook.web.reward_forms import (
@@ -186,10 +189,28 @@ def _choices_for(reward_id: int, form: RedeemForm | ContributeForm | GiftForm) -
     )
 
 
+def _redeem(reward_id: int, form: RedeemForm | GiftForm, **gift: Any) -> Redemption | AppError:
+    """Redeem with the membership and quantity the form says (``gift``: for whom)."""
+    return attempt(
+        lambda: services.redeem(
+            me(),
+            reward_id=reward_id,
+            membership_id=int(form.membership_id.data or 0),
+            quantity=form.quantity.data or 1,
+            **gift,
+        )
+    )
+
+
 def _place_refusal(error: AppError, form: RedeemForm | GiftForm) -> None:
     """A redemption's refusal, next to the input it is about."""
     target = form.quantity if error.code in ("out_of_stock", "limit_reached") else None
     (target or form.membership_id).errors = [error.detail]
+
+
+def _to_receipt(redemption: Redemption, said: str) -> Response:
+    flash(said, "success")
+    return redirect(url_for("reward_pages.receipt", redemption_id=redemption.id), 303)
 
 
 @bp.post("/rewards/<int:reward_id>/redeem")
@@ -199,26 +220,18 @@ def redeem(reward_id: int) -> Response | tuple[str, int]:
     _choices_for(reward_id, form)
     if not form.validate_on_submit():
         return _reward_page(reward_id, redeem_form=form, status=422)
-    result = attempt(
-        lambda: services.redeem(
-            me(),
-            reward_id=reward_id,
-            membership_id=int(form.membership_id.data or 0),
-            quantity=form.quantity.data or 1,
-        )
-    )
+    result = _redeem(reward_id, form)
     if isinstance(result, AppError):
         _place_refusal(result, form)
         return _reward_page(reward_id, redeem_form=form, status=result.status)
-    flash(
+    return _to_receipt(
+        result,
         _(
             "Redeemed: %(name)s for %(points)s points.",
             name=result.reward_content["name"],
             points=result.points_paid,
         ),
-        "success",
     )
-    return redirect(url_for("reward_pages.receipt", redemption_id=result.id), 303)
 
 
 @bp.post("/rewards/<int:reward_id>/gift")
@@ -245,15 +258,7 @@ def gift(reward_id: int) -> Response | tuple[str, int]:
             form.email.errors = [nobody]
             return _reward_page(reward_id, gift_form=form, status=404)
         recipient = found.id
-    result = attempt(
-        lambda: services.redeem(
-            me(),
-            reward_id=reward_id,
-            membership_id=int(form.membership_id.data or 0),
-            quantity=form.quantity.data or 1,
-            gift_to_user_id=recipient,
-        )
-    )
+    result = _redeem(reward_id, form, gift_to_user_id=recipient)
     if isinstance(result, AppError):
         if result.code in ("not_found", "gift_to_self", "not_giftable"):
             target = form.email if email else form.buddy_id
@@ -265,15 +270,14 @@ def gift(reward_id: int) -> Response | tuple[str, int]:
         else:
             _place_refusal(result, form)
         return _reward_page(reward_id, gift_form=form, status=result.status)
-    flash(
+    return _to_receipt(
+        result,
         _(
             "Your gift is given: %(name)s for %(points)s points. The receipt is theirs.",
             name=result.reward_content["name"],
             points=result.points_paid,
         ),
-        "success",
     )
-    return redirect(url_for("reward_pages.receipt", redemption_id=result.id), 303)
 
 
 @bp.post("/rewards/<int:reward_id>/contribute")
@@ -295,11 +299,10 @@ def contribute(reward_id: int) -> Response | tuple[str, int]:
         form.points.errors = [result.detail]
         return _reward_page(reward_id, contribute_form=form, status=result.status)
     if result.redemption is not None:
-        flash(
+        return _to_receipt(
+            result.redemption,
             _("Your points filled the pot: the reward is redeemed for every contributor."),
-            "success",
         )
-        return redirect(url_for("reward_pages.receipt", redemption_id=result.redemption.id), 303)
     flash(_("You put %(points)s points in the pot.", points=result.contribution.points), "success")
     return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
 
@@ -335,10 +338,6 @@ def receipt(redemption_id: int) -> str:
     )
 
 
-def _day_start(day: Any) -> datetime | None:
-    return None if day is None else aware(datetime.combine(day, time()))
-
-
 @bp.get("/receipts")
 @route(Access.USER)
 def my_receipts() -> str | tuple[str, int]:
@@ -350,13 +349,13 @@ def my_receipts() -> str | tuple[str, int]:
     form.validate()
     shop_id = form.shop_id.data if form.shop_id.data in shops else None
     form.shop_id.errors = []  # a shop that is not one of mine: all shops, as the select shows
-    until = _day_start(form.until.data)
+    since, until = day_range(form.since.data, form.until.data)
     try:
         query = MyRedemptionQuery(
             limit=RECEIPTS_PER_PAGE,
             cursor=request.args.get("cursor") or None,
-            since=_day_start(form.since.data),
-            until=until + timedelta(days=1) if until else None,
+            since=since,
+            until=until,
         )
     except ValidationError:  # a mangled cursor: start from the newest
         query = MyRedemptionQuery(limit=RECEIPTS_PER_PAGE)
@@ -374,14 +373,13 @@ def my_receipts() -> str | tuple[str, int]:
 
 # --- The team's reward form -----------------------------------------------------------------
 
-TEXTS = ("name", "summary", "description", "color", "icon")
 NUMBERS = ("cost", "quantity", "group_limit", "user_limit")
 
 
 def _reward_data(form: RewardForm) -> dict[str, Any]:
     """What the form says, in the API's terms (empty texts as None)."""
     data: dict[str, Any] = {
-        name: (getattr(form, name).data or "").strip() or None for name in TEXTS
+        name: (getattr(form, name).data or "").strip() or None for name in IDENTITY_FIELDS
     }
     data |= {name: getattr(form, name).data for name in NUMBERS}
     data |= {
@@ -395,11 +393,11 @@ def _reward_data(form: RewardForm) -> dict[str, Any]:
 
 
 def _form_page(
-    form: RewardForm, problems: Sequence[str], *, shop: Any, reward: Reward | None, status: int
+    form: RewardForm, unsaved: Unsaved, *, shop: Any, reward: Reward | None
 ) -> tuple[str, int]:
     return render_template(
-        "rewards/form.html", form=form, problems=problems, shop=shop, reward=reward
-    ), status
+        "rewards/form.html", form=form, problems=unsaved.problems, shop=shop, reward=reward
+    ), unsaved.status(bool(form.errors))
 
 
 @bp.route("/shops/<int:shop_id>/rewards/new", methods=["GET", "POST"])
@@ -407,21 +405,19 @@ def _form_page(
 def new_reward(shop_id: int) -> Response | str | tuple[str, int]:
     shop = load_shop(me(), shop_id, "reward.create")
     form = RewardForm()
-    problems: list[str] = []
+    unsaved = Unsaved([])
     if form.validate_on_submit():
-        body, problems = validate_form(RewardIn, given(_reward_data(form)), form, REWARD_FIELDS)
-        if body is not None:
-            result = attempt(
-                lambda: services.create_reward(me(), shop_id=shop_id, fields=body.model_dump())
-            )
-            if not isinstance(result, AppError):
-                flash(_("The reward %(name)s is on the shelf.", name=result.name), "success")
-                # 302, as tests/web/test_pages.py expects of this older route.
-                return redirect(url_for("reward_pages.reward", reward_id=result.id))
-            problems = place_form_errors(form, field_errors(result) or [("", result.detail)])
-            return _form_page(form, problems, shop=shop, reward=None, status=result.status)
-    status = 422 if form.errors or problems else 200
-    return _form_page(form, problems, shop=shop, reward=None, status=status)
+        saved = save(
+            validate_form(RewardIn, given(_reward_data(form)), form, REWARD_FIELDS),
+            lambda body: services.create_reward(me(), shop_id=shop_id, fields=body.model_dump()),
+            lambda error: place_form_errors(form, refusal_errors(error)),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The reward %(name)s is on the shelf.", name=saved.name), "success")
+            # 302, as tests/web/test_pages.py expects of this older route.
+            return redirect(url_for("reward_pages.reward", reward_id=saved.id))
+        unsaved = saved
+    return _form_page(form, unsaved, shop=shop, reward=None)
 
 
 def _shown(reward: Reward, stock: int | None) -> dict[str, Any]:
@@ -429,7 +425,7 @@ def _shown(reward: Reward, stock: int | None) -> dict[str, Any]:
     settings = load_settings(reward.schedule_settings)
     expiry = reward.expiry_date
     return {
-        **{name: getattr(reward, name) for name in (*TEXTS, *NUMBERS)},
+        **{name: getattr(reward, name) for name in (*IDENTITY_FIELDS, *NUMBERS)},
         "quantity": stock,
         "quantity_shown": "" if stock is None else str(stock),
         "expiry_date": None
@@ -451,26 +447,25 @@ def edit_reward(reward_id: int) -> Response | str | tuple[str, int]:
     shop = load_shop(me(), reward.shop_id)
     shown = _shown(reward, queries.reward_detail(me(), reward_id).quantity)
     form = RewardForm(data=shown)
-    problems: list[str] = []
+    unsaved = Unsaved([])
     if form.validate_on_submit():
         data = _reward_data(form)
         if _text(form.quantity.data) == (form.quantity_shown.data or ""):
             del data["quantity"]  # untouched: keep what redemptions and renewals made it
         if form.expiry_date.data == shown["expiry_date"]:
             del data["expiry_date"]  # untouched: keep its seconds
-        body, problems = validate_form(RewardPatch, data, form, REWARD_FIELDS)
-        if body is not None:
-            changes = body.model_dump(exclude_unset=True)
-            result = attempt(
-                lambda: services.update_reward(me(), reward_id=reward_id, changes=changes)
-            )
-            if not isinstance(result, AppError):
-                flash(_("The reward is saved."), "success")
-                return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
-            problems = place_form_errors(form, field_errors(result) or [("", result.detail)])
-            return _form_page(form, problems, shop=shop, reward=reward, status=result.status)
-    status = 422 if form.errors or problems else 200
-    return _form_page(form, problems, shop=shop, reward=reward, status=status)
+        saved = save(
+            validate_form(RewardPatch, data, form, REWARD_FIELDS),
+            lambda body: services.update_reward(
+                me(), reward_id=reward_id, changes=body.model_dump(exclude_unset=True)
+            ),
+            lambda error: place_form_errors(form, refusal_errors(error)),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The reward is saved."), "success")
+            return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
+        unsaved = saved
+    return _form_page(form, unsaved, shop=shop, reward=reward)
 
 
 def _text(value: Any) -> str:
@@ -531,10 +526,7 @@ def _value_words(field: str, value: Any) -> str:
 @route(Access.USER, action="reward.view_changes")
 def reward_changes(reward_id: int) -> str:
     reward = services.visible_reward(me(), reward_id, "reward.view_changes")
-    try:
-        page = PageQuery(limit=CHANGES_PER_PAGE, cursor=request.args.get("cursor") or None)
-    except ValidationError:
-        page = PageQuery(limit=CHANGES_PER_PAGE)
+    page = from_cursor(PageQuery, limit=CHANGES_PER_PAGE)
     changes, next_cursor = queries.reward_changes(me(), reward_id, page)
     return render_template(
         "rewards/changes.html",
@@ -557,10 +549,7 @@ def reward_changes(reward_id: int) -> str:
 @route(Access.USER, action="reward.view_redemptions")
 def reward_redemptions(reward_id: int) -> str:
     reward = services.visible_reward(me(), reward_id, "reward.view_redemptions")
-    try:
-        history = HistoryQuery(limit=RECEIPTS_PER_PAGE, cursor=request.args.get("cursor") or None)
-    except ValidationError:
-        history = HistoryQuery(limit=RECEIPTS_PER_PAGE)
+    history = from_cursor(HistoryQuery, limit=RECEIPTS_PER_PAGE)
     items, next_cursor = queries.reward_redemptions(me(), reward_id, history)
     first: Redemption | None = items[0] if items else None
     return render_template(

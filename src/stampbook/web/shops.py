@@ -4,7 +4,6 @@ with their filters, fulfil and cancel)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,7 +12,6 @@ from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user
-from stampbook.errors import AppError
 from stampbook.policy import Access, can, require, route
 from stampbook.policy.shops import role_of
 from stampbook.programs import queries as programs
@@ -29,21 +27,29 @@ from stampbook.shops.schemas import MemberSearchQuery, ShopIn, ShopPatch, ShopQu
 from stampbook.tasks import services as tasks
 from stampbook.web import queries as pages
 from stampbook.web import words
-from stampbook.web.forms import REWARD_SORTS, ActionForm, CancelForm, MemberStampForm, options
+from stampbook.web.forms import (
+    IDENTITY_FIELDS,
+    REWARD_SORTS,
+    TIME_ZONES,
+    ActionForm,
+    CancelForm,
+    MemberStampForm,
+    options,
+)
 from stampbook.web.helpers import (
-    attempt,
-    aware,
-    field_errors,
+    Unsaved,
+    act,
+    day_range,
     given,
     me,
+    refusal_errors,
     safe_next,
+    save,
     validate,
     viewer_zone,
 )
 from stampbook.web.schedule_forms import place_form_errors, validate_form
 from stampbook.web.team_forms import (
-    RECEIPT_STATUSES,
-    TIME_ZONES,
     ArrangeForm,
     ShopForm,
     ShopReceiptFilterForm,
@@ -53,11 +59,7 @@ from stampbook.web.team_forms import (
 bp = PageBlueprint("shop_pages", __name__)
 
 SHOP_FIELDS = (
-    "name",
-    "summary",
-    "description",
-    "color",
-    "icon",
+    *IDENTITY_FIELDS,
     "image_url",
     "time_zone",
     "privacy_mode",
@@ -180,17 +182,17 @@ def edit_shop(shop_id: int) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         # Empty optional fields clear them (null), as a PATCH with null does.
         data = {k: (v if v != "" else None) for k, v in _shop_data(form).items()}
-        body, problems = validate_form(ShopPatch, data, form)
-        if body is not None:
-            result = attempt(
-                lambda: services.update_shop(
-                    me(), shop_id, body.model_dump(mode="json", exclude_unset=True)
-                )
-            )
-            if not isinstance(result, AppError):
-                flash(_("The shop is saved."), "success")
-                return redirect(url_for("shop_pages.shop", shop_id=shop_id))
-            problems = place_form_errors(form, field_errors(result) or [("", result.detail)])
+        saved = save(
+            validate_form(ShopPatch, data, form),
+            lambda body: services.update_shop(
+                me(), shop_id, body.model_dump(mode="json", exclude_unset=True)
+            ),
+            lambda error: place_form_errors(form, refusal_errors(error)),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The shop is saved."), "success")
+            return redirect(url_for("shop_pages.shop", shop_id=shop_id))
+        problems = saved.problems
     return _shop_form_page(form, problems, shop)
 
 
@@ -226,14 +228,17 @@ def arrange(shop_id: int) -> Response | str | tuple[str, int]:
             "order_program_ids": _new_order(form, "program", program_items),
             "order_reward_ids": _new_order(form, "reward", reward_items),
         }
-        body, problems = validate(ShopPatch, data, form)
-        if body is not None:
-            changes = body.model_dump(mode="json", exclude_unset=True)
-            result = attempt(lambda: services.update_shop(me(), shop_id, changes))
-            if not isinstance(result, AppError):
-                flash(_("The new order is saved."), "success")
-                return redirect(url_for("shop_pages.shop", shop_id=shop_id), 303)
-            problems = [result.detail]
+        saved = save(
+            validate(ShopPatch, data, form),
+            lambda body: services.update_shop(
+                me(), shop_id, body.model_dump(mode="json", exclude_unset=True)
+            ),
+            lambda error: [error.detail],
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The new order is saved."), "success")
+            return redirect(url_for("shop_pages.shop", shop_id=shop_id), 303)
+        problems = saved.problems
     status = 422 if form.errors or problems else 200
     return render_template(
         "shops/arrange.html",
@@ -293,26 +298,19 @@ def stamp_member(shop_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("Choose a task and a quantity of at least 1."), "danger")
         return redirect(back, 303)
-    result = attempt(
+    act(
         lambda: tasks.stamp_task(
             me(),
             task_id=int(form.task_id.data or 0),
             membership_id=int(form.membership_id.data or 0),
             quantity=form.quantity.data or 1,
-        )
+        ),
+        lambda stamped: words.earned(stamped.points, stamped.breakdown),
     )
-    if isinstance(result, AppError):
-        flash(result.detail, "danger")
-    else:
-        flash(words.earned(result.points, result.breakdown), "success")
     return redirect(back, 303)
 
 
 # --- Receipts -------------------------------------------------------------------------------
-
-
-def _day_start(day: date | None) -> datetime | None:
-    return None if day is None else aware(datetime.combine(day, time()))
 
 
 @bp.get("/shops/<int:shop_id>/redemptions")
@@ -325,12 +323,12 @@ def shop_redemptions(shop_id: int) -> tuple[str, int]:
     form.validate()
     form.reward_id.errors = []  # not one of the shop's rewards: every reward, as shown
     form.status.errors = []
-    until = _day_start(form.until.data)
+    since, until = day_range(form.since.data, form.until.data)
     filters = {
         "status": form.status.data or None,
         "reward_id": form.reward_id.data if form.reward_id.data in reward_names else None,
-        "since": _day_start(form.since.data),
-        "until": until + timedelta(days=1) if until else None,
+        "since": since,
+        "until": until,
     }
     try:
         query = ShopRedemptionQuery.model_validate(
@@ -350,7 +348,6 @@ def shop_redemptions(shop_id: int) -> tuple[str, int]:
         receipts=items,
         more=more,
         zone=viewer_zone().key,
-        status_words=dict(RECEIPT_STATUSES),
         names=pages.user_names(r.user_id for r in items),
         may_cancel={r.id for r in items if can(me(), "redemption.cancel", r)},
         may_fulfil={r.id for r in items if can(me(), "redemption.fulfil", r)},
@@ -367,18 +364,12 @@ def cancel_receipt(redemption_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("Say why the receipt is cancelled."), "danger")
         return redirect(back, 303)
-    result = attempt(
+    act(
         lambda: reward_services.cancel_redemption(
             me(), redemption_id=redemption_id, reason=form.reason.data or ""
-        )
+        ),
+        _("Receipt %(id)s is cancelled; its points are refunded.", id=redemption_id),
     )
-    if isinstance(result, AppError):
-        flash(result.detail, "danger")
-    else:
-        flash(
-            _("Receipt %(id)s is cancelled; its points are refunded.", id=redemption_id),
-            "success",
-        )
     return redirect(back, 303)
 
 
@@ -389,9 +380,8 @@ def fulfil_receipt(redemption_id: int) -> Response:
     # API does); a cancelled receipt is said in words.
     require(me(), "redemption.fulfil", reward_services.load_redemption(redemption_id))
     back = safe_next(url_for("reward_pages.receipt", redemption_id=redemption_id))
-    result = attempt(lambda: reward_services.fulfil_redemption(me(), redemption_id=redemption_id))
-    if isinstance(result, AppError):
-        flash(result.detail, "danger")
-    else:
-        flash(_("Receipt %(id)s is marked as handed over.", id=redemption_id), "success")
+    act(
+        lambda: reward_services.fulfil_redemption(me(), redemption_id=redemption_id),
+        _("Receipt %(id)s is marked as handed over.", id=redemption_id),
+    )
     return redirect(back, 303)

@@ -8,7 +8,7 @@ modules); ``stampbook.web.programs`` imports this module once its blueprint exis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from pydantic import ValidationError
 from werkzeug.wrappers import Response
 from wtforms import FieldList, Form, FormField
 
@@ -37,15 +36,19 @@ from stampbook.tasks.rules import BonusValues
 from stampbook.tasks.schemas import OverrideIn, StampQuery, TaskIn, TaskPatch
 from stampbook.web import queries as pages
 from stampbook.web import words
-from stampbook.web.forms import ActionForm, options
+from stampbook.web.forms import IDENTITY_FIELDS, ActionForm, options
 from stampbook.web.helpers import (
+    Unsaved,
+    act,
     attempt,
     aware,
-    field_errors,
+    from_cursor,
     given,
     local_time,
     me,
+    refusal_errors,
     safe_next,
+    save,
     viewer_zone,
 )
 from stampbook.web.program_forms import (
@@ -64,7 +67,7 @@ from stampbook.web.schedule_forms import place_form_errors, validate_form
 
 HISTORY = 20
 MEMBER_CHOICES = 200
-DETAILS = ("name", "summary", "description", "color", "icon", "privacy_mode")
+DETAILS = (*IDENTITY_FIELDS, "privacy_mode")
 OPTIONS = (
     "point_value",
     "point_value_partial",
@@ -74,15 +77,6 @@ OPTIONS = (
 )
 
 # --- The task page --------------------------------------------------------------------------
-
-
-def _history_query(membership_id: int | None) -> StampQuery:
-    try:
-        return StampQuery(
-            limit=HISTORY, cursor=request.args.get("cursor") or None, membership_id=membership_id
-        )
-    except ValidationError:  # a mangled cursor: start from the newest
-        return StampQuery(limit=HISTORY, membership_id=membership_id)
 
 
 def _chosen_member() -> int | None:
@@ -105,7 +99,9 @@ def _task_page(
         )
         own = list(found)
     chosen = _chosen_member()
-    history, next_cursor = queries.stamp_history(actor, task_id, _history_query(chosen))
+    history, next_cursor = queries.stamp_history(
+        actor, task_id, from_cursor(StampQuery, limit=HISTORY, membership_id=chosen)
+    )
     now = clock.now()
     settings = services.effective_settings(task, mine.id) if mine is not None else None
     group_total, my_total = queries.task_progress(task, mine.id if mine is not None else None)
@@ -153,7 +149,7 @@ def stamp(task_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("The stamp needs a membership and a quantity of at least 1."), "danger")
         return redirect(back, 303)
-    result = attempt(
+    act(
         lambda: services.stamp_task(
             me(),
             task_id=task_id,
@@ -161,12 +157,10 @@ def stamp(task_id: int) -> Response:
             quantity=form.quantity.data or 1,
             partial=bool(form.partial.data),
             note=form.note.data or None,
-        )
+        ),
+        lambda stamped: words.earned(stamped.points, stamped.breakdown, task.name),
+        refused=lambda error: _("%(task)s: %(problem)s", task=task.name, problem=error.detail),
     )
-    if isinstance(result, AppError):
-        flash(_("%(task)s: %(problem)s", task=task.name, problem=result.detail), "danger")
-    else:
-        flash(words.earned(result.points, result.breakdown, task.name), "success")
     return redirect(back, 303)
 
 
@@ -345,10 +339,15 @@ SETTING_WORDS = {
 }
 
 
-def _refusal_errors(error: AppError) -> list[tuple[str, str]]:
-    """A service's refusal as ``[(field, message)]``, in words for the form."""
-    found = field_errors(error) or [("", error.detail)]
-    return [(field, str(SETTING_WORDS.get(message, message))) for field, message in found]
+def _refused(form: Form, fields: Mapping[str, str]) -> Callable[[AppError], list[str]]:
+    """Where a service's refusal of a task's form goes: in words, next to the fields it names
+    (``fields`` renames schema paths); what names no field is shown above the form."""
+
+    def place(error: AppError) -> list[str]:
+        said = [(field, str(SETTING_WORDS.get(m, m))) for field, m in refusal_errors(error)]
+        return place_form_errors(form, said, fields)
+
+    return place
 
 
 def _has_errors(form: Form) -> bool:
@@ -390,16 +389,17 @@ def new_task(program_id: int) -> Response | tuple[str, int]:
     form = TaskForm()
     problems: list[str] = []
     if not _more_rows(form) and form.validate_on_submit():
-        body, problems = validate_form(TaskIn, _task_data(form, patch=False), form, TASK_FIELDS)
-        if body is not None:
-            fields = body.model_dump(exclude_unset=True)
-            result = attempt(
-                lambda: services.create_task(me(), program_id=program_id, fields=fields)
-            )
-            if not isinstance(result, AppError):
-                flash(_("The task %(name)s is ready to stamp.", name=result.name), "success")
-                return redirect(url_for("program_pages.program", program_id=program_id))
-            problems = place_form_errors(form, _refusal_errors(result), TASK_FIELDS)
+        saved = save(
+            validate_form(TaskIn, _task_data(form, patch=False), form, TASK_FIELDS),
+            lambda body: services.create_task(
+                me(), program_id=program_id, fields=body.model_dump(exclude_unset=True)
+            ),
+            _refused(form, TASK_FIELDS),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The task %(name)s is ready to stamp.", name=saved.name), "success")
+            return redirect(url_for("program_pages.program", program_id=program_id))
+        problems = saved.problems
     return _task_form_page(form, problems, program=program, task=None)
 
 
@@ -441,14 +441,17 @@ def edit_task(task_id: int) -> Response | tuple[str, int]:
     form = TaskForm(data=_form_values(task))
     problems: list[str] = []
     if not _more_rows(form) and form.validate_on_submit():
-        body, problems = validate_form(TaskPatch, _task_data(form, patch=True), form, TASK_FIELDS)
-        if body is not None:
-            changes = body.model_dump(exclude_unset=True)
-            result = attempt(lambda: services.update_task(me(), task_id=task_id, changes=changes))
-            if not isinstance(result, AppError):
-                flash(_("The task %(name)s is saved.", name=result.name), "success")
-                return redirect(url_for("program_pages.task", task_id=task_id))
-            problems = place_form_errors(form, _refusal_errors(result), TASK_FIELDS)
+        saved = save(
+            validate_form(TaskPatch, _task_data(form, patch=True), form, TASK_FIELDS),
+            lambda body: services.update_task(
+                me(), task_id=task_id, changes=body.model_dump(exclude_unset=True)
+            ),
+            _refused(form, TASK_FIELDS),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The task %(name)s is saved.", name=saved.name), "success")
+            return redirect(url_for("program_pages.task", task_id=task_id))
+        problems = saved.problems
     return _task_form_page(form, problems, program=program, task=task)
 
 
@@ -561,17 +564,17 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
     form = OverrideForm(data=_override_values(row))
     problems: list[str] = []
     if form.validate_on_submit():
-        body, problems = validate_form(OverrideIn, _override_data(form), form, OVERRIDE_FIELDS)
-        if body is not None:
-            result = attempt(
-                lambda: services.set_override(
-                    me(), task_id=task_id, membership_id=membership_id, fields=body.model_dump()
-                )
-            )
-            if not isinstance(result, AppError):
-                flash(_("Their own settings are saved."), "success")
-                return redirect(url_for("program_pages.overrides", task_id=task_id), 303)
-            problems = place_form_errors(form, _refusal_errors(result), OVERRIDE_FIELDS)
+        saved = save(
+            validate_form(OverrideIn, _override_data(form), form, OVERRIDE_FIELDS),
+            lambda body: services.set_override(
+                me(), task_id=task_id, membership_id=membership_id, fields=body.model_dump()
+            ),
+            _refused(form, OVERRIDE_FIELDS),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("Their own settings are saved."), "success")
+            return redirect(url_for("program_pages.overrides", task_id=task_id), 303)
+        problems = saved.problems
     names = pages.membership_owners([membership.id])
     status = 422 if problems or _has_errors(form) else 200
     return render_template(
@@ -592,11 +595,8 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
 @route(Access.USER, action="task.override")
 def delete_override(task_id: int, membership_id: int) -> Response:
     services.get_task(me(), task_id, "task.override")
-    result = attempt(
-        lambda: services.delete_override(me(), task_id=task_id, membership_id=membership_id)
+    act(
+        lambda: services.delete_override(me(), task_id=task_id, membership_id=membership_id),
+        _("Their own settings are removed: the task's apply."),
     )
-    if isinstance(result, AppError):
-        flash(result.detail, "danger")
-    else:
-        flash(_("Their own settings are removed: the task's apply."), "success")
     return redirect(url_for("program_pages.overrides", task_id=task_id), 303)

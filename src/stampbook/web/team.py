@@ -45,11 +45,21 @@ from stampbook.shops.schemas import (
 )
 from stampbook.web import queries as pages
 from stampbook.web.forms import ActionForm, options
-from stampbook.web.helpers import attempt, given, me, place_errors, safe_next, validate
+from stampbook.web.helpers import (
+    Unsaved,
+    act,
+    attempt,
+    given,
+    me,
+    place_errors,
+    safe_next,
+    save,
+    validate,
+)
+from stampbook.web.program_forms import MEMBERSHIP_STATUSES
 from stampbook.web.team_forms import (
     INVITATION_STATUSES,
     MEMBERSHIP_ROLES,
-    MEMBERSHIP_STATUSES,
     NO_SCOPE,
     PERMISSION_LABELS,
     ROLE_NAMES,
@@ -217,27 +227,23 @@ def team(shop_id: int) -> Response | tuple[str, int]:
     form = NewRoleForm()
     choices, scopes = _scope_choices(shop_id)
     form.scope.choices = options(choices)
-    problems: list[str] = []
-    status = 200
+    unsaved = Unsaved([])
     if form.validate_on_submit():
         user_id, not_found = _find_person(shop, form.person.data or "")
         if user_id is None:
             form.person.errors = [not_found or ""]
         else:
-            data = {"user_id": user_id, **_role_data(form)}
-            body, problems = validate(RoleIn, data, form, ROLE_FIELDS)
-            if body is not None:
-                fields = body.model_dump(mode="json")
-                result = attempt(lambda: services.create_role(me(), shop_id, **fields))
-                if not isinstance(result, AppError):
-                    name = pages.user_names([user_id]).get(user_id, "")
-                    flash(_("%(name)s joined the team.", name=name), "success")
-                    return redirect(url_for("team_pages.team", shop_id=shop_id), 303)
-                problems = _place_refusal(form, result)
-                status = result.status
-    if form.errors or problems:
-        status = status if status != 200 else 422
-    return _team_page(shop, form, scopes, problems, status)
+            saved = save(
+                validate(RoleIn, {"user_id": user_id, **_role_data(form)}, form, ROLE_FIELDS),
+                lambda body: services.create_role(me(), shop_id, **body.model_dump(mode="json")),
+                lambda error: _place_refusal(form, error),
+            )
+            if not isinstance(saved, Unsaved):
+                name = pages.user_names([user_id]).get(user_id, "")
+                flash(_("%(name)s joined the team.", name=name), "success")
+                return redirect(url_for("team_pages.team", shop_id=shop_id), 303)
+            unsaved = saved
+    return _team_page(shop, form, scopes, unsaved.problems, unsaved.status(bool(form.errors)))
 
 
 @bp.route("/roles/<int:role_id>/edit", methods=["GET", "POST"])
@@ -246,33 +252,32 @@ def edit_role(role_id: int) -> Response | tuple[str, int]:
     role, shop = queries.managed_role(me(), role_id)
     form = RoleForm(data={"role_type": role.role_type, "scope": _scope_of(role)})
     form.scope.choices = options(_scope_choices(shop.id)[0])
-    problems: list[str] = []
-    status = 200
+    unsaved = Unsaved([])
     if request.method == "GET":
         form.show_settings(role.permission_settings)
     elif form.validate_on_submit():
-        body, problems = validate(RolePatch, _role_data(form), form, ROLE_FIELDS)
-        if body is not None:
-            changes = body.model_dump(mode="json", exclude_unset=True)
-            result = attempt(lambda: services.update_role(me(), role_id, changes))
-            if not isinstance(result, AppError):
-                flash(_("The role is saved."), "success")
-                return redirect(url_for("team_pages.team", shop_id=shop.id), 303)
-            problems = _place_refusal(form, result)
-            status = result.status
-    if form.errors or problems:
-        status = status if status != 200 else 422
+        saved = save(
+            validate(RolePatch, _role_data(form), form, ROLE_FIELDS),
+            lambda body: services.update_role(
+                me(), role_id, body.model_dump(mode="json", exclude_unset=True)
+            ),
+            lambda error: _place_refusal(form, error),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The role is saved."), "success")
+            return redirect(url_for("team_pages.team", shop_id=shop.id), 303)
+        unsaved = saved
     return render_template(
         "team/role.html",
         shop=shop,
         role=role,
         name=pages.user_names([role.user_id]).get(role.user_id, ""),
         form=form,
-        problems=problems,
+        problems=unsaved.problems,
         defaults=role_defaults(),
         permission_labels=PERMISSION_LABELS,
         role_names=ROLE_NAMES,
-    ), status
+    ), unsaved.status(bool(form.errors))
 
 
 @bp.post("/roles/<int:role_id>/delete")
@@ -282,13 +287,13 @@ def remove_role(role_id: int) -> Response:
     role, shop = queries.removable_role(me(), role_id)
     own = role.user_id == me().id
     name = pages.user_names([role.user_id]).get(role.user_id, "")
-    result = attempt(lambda: services.delete_role(me(), role_id))
-    if isinstance(result, AppError):
-        flash(say(result), "danger")
-    elif own:
-        flash(_("You left the team of %(shop)s.", shop=shop.name), "success")
-    else:
-        flash(_("%(name)s is no longer in the team.", name=name), "success")
+    result = act(
+        lambda: services.delete_role(me(), role_id),
+        _("You left the team of %(shop)s.", shop=shop.name)
+        if own
+        else _("%(name)s is no longer in the team.", name=name),
+        refused=say,
+    )
     if own and not isinstance(result, AppError):
         return redirect(url_for("shop_pages.shop", shop_id=shop.id), 303)
     return redirect(url_for("team_pages.team", shop_id=shop.id), 303)
@@ -353,29 +358,33 @@ def members(program_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _members_page(program)
     form = CustomerForm()
-    problems: list[str] = []
-    status = 422
+    unsaved = Unsaved([])
     if form.validate_on_submit():
         data = given({"email": form.email.data, "external_id": form.external_id.data})
         if not data:
             form.email.errors = [_("Give their email or your customer number.")]
         else:
-            body, problems = validate(MembershipIn, data, form, {"": "email"})
-            if body is not None:
-                fields = body.model_dump(mode="json")
-                result = attempt(lambda: programs.add_membership(me(), program_id, **fields))
-                if not isinstance(result, AppError):
-                    flash(
-                        _(
-                            "%(who)s is a member now; their points wait for them.",
-                            who=result.email or result.external_id,
-                        ),
-                        "success",
-                    )
-                    return redirect(url_for("team_pages.members", program_id=program_id), 303)
-                problems = place_errors(form, [("email", say(result))])
-                status = result.status
-    return _members_page(program, customer_form=form, problems=problems, status=status)
+            saved = save(
+                validate(MembershipIn, data, form, {"": "email"}),
+                lambda body: programs.add_membership(
+                    me(), program_id, **body.model_dump(mode="json")
+                ),
+                lambda error: place_errors(form, [("email", say(error))]),
+            )
+            if not isinstance(saved, Unsaved):
+                flash(
+                    _(
+                        "%(who)s is a member now; their points wait for them.",
+                        who=saved.email or saved.external_id,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("team_pages.members", program_id=program_id), 303)
+            unsaved = saved
+    # A customer form that added nobody: 422, or the status of the service's refusal.
+    return _members_page(
+        program, customer_form=form, problems=unsaved.problems, status=unsaved.status(True)
+    )
 
 
 def _membership_to_manage(membership_id: int) -> tuple[Membership, Program]:
@@ -399,11 +408,11 @@ def change_member_role(membership_id: int) -> Response:
     body, _problems = validate(MembershipPatch, {"role_type": form.role_type.data}, form)
     assert body is not None  # the select offers valid roles only
     changes = body.model_dump(mode="json", exclude_unset=True)
-    result = attempt(lambda: programs.update_membership(me(), membership_id, changes))
-    if isinstance(result, AppError):
-        flash(say(result), "danger")
-    else:
-        flash(_("The member's role is now %(role)s.", role=_role_word(result.role_type)), "success")
+    act(
+        lambda: programs.update_membership(me(), membership_id, changes),
+        lambda changed: _("The member's role is now %(role)s.", role=_role_word(changed.role_type)),
+        refused=say,
+    )
     return _back_to_members(program.id)
 
 
@@ -419,14 +428,15 @@ def remove_member(membership_id: int) -> Response:
     own = membership.user_id == me().id
     if not own:
         programs.load_program(me(), membership.program_id, "membership.manage")
-    result = attempt(lambda: programs.end_membership(me(), membership_id))
-    if isinstance(result, AppError):
-        flash(say(result), "danger")
-    elif own:
-        flash(_("You left the program; your points and history stay."), "success")
+    result = act(
+        lambda: programs.end_membership(me(), membership_id),
+        _("You left the program; your points and history stay.")
+        if own
+        else _("The member is removed; their points and history stay."),
+        refused=say,
+    )
+    if own and not isinstance(result, AppError):
         return redirect(url_for("program_pages.program", program_id=membership.program_id), 303)
-    else:
-        flash(_("The member is removed; their points and history stay."), "success")
     return _back_to_members(membership.program_id)
 
 
@@ -599,11 +609,11 @@ def invite_to_program(program_id: int) -> Response | tuple[str, int]:
 @route(Access.USER, action="invitation.revoke")
 def revoke_invitation(invitation_id: int) -> Response:
     invitation = queries.load_invitation(me(), invitation_id, "invitation.revoke")
-    result = attempt(lambda: services.revoke_invitation(me(), invitation_id))
-    if isinstance(result, AppError):
-        flash(say(result), "danger")
-    else:
-        flash(_("The invitation is withdrawn."), "success")
+    act(
+        lambda: services.revoke_invitation(me(), invitation_id),
+        _("The invitation is withdrawn."),
+        refused=say,
+    )
     back = url_for("team_pages.shop_invitations", shop_id=invitation.shop_id)
     return redirect(safe_next(back), 303)
 
@@ -634,20 +644,21 @@ def my_invitations() -> tuple[str, int]:
 
 def _answer(invitation_id: int, call: Callable[[User, int], Any], *, accepted: bool) -> Response:
     queries.load_invitation(me(), invitation_id, "invitation.respond")
-    result = attempt(lambda: call(me(), invitation_id))
-    if isinstance(result, AppError):
-        flash(say(result), "danger")
+    result = act(
+        lambda: call(me(), invitation_id),
+        _("Welcome: you accepted the invitation.")
+        if accepted
+        else _("You declined the invitation."),
+        refused=say,
+    )
+    if isinstance(result, AppError) or not accepted:
         return redirect(url_for("team_pages.my_invitations"), 303)
-    if accepted:
-        flash(_("Welcome: you accepted the invitation."), "success")
-        target = (
-            url_for("program_pages.program", program_id=result.program_id)
-            if result.program_id
-            else url_for("shop_pages.shop", shop_id=result.shop_id)
-        )
-        return redirect(target, 303)
-    flash(_("You declined the invitation."), "success")
-    return redirect(url_for("team_pages.my_invitations"), 303)
+    target = (
+        url_for("program_pages.program", program_id=result.program_id)
+        if result.program_id
+        else url_for("shop_pages.shop", shop_id=result.shop_id)
+    )
+    return redirect(target, 303)
 
 
 @bp.post("/invitations/<int:invitation_id>/accept")
@@ -665,12 +676,34 @@ def decline_invitation(invitation_id: int) -> Response:
 # --- Merges ---------------------------------------------------------------------------------
 
 
-def _chosen(form: ChooseForm, choices: Mapping[int, str]) -> int | None:
-    form.source.choices = options(choices.items())
+def _preview(
+    chooser: ChooseForm, choices: Mapping[int, str], read: Callable[[int], Any]
+) -> tuple[int | None, Any]:
+    """The source chosen in the GET form (one of ``choices``), and what merging it would move
+    (``read``), or None and the refusal next to the select."""
+    chooser.source.choices = options(choices.items())
     if "source" not in request.args:
-        return None
-    form.validate()
-    return form.source.data if form.source.data in choices else None
+        return None, None
+    chooser.validate()
+    chosen = chooser.source.data if chooser.source.data in choices else None
+    if chosen is None:
+        return None, None
+    found = attempt(lambda: read(chosen))
+    if isinstance(found, AppError):
+        chooser.source.errors = [say(found)]
+        return chosen, None
+    return chosen, found
+
+
+def _merged(merge: Callable[[int], Any], said: Callable[[Any], str], unchosen: str) -> bool:
+    """Whether the confirmed merge of the source the form carries is done (``said`` says
+    what moved); if not, a word why: no source chosen, or the service's refusal."""
+    form = MergeForm()
+    if not form.validate_on_submit():
+        flash(unchosen, "danger")
+        return False
+    source_id = int(form.source.data or 0)
+    return not isinstance(act(lambda: merge(source_id), said, refused=say), AppError)
 
 
 @bp.route("/shops/<int:shop_id>/merge", methods=["GET", "POST"])
@@ -679,17 +712,9 @@ def merge_shop(shop_id: int) -> Response | tuple[str, int]:
     """Choose a shop of one's own, read what will move, then merge it into this one."""
     shop = services.load_shop(me(), shop_id, "shop.merge")
     if request.method == "POST":
-        form = MergeForm()
-        if not form.validate_on_submit():
-            flash(_("Choose the shop to merge in."), "danger")
-            return redirect(url_for("team_pages.merge_shop", shop_id=shop_id), 303)
-        source_id = int(form.source.data or 0)
-        result = attempt(lambda: services.merge_shops(me(), target_id=shop_id, source_id=source_id))
-        if isinstance(result, AppError):
-            flash(say(result), "danger")
-            return redirect(url_for("team_pages.merge_shop", shop_id=shop_id), 303)
-        flash(
-            _(
+        merged = _merged(
+            lambda source_id: services.merge_shops(me(), target_id=shop_id, source_id=source_id),
+            lambda result: _(
                 "Merged into %(name)s. Programs moved: %(programs)s; rewards: %(rewards)s; "
                 "team members: %(roles)s.",
                 programs=result.moved_programs,
@@ -697,18 +722,17 @@ def merge_shop(shop_id: int) -> Response | tuple[str, int]:
                 roles=result.moved_roles,
                 name=shop.name,
             ),
-            "success",
+            _("Choose the shop to merge in."),
         )
+        if not merged:
+            return redirect(url_for("team_pages.merge_shop", shop_id=shop_id), 303)
         return redirect(url_for("shop_pages.shop", shop_id=shop_id), 303)
     chooser = ChooseForm(request.args)
-    chosen = _chosen(chooser, dict(queries.mergeable_shops(me(), shop_id)))
-    preview = None
-    if chosen is not None:
-        found = attempt(lambda: queries.merge_preview(me(), target_id=shop_id, source_id=chosen))
-        if isinstance(found, AppError):
-            chooser.source.errors = [say(found)]
-        else:
-            preview = found
+    chosen, preview = _preview(
+        chooser,
+        dict(queries.mergeable_shops(me(), shop_id)),
+        lambda source_id: queries.merge_preview(me(), target_id=shop_id, source_id=source_id),
+    )
     return render_template(
         "team/merge_shop.html",
         shop=shop,
@@ -724,19 +748,11 @@ def merge_program(program_id: int) -> Response | tuple[str, int]:
     """Choose another program of the shop, read what will move, then merge it into this one."""
     program = programs.load_program(me(), program_id, "program.merge")
     if request.method == "POST":
-        form = MergeForm()
-        if not form.validate_on_submit():
-            flash(_("Choose the program to merge in."), "danger")
-            return redirect(url_for("team_pages.merge_program", program_id=program_id), 303)
-        source_id = int(form.source.data or 0)
-        result = attempt(
-            lambda: programs.merge_programs(me(), target_id=program_id, source_id=source_id)
-        )
-        if isinstance(result, AppError):
-            flash(say(result), "danger")
-            return redirect(url_for("team_pages.merge_program", program_id=program_id), 303)
-        flash(
-            _(
+        merged = _merged(
+            lambda source_id: programs.merge_programs(
+                me(), target_id=program_id, source_id=source_id
+            ),
+            lambda result: _(
                 "Merged. Memberships moved: %(moved)s; people in both: %(merged)s, who received "
                 "%(points)s points; tasks moved: %(tasks)s.",
                 moved=result.moved_memberships,
@@ -744,21 +760,19 @@ def merge_program(program_id: int) -> Response | tuple[str, int]:
                 points=result.points_moved,
                 tasks=result.moved_tasks,
             ),
-            "success",
+            _("Choose the program to merge in."),
         )
+        if not merged:
+            return redirect(url_for("team_pages.merge_program", program_id=program_id), 303)
         return redirect(url_for("program_pages.program", program_id=program_id), 303)
     chooser = ChooseForm(request.args)
-    others = {i: n for i, n in queries.live_programs(program.shop_id) if i != program_id}
-    chosen = _chosen(chooser, others)
-    preview = None
-    if chosen is not None:
-        found = attempt(
-            lambda: program_queries.merge_preview(me(), target_id=program_id, source_id=chosen)
-        )
-        if isinstance(found, AppError):
-            chooser.source.errors = [say(found)]
-        else:
-            preview = found
+    chosen, preview = _preview(
+        chooser,
+        {i: n for i, n in queries.live_programs(program.shop_id) if i != program_id},
+        lambda source_id: program_queries.merge_preview(
+            me(), target_id=program_id, source_id=source_id
+        ),
+    )
     return render_template(
         "team/merge_program.html",
         program=program,

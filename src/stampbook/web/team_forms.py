@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from typing import Any
-from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,21 +20,26 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
     URLField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from stampbook.ledger.services import MAX_AMOUNT
 from stampbook.policy.shops import ROLE_DEFAULTS, ShopPermission
-from stampbook.programs.models import MembershipRole, MembershipStatus
+from stampbook.programs.models import MembershipRole
 from stampbook.rewards.models import RedemptionStatus
 from stampbook.shops.models import ShopPrivacy, ShopRoleType
 from stampbook.shops.schemas import MAX_SCHEDULES
-from stampbook.web.forms import MAX_POINTS, options
+from stampbook.web.forms import (
+    MAX_POINTS,
+    IdentityFields,
+    color_field,
+    icon_field,
+    options,
+    summary_field,
+)
 from stampbook.web.schedule_forms import ScheduleList, WindowForm
 
-TIME_ZONES = sorted(available_timezones())
 MAX_POSITION = 1000
 
 SHOP_PRIVACY = [
@@ -45,28 +49,13 @@ SHOP_PRIVACY = [
 ]
 
 
-class ShopForm(FlaskForm):  # type: ignore[misc]
+class ShopForm(IdentityFields, FlaskForm):  # type: ignore[misc]
     """Every field of ``ShopIn``/``ShopPatch`` but the ordering, which has its own page
     (``arrange_form``); the opening hours through the schedule form."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    summary = StringField(
-        _l("Summary"),
-        validators=[Optional(), Length(max=280)],
-        description=_l("One line shown under the name."),
-    )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    color = StringField(
-        _l("Colour"),
-        validators=[Optional()],
-        description=_l("Optional, as #rrggbb, e.g. #6f4e37."),
-        render_kw={"placeholder": "#6f4e37", "maxlength": 7},
-    )
-    icon = StringField(
-        _l("Icon"),
-        validators=[Optional(), Length(max=64)],
-        description=_l("Optional: an icon name or an emoji, e.g. cup or ☕."),
-    )
+    summary = summary_field(_l("One line shown under the name."))
+    color = color_field(render_kw={"placeholder": "#6f4e37", "maxlength": 7})
+    icon = icon_field(_l("Optional: an icon name or an emoji, e.g. cup or ☕."))
     image_url = URLField(
         _l("Picture"),
         validators=[Optional(), Length(max=500)],
@@ -224,14 +213,6 @@ MEMBERSHIP_ROLES = [
     (MembershipRole.STAMPER.value, _l("Stamper")),
     (MembershipRole.ASSISTANT.value, _l("Assistant")),
     (MembershipRole.MANAGER.value, _l("Manager")),
-]
-MEMBERSHIP_STATUSES = [
-    ("", _l("Every status")),
-    (MembershipStatus.ACTIVE.value, _l("Active")),
-    (MembershipStatus.INVITED.value, _l("Invited")),
-    (MembershipStatus.LEFT.value, _l("Left")),
-    (MembershipStatus.REMOVED.value, _l("Removed")),
-    (MembershipStatus.ARCHIVED.value, _l("Archived")),
 ]
 KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
