@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import ModuleType
 
 from apiflask.exceptions import HTTPError as APIFlaskHTTPError
 from flask import Response, current_app, request
+from markupsafe import Markup
 from sqlalchemy import (
     Insert,
     Integer,
@@ -39,6 +41,12 @@ from stampbook.errors import AppError, IdempotencyKeyReused
 from stampbook.unit_of_work import RetryTransaction
 
 HEADER = "Idempotency-Key"
+# Pages cannot send headers: their forms carry the key in this hidden field
+# (``form_key_field`` renders it), so a double click or a reload has its effect once.
+FORM_FIELD = "idempotency_key"
+FORM_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+# Set on an answer given again from the stored one.
+REPLAYED = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 # Visible ASCII, inner spaces allowed: what survives any HTTP stack unchanged (the document
 # states this pattern too).
@@ -55,16 +63,23 @@ class IdempotencyKey(IdMixin, Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     mimetype: Mapped[str] = mapped_column(String(64))
+    # Where a redirect answer pointed (a page's form answers with one).
+    location: Mapped[str | None] = mapped_column(String(2048), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 def request_fingerprint() -> str:
-    """What makes two requests "the same": method, path and body (JSON compared by value)."""
-    raw = request.get_data(cache=True)
-    try:
-        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        body = raw
+    """What makes two requests "the same": method, path and body (JSON compared by value; a
+    form by its fields, whatever their order, but for the CSRF token a new page gets anew)."""
+    if request.mimetype in FORM_MIMETYPES:
+        fields = sorted((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
+        body = json.dumps(fields, separators=(",", ":")).encode()
+    else:
+        raw = request.get_data(cache=True)
+        try:
+            body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+        except ValueError:
+            body = raw
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     digest.update(body)
     return digest.hexdigest()
@@ -79,9 +94,18 @@ def validate_key(key: str) -> None:
         )
 
 
+def form_key_field() -> Markup:
+    """The hidden field that makes a page's form take effect once (a template global)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        FORM_FIELD, secrets.token_urlsafe(18)
+    )
+
+
 def _replay(row: IdempotencyKey) -> Response:
     response = Response(row.body, status=row.status, mimetype=row.mimetype)
-    response.headers["Idempotent-Replayed"] = "true"
+    if row.location:
+        response.headers["Location"] = row.location
+    response.headers[REPLAYED] = "true"
     return response
 
 
@@ -110,7 +134,12 @@ _CLAIM = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement
 _STORE = (
     update(IdempotencyKey)
     .where(IdempotencyKey.id == bindparam("key_id"))
-    .values(status=bindparam("status"), body=bindparam("body"), mimetype=bindparam("mimetype"))
+    .values(
+        status=bindparam("status"),
+        body=bindparam("body"),
+        mimetype=bindparam("mimetype"),
+        location=bindparam("location"),
+    )
 )
 
 
@@ -172,6 +201,7 @@ def execute(*, caller: str, key: str, handle: Callable[[], Response]) -> Respons
             "status": response.status_code,
             "body": response.get_data(as_text=True),
             "mimetype": response.mimetype or "application/json",
+            "location": response.headers.get("Location"),
         },
     )
     return response

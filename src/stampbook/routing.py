@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Blueprint, Response, g, make_response, request
+from flask import Blueprint, Response, flash, g, make_response, request
 from flask import typing as ft
+from flask_babel import gettext as _
 
 from stampbook import idempotency, unit_of_work
 from stampbook.accounts import auth
@@ -46,12 +47,17 @@ def guard(view: Callable[..., Any], policy: RoutePolicy, *, api: bool) -> Callab
             g.user = auth.authenticate(api=api)
             _check_access(policy)
             key = request.headers.get(idempotency.HEADER)
+            if key is None and not api:
+                key = request.form.get(idempotency.FORM_FIELD) or None
             if policy.idempotent and key is not None and g.user is not None:
-                return idempotency.execute(
+                response = idempotency.execute(
                     caller=f"user:{g.user.id}",
                     key=key,
                     handle=lambda: make_response(view(*args, **kwargs)),
                 )
+                if not api and response.headers.get(idempotency.REPLAYED):
+                    flash(_("This form was sent already: it was not done twice."), "info")
+                return response
             return make_response(view(*args, **kwargs))
 
         return unit_of_work.run(work, write=request.method not in SAFE_METHODS)

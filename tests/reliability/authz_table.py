@@ -254,7 +254,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     # The member leaves (their own); the team removes.
     ("team_pages.remove_member", "POST"): Case(row(U, H, A, D, D, A, A, A)),
     ("team_pages.adjust_points", "POST"): Case(
-        row(U, H, D, H, H, A, A, A), body={"amount": 5, "note": "Goodwill", "key": "k" * 24}
+        row(U, H, D, H, H, A, A, A),
+        body={"amount": 5, "note": "Goodwill", "idempotency_key": "k" * 24},
     ),
     ("team_pages.shop_invitations", "GET"): Case(MANAGERS),
     ("team_pages.shop_invitations", "POST"): Case(

@@ -266,7 +266,7 @@ def test_points_are_adjusted_with_a_reason_once_however_often_the_form_is_sent(
     form = {
         "amount": 25,
         "note": "Welcome gift",
-        "key": "k" * 24,
+        "idempotency_key": "k" * 24,
         "csrf_token": csrf_token(client, page),
     }
     first = client.post(f"/memberships/{cafe.membership.id}/adjust", data=form)
@@ -286,7 +286,7 @@ def test_points_are_adjusted_with_a_reason_once_however_often_the_form_is_sent(
         client,
         f"/memberships/{cafe.membership.id}/adjust",
         page,
-        {"amount": -100, "note": "Oops", "key": "m" * 24},
+        {"amount": -100, "note": "Oops", "idempotency_key": "m" * 24},
     )
     assert too_much.status_code == 303
     assert "This needs 100 points; the balance is 25." in text_of(client.get(page))
@@ -294,7 +294,7 @@ def test_points_are_adjusted_with_a_reason_once_however_often_the_form_is_sent(
         client,
         f"/memberships/{cafe.membership.id}/adjust",
         page,
-        {"amount": 0, "note": "Nothing", "key": "n" * 24},
+        {"amount": 0, "note": "Nothing", "idempotency_key": "n" * 24},
     )
     assert zero.status_code == 303
     assert "Say how many points (not zero) and why." in text_of(client.get(page))
@@ -317,7 +317,7 @@ def test_only_the_shop_managers_adjust_and_the_member_pages_are_refused_to_other
         client,
         f"/memberships/{cafe.membership.id}/adjust",
         page,
-        {"amount": 5, "note": "Mine", "key": "q" * 24},
+        {"amount": 5, "note": "Mine", "idempotency_key": "q" * 24},
     )
     assert refused.status_code == 404  # as the API: not theirs to know about
     assert cafe.membership.balance == 0
@@ -327,7 +327,7 @@ def test_only_the_shop_managers_adjust_and_the_member_pages_are_refused_to_other
         client,
         f"/memberships/{cafe.membership.id}/adjust",
         f"/programs/{cafe.program.id}",
-        {"amount": 5, "note": "Mine", "key": "r" * 24},
+        {"amount": 5, "note": "Mine", "idempotency_key": "r" * 24},
     )
     assert response.status_code == 403
     secret = make_program(session, cafe.shop, privacy_mode="private")

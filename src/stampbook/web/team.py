@@ -8,17 +8,15 @@ service itself (a conflict, an escalation) is shown in words next to the field i
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from stampbook import idempotency
 from stampbook.accounts.models import User
 from stampbook.accounts.services import find_by_email
 from stampbook.db import db
@@ -72,7 +70,6 @@ from stampbook.web.team_forms import (
     NewRoleForm,
     ProgramInviteForm,
     RoleForm,
-    new_key,
     role_defaults,
 )
 
@@ -343,7 +340,6 @@ def _members_page(
         invite_form=invite_form or ProgramInviteForm(),
         role_form=MemberRoleForm(),
         adjust_form=AdjustForm(),
-        new_key=new_key,
         remove_form=ActionForm(),
         problems=problems or [],
         may_merge=can(actor, "program.merge", program),
@@ -440,23 +436,12 @@ def remove_member(membership_id: int) -> Response:
     return _back_to_members(membership.program_id)
 
 
-def once(key: str, parts: tuple[Any, ...], handle: Callable[[], Response]) -> Response | None:
-    """Run ``handle`` once per form key and content: a form sent twice (a double click, a
-    reload) has its effect once. Returns None when this was a resend, already done."""
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
-    response = idempotency.execute(
-        caller=f"user:{me().id}",
-        key=f"page:{key}:{digest}",
-        handle=lambda: make_response(handle()),
-    )
-    return None if response.headers.get("Idempotent-Replayed") else response
-
-
 @bp.post("/memberships/<int:membership_id>/adjust")
 @route(Access.USER, action="membership.adjust", idempotent=True)
 def adjust_points(membership_id: int) -> Response:
     """Add or remove points by hand with the reason (shop managers), as
-    ``POST /memberships/{id}/adjustments``; the form's key makes a resend harmless."""
+    ``POST /memberships/{id}/adjustments``; the form's idempotency key (the guard's) makes a
+    resend harmless."""
     membership = programs.load_membership(me(), membership_id, "membership.adjust")
     form = AdjustForm()
     if not form.validate_on_submit():
@@ -469,26 +454,19 @@ def adjust_points(membership_id: int) -> Response:
         flash(_("Say how many points (not zero) and why."), "danger")
         return _back_to_members(membership.program_id)
 
-    def handle() -> Response:
-        result = attempt(lambda: adjust(me(), membership_id, amount=body.amount, note=body.note))
-        if isinstance(result, AppError):
-            flash(say(result), "danger")
-        else:
-            flash(
-                _(
-                    "%(amount)s points recorded: the balance is %(balance)s.",
-                    amount=f"{result.amount:+d}",
-                    balance=result.balance_after,
-                ),
-                "success",
-            )
-        return _back_to_members(membership.program_id)
-
-    done = once(form.key.data or "", (membership_id, body.amount, body.note), handle)
-    if done is None:
-        flash(_("This form was sent already: it was not done twice."), "info")
-        return _back_to_members(membership.program_id)
-    return done
+    result = attempt(lambda: adjust(me(), membership_id, amount=body.amount, note=body.note))
+    if isinstance(result, AppError):
+        flash(say(result), "danger")
+    else:
+        flash(
+            _(
+                "%(amount)s points recorded: the balance is %(balance)s.",
+                amount=f"{result.amount:+d}",
+                balance=result.balance_after,
+            ),
+            "success",
+        )
+    return _back_to_members(membership.program_id)
 
 
 # --- Invitations ----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ Like ``forms.py``: they read what a person types, and the API's input models (``
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -217,17 +216,12 @@ MEMBERSHIP_ROLES = [
 KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
 
-def new_key() -> str:
-    """A fresh key for a form that must take effect once however often it is sent."""
-    return secrets.token_urlsafe(18)
-
-
 class MemberRoleForm(FlaskForm):  # type: ignore[misc]
     role_type = SelectField(_l("Role in the program"), choices=options(MEMBERSHIP_ROLES))
 
 
 class AdjustForm(FlaskForm):  # type: ignore[misc]
-    """Points added or removed by hand, with the reason; ``key`` makes a resend harmless."""
+    """Points added or removed by hand, with the reason."""
 
     amount = IntegerField(
         _l("Points"),
@@ -235,7 +229,6 @@ class AdjustForm(FlaskForm):  # type: ignore[misc]
         description=_l("Positive to add, negative to remove."),
     )
     note = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
-    key = HiddenField(validators=[DataRequired(), Regexp(KEY_PATTERN)])
 
 
 class CustomerForm(FlaskForm):  # type: ignore[misc]

@@ -14,6 +14,7 @@ from stampbook.accounts import services as accounts
 from stampbook.accounts.auth import current_token, current_user
 from stampbook.errors import AppError
 from stampbook.i18n import LANGUAGE_COOKIE, LANGUAGES
+from stampbook.idempotency import form_key_field
 from stampbook.policy import Access, route
 from stampbook.routing import PageBlueprint
 from stampbook.web import queries, words
@@ -23,6 +24,8 @@ from stampbook.web.people_forms import PasswordChangeForm
 bp = PageBlueprint("pages", __name__)
 bp.add_app_template_filter(local_time, "local_time")
 bp.add_app_template_filter(words.task_rules, "task_rules")
+# A global, not a context variable: macros imported without context use it too.
+bp.add_app_template_global(form_key_field, "form_key_field")
 
 
 @bp.app_context_processor
