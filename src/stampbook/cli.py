@@ -66,7 +66,7 @@ def demo() -> None:
 @main.command()
 @with_appcontext
 def doctor() -> None:
-    """Check that every balance equals the sum of its ledger entries."""
+    """Check that every balance (and earned and spent total) matches its ledger entries."""
     from stampbook.ledger.services import find_discrepancies
 
     problems = unit_of_work.run(find_discrepancies, write=False)
@@ -75,7 +75,9 @@ def doctor() -> None:
         return
     for p in problems:
         click.echo(
-            f"membership {p.membership_id}: balance {p.balance} but entries sum to {p.ledger_sum}",
+            f"membership {p.membership_id}: balance {p.balance} but entries sum to {p.ledger_sum};"
+            f" earned {p.earned} (entries {p.ledger_earned}), spent {p.spent} (entries"
+            f" {p.ledger_spent})",
             err=True,
         )
     sys.exit(1)

@@ -12,6 +12,8 @@ def give_points(
     session: Session, membership: Membership, amount: int, kind: EntryKind = EntryKind.ADJUSTMENT
 ) -> LedgerEntry:
     membership.balance += amount
+    membership.points_earned += max(amount, 0)
+    membership.points_spent += max(-amount, 0)
     entry = LedgerEntry(
         membership_id=membership.id,
         amount=amount,

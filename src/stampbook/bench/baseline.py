@@ -23,7 +23,7 @@ engine = create_engine(
 )
 
 DEBIT = text(
-    "UPDATE memberships SET balance = balance - :cost "
+    "UPDATE memberships SET balance = balance - :cost, points_spent = points_spent + :cost "
     "WHERE id = :id AND balance - :cost >= 0 RETURNING balance"
 )
 ENTRY = text(

@@ -227,9 +227,12 @@ def load(connection: Connection, size: Size) -> None:
     _sql(
         connection,
         """
-        UPDATE memberships m SET balance = e.total
-        FROM (SELECT membership_id, sum(amount) AS total FROM ledger_entries
-              GROUP BY membership_id) e
+        UPDATE memberships m
+        SET balance = e.total, points_earned = e.earned, points_spent = e.spent
+        FROM (SELECT membership_id, sum(amount) AS total,
+                     sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS earned,
+                     sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS spent
+              FROM ledger_entries GROUP BY membership_id) e
         WHERE e.membership_id = m.id
     """,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Update, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
 
@@ -27,12 +27,17 @@ MAX_AMOUNT = 10**12
 
 
 def _move(guard: ColumnElement[bool]) -> Update:
-    """The conditional balance update: ``guard`` keeps the balance within its bounds."""
+    """The conditional balance update: ``guard`` keeps the balance within its bounds. The
+    earned and spent totals move with it (one of ``earned`` and ``spent`` is zero)."""
     return (
         update(Membership)
         .where(Membership.id == bindparam("membership_id"), guard)
-        .values(balance=Membership.balance + bindparam("amount"))
-        .returning(Membership.balance)
+        .values(
+            balance=Membership.balance + bindparam("amount"),
+            points_earned=Membership.points_earned + bindparam("earned"),
+            points_spent=Membership.points_spent + bindparam("spent"),
+        )
+        .returning(Membership.balance, Membership.points_earned, Membership.points_spent)
     )
 
 
@@ -60,9 +65,15 @@ def post(
     if abs(amount) > MAX_AMOUNT:
         raise Conflict("The amount is too large.", code="amount_too_large")
     session = db.session
-    params = {"membership_id": membership_id, "amount": amount, "ceiling": MAX_BALANCE - amount}
-    new_balance = execute_core(_DEBIT if amount < 0 else _CREDIT, params).scalar_one_or_none()
-    if new_balance is None:
+    params = {
+        "membership_id": membership_id,
+        "amount": amount,
+        "earned": max(amount, 0),
+        "spent": max(-amount, 0),
+        "ceiling": MAX_BALANCE - amount,
+    }
+    moved = execute_core(_DEBIT if amount < 0 else _CREDIT, params).one_or_none()
+    if moved is None:
         balance = execute_core(_BALANCE, params).scalar_one_or_none()
         if balance is None:
             raise NotFound("No such membership.")
@@ -73,7 +84,8 @@ def post(
                 needed=-amount,
             )
         raise Conflict("The balance would exceed its maximum.", code="balance_limit")
-    _sync_cached_balance(membership_id, new_balance)
+    new_balance, earned, spent = moved
+    _sync_cached_balance(membership_id, new_balance, earned, spent)
     entry = LedgerEntry(
         membership_id=membership_id,
         amount=amount,
@@ -90,11 +102,13 @@ def post(
     return entry
 
 
-def _sync_cached_balance(membership_id: int, balance: int) -> None:
+def _sync_cached_balance(membership_id: int, balance: int, earned: int, spent: int) -> None:
     """Keep a Membership already loaded in this session in step with the UPDATE."""
     loaded = db.session.identity_map.get(identity_key(Membership, membership_id))
     if loaded is not None:
         attributes.set_committed_value(loaded, "balance", balance)
+        attributes.set_committed_value(loaded, "points_earned", earned)
+        attributes.set_committed_value(loaded, "points_spent", spent)
 
 
 def reverse(
@@ -167,23 +181,55 @@ class Discrepancy:
     membership_id: int
     balance: int
     ledger_sum: int
+    # The cached totals of positive and negative entries, and what the entries say.
+    earned: int = 0
+    ledger_earned: int = 0
+    spent: int = 0
+    ledger_spent: int = 0
 
 
 def find_discrepancies() -> list[Discrepancy]:
-    """Every membership whose cached balance differs from the sum of its entries."""
+    """Every membership whose cached balance, or earned or spent total, differs from what its
+    entries add up to."""
+    positive = case((LedgerEntry.amount > 0, LedgerEntry.amount), else_=0)
+    negative = case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)
     sums = (
-        select(LedgerEntry.membership_id, func.sum(LedgerEntry.amount).label("total"))
+        select(
+            LedgerEntry.membership_id,
+            func.sum(LedgerEntry.amount).label("total"),
+            func.sum(positive).label("earned"),
+            func.sum(negative).label("spent"),
+        )
         .group_by(LedgerEntry.membership_id)
         .subquery()
     )
-    total = func.coalesce(sums.c.total, 0)
+    total, earned, spent = (
+        func.coalesce(c, 0) for c in (sums.c.total, sums.c.earned, sums.c.spent)
+    )
     rows = db.session.execute(
-        select(Membership.id, Membership.balance, total)
+        select(
+            Membership.id,
+            Membership.balance,
+            total,
+            Membership.points_earned,
+            earned,
+            Membership.points_spent,
+            spent,
+        )
         .outerjoin(sums, sums.c.membership_id == Membership.id)
-        .where(Membership.balance != total)
+        .where(
+            or_(
+                Membership.balance != total,
+                Membership.points_earned != earned,
+                Membership.points_spent != spent,
+            )
+        )
         .order_by(Membership.id)
     ).all()
-    return [Discrepancy(row[0], row[1], int(row[2])) for row in rows]
+    return [
+        Discrepancy(row[0], row[1], int(row[2]), row[3], int(row[4]), row[5], int(row[6]))
+        for row in rows
+    ]
 
 
 def adjust(actor: User | None, membership_id: int, *, amount: int, note: str) -> LedgerEntry:

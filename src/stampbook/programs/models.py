@@ -79,7 +79,9 @@ class Membership(IdMixin, TimestampMixin, Base):
     """A user (or an unclaimed customer known by email or external id) in a program.
 
     ``balance`` is a cache of the sum of the membership's ledger entries; only the ledger
-    service moves it, with a conditional update, and ``stampbook doctor`` checks it.
+    service moves it, with a conditional update, and ``stampbook doctor`` checks it. In the
+    same update it moves ``points_earned`` and ``points_spent``, the sums of the positive and
+    of the negative entries, so a program's totals cost a row per member, not per entry.
 
     One row per user and program, whatever happens: leaving, being removed or rejoining
     changes ``status``, so the balance and its entries are never lost. An unclaimed customer
@@ -101,6 +103,8 @@ class Membership(IdMixin, TimestampMixin, Base):
     permission_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=MembershipStatus.ACTIVE)
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_earned: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    points_spent: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # An unclaimed customer (seed 001) is found by these until a user claims the membership.
     email: Mapped[str | None] = mapped_column(String(254))
     external_id: Mapped[str | None] = mapped_column(String(100))

@@ -107,34 +107,47 @@ def _in_period(column: Any, query: StatsQuery) -> list[ColumnElement[bool]]:
 
 
 def program_stats(actor: User | None, program_id: int, query: StatsQuery) -> dict[str, Any]:
+    """Members, points issued and spent, and stamps per task. All time, the totals are the
+    memberships' running ones (a row per member); for a period, the entries of that period."""
     program = get_program(program_id)
     require(actor, "program.view_stats", program)
+    in_program = Membership.program_id == program.id
     members = db.session.scalar(
         select(func.count())
         .select_from(Membership)
-        .where(Membership.program_id == program.id, Membership.status == MembershipStatus.ACTIVE)
+        .where(in_program, Membership.status == MembershipStatus.ACTIVE)
     )
-    entries: Select[Any] = select(
-        func.coalesce(func.sum(case((LedgerEntry.amount > 0, LedgerEntry.amount), else_=0)), 0),
-        func.coalesce(func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)), 0),
-    ).where(
-        LedgerEntry.membership_id.in_(
-            select(Membership.id).where(Membership.program_id == program.id)
+    if query.since is None and query.until is None:
+        totals = select(
+            func.coalesce(func.sum(Membership.points_earned), 0),
+            func.coalesce(func.sum(Membership.points_spent), 0),
+        ).where(in_program)
+    else:
+        totals = select(
+            func.coalesce(func.sum(case((LedgerEntry.amount > 0, LedgerEntry.amount), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)), 0
+            ),
+        ).where(
+            LedgerEntry.membership_id.in_(select(Membership.id).where(in_program)),
+            *_in_period(LedgerEntry.created_at, query),
         )
-    )
-    issued, spent = db.session.execute(
-        entries.where(*_in_period(LedgerEntry.created_at, query))
-    ).one()
-    stamp_filter = [
+    issued, spent = db.session.execute(totals).one()
+    # Per task through its own index (correlated subqueries): a join grouped by task lets the
+    # planner hash every stamp of every program.
+    live = (
         Stamp.task_id == Task.id,
         Stamp.revoked_at.is_(None),
         *_in_period(Stamp.created_at, query),
-    ]
+    )
     per_task = db.session.execute(
-        select(Task.id, Task.name, func.count(Stamp.id), func.coalesce(func.sum(Stamp.quantity), 0))
-        .outerjoin(Stamp, and_(*stamp_filter))
+        select(
+            Task.id,
+            Task.name,
+            select(func.count()).select_from(Stamp).where(*live).scalar_subquery(),
+            select(func.coalesce(func.sum(Stamp.quantity), 0)).where(*live).scalar_subquery(),
+        )
         .where(Task.program_id == program.id, Task.deleted_at.is_(None))
-        .group_by(Task.id, Task.name)
         .order_by(Task.id)
     ).all()
     return {
