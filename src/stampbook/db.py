@@ -121,7 +121,10 @@ def make_engine(
         pool_timeout=timeout,
         # No pre-ping (a round trip per request): a connection found dead is retried by the
         # unit of work, and the pool then drops every connection as old as it.
-        connect_args={"connect_timeout": timeout},
+        # JIT compiles a plan whose estimated cost is high, and on a skewed table a request's
+        # small query can be estimated so: it then spends 100-200 ms compiling to save
+        # microseconds. Short requests never gain from it.
+        connect_args={"connect_timeout": timeout, "options": "-c jit=off"},
     )
 
 

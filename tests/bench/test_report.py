@@ -90,3 +90,34 @@ def test_the_table_judges_each_target(tmp_path: Path) -> None:
     text = md.read_text()
     assert "By hand." in text and "After." in text and "old" not in text
     assert table in text
+
+
+def test_the_large_size_is_compared_by_ratios_so_the_machines_drift_cancels() -> None:
+    def size(figures: dict[str, Any]) -> dict[str, Any]:
+        memory = [100.0]
+        return {
+            "rows": {"memberships": 1},
+            "load_seconds": 1.0,
+            "figures": figures,
+            "memory": {
+                "app_worker_peak_rss_mb": memory,
+                "app_worker_rss_mb": memory,
+                "baseline_worker_peak_rss_mb": memory,
+            },
+            "plans": {},
+        }
+
+    small = {JSON_BASELINE: figure(3000, None, None), "balance": figure(900, JSON_BASELINE, 1800)}
+    # The machine ran at half speed for the large size: the same ratio, so 1.00.
+    large = {JSON_BASELINE: figure(1500, None, None), "balance": figure(450, JSON_BASELINE, 900)}
+    machine = {"cpus": 2, "python": "3.11", "workers": 2, "threads": 4}
+    table = report.markdown(
+        {
+            "machine": {**machine, "connections": 16, "seconds": 10},
+            "sizes": {"small": size(small), "large": size(large)},
+        }
+    )
+    balance_rows = [line for line in table.splitlines() if line.startswith("| balance |")]
+    baseline_rows = [line for line in table.splitlines() if line.startswith(f"| {JSON_BASELINE} |")]
+    assert balance_rows[0].endswith("|  |") and balance_rows[1].endswith("| 1.00 |")
+    assert baseline_rows[1].endswith("| 0.50 |")  # raw throughputs for a baseline

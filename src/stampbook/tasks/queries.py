@@ -112,27 +112,30 @@ def program_stats(actor: User | None, program_id: int, query: StatsQuery) -> dic
     program = get_program(program_id)
     require(actor, "program.view_stats", program)
     in_program = Membership.program_id == program.id
-    members = db.session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .where(in_program, Membership.status == MembershipStatus.ACTIVE)
-    )
+    active = func.count(case((Membership.status == MembershipStatus.ACTIVE, 1)))
     if query.since is None and query.until is None:
-        totals = select(
-            func.coalesce(func.sum(Membership.points_earned), 0),
-            func.coalesce(func.sum(Membership.points_spent), 0),
-        ).where(in_program)
+        members, issued, spent = db.session.execute(
+            select(
+                active,
+                func.coalesce(func.sum(Membership.points_earned), 0),
+                func.coalesce(func.sum(Membership.points_spent), 0),
+            ).where(in_program)
+        ).one()
     else:
-        totals = select(
-            func.coalesce(func.sum(case((LedgerEntry.amount > 0, LedgerEntry.amount), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)), 0
-            ),
-        ).where(
-            LedgerEntry.membership_id.in_(select(Membership.id).where(in_program)),
-            *_in_period(LedgerEntry.created_at, query),
-        )
-    issued, spent = db.session.execute(totals).one()
+        members = db.session.execute(select(active).where(in_program)).scalar_one()
+        issued, spent = db.session.execute(
+            select(
+                func.coalesce(
+                    func.sum(case((LedgerEntry.amount > 0, LedgerEntry.amount), else_=0)), 0
+                ),
+                func.coalesce(
+                    func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)), 0
+                ),
+            ).where(
+                LedgerEntry.membership_id.in_(select(Membership.id).where(in_program)),
+                *_in_period(LedgerEntry.created_at, query),
+            )
+        ).one()
     # Per task through its own index (correlated subqueries): a join grouped by task lets the
     # planner hash every stamp of every program.
     live = (

@@ -98,7 +98,6 @@ def program(program_id: int) -> str:
         may_manage_members=live and can(actor, "membership.manage", program),
         may_add_task=live and can(actor, "task.create", program),
         join_form=ActionForm(),
-        stamp_form=StampForm(),
     )
 
 
