@@ -148,3 +148,27 @@ def test_home_page_query_count(app: Flask, client: FlaskClient, session: Session
     # unread messages and buddy requests (one query, on every page of a signed-in user).
     assert counts[0] == counts[1] == 5
     assert Membership  # the page lists memberships with balances
+
+
+def test_program_page_query_count(app: Flask, client: FlaskClient, session: Session) -> None:
+    counts = []
+    for size in (1, 8):
+        owner = make_user(session)
+        program = make_program(session, make_shop(session, owner))
+        viewer = make_user(session, email=f"program{size}@example.com")
+        mine = make_membership(session, program, viewer)
+        for n in range(size):
+            make_task(session, program, name=f"Task {n}", point_value=2)
+            give_points(session, make_membership(session, program, make_user(session)), n + 1)
+        give_points(session, mine, 5)
+        browser = app.test_client()
+        log_in(browser, viewer.email, PASSWORD)
+        with app.app_context():
+            engine = db.engine
+        with count_statements(engine) as statements:
+            assert browser.get(f"/programs/{program.id}").status_code == 200
+        counts.append(statements.count)
+    # The session, the program with the viewer's role and membership, its tasks, the viewer's
+    # streaks, the stats, the leaderboard and the navigation's counts: none of them repeats
+    # per task or per member.
+    assert counts[0] == counts[1] == 8
