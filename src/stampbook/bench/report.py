@@ -34,27 +34,20 @@ def ratios(figures: dict[str, Any]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for name, figure in figures.items():
         base = figure.get("baseline_throughput")
-        out[name] = round(figure["throughput"] / base, 2) if base else None
+        out[name] = round(figure["throughput"] / base, 3) if base else None
     return out
 
 
-def _versus_small(
-    name: str,
-    figure: dict[str, Any],
-    ratio: float | None,
-    small: dict[str, Any],
-    small_ratio: dict[str, float | None],
-) -> str:
+def _versus_small(name: str, figure: dict[str, Any], small: dict[str, Any]) -> str:
     """The large size against the small one, each divided by its own paired baseline so the
     machine's drift between the two loads cancels out."""
-    if figure is small.get(name) or name not in small:
+    before = small.get(name)
+    if before is None or before is figure or not before["throughput"]:
         return ""
-    before = small_ratio[name]
-    if ratio is not None and before:
-        return f"{ratio / before:.2f}"
-    if small[name]["throughput"]:
-        return f"{figure['throughput'] / small[name]['throughput']:.2f}"
-    return ""
+    now, then = figure["throughput"], before["throughput"]
+    if figure.get("baseline_throughput") and before.get("baseline_throughput"):
+        now, then = now / figure["baseline_throughput"], then / before["baseline_throughput"]
+    return f"{now / then:.2f}"
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -67,7 +60,6 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     sizes = results["sizes"]
     small = sizes.get("small", {}).get("figures", {})
-    small_ratio = ratios(small)
     for size_name, data in sizes.items():
         figures = data["figures"]
         ratio = ratios(figures)
@@ -81,7 +73,7 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         for name, figure in figures.items():
             target, met = _target(name, figure, ratio[name])
-            versus = _versus_small(name, figure, ratio[name], small, small_ratio)
+            versus = _versus_small(name, figure, small)
             lines.append(
                 f"| {name} | {figure['throughput']:,.0f} | "
                 f"{'' if ratio[name] is None else ratio[name]} | {figure['p50_ms']:.1f} | "
