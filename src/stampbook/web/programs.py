@@ -46,7 +46,6 @@ from stampbook.web.program_forms import (
     HistoryFilterForm,
     MemberFilterForm,
     ProgramForm,
-    StampForm,
 )
 
 bp = PageBlueprint("program_pages", __name__)
