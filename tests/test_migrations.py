@@ -80,3 +80,32 @@ def test_the_totals_of_existing_memberships_are_filled_from_their_entries(
         ).one()
     engine.dispose()
     assert tuple(totals) == (45, 20)
+
+
+def test_the_search_keys_are_filled_and_then_kept_by_the_migrated_triggers(
+    cli_db: str,  # noqa: F811
+) -> None:
+    config = alembic_config(cli_db)
+    command.upgrade(config, "0003")
+    engine = create_engine(cli_db)
+    with engine.begin() as connection:
+        insert_row(connection, "users", id=1, email="ada@example.com", name="Ada Lovelace")
+        insert_row(connection, "shops", id=1, created_by=1)
+        insert_row(connection, "programs", id=1, shop_id=1, created_by=1)
+        insert_row(connection, "memberships", id=1, program_id=1, user_id=1)
+        insert_row(connection, "memberships", id=2, program_id=1, email="Walk@Example.com")
+    command.upgrade(config, "head")
+    keys = "SELECT search_name, search_email FROM memberships ORDER BY id"
+    with engine.begin() as connection:
+        filled = [tuple(row) for row in connection.execute(text(keys))]
+        connection.execute(text("UPDATE users SET name = 'Ada King' WHERE id = 1"))
+        insert_row(connection, "programs", id=2, shop_id=1, created_by=1)
+        insert_row(connection, "memberships", id=3, program_id=2, user_id=1)
+        kept = [tuple(row) for row in connection.execute(text(keys))]
+    engine.dispose()
+    assert filled == [("ada lovelace", "ada@example.com"), (None, "walk@example.com")]
+    assert kept == [
+        ("ada king", "ada@example.com"),
+        (None, "walk@example.com"),
+        ("ada king", "ada@example.com"),
+    ]

@@ -80,3 +80,42 @@ def test_members_and_strangers_are_refused(
 def test_bad_queries(client: FlaskClient, session: Session, shop_world, q: str) -> None:
     shop, owner = shop_world
     assert search(client, shop.id, auth(session, owner), q).status_code == 422
+
+
+def names_found(client: FlaskClient, shop_id: int, headers: dict[str, str], q: str) -> list[str]:
+    return [m["name"] or m["email"] for m in search(client, shop_id, headers, q).json["items"]]
+
+
+def test_the_search_follows_a_rename_through_the_api(
+    client: FlaskClient, session: Session, shop_world
+) -> None:
+    shop, owner = shop_world
+    ada = make_user(session, name="Zelda Fitzgerald", email="fitz@example.com")
+    make_membership(session, make_program(session, shop), ada)
+    response = client.patch(
+        "/api/v1/users/me", json={"name": "Yvonne Z"}, headers=auth(session, ada)
+    )
+    assert response.status_code == 200, response.json
+    headers = auth(session, owner)
+    assert names_found(client, shop.id, headers, "zel") == []
+    assert names_found(client, shop.id, headers, "yvo") == ["Yvonne Z"]
+    assert names_found(client, shop.id, headers, "fitz@") == ["Yvonne Z"]
+
+
+def test_the_search_keys_follow_every_change_whatever_code_makes_it(
+    client: FlaskClient, session: Session, shop_world
+) -> None:
+    shop, owner = shop_world
+    program = make_program(session, shop)
+    customer = make_membership(session, program, None, email="walkin@example.com")
+    headers = auth(session, owner)
+    assert names_found(client, shop.id, headers, "walk") == ["walkin@example.com"]
+    # The customer claims the membership: the user's name and email are found from now on.
+    claimer = make_user(session, name="Quentin Blake", email="quentin@example.com")
+    customer.user_id = claimer.id
+    session.flush()
+    assert names_found(client, shop.id, headers, "quen") == ["Quentin Blake"]
+    claimer.email = "qb@example.com"
+    session.flush()
+    assert names_found(client, shop.id, headers, "qb@") == ["Quentin Blake"]
+    assert names_found(client, shop.id, headers, "quentin@") == []

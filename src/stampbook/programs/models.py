@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -108,6 +110,11 @@ class Membership(IdMixin, TimestampMixin, Base):
     # An unclaimed customer (seed 001) is found by these until a user claims the membership.
     email: Mapped[str | None] = mapped_column(String(254))
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # The member's name and email in lower case, kept by the database's triggers (below) from
+    # the user, or from ``email`` for an unclaimed customer: member search filters a shop's
+    # memberships on their own row and looks up only the matches' users.
+    search_name: Mapped[str | None] = mapped_column(String(254))
+    search_email: Mapped[str | None] = mapped_column(String(254))
 
 
 # The leaderboard reads the top balances of one program in rank order straight off this index.
@@ -117,3 +124,51 @@ Index(
     Membership.balance.desc(),
     Membership.id,
 )
+
+# The search keys follow the user (or the customer's email) whichever code changes them.
+_FOLLOW_USER = (
+    "BEGIN UPDATE memberships SET "
+    "search_name = (SELECT lower(name) FROM users WHERE id = NEW.user_id), "
+    "search_email = lower(coalesce((SELECT email FROM users WHERE id = NEW.user_id), "
+    "NEW.email)) WHERE id = NEW.id; END"
+)
+SEARCH_KEYS_SQLITE = [
+    DDL(
+        "CREATE TRIGGER memberships_search_keys_insert AFTER INSERT ON memberships " + _FOLLOW_USER
+    ),
+    DDL(
+        "CREATE TRIGGER memberships_search_keys_update AFTER UPDATE OF user_id, email "
+        "ON memberships " + _FOLLOW_USER
+    ),
+    DDL(
+        "CREATE TRIGGER users_search_keys AFTER UPDATE OF name, email ON users "
+        "BEGIN UPDATE memberships SET search_name = lower(NEW.name), "
+        "search_email = lower(coalesce(NEW.email, email)) WHERE user_id = NEW.id; END"
+    ),
+]
+SEARCH_KEYS_POSTGRESQL = [
+    DDL(
+        "CREATE FUNCTION memberships_search_keys() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN NEW.search_name := (SELECT lower(name) FROM users WHERE id = NEW.user_id); "
+        "NEW.search_email := lower(coalesce((SELECT email FROM users WHERE id = NEW.user_id), "
+        "NEW.email)); RETURN NEW; END $$"
+    ),
+    DDL(
+        "CREATE TRIGGER memberships_search_keys BEFORE INSERT OR UPDATE OF user_id, email "
+        "ON memberships FOR EACH ROW EXECUTE FUNCTION memberships_search_keys()"
+    ),
+    DDL(
+        "CREATE FUNCTION users_search_keys() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN UPDATE memberships SET search_name = lower(NEW.name), "
+        "search_email = lower(coalesce(NEW.email, email)) WHERE user_id = NEW.id; "
+        "RETURN NULL; END $$"
+    ),
+    DDL(
+        "CREATE TRIGGER users_search_keys AFTER UPDATE OF name, email ON users "
+        "FOR EACH ROW EXECUTE FUNCTION users_search_keys()"
+    ),
+]
+for _ddl in SEARCH_KEYS_SQLITE:
+    event.listen(Membership.__table__, "after_create", _ddl.execute_if(dialect="sqlite"))
+for _ddl in SEARCH_KEYS_POSTGRESQL:
+    event.listen(Membership.__table__, "after_create", _ddl.execute_if(dialect="postgresql"))
