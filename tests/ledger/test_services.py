@@ -123,6 +123,20 @@ def test_doctor_finds_a_corrupted_balance(membership: Membership, session: Sessi
     assert [(d.membership_id, d.balance, d.ledger_sum) for d in found] == [(membership.id, 11, 10)]
 
 
+@pytest.mark.parametrize("column", ["points_earned", "points_spent"])
+def test_doctor_finds_corrupted_totals(
+    membership: Membership, session: Session, column: str
+) -> None:
+    credit(membership, 10)
+    credit(membership, -4)
+    assert ledger.find_discrepancies() == []
+    session.execute(update(Membership).where(Membership.id == membership.id).values({column: 99}))
+    [found] = ledger.find_discrepancies()
+    assert (found.earned, found.ledger_earned, found.spent, found.ledger_spent) == (
+        (99, 10, 4, 4) if column == "points_earned" else (10, 10, 99, 4)
+    )
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
