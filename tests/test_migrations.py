@@ -58,6 +58,13 @@ def insert_row(connection: Connection, table: str, **values: object) -> None:
     connection.execute(text(statement), values)
 
 
+def insert_program(connection: Connection, **user: object) -> None:
+    """User 1, their shop 1 and its program 1."""
+    insert_row(connection, "users", id=1, **user)
+    insert_row(connection, "shops", id=1, created_by=1)
+    insert_row(connection, "programs", id=1, shop_id=1, created_by=1)
+
+
 def test_the_totals_of_existing_memberships_are_filled_from_their_entries(
     cli_db: str,  # noqa: F811
 ) -> None:
@@ -65,9 +72,7 @@ def test_the_totals_of_existing_memberships_are_filled_from_their_entries(
     command.upgrade(config, "0002")
     engine = create_engine(cli_db)
     with engine.begin() as connection:
-        insert_row(connection, "users", id=1, email="a@example.com")
-        insert_row(connection, "shops", id=1, created_by=1)
-        insert_row(connection, "programs", id=1, shop_id=1, created_by=1)
+        insert_program(connection, email="a@example.com")
         insert_row(connection, "memberships", id=1, program_id=1, user_id=1, balance=25)
         for amount, after in ((40, 40), (-20, 20), (5, 25)):
             insert_row(
@@ -89,9 +94,7 @@ def test_the_search_keys_are_filled_and_then_kept_by_the_migrated_triggers(
     command.upgrade(config, "0003")
     engine = create_engine(cli_db)
     with engine.begin() as connection:
-        insert_row(connection, "users", id=1, email="ada@example.com", name="Ada Lovelace")
-        insert_row(connection, "shops", id=1, created_by=1)
-        insert_row(connection, "programs", id=1, shop_id=1, created_by=1)
+        insert_program(connection, email="ada@example.com", name="Ada Lovelace")
         insert_row(connection, "memberships", id=1, program_id=1, user_id=1)
         insert_row(connection, "memberships", id=2, program_id=1, email="Walk@Example.com")
     command.upgrade(config, "head")

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import (
+    DDL,
     BigInteger,
     ColumnElement,
     CursorResult,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     Row,
     Select,
+    Table,
     bindparam,
     create_engine,
     event,
@@ -49,6 +51,14 @@ IdType = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def create_after(table: Table, statements: Mapping[str, list[DDL]]) -> None:
+    """Run each dialect's statements (triggers) when ``table`` is created from the metadata, as
+    the migration that added them does for a migrated database."""
+    for dialect, ddls in statements.items():
+        for ddl in ddls:
+            event.listen(table, "after_create", ddl.execute_if(dialect=dialect))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stampbook.db import Base, IdMixin, IdType, utcnow
+from stampbook.db import Base, IdMixin, IdType, create_after, utcnow
 
 
 class EntryKind(StrEnum):
@@ -74,7 +74,7 @@ IMMUTABLE_POSTGRESQL = [
         "FOR EACH ROW EXECUTE FUNCTION ledger_entries_immutable()"
     ),
 ]
-for _ddl in IMMUTABLE_SQLITE:
-    event.listen(LedgerEntry.__table__, "after_create", _ddl.execute_if(dialect="sqlite"))
-for _ddl in IMMUTABLE_POSTGRESQL:
-    event.listen(LedgerEntry.__table__, "after_create", _ddl.execute_if(dialect="postgresql"))
+create_after(
+    LedgerEntry.__table__,  # type: ignore[arg-type]
+    {"sqlite": IMMUTABLE_SQLITE, "postgresql": IMMUTABLE_POSTGRESQL},
+)

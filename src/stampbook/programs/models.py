@@ -16,11 +16,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stampbook.db import Base, IdMixin, IdType, TimestampMixin
+from stampbook.db import Base, IdMixin, IdType, TimestampMixin, create_after
 
 
 class ProgramPrivacy(StrEnum):
@@ -168,7 +167,7 @@ SEARCH_KEYS_POSTGRESQL = [
         "FOR EACH ROW EXECUTE FUNCTION users_search_keys()"
     ),
 ]
-for _ddl in SEARCH_KEYS_SQLITE:
-    event.listen(Membership.__table__, "after_create", _ddl.execute_if(dialect="sqlite"))
-for _ddl in SEARCH_KEYS_POSTGRESQL:
-    event.listen(Membership.__table__, "after_create", _ddl.execute_if(dialect="postgresql"))
+create_after(
+    Membership.__table__,  # type: ignore[arg-type]
+    {"sqlite": SEARCH_KEYS_SQLITE, "postgresql": SEARCH_KEYS_POSTGRESQL},
+)
