@@ -15,7 +15,7 @@ from typing import TypeVar
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from stampbook.db import db
+from stampbook.core.db import db
 
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from stampbook import create_app
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.models import Base
 
 os.environ.setdefault("JOBS_IMMEDIATE", "1")
@@ -92,7 +92,7 @@ def session(app: Flask, engine: Engine) -> Iterator[Session]:
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     with app.app_context():
-        original = app.extensions["stampbook.db"].session_factory
+        original = app.extensions["stampbook.core.db"].session_factory
         db.bind_session_factory(factory)
     test_session = factory()
     try:

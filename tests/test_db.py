@@ -7,12 +7,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
-from stampbook.db import db, execute_core
+from stampbook.core.db import db, execute_core
+from stampbook.core.schemas import fields_of
 from stampbook.ledger.schemas import EntryOut
-from stampbook.policy.programs import membership_row, program_team
-from stampbook.policy.shops import role_of
+from stampbook.programs.policy import membership_row, program_team
 from stampbook.programs.services import load_program
-from stampbook.schemas import fields_of
+from stampbook.shops.policy import role_of
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
 from tests.factories.shops import make_membership, make_program, make_shop

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.ledger.models import LedgerEntry
 from stampbook.ledger.services import find_discrepancies
 from stampbook.programs.models import Membership

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from stampbook.idempotency import KEY_PATTERN
-from stampbook.pagination import MAX_ID
-from stampbook.schemas import NUL_FREE
+from stampbook.core.idempotency import KEY_PATTERN
+from stampbook.core.pagination import MAX_ID
+from stampbook.core.schemas import NUL_FREE
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.programs.models import Membership
 from tests.factories.accounts import PASSWORD, auth, make_user
 from tests.factories.ledger import give_points

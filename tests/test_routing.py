@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 
 from stampbook.app import LIBRARY_ENDPOINTS
-from stampbook.policy import Access, policy_of, route
-from stampbook.routing import ApiBlueprint, MissingPolicyError, PageBlueprint
+from stampbook.core.policy import Access, policy_of, route
+from stampbook.core.routing import ApiBlueprint, MissingPolicyError, PageBlueprint
 
 
 @pytest.mark.parametrize("blueprint_class", [ApiBlueprint, PageBlueprint])

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from stampbook import unit_of_work
-from stampbook.db import db
+from stampbook.core import unit_of_work
+from stampbook.core.db import db
 from tests.conftest import make_test_app
 
 

@@ -13,11 +13,12 @@ from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
-from stampbook import config, errors, i18n, openapi
-from stampbook.db import db
-from stampbook.errors import MalformedJson, UnsupportedMediaType
-from stampbook.extensions import babel, bootstrap, cache, csrf, limiter
-from stampbook.policy import load_rules, policy_of
+from stampbook import config, domains
+from stampbook.core import errors, i18n, openapi
+from stampbook.core.db import db
+from stampbook.core.errors import MalformedJson, UnsupportedMediaType
+from stampbook.core.extensions import babel, bootstrap, cache, csrf, limiter
+from stampbook.core.policy import policy_of
 
 # Each domain's blueprints, JSON API first. A new domain adds its modules here.
 BLUEPRINTS = [
@@ -28,7 +29,7 @@ BLUEPRINTS = [
     "stampbook.shops.api",
     "stampbook.programs.api",
     "stampbook.people.api",
-    "stampbook.system",
+    "stampbook.core.system",
     "stampbook.web.views",
     "stampbook.web.shops",
     "stampbook.web.programs",
@@ -94,7 +95,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     errors.init_app(app)
     openapi.init_app(app)
-    load_rules()
+    domains.load("models")
+    domains.load("policy")
 
     for module_name in BLUEPRINTS:
         blueprint = import_module(module_name).bp

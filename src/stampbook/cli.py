@@ -13,8 +13,9 @@ from alembic.config import Config as AlembicConfig
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from stampbook import backup, unit_of_work
+from stampbook import backup
 from stampbook.app import create_app
+from stampbook.core import unit_of_work
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from stampbook.accounts import services as accounts
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.people.demo import add_demo_people

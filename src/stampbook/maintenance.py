@@ -7,9 +7,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete
 
-from stampbook import idempotency
 from stampbook.accounts.models import Token
-from stampbook.db import db, utcnow
+from stampbook.core import idempotency
+from stampbook.core.db import db, utcnow
 
 
 def purge_expired() -> dict[str, int]:

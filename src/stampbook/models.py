@@ -1,8 +1,8 @@
 """Every domain's models, imported so the metadata knows all tables (Alembic, doctor, tests)."""
 
 from stampbook.accounts.models import Token, User
-from stampbook.db import Base
-from stampbook.idempotency import IdempotencyKey
+from stampbook.core.db import Base
+from stampbook.core.idempotency import IdempotencyKey
 from stampbook.ledger.models import LedgerEntry
 from stampbook.people.models import (
     Block,

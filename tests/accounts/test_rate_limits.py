@@ -11,7 +11,7 @@ import pytest
 import redis
 from flask import Flask
 
-from stampbook.extensions import limiter
+from stampbook.core.extensions import limiter
 from tests.conftest import make_test_app
 
 

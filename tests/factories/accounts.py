@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from stampbook.accounts import passwords
 from stampbook.accounts.models import Token, TokenKind, User
 from stampbook.accounts.tokens import _digest
-from stampbook.db import utcnow
+from stampbook.core.db import utcnow
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)

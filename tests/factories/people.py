@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
-from stampbook.db import utcnow
+from stampbook.core.db import utcnow
 from stampbook.people.models import (
     Block,
     Buddy,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
-from stampbook.db import utcnow
+from stampbook.core.db import utcnow
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards.models import Reward
 from stampbook.rewards.rules import ScheduleSettings

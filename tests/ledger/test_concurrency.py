@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from stampbook import unit_of_work
-from stampbook.errors import InsufficientPoints
+from stampbook.core import unit_of_work
+from stampbook.core.errors import InsufficientPoints
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.programs.models import Membership
@@ -45,7 +45,7 @@ def test_fifty_parallel_debits_of_ten_against_one_hundred(committed: Flask) -> N
     assert outcomes.count("ok") == 10
     assert outcomes.count("refused") == 40
     with committed.app_context():
-        from stampbook.db import db
+        from stampbook.core.db import db
 
         assert db.session.get(Membership, membership_id).balance == 0
         assert len([e for e in _entries(membership_id) if e.amount == -10]) == 10
@@ -78,7 +78,7 @@ def test_parallel_transfers_in_both_directions_do_not_deadlock(committed: Flask)
     run_parallel(20, transfer)
 
     with committed.app_context():
-        from stampbook.db import db
+        from stampbook.core.db import db
 
         balances = [db.session.get(Membership, i).balance for i in ids]
         assert sum(balances) == 2000
@@ -88,7 +88,7 @@ def test_parallel_transfers_in_both_directions_do_not_deadlock(committed: Flask)
 def _entries(membership_id: int) -> list:
     from sqlalchemy import select
 
-    from stampbook.db import db
+    from stampbook.core.db import db
     from stampbook.ledger.models import LedgerEntry
 
     return list(

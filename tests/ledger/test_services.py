@@ -9,8 +9,8 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from stampbook.db import db
-from stampbook.errors import Conflict, InsufficientPoints, NotFound
+from stampbook.core.db import db
+from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.people.models import Buddy, BuddyRequest, ReviewAward

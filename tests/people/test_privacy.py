@@ -1,6 +1,6 @@
 """The privacy matrix: every section, every setting, every kind of viewer, every route.
 
-The decision (``stampbook.policy.accounts``) is checked on its own first, then through every
+The decision (``stampbook.accounts.policy``) is checked on its own first, then through every
 route that shows another user's data: each must answer exactly as the decision does, so no
 route can bypass a setting. A new GET route must be classified in :data:`ROUTE_PROBES` or
 :data:`NO_OTHER_USERS_DATA`, or the walk fails.
@@ -18,13 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import Privacy, Section, User
-from stampbook.db import db
-from stampbook.policy.accounts import (
-    allows,
-    may_see_section,
-    visible_owners,
-    visible_sections,
-)
+from stampbook.accounts.policy import allows, may_see_section, visible_owners, visible_sections
+from stampbook.core.db import db
 from stampbook.rewards.models import Favorite, Redemption
 from stampbook.shops.models import Shop
 from tests.factories.accounts import auth, make_user
@@ -348,7 +343,7 @@ NO_OTHER_USERS_DATA = {
     "programs.my_memberships": "the caller's memberships",
     "rewards.list_my_redemptions": "the caller's receipts",
     "shops.my_invitations": "the caller's invitations",
-    # Posts: their author chose the audience (stampbook.policy.people).
+    # Posts: their author chose the audience (stampbook.people.policy).
     "people.list_posts": "posts, as their audience says",
     "people.get_post": "a post, as its audience says",
     # The shop team's views: the team sees its members by design.

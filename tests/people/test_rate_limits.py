@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from stampbook.extensions import limiter
+from stampbook.core.extensions import limiter
 from tests.concurrency import committed_session
 from tests.conftest import make_test_app
 from tests.factories.accounts import make_token, make_user

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.rewards.models import Contribution, Favorite, Redemption
 from tests.factories.accounts import auth, make_user
 from tests.factories.people import make_block, make_buddies, make_request

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.ledger.services import find_discrepancies
 from stampbook.programs.models import Membership, Program
 from tests.concurrency import committed_session, run_parallel

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stampbook.errors import Conflict, Forbidden, NotFound
+from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.ledger.models import LedgerEntry
 from stampbook.ledger.services import find_discrepancies
 from stampbook.programs import services

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stampbook.accounts.models import Token, TokenKind, User
 from stampbook.accounts.tokens import _digest
-from stampbook.db import db, utcnow
+from stampbook.core.db import db, utcnow
 from stampbook.ledger.services import find_discrepancies
 from stampbook.models import Base
 from stampbook.people import services as social
@@ -91,7 +91,7 @@ def staged_world(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     with app.app_context():
-        original = app.extensions["stampbook.db"].session_factory
+        original = app.extensions["stampbook.core.db"].session_factory
         db.bind_session_factory(factory)
     try:
         with connection.begin():

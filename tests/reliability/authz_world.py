@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from stampbook.accounts import passwords
 from stampbook.accounts.auth import SESSION_TOKEN
 from stampbook.accounts.models import TokenKind
-from stampbook.db import db
-from stampbook.routing import PageBlueprint
+from stampbook.core.db import db
+from stampbook.core.routing import PageBlueprint
 from tests.factories.accounts import PASSWORD, make_token, make_user
 from tests.factories.ledger import give_points
 from tests.factories.rewards import make_reward
@@ -66,7 +66,7 @@ def module_database(app: Flask, engine: Engine) -> Iterator[Session]:
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     with app.app_context():
-        original = app.extensions["stampbook.db"].session_factory
+        original = app.extensions["stampbook.core.db"].session_factory
         db.bind_session_factory(factory)
     session = factory()
     try:

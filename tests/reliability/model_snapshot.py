@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.ledger.models import LedgerEntry
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards.models import Contribution, Redemption, RedemptionStatus, Reward

@@ -27,7 +27,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-from stampbook.errors import PROBLEM_JSON
+from stampbook.core.errors import PROBLEM_JSON
 from tests.conftest import make_test_app
 from tests.reliability.api_world import Stage, snapshot, staged_world
 

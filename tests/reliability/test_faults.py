@@ -41,8 +41,8 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from stampbook import unit_of_work
-from stampbook.db import db
+from stampbook.core import unit_of_work
+from stampbook.core.db import db
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership

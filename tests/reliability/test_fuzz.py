@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability
 from sqlalchemy import Engine
 
 from stampbook.accounts import passwords
-from stampbook.idempotency import HEADER, KEY_PATTERN
+from stampbook.core.idempotency import HEADER, KEY_PATTERN
 from stampbook.ledger.services import find_discrepancies
 from stampbook.schedules.rules import MAX_RRULE_LENGTH, WALL_TIME_PATTERN, Schedule
 from tests.conftest import make_test_app

@@ -50,10 +50,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from stampbook import unit_of_work
 from stampbook.accounts.models import User
-from stampbook.db import db
-from stampbook.errors import AppError
+from stampbook.core import unit_of_work
+from stampbook.core.db import db
+from stampbook.core.errors import AppError
 from stampbook.ledger import services as ledger
 from stampbook.programs import services as programs
 from stampbook.rewards import services as rewards
@@ -182,7 +182,7 @@ class Figures:
 
 
 class Clock:
-    """The pinned clock (``stampbook.clock.now`` reads it); each step moves it a minute."""
+    """The pinned clock (``stampbook.core.clock.now`` reads it); each step moves it a minute."""
 
     def __init__(self) -> None:
         self.now = START
@@ -657,7 +657,7 @@ def test_random_sequences_agree_with_the_model(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     clock, figures = Clock(), Figures()
-    monkeypatch.setattr("stampbook.clock.now", lambda: clock.now)
+    monkeypatch.setattr("stampbook.core.clock.now", lambda: clock.now)
 
     class Machine(StampbookMachine):
         def __init__(self) -> None:

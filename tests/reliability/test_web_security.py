@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from stampbook.accounts import passwords
 from stampbook.accounts.auth import SESSION_TOKEN
 from stampbook.app import LIBRARY_ENDPOINTS
-from stampbook.db import db
+from stampbook.core.db import db
+from stampbook.core.openapi import DOCS_PATHS
+from stampbook.core.policy import Access, policy_of
 from stampbook.models import Base
-from stampbook.openapi import DOCS_PATHS
-from stampbook.policy import Access, policy_of
 from tests.conftest import make_test_app
 from tests.factories.accounts import PASSWORD, make_user
 from tests.reliability.authz_calls import (

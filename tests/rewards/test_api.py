@@ -27,7 +27,7 @@ T0 = datetime(2024, 5, 1, 12, tzinfo=UTC)
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
     """The app's clock, pinned; tests move it by replacing ``clock[0]``."""
     now = [T0]
-    monkeypatch.setattr("stampbook.clock.now", lambda: now[0])
+    monkeypatch.setattr("stampbook.core.clock.now", lambda: now[0])
     return now
 
 

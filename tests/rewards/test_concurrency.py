@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from stampbook import unit_of_work
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.core import unit_of_work
+from stampbook.core.db import db
 from stampbook.ledger import services as ledger
 from stampbook.programs.models import Membership
 from stampbook.rewards import services

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
-from stampbook.errors import AppError, Conflict, InsufficientPoints, NotFound
+from stampbook.core.errors import AppError, Conflict, InsufficientPoints, NotFound
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership

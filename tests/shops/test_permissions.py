@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from stampbook.policy.shops import ShopPermission, permissions_for
+from stampbook.shops.policy import ShopPermission, permissions_for
 from tests.factories.accounts import auth, make_user
 from tests.factories.shops import ACTORS, Team, make_invitation, make_shop, make_team
 

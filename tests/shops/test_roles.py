@@ -9,9 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from stampbook.policy.shops import team_member
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Role
+from stampbook.shops.policy import team_member
 from tests.factories.accounts import auth, make_user
 from tests.factories.shops import make_program, make_role, make_shop, make_team
 from tests.factories.tasks import make_task

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from stampbook.errors import Conflict, NotFound
-from stampbook.pagination import PageQuery
+from stampbook.core.errors import Conflict, NotFound
+from stampbook.core.pagination import PageQuery
 from stampbook.programs.models import Program
 from stampbook.shops import queries, services
 from stampbook.shops.schemas import InvitationQuery, ShopQuery

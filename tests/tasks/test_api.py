@@ -23,7 +23,7 @@ NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)  # a Monday
 
 @pytest.fixture(autouse=True)
 def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stampbook.clock.now", lambda: NOW)
+    monkeypatch.setattr("stampbook.core.clock.now", lambda: NOW)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from stampbook.db import db
+from stampbook.core.db import db
+from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership
 from stampbook.tasks import services
 from stampbook.tasks.models import Stamp, TaskBonusAward, TaskGroupAward
-from stampbook.unit_of_work import RetryTransaction
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
 from tests.factories.shops import make_membership

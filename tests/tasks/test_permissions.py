@@ -43,7 +43,7 @@ MATRIX = [
 
 @pytest.fixture(autouse=True)
 def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stampbook.clock.now", lambda: NOW)
+    monkeypatch.setattr("stampbook.core.clock.now", lambda: NOW)
 
 
 def headers_for(session: Session, world: World, actor: str) -> dict[str, str]:

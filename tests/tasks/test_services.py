@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stampbook.errors import Conflict, Forbidden, InsufficientPoints, NotFound, ValidationFailed
+from stampbook.core.errors import (
+    Conflict,
+    Forbidden,
+    InsufficientPoints,
+    NotFound,
+    ValidationFailed,
+)
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from stampbook.db import db
+from stampbook.core.db import db
 from tests.conftest import make_test_app
 from tests.web.browsing import ARGS, CHROMIUM, TIMEOUT_MS, require_browser
 from tests.web.helpers import Cafe, make_cafe

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
 import stampbook
-from stampbook.i18n import LANGUAGE_COOKIE, LANGUAGES
+from stampbook.core.i18n import LANGUAGE_COOKIE, LANGUAGES
 
 PACKAGE = Path(stampbook.__file__).parent
 TRANSLATIONS = PACKAGE / "translations"

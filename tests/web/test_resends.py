@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import stampbook
-from stampbook.idempotency import FORM_FIELD
-from stampbook.policy import policy_of
+from stampbook.core.idempotency import FORM_FIELD
+from stampbook.core.policy import policy_of
 from stampbook.rewards.models import Redemption
 from stampbook.tasks.models import Stamp
 from tests.factories.ledger import give_points

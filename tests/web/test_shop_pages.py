@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from stampbook.clock import now as clock_now
+from stampbook.core.clock import now as clock_now
 from stampbook.programs.models import Membership, MembershipStatus
 from stampbook.rewards.models import Redemption, RedemptionStatus, Reward
 from stampbook.shops.models import Role, Shop

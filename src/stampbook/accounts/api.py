@@ -19,10 +19,10 @@ from stampbook.accounts.schemas import (
     UserPageOut,
     UserPatch,
 )
-from stampbook.extensions import failed, limiter
+from stampbook.core.extensions import failed, limiter
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
 from stampbook.people import queries
-from stampbook.policy import Access, route
-from stampbook.routing import ApiBlueprint
 
 bp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1", tag="Accounts")
 

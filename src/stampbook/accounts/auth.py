@@ -6,7 +6,7 @@ from flask import g, request, session
 
 from stampbook.accounts import tokens
 from stampbook.accounts.models import Token, TokenKind, User
-from stampbook.errors import Unauthorized
+from stampbook.core.errors import Unauthorized
 
 SESSION_TOKEN = "token"
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from stampbook.db import Base, IdMixin, IdType, TimestampMixin
+from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin
 
 
 class Privacy(StrEnum):

@@ -8,8 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, field_validator
 
 from stampbook.accounts.models import Privacy, Section
-from stampbook.people.schemas import UserSections
-from stampbook.schemas import (
+from stampbook.core.schemas import (
     Color,
     Description,
     Email,
@@ -21,6 +20,7 @@ from stampbook.schemas import (
     Summary,
     TimeZone,
 )
+from stampbook.people.schemas import UserSections
 from stampbook.shops.schemas import MAX_ORDERED, OrderedIds, refuse_duplicates
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=1024)]

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from stampbook.accounts import passwords, tokens
 from stampbook.accounts.models import DEFAULT_PRIVACY, Section, Token, TokenKind, User
-from stampbook.db import db, utcnow
-from stampbook.errors import Conflict, NotFound, Unauthorized
+from stampbook.accounts.policy import shops_of
+from stampbook.core.db import db, utcnow
+from stampbook.core.errors import Conflict, NotFound, Unauthorized
+from stampbook.core.policy import require
 from stampbook.people import services as people
-from stampbook.policy import require
-from stampbook.policy.accounts import shops_of
-from stampbook.policy.people import team_shops
+from stampbook.people.policy import team_shops
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import Shop
 from stampbook.tasks.models import Task

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, update
 
 from stampbook.accounts.models import Token, TokenKind, User
-from stampbook.db import db, utcnow
+from stampbook.core.db import db, utcnow
 
 PREFIX = "sb_"
 
@@ -33,7 +33,7 @@ def issue(user: User, *, kind: TokenKind, lifetime: timedelta) -> tuple[str, Tok
     return secret, token
 
 
-# Built once: every authenticated request runs it (see ``stampbook.db.with_parents``).
+# Built once: every authenticated request runs it (see ``stampbook.core.db.with_parents``).
 _ACTIVE = select(Token).where(
     Token.secret_hash == bindparam("secret_hash"),
     Token.kind == bindparam("kind"),

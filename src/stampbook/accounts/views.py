@@ -10,10 +10,10 @@ from stampbook.accounts import services
 from stampbook.accounts.auth import SESSION_TOKEN, current_token
 from stampbook.accounts.forms import LoginForm, RegisterForm
 from stampbook.accounts.models import TokenKind
-from stampbook.errors import Conflict, Unauthorized
-from stampbook.extensions import failed, limiter
-from stampbook.policy import Access, route
-from stampbook.routing import PageBlueprint
+from stampbook.core.errors import Conflict, Unauthorized
+from stampbook.core.extensions import failed, limiter
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import PageBlueprint
 
 bp = PageBlueprint("account_pages", __name__)
 

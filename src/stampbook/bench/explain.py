@@ -28,7 +28,7 @@ def hot_query_plans(url: str, size: Size, secret_key: str, instance: str) -> dic
     os.environ["STAMPBOOK_INSTANCE"] = instance
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": secret_key})
     with app.app_context():
-        from stampbook.db import db
+        from stampbook.core.db import db
 
         app_engine = db.engine
     explainer = create_engine(url)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.accounts.auth import current_user
+from stampbook.core.pagination import HistoryQuery
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
+from stampbook.core.schemas import fields_of
 from stampbook.ledger import queries
 from stampbook.ledger.schemas import AdjustmentIn, EntryOut, EntryPage
 from stampbook.ledger.services import adjust
-from stampbook.pagination import HistoryQuery
-from stampbook.policy import Access, route
-from stampbook.routing import ApiBlueprint
-from stampbook.schemas import fields_of
 
 bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history")
 

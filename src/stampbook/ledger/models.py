@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stampbook.db import Base, IdMixin, IdType, create_after, utcnow
+from stampbook.core.db import Base, IdMixin, IdType, create_after, utcnow
 
 
 class EntryKind(StrEnum):

@@ -9,17 +9,17 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from stampbook.accounts.models import User
-from stampbook.db import db
-from stampbook.errors import NotFound
-from stampbook.ledger.models import LedgerEntry
-from stampbook.pagination import (
+from stampbook.core.db import db
+from stampbook.core.errors import NotFound
+from stampbook.core.pagination import (
     HistoryQuery,
     fetch_page,
     newest_first_statement,
     within_params,
     within_statement,
 )
-from stampbook.policy import require
+from stampbook.core.policy import require
+from stampbook.ledger.models import LedgerEntry
 from stampbook.programs.models import Membership
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
+from stampbook.core.pagination import Page
+from stampbook.core.schemas import Input, Output
 from stampbook.ledger.models import EntryKind
-from stampbook.pagination import Page
-from stampbook.schemas import Input, Output
 
 
 class EntryOut(Output):

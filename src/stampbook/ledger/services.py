@@ -15,10 +15,10 @@ from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
 
 from stampbook.accounts.models import User
-from stampbook.db import db, execute_core
-from stampbook.errors import Conflict, InsufficientPoints, NotFound
+from stampbook.core.db import db, execute_core
+from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
+from stampbook.core.policy import require
 from stampbook.ledger.models import EntryKind, LedgerEntry
-from stampbook.policy import require
 from stampbook.programs.models import Membership
 
 # Far above any real balance, far below 2**63: sums and products can never overflow BIGINT.
@@ -42,7 +42,7 @@ def _move(guard: ColumnElement[bool]) -> Update:
 
 
 # Built once, run without the ORM: every stamp and redemption runs them (see
-# ``stampbook.db.with_parents`` and ``execute_core``).
+# ``stampbook.core.db.with_parents`` and ``execute_core``).
 _DEBIT = _move(Membership.balance + bindparam("amount") >= 0)
 _CREDIT = _move(Membership.balance <= bindparam("ceiling"))
 _BALANCE = select(Membership.balance).where(Membership.id == bindparam("membership_id"))

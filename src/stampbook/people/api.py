@@ -10,8 +10,10 @@ from flask import current_app
 
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.models import User
-from stampbook.extensions import limiter
-from stampbook.pagination import PageQuery
+from stampbook.core.extensions import limiter
+from stampbook.core.pagination import PageQuery
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
 from stampbook.people import queries, services
 from stampbook.people.schemas import (
     BlockOut,
@@ -37,8 +39,6 @@ from stampbook.people.schemas import (
     ReadIn,
     ReadOut,
 )
-from stampbook.policy import Access, route
-from stampbook.routing import ApiBlueprint
 
 bp = ApiBlueprint("people", __name__, url_prefix="/api/v1", tag="People")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.people import services
 from stampbook.people.models import Buddy, PostAudience
 from stampbook.rewards.models import Reward

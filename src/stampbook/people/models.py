@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stampbook.db import Base, IdMixin, IdType, utcnow
+from stampbook.core.db import Base, IdMixin, IdType, utcnow
 
 
 class Buddy(IdMixin, Base):

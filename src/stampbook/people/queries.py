@@ -5,7 +5,7 @@ batch per page, privacy is decided for a page at once (``visible_owners``).
 
 A user's page shows, for each part the caller may see, up to :data:`SECTION_LIMIT` items,
 newest first (or in the order the user chose for their shops and tasks), and only objects
-the caller may see (``stampbook.policy.people``). Which privacy section guards which part:
+the caller may see (``stampbook.people.policy``). Which privacy section guards which part:
 
 ================================================  =========================================
 part                                              section
@@ -45,9 +45,16 @@ from sqlalchemy import (
 )
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import db
-from stampbook.errors import NotFound
-from stampbook.pagination import PageQuery, decode_cursor, encode_cursor, newest_first
+from stampbook.accounts.policy import (
+    may_see_section,
+    shops_of,
+    visible_owners,
+    visible_sections,
+)
+from stampbook.core.db import db
+from stampbook.core.errors import NotFound
+from stampbook.core.pagination import PageQuery, decode_cursor, encode_cursor, newest_first
+from stampbook.core.policy import require
 from stampbook.people import rules
 from stampbook.people.models import (
     Block,
@@ -58,6 +65,13 @@ from stampbook.people.models import (
     PostRecipient,
     RequestStatus,
     ReviewAward,
+)
+from stampbook.people.policy import (
+    seen_programs,
+    seen_rewards,
+    seen_tasks,
+    team_shops,
+    visible_posts_clause,
 )
 from stampbook.people.schemas import (
     BlockOut,
@@ -91,16 +105,6 @@ from stampbook.people.schemas import (
     UserRef,
     UserSections,
 )
-from stampbook.policy import require
-from stampbook.policy.accounts import may_see_section, shops_of, visible_owners, visible_sections
-from stampbook.policy.people import (
-    seen_programs,
-    seen_rewards,
-    seen_tasks,
-    team_shops,
-    visible_posts_clause,
-)
-from stampbook.policy.shops import visible_shops_clause
 from stampbook.programs.models import (
     Membership,
     MembershipRole,
@@ -117,6 +121,7 @@ from stampbook.rewards.models import (
     Reward,
 )
 from stampbook.shops.models import Role, Shop, ShopRoleType
+from stampbook.shops.policy import visible_shops_clause
 from stampbook.tasks.models import Stamp, Task
 
 SECTION_LIMIT = 20

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from stampbook.pagination import Page, PageQuery
+from stampbook.core.pagination import Page, PageQuery
+from stampbook.core.schemas import NOT_BLANK, Input, Keep, Output, at_most_one, only_if, sent
 from stampbook.people.models import PostAudience, RequestStatus
-from stampbook.schemas import NOT_BLANK, Input, Keep, Output, at_most_one, only_if, sent
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 MAX_MESSAGE_LENGTH = 4000

@@ -20,8 +20,11 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import db, utcnow
-from stampbook.errors import Conflict, Forbidden, NotFound
+from stampbook.accounts.policy import may_see_section, visible_owners
+from stampbook.core.db import db, utcnow
+from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.policy import can, require
+from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.people import rules
@@ -37,14 +40,11 @@ from stampbook.people.models import (
     ReviewAward,
     ReviewItem,
 )
-from stampbook.policy import can, require
-from stampbook.policy.accounts import may_see_section, visible_owners
-from stampbook.policy.programs import membership_of, program_team
 from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.policy import membership_of, program_team
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
 from stampbook.tasks.models import Task
-from stampbook.unit_of_work import RetryTransaction
 
 
 @contextmanager

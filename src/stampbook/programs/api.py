@@ -6,7 +6,8 @@ from typing import Any
 
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.models import User
-from stampbook.policy import Access, route
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
 from stampbook.programs import queries, services
 from stampbook.programs.schemas import (
     Leaderboard,
@@ -24,7 +25,6 @@ from stampbook.programs.schemas import (
     ProgramPatch,
     ProgramQuery,
 )
-from stampbook.routing import ApiBlueprint
 from stampbook.shops.schemas import InvitationOut, ProgramInvitationIn
 
 bp = ApiBlueprint("programs", __name__, url_prefix="/api/v1", tag="Programs")

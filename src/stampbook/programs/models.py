@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stampbook.db import Base, IdMixin, IdType, TimestampMixin, create_after
+from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, create_after
 
 
 class ProgramPrivacy(StrEnum):

@@ -10,13 +10,13 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import db, execute_core
-from stampbook.errors import Conflict, NotFound
-from stampbook.pagination import PageQuery, encode_cursor, newest_first
-from stampbook.policy import require
-from stampbook.policy.accounts import Owner, visible_owners, visible_user_ids
-from stampbook.policy.programs import membership_of, program_team, visible_programs_clause
+from stampbook.accounts.policy import Owner, visible_owners, visible_user_ids
+from stampbook.core.db import db, execute_core
+from stampbook.core.errors import Conflict, NotFound
+from stampbook.core.pagination import PageQuery, encode_cursor, newest_first
+from stampbook.core.policy import require
 from stampbook.programs.models import Membership, MembershipStatus, Program, ProgramPrivacy
+from stampbook.programs.policy import membership_of, program_team, visible_programs_clause
 from stampbook.programs.schemas import (
     Leaderboard,
     LeaderboardQuery,
@@ -140,7 +140,7 @@ def my_memberships(actor: User, query: MembershipQuery) -> MembershipPage:
     )
 
 
-# Built once and run without the ORM (see ``stampbook.db.with_parents`` and ``execute_core``),
+# Built once and run without the ORM (see ``stampbook.core.db.with_parents`` and ``execute_core``),
 # and only what the board and the privacy decision read, down to the one privacy level
 # asked: loading a hundred whole users (and decoding their JSON) cost more than the rest of
 # the request.

@@ -7,16 +7,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
-from stampbook.pagination import Page, PageQuery
-from stampbook.programs.models import (
-    MembershipMode,
-    MembershipRole,
-    MembershipStatus,
-    ProgramPrivacy,
-    StampSystem,
-)
-from stampbook.programs.rules import ProgramPermission
-from stampbook.schemas import (
+from stampbook.core.pagination import Page, PageQuery
+from stampbook.core.schemas import (
     NOT_BLANK,
     Color,
     Description,
@@ -32,6 +24,14 @@ from stampbook.schemas import (
     only_if,
     sent,
 )
+from stampbook.programs.models import (
+    MembershipMode,
+    MembershipRole,
+    MembershipStatus,
+    ProgramPrivacy,
+    StampSystem,
+)
+from stampbook.programs.rules import ProgramPermission
 from stampbook.shops.schemas import Id
 
 

@@ -18,12 +18,20 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
-from stampbook.db import db, load_with, utcnow, with_parents
-from stampbook.errors import Conflict, Forbidden, NotFound
+from stampbook.core.db import db, load_with, utcnow, with_parents
+from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.policy import Decision, decide, require
+from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
-from stampbook.policy import Decision, decide, require
-from stampbook.policy.programs import (
+from stampbook.programs.models import (
+    Membership,
+    MembershipMode,
+    MembershipRole,
+    MembershipStatus,
+    Program,
+)
+from stampbook.programs.policy import (
     membership_of,
     membership_row,
     program_team,
@@ -32,19 +40,11 @@ from stampbook.policy.programs import (
     shop_of,
     with_actor_parts,
 )
-from stampbook.programs.models import (
-    Membership,
-    MembershipMode,
-    MembershipRole,
-    MembershipStatus,
-    Program,
-)
 from stampbook.programs.rules import membership_permissions, merged_status, stronger_role
 from stampbook.programs.schemas import ProgramMergeOut, ProgramOut
 from stampbook.rewards.services import move_payments
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
 from stampbook.tasks.services import move_tasks
-from stampbook.unit_of_work import RetryTransaction
 
 __all__ = [
     "accept_program_invitation",

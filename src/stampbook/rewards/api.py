@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.accounts.auth import current_user
-from stampbook.pagination import HistoryQuery, PageQuery
-from stampbook.policy import Access, route
+from stampbook.core.pagination import HistoryQuery, PageQuery
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
 from stampbook.rewards import queries, services
 from stampbook.rewards.schemas import (
     CancelIn,
@@ -26,7 +27,6 @@ from stampbook.rewards.schemas import (
     RewardPatch,
     ShopRedemptionQuery,
 )
-from stampbook.routing import ApiBlueprint
 
 bp = ApiBlueprint("rewards", __name__, url_prefix="/api/v1", tag="Rewards")
 

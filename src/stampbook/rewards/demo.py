@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.rewards.services import create_reward
 
 DEMO_REWARDS: list[dict[str, Any]] = [

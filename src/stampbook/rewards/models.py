@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stampbook.db import Base, IdMixin, IdType, TimestampMixin, utcnow
+from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, utcnow
 
 
 class Reward(IdMixin, TimestampMixin, Base):

@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, func, select
 
-from stampbook import clock
 from stampbook.accounts.models import Section, User
-from stampbook.db import IdType, db, execute_core
-from stampbook.pagination import HistoryQuery, PageQuery, newest_first, within
-from stampbook.policy import require
-from stampbook.policy.accounts import may_see_section
-from stampbook.policy.rewards import shop_of
+from stampbook.accounts.policy import may_see_section
+from stampbook.core import clock
+from stampbook.core.db import IdType, db, execute_core
+from stampbook.core.pagination import HistoryQuery, PageQuery, newest_first, within
+from stampbook.core.policy import require
+from stampbook.core.schemas import fields_of
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.rewards import rules
 from stampbook.rewards.models import Favorite, Redemption, RedemptionStatus, Reward, RewardChange
+from stampbook.rewards.policy import shop_of
 from stampbook.rewards.rules import ListEntry, ScheduleSettings, SortOrder, Standing, load_settings
 from stampbook.rewards.schemas import (
     RewardDetailOut,
@@ -41,7 +42,6 @@ from stampbook.rewards.services import (
     visible_reward,
     zone_of,
 )
-from stampbook.schemas import fields_of
 
 
 def _best_balance_query(*, in_program: bool) -> Select[Any]:
@@ -59,7 +59,7 @@ def _best_balance_query(*, in_program: bool) -> Select[Any]:
     return query
 
 
-# Built once (see ``stampbook.db.with_parents``).
+# Built once (see ``stampbook.core.db.with_parents``).
 _BEST_BALANCE = _best_balance_query(in_program=False)
 
 

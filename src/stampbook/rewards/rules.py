@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from stampbook.core.schemas import Points, PositivePoints, sent
 from stampbook.schedules.rules import (
     MAX_COUNT,
     Schedule,
@@ -31,7 +32,6 @@ from stampbook.schedules.rules import (
     next_instant,
     previous_instant,
 )
-from stampbook.schemas import Points, PositivePoints, sent
 
 # A reward's stock never grows past this, however many renewals pile up.
 MAX_STOCK = 10**12

@@ -13,10 +13,8 @@ from pydantic import (
     StringConstraints,
 )
 
-from stampbook.pagination import HistoryQuery, Page
-from stampbook.rewards.models import ContributionStatus, RedemptionStatus
-from stampbook.rewards.rules import RewardStatus, ScheduleSettings, SortOrder
-from stampbook.schemas import (
+from stampbook.core.pagination import HistoryQuery, Page
+from stampbook.core.schemas import (
     NOT_BLANK,
     Color,
     Description,
@@ -31,6 +29,8 @@ from stampbook.schemas import (
     Strip,
     Summary,
 )
+from stampbook.rewards.models import ContributionStatus, RedemptionStatus
+from stampbook.rewards.rules import RewardStatus, ScheduleSettings, SortOrder
 
 Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
 QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]

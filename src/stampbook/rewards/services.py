@@ -20,7 +20,7 @@ update (``quantity >= q``) whose row count is checked, so it can never go negati
 an expired pot reads its contributors first, locks them, then the reward, and starts over
 (``RetryTransaction``) if a contributor it had not locked appeared in between.
 
-Time. Every service takes ``now`` (default :func:`stampbook.clock.now`). Limits, renewals,
+Time. Every service takes ``now`` (default :func:`stampbook.core.clock.now`). Limits, renewals,
 availability and expiry are computed from the reward's schedules at that moment, in the
 shop's time zone: the user limit counts the member's redemptions since the current period
 began (the latest reset instant), and the stock grows by ``renewal_quantity`` for each
@@ -66,14 +66,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
 
-from stampbook import clock, unit_of_work
 from stampbook.accounts.models import User
-from stampbook.db import UTCDateTime, db, execute_core, load_with, with_parents
-from stampbook.errors import Conflict, InsufficientPoints, NotFound
+from stampbook.core import clock, unit_of_work
+from stampbook.core.db import UTCDateTime, db, execute_core, load_with, with_parents
+from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
+from stampbook.core.policy import can, require
+from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind
-from stampbook.policy import can, require
-from stampbook.policy.rewards import Payment, shop_of
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards import rules
 from stampbook.rewards.models import (
@@ -85,10 +85,10 @@ from stampbook.rewards.models import (
     Reward,
     RewardChange,
 )
+from stampbook.rewards.policy import Payment, shop_of
 from stampbook.rewards.rules import Period, ScheduleSettings, Standing, load_settings
 from stampbook.schedules.rules import is_open
 from stampbook.shops.models import Shop
-from stampbook.unit_of_work import RetryTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -176,8 +176,8 @@ def snapshot(reward: Reward) -> dict[str, Any]:
 # --- Locks and system writes ----------------------------------------------------------------
 
 
-# The statements a redemption runs are built once (see ``stampbook.db.with_parents``); those
-# of plain columns run without the ORM (``stampbook.db.execute_core``).
+# The statements a redemption runs are built once (see ``stampbook.core.db.with_parents``); those
+# of plain columns run without the ORM (``stampbook.core.db.execute_core``).
 _LOCK_MEMBERSHIPS = (
     select(Membership.id, Membership.balance)
     .where(Membership.id.in_(bindparam("ids", expanding=True)))

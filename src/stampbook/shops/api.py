@@ -6,9 +6,9 @@ from typing import Any
 
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.models import User
-from stampbook.pagination import PageQuery
-from stampbook.policy import Access, route
-from stampbook.routing import ApiBlueprint
+from stampbook.core.pagination import PageQuery
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
 from stampbook.shops import queries, services
 from stampbook.shops.schemas import (
     InvitationIn,

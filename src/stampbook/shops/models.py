@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from stampbook.db import Base, IdMixin, IdType, TimestampMixin
+from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin
 
 if TYPE_CHECKING:
     from stampbook.programs.models import Program

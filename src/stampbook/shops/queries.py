@@ -9,17 +9,17 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import db, utcnow
-from stampbook.errors import Conflict, NotFound
-from stampbook.pagination import PageQuery, newest_first
-from stampbook.policy import require
-from stampbook.policy.accounts import visible_user_ids
-from stampbook.policy.programs import is_invitee
-from stampbook.policy.shops import ROLE_RANK, invited_clause, team_member, visible_shops_clause
+from stampbook.accounts.policy import visible_user_ids
+from stampbook.core.db import db, utcnow
+from stampbook.core.errors import Conflict, NotFound
+from stampbook.core.pagination import PageQuery, newest_first
+from stampbook.core.policy import require
 from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.policy import is_invitee
 from stampbook.programs.queries import filtered_page
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import InvitationStatus, Role, Shop, ShopInvitation, ShopRoleType
+from stampbook.shops.policy import ROLE_RANK, invited_clause, team_member, visible_shops_clause
 from stampbook.shops.schemas import (
     InvitationPage,
     InvitationQuery,

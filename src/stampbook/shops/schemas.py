@@ -16,11 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from stampbook.pagination import Page, PageQuery
-from stampbook.policy.shops import ShopPermission
-from stampbook.programs.models import MembershipRole
-from stampbook.schedules.rules import Schedule
-from stampbook.schemas import (
+from stampbook.core.pagination import Page, PageQuery
+from stampbook.core.schemas import (
     NOT_BLANK,
     Color,
     Description,
@@ -38,7 +35,10 @@ from stampbook.schemas import (
     exactly_one,
     sent,
 )
+from stampbook.programs.models import MembershipRole
+from stampbook.schedules.rules import Schedule
 from stampbook.shops.models import InvitationStatus, ShopPrivacy, ShopRoleType
+from stampbook.shops.policy import ShopPermission
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 MAX_SCHEDULES = 50

@@ -14,21 +14,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from stampbook.accounts.models import User
-from stampbook.db import db, utcnow
-from stampbook.errors import Conflict, Forbidden, NotFound
-from stampbook.policy import require
-from stampbook.policy.programs import is_invitee
-from stampbook.policy.shops import (
-    ALL,
-    ROLE_RANK,
-    ShopPermission,
-    permissions_for,
-    role_of,
-    shop_role,
-    team_member,
-)
+from stampbook.core.db import db, utcnow
+from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.policy import require
 from stampbook.programs import services as programs
 from stampbook.programs.models import MembershipStatus, Program
+from stampbook.programs.policy import is_invitee
 from stampbook.rewards.models import Reward
 from stampbook.rewards.services import move_rewards
 from stampbook.shops.models import (
@@ -38,6 +29,15 @@ from stampbook.shops.models import (
     ShopInvitation,
     ShopPrivacy,
     ShopRoleType,
+)
+from stampbook.shops.policy import (
+    ALL,
+    ROLE_RANK,
+    ShopPermission,
+    permissions_for,
+    role_of,
+    shop_role,
+    team_member,
 )
 from stampbook.shops.rules import foreign_ids, is_open_at, ordered
 from stampbook.shops.schemas import RoleOut, ShopMergeOut, ShopOut

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.accounts.auth import current_user
-from stampbook.pagination import PageQuery
-from stampbook.policy import Access, route
-from stampbook.routing import ApiBlueprint
+from stampbook.core.pagination import PageQuery
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
 from stampbook.tasks import queries, services
 from stampbook.tasks.schemas import (
     OverrideIn,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.tasks.models import Task, TaskPrivacy
 from stampbook.tasks.rules import TaskSettings, check_settings
 

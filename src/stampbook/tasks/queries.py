@@ -10,16 +10,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import db
-from stampbook.errors import NotFound
+from stampbook.accounts.policy import may_see_section, visible_owners
+from stampbook.core.db import db
+from stampbook.core.errors import NotFound
+from stampbook.core.pagination import PageQuery, newest_first, within
+from stampbook.core.policy import can, require
 from stampbook.ledger.models import LedgerEntry
-from stampbook.pagination import PageQuery, newest_first, within
-from stampbook.policy import can, require
-from stampbook.policy.accounts import may_see_section, visible_owners
-from stampbook.policy.programs import membership_of, program_team, shop_of
-from stampbook.policy.tasks import RevokeAttempt, program_of, sees_all_history
 from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.policy import membership_of, program_team, shop_of
 from stampbook.tasks.models import Stamp, Task, TaskOverride, TaskPrivacy
+from stampbook.tasks.policy import RevokeAttempt, program_of, sees_all_history
 from stampbook.tasks.rules import (
     BonusValues,
     StreakBonus,

@@ -43,8 +43,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from stampbook.core.schemas import NOT_BLANK, Moment, Strip, only_if, sent
 from stampbook.schedules.rules import Schedule, is_open
-from stampbook.schemas import NOT_BLANK, Moment, Strip, only_if, sent
 
 # Bounds that keep every product far below the ledger's limits (10**12 per entry).
 MAX_TASK_POINTS = 10**9

@@ -7,9 +7,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from stampbook.ledger.schemas import EntryOut
-from stampbook.pagination import HistoryQuery, Page
-from stampbook.schemas import (
+from stampbook.core.pagination import HistoryQuery, Page
+from stampbook.core.schemas import (
     Color,
     Description,
     Icon,
@@ -22,6 +21,7 @@ from stampbook.schemas import (
     only_if,
     sent,
 )
+from stampbook.ledger.schemas import EntryOut
 from stampbook.tasks.models import TaskPrivacy
 from stampbook.tasks.rules import (
     MAX_MULTIPLE,

@@ -37,9 +37,9 @@ from sqlalchemy import Select, and_, bindparam, case, delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
-from stampbook import clock
 from stampbook.accounts.models import User
-from stampbook.db import (
+from stampbook.core import clock
+from stampbook.core.db import (
     AnyRow,
     AnySelect,
     cached_read,
@@ -48,19 +48,19 @@ from stampbook.db import (
     load_with,
     with_parents,
 )
-from stampbook.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from stampbook.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from stampbook.core.pagination import MAX_ID
+from stampbook.core.policy import Decision, decide, require
+from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
-from stampbook.pagination import MAX_ID
-from stampbook.policy import Decision, decide, require
-from stampbook.policy.programs import remember_actor_parts, with_actor_parts
-from stampbook.policy.tasks import RevokeAttempt, StampAttempt, program_of
 from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.policy import remember_actor_parts, with_actor_parts
 from stampbook.shops.models import Shop
 from stampbook.tasks import rules
 from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskGroupAward, TaskOverride
+from stampbook.tasks.policy import RevokeAttempt, StampAttempt, program_of
 from stampbook.tasks.rules import Evaluation, OverrideSettings, PastStamp, TaskSettings
-from stampbook.unit_of_work import RetryTransaction
 
 DETAIL_FIELDS = ("name", "summary", "description", "color", "icon", "privacy_mode")
 CAUSE = "stamp"
@@ -260,8 +260,8 @@ def delete_override(actor: User | None, *, task_id: int, membership_id: int) -> 
     db.session.flush()
 
 
-# The statements a stamp runs are built once (see ``stampbook.db.with_parents``); those of
-# plain columns run without the ORM (``stampbook.db.execute_core``).
+# The statements a stamp runs are built once (see ``stampbook.core.db.with_parents``); those of
+# plain columns run without the ORM (``stampbook.core.db.execute_core``).
 _OVERRIDE = select(TaskOverride).where(
     TaskOverride.task_id == bindparam("task_id"),
     TaskOverride.membership_id == bindparam("membership_id"),

@@ -16,8 +16,8 @@ from wtforms import Form
 
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.models import User
-from stampbook.db import db
-from stampbook.errors import AppError
+from stampbook.core.db import db
+from stampbook.core.errors import AppError
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

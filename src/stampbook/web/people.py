@@ -22,10 +22,12 @@ from stampbook.accounts import services as accounts
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.schemas import UserPatch
-from stampbook.db import db
-from stampbook.errors import AppError, Forbidden, NotFound
-from stampbook.extensions import failed, limiter
-from stampbook.pagination import CURSOR_PATTERN, MAX_ID, PageQuery
+from stampbook.core.db import db
+from stampbook.core.errors import AppError, Forbidden, NotFound
+from stampbook.core.extensions import failed, limiter
+from stampbook.core.pagination import CURSOR_PATTERN, MAX_ID, PageQuery
+from stampbook.core.policy import Access, require, route
+from stampbook.core.routing import PageBlueprint
 from stampbook.people import queries, services
 from stampbook.people.api import per_user
 from stampbook.people.models import PostAudience
@@ -39,9 +41,7 @@ from stampbook.people.schemas import (
     PostPatch,
     PostQuery,
 )
-from stampbook.policy import Access, require, route
 from stampbook.rewards import services as rewards
-from stampbook.routing import PageBlueprint
 from stampbook.web import queries as pages
 from stampbook.web.forms import ActionForm, options
 from stampbook.web.helpers import (

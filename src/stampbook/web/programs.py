@@ -12,20 +12,20 @@ from flask_babel import ngettext
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from stampbook import clock
 from stampbook.accounts.auth import current_user
-from stampbook.errors import AppError, Conflict
+from stampbook.core import clock
+from stampbook.core.errors import AppError, Conflict
+from stampbook.core.pagination import HistoryQuery, PageQuery
+from stampbook.core.policy import Access, can, route
+from stampbook.core.routing import PageBlueprint
 from stampbook.ledger import queries as ledger
-from stampbook.pagination import HistoryQuery, PageQuery
-from stampbook.policy import Access, can, route
-from stampbook.policy.programs import membership_of, program_team, shop_of
-from stampbook.policy.tasks import StampAttempt
 from stampbook.programs import queries, services
 from stampbook.programs.models import MembershipStatus
+from stampbook.programs.policy import membership_of, program_team, shop_of
 from stampbook.programs.schemas import LeaderboardQuery, MembershipQuery, ProgramIn, ProgramPatch
-from stampbook.routing import PageBlueprint
 from stampbook.shops.services import load_shop
 from stampbook.tasks import queries as task_queries
+from stampbook.tasks.policy import StampAttempt
 from stampbook.tasks.schemas import StatsQuery
 from stampbook.tasks.services import get_program
 from stampbook.web import queries as pages

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.core.db import db
 from stampbook.ledger.models import LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.rewards.models import Favorite, Reward

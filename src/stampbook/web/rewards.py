@@ -16,15 +16,15 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.services import find_by_email
-from stampbook.errors import AppError
-from stampbook.pagination import HistoryQuery, PageQuery
+from stampbook.core.errors import AppError
+from stampbook.core.pagination import HistoryQuery, PageQuery
+from stampbook.core.policy import Access, can, route
+from stampbook.core.routing import PageBlueprint
 from stampbook.people.queries import my_buddies
-from stampbook.policy import Access, can, route
 from stampbook.rewards import queries, services
 from stampbook.rewards.models import Redemption, Reward
 from stampbook.rewards.rules import ScheduleSettings, load_settings
 from stampbook.rewards.schemas import MyRedemptionQuery, RewardIn, RewardPatch
-from stampbook.routing import PageBlueprint
 from stampbook.shops.services import load_shop
 from stampbook.web import queries as pages
 from stampbook.web.forms import IDENTITY_FIELDS, ActionForm, CancelForm, options

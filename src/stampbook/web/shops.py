@@ -12,16 +12,16 @@ from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user
-from stampbook.policy import Access, can, require, route
-from stampbook.policy.shops import role_of
+from stampbook.core.policy import Access, can, require, route
+from stampbook.core.routing import PageBlueprint
 from stampbook.programs import queries as programs
 from stampbook.programs.schemas import ProgramQuery
 from stampbook.rewards import queries as rewards
 from stampbook.rewards import services as reward_services
 from stampbook.rewards.schemas import RewardListQuery, ShopRedemptionQuery
-from stampbook.routing import PageBlueprint
 from stampbook.shops import queries, services
 from stampbook.shops.models import Shop
+from stampbook.shops.policy import role_of
 from stampbook.shops.rules import arranged
 from stampbook.shops.schemas import MemberSearchQuery, ShopIn, ShopPatch, ShopQuery
 from stampbook.tasks import services as tasks

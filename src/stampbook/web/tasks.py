@@ -19,19 +19,19 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import FieldList, Form, FormField
 
-from stampbook import clock
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.models import User
-from stampbook.errors import AppError, Forbidden, NotFound
-from stampbook.policy import Access, can, require, route
-from stampbook.policy.programs import membership_of, program_team, shop_of
-from stampbook.policy.tasks import RevokeAttempt, StampAttempt, may_stamp_as_team, program_of
+from stampbook.core import clock
+from stampbook.core.errors import AppError, Forbidden, NotFound
+from stampbook.core.policy import Access, can, require, route
 from stampbook.programs import queries as program_queries
 from stampbook.programs import services as programs
 from stampbook.programs.models import MembershipStatus, Program, StampSystem
+from stampbook.programs.policy import membership_of, program_team, shop_of
 from stampbook.programs.schemas import MembershipQuery
 from stampbook.tasks import queries, services
 from stampbook.tasks.models import Stamp, Task
+from stampbook.tasks.policy import RevokeAttempt, StampAttempt, may_stamp_as_team, program_of
 from stampbook.tasks.rules import BonusValues
 from stampbook.tasks.schemas import OverrideIn, StampQuery, TaskIn, TaskPatch
 from stampbook.web import queries as pages

@@ -19,18 +19,18 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts.models import User
 from stampbook.accounts.services import find_by_email
-from stampbook.db import db
-from stampbook.errors import AppError
+from stampbook.core.db import db
+from stampbook.core.errors import AppError
+from stampbook.core.pagination import PageQuery
+from stampbook.core.policy import Access, can, route
+from stampbook.core.routing import PageBlueprint
 from stampbook.ledger.schemas import AdjustmentIn
 from stampbook.ledger.services import adjust
-from stampbook.pagination import PageQuery
-from stampbook.policy import Access, can, route
-from stampbook.policy.programs import shop_of
 from stampbook.programs import queries as program_queries
 from stampbook.programs import services as programs
 from stampbook.programs.models import Membership, Program
+from stampbook.programs.policy import shop_of
 from stampbook.programs.schemas import MembershipIn, MembershipPatch, MembershipQuery
-from stampbook.routing import PageBlueprint
 from stampbook.shops import queries, services
 from stampbook.shops.models import Role, Shop
 from stampbook.shops.schemas import (

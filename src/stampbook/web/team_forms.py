@@ -24,10 +24,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from stampbook.ledger.services import MAX_AMOUNT
-from stampbook.policy.shops import ROLE_DEFAULTS, ShopPermission
 from stampbook.programs.models import MembershipRole
 from stampbook.rewards.models import RedemptionStatus
 from stampbook.shops.models import ShopPrivacy, ShopRoleType
+from stampbook.shops.policy import ROLE_DEFAULTS, ShopPermission
 from stampbook.shops.schemas import MAX_SCHEDULES
 from stampbook.web.forms import (
     MAX_POINTS,

@@ -12,11 +12,11 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts import services as accounts
 from stampbook.accounts.auth import current_token, current_user
-from stampbook.errors import AppError
-from stampbook.i18n import LANGUAGE_COOKIE, LANGUAGES
-from stampbook.idempotency import form_key_field
-from stampbook.policy import Access, route
-from stampbook.routing import PageBlueprint
+from stampbook.core.errors import AppError
+from stampbook.core.i18n import LANGUAGE_COOKIE, LANGUAGES
+from stampbook.core.idempotency import form_key_field
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import PageBlueprint
 from stampbook.web import queries, words
 from stampbook.web.helpers import attempt, local_time, me, safe_next
 from stampbook.web.people_forms import PasswordChangeForm

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import stampbook.db
+import stampbook.core.db
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("status", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("mimetype", sa.String(length=64), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("caller", "key", name=op.f("uq_idempotency_keys_caller_key")),
@@ -70,10 +70,10 @@ def upgrade() -> None:
             "starred_shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("is_admin", sa.Boolean(), nullable=False),
-        sa.Column("deleted_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.Column(
             "blocked_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.CheckConstraint("blocker_id <> blocked_id", name=op.f("ck_blocks_not_self")),
         sa.ForeignKeyConstraint(
@@ -106,7 +106,7 @@ def upgrade() -> None:
         "buddies",
         sa.Column("user1_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("user2_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.CheckConstraint("user1_id < user2_id", name=op.f("ck_buddies_ordered_pair")),
         sa.ForeignKeyConstraint(["user1_id"], ["users.id"], name=op.f("fk_buddies_user1_id_users")),
@@ -132,8 +132,8 @@ def upgrade() -> None:
             "user_high_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("responded_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("responded_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.CheckConstraint(
             "from_user_id <> to_user_id", name=op.f("ck_buddy_requests_not_to_self")
@@ -180,14 +180,14 @@ def upgrade() -> None:
         sa.Column("availability_schedule", sa.JSON(), nullable=False),
         sa.Column("order_reward_ids", sa.JSON(), nullable=False),
         sa.Column("order_program_ids", sa.JSON(), nullable=False),
-        sa.Column("deleted_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("review_points", sa.BigInteger(), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_shops_created_by_users")
         ),
@@ -205,9 +205,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_tokens_user_id_users"), ondelete="CASCADE"
@@ -232,13 +232,13 @@ def upgrade() -> None:
         sa.Column("privacy_mode", sa.String(length=10), nullable=False),
         sa.Column("membership_mode", sa.String(length=10), nullable=False),
         sa.Column("stamp_system_type", sa.String(length=10), nullable=False),
-        sa.Column("archived_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("archived_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_programs_created_by_users")
         ),
@@ -267,17 +267,17 @@ def upgrade() -> None:
         sa.Column("group_limit", sa.BigInteger(), nullable=True),
         sa.Column("user_limit", sa.BigInteger(), nullable=True),
         sa.Column("schedule_settings", sa.JSON(), nullable=False),
-        sa.Column("expiry_date", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expiry_date", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("is_group_reward", sa.Boolean(), nullable=False),
         sa.Column("can_contribute", sa.Boolean(), nullable=False),
         sa.Column("is_giftable", sa.Boolean(), nullable=False),
-        sa.Column("last_renewed_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_renewed_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("group_round", sa.Integer(), nullable=False),
         sa.Column("group_progress", sa.BigInteger(), nullable=False),
-        sa.Column("deleted_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("cost > 0", name=op.f("ck_rewards_cost_positive")),
         sa.CheckConstraint(
             "group_progress >= 0", name=op.f("ck_rewards_group_progress_not_negative")
@@ -307,8 +307,8 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("external_id", sa.String(length=100), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_memberships_balance_not_negative")),
         sa.ForeignKeyConstraint(
             ["program_id"], ["programs.id"], name=op.f("fk_memberships_program_id_programs")
@@ -341,7 +341,7 @@ def upgrade() -> None:
         sa.Column(
             "changed_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("changed_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("field", sa.String(length=40), nullable=False),
         sa.Column("old_value", sa.JSON(), nullable=True),
         sa.Column("new_value", sa.JSON(), nullable=True),
@@ -363,7 +363,7 @@ def upgrade() -> None:
         sa.Column(
             "reward_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["reward_id"], ["rewards.id"], name=op.f("fk_reward_favorites_reward_id_rewards")
@@ -394,10 +394,10 @@ def upgrade() -> None:
         sa.Column(
             "created_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("responded_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("responded_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_shop_invitations_created_by_users")
         ),
@@ -443,14 +443,14 @@ def upgrade() -> None:
         sa.Column("max_multiple", sa.Integer(), nullable=True),
         sa.Column("target", sa.Integer(), nullable=True),
         sa.Column("group_target", sa.BigInteger(), nullable=True),
-        sa.Column("deadline", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deadline", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("availability_settings", sa.JSON(), nullable=False),
         sa.Column("frequency_settings", sa.JSON(), nullable=True),
         sa.Column("bonus_values", sa.JSON(), nullable=False),
-        sa.Column("deleted_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("group_target >= 1", name=op.f("ck_tasks_group_target_positive")),
         sa.CheckConstraint("max_multiple >= 1", name=op.f("ck_tasks_max_multiple_positive")),
         sa.CheckConstraint("point_value >= 0", name=op.f("ck_tasks_point_value_not_negative")),
@@ -484,7 +484,7 @@ def upgrade() -> None:
         ),
         sa.Column("actor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("note", sa.String(length=500), nullable=True),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.CheckConstraint("amount <> 0", name=op.f("ck_ledger_entries_amount_not_zero")),
         sa.CheckConstraint(
@@ -526,9 +526,9 @@ def upgrade() -> None:
             "program_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("read_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("read_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["from_user_id"], ["users.id"], name=op.f("fk_messages_from_user_id_users")
@@ -568,9 +568,9 @@ def upgrade() -> None:
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("reward_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("deleted_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name=op.f("ck_posts_rating_range")),
         sa.CheckConstraint(
@@ -604,8 +604,8 @@ def upgrade() -> None:
         sa.Column("reward_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_roles_created_by_users")
         ),
@@ -632,12 +632,12 @@ def upgrade() -> None:
             "created_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("target", sa.Integer(), nullable=True),
-        sa.Column("deadline", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deadline", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("availability_settings", sa.JSON(), nullable=True),
         sa.Column("frequency_settings", sa.JSON(), nullable=True),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("edited_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_task_overrides_created_by_users")
         ),
@@ -702,12 +702,12 @@ def upgrade() -> None:
             "ledger_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("group_round", sa.Integer(), nullable=True),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("fulfilled_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fulfilled_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "fulfilled_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("cancelled_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "cancelled_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
@@ -773,7 +773,7 @@ def upgrade() -> None:
         ),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("points", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
@@ -821,8 +821,8 @@ def upgrade() -> None:
         sa.Column("local_date", sa.Date(), nullable=False),
         sa.Column("time_zone", sa.String(length=64), nullable=False),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", stampbook.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "revoked_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
@@ -873,7 +873,7 @@ def upgrade() -> None:
         sa.Column(
             "redemption_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.CheckConstraint("points > 0", name=op.f("ck_reward_contributions_points_positive")),
         sa.ForeignKeyConstraint(
@@ -922,7 +922,7 @@ def upgrade() -> None:
         sa.Column("stamp_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("points", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],
@@ -961,7 +961,7 @@ def upgrade() -> None:
         sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("bonus_key", sa.String(length=80), nullable=False),
         sa.Column("stamp_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", stampbook.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", stampbook.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["stamp_id"], ["stamps.id"], name=op.f("fk_task_group_awards_stamp_id_stamps")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Response, jsonify, send_from_directory
 from sqlalchemy import text
 
-from stampbook.db import db
-from stampbook.openapi import ASSETS
-from stampbook.policy import Access, route
-from stampbook.routing import PageBlueprint
+from stampbook.core.db import db
+from stampbook.core.openapi import ASSETS
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import PageBlueprint
 
 bp = PageBlueprint("system", __name__)
 

@@ -1,6 +1,6 @@
 """The database: engine, one session per app context, the model base and its column types.
 
-Services use ``db.session`` and never commit; ``stampbook.unit_of_work`` commits once per
+Services use ``db.session`` and never commit; ``stampbook.core.unit_of_work`` commits once per
 request, command or job.
 """
 
@@ -158,14 +158,14 @@ class Database:
             max_overflow=config["DATABASE_MAX_OVERFLOW"],
             timeout=config["DATABASE_TIMEOUT_SECONDS"],
         )
-        app.extensions["stampbook.db"] = _DatabaseState(
+        app.extensions["stampbook.core.db"] = _DatabaseState(
             engine, sessionmaker(bind=engine, expire_on_commit=False)
         )
         app.teardown_appcontext(self._close_session)
 
     @staticmethod
     def _state() -> _DatabaseState:
-        state: _DatabaseState = current_app.extensions["stampbook.db"]
+        state: _DatabaseState = current_app.extensions["stampbook.core.db"]
         return state
 
     @property

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Integer, Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 
-from stampbook.db import db
-from stampbook.schemas import Moment
+from stampbook.core.db import db
+from stampbook.core.schemas import Moment
 
 # A cursor is the last id of the page written in base 36: opaque to clients, never invalid.
 CURSOR_PATTERN = r"^[0-9a-z]{1,13}$"
@@ -63,7 +63,7 @@ def newest_first_statement(
 ) -> Select[Any]:
     """``query`` as :func:`newest_first` pages it, with bind parameters for the page: build it
     once per shape (say, with ``functools.cache``) for a hot list, and run it with
-    :func:`fetch_page` (see ``stampbook.db.with_parents``)."""
+    :func:`fetch_page` (see ``stampbook.core.db.with_parents``)."""
     if after_cursor:
         query = query.where(id_column < bindparam("page_cursor", type_=id_column.type))
     return query.order_by(id_column.desc()).limit(bindparam("page_limit", type_=Integer))

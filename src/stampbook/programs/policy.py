@@ -26,17 +26,9 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
 from stampbook.accounts.models import Section, User
-from stampbook.db import AnySelect, IdType, cached_read, db
-from stampbook.policy import Decision, decide, rule
-from stampbook.policy.accounts import may_see_section
-from stampbook.policy.shops import (
-    CREATOR,
-    ShopPermission,
-    TeamMember,
-    may_see_shop,
-    remember_role,
-    team_member,
-)
+from stampbook.accounts.policy import may_see_section
+from stampbook.core.db import AnySelect, IdType, cached_read, db
+from stampbook.core.policy import Decision, decide, rule
 from stampbook.programs.models import (
     Membership,
     MembershipMode,
@@ -52,6 +44,14 @@ from stampbook.programs.rules import (
     membership_permissions,
 )
 from stampbook.shops.models import Role, Shop, ShopInvitation, ShopRoleType
+from stampbook.shops.policy import (
+    CREATOR,
+    ShopPermission,
+    TeamMember,
+    may_see_shop,
+    remember_role,
+    team_member,
+)
 
 # Strongest first; the label of a team member is the strongest part they hold.
 TEAM_RANK = {
@@ -88,7 +88,7 @@ def shop_of(program: Program) -> Shop:
     return shop
 
 
-# Built once: asked by nearly every request (see ``stampbook.db.with_parents``).
+# Built once: asked by nearly every request (see ``stampbook.core.db.with_parents``).
 _MEMBERSHIP_ROW = select(Membership).where(
     Membership.program_id == bindparam("program_id"), Membership.user_id == bindparam("user_id")
 )

@@ -13,11 +13,11 @@ from typing import Any
 import flask_swagger_ui
 from apiflask import APIFlask
 
-from stampbook.errors import PROBLEM_JSON
-from stampbook.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH
-from stampbook.pagination import MAX_ID
-from stampbook.policy import Access, policy_of
-from stampbook.schemas import NUL_FREE
+from stampbook.core.errors import PROBLEM_JSON
+from stampbook.core.idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH
+from stampbook.core.pagination import MAX_ID
+from stampbook.core.policy import Access, policy_of
+from stampbook.core.schemas import NUL_FREE
 
 ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 ASSET_URL = "/api/v1/docs/assets/"

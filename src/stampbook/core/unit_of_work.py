@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from stampbook.db import db, write_intent
+from stampbook.core.db import db, write_intent
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 
 from stampbook.accounts.models import User
-from stampbook.db import cached_read, db
-from stampbook.policy import Decision, rule
+from stampbook.core.db import cached_read, db
+from stampbook.core.policy import Decision, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import (
     InvitationStatus,
@@ -96,7 +96,7 @@ def permissions_for(role_type: str, settings: dict[str, Any] | None) -> frozense
     return frozenset(granted)
 
 
-# Built once: asked by nearly every request (see ``stampbook.db.with_parents``).
+# Built once: asked by nearly every request (see ``stampbook.core.db.with_parents``).
 _ROLE = select(Role).where(
     Role.shop_id == bindparam("shop_id"), Role.user_id == bindparam("user_id")
 )

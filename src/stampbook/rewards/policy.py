@@ -1,6 +1,6 @@
 """Who may do what with a shop's rewards and receipts.
 
-* Seeing a reward: whoever sees its shop (``stampbook.policy.shops.may_see_shop``); a deleted
+* Seeing a reward: whoever sees its shop (``stampbook.shops.policy.may_see_shop``); a deleted
   reward is seen by nobody (its receipts stay readable).
 * Creating: team members with ``create_rewards`` (creator, managers, assistants).
 * Editing and deleting: team members with ``edit_rewards`` (creator, managers); other team
@@ -19,12 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stampbook.accounts.models import User
-from stampbook.db import db
-from stampbook.policy import Decision, rule
-from stampbook.policy.shops import ShopPermission, TeamMember, may_see_shop, team_member
+from stampbook.core.db import db
+from stampbook.core.policy import Decision, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.rewards.models import Redemption, Reward
 from stampbook.shops.models import Shop, ShopRoleType
+from stampbook.shops.policy import ShopPermission, TeamMember, may_see_shop, team_member
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from pydantic import (
 )
 from sqlalchemy.orm.attributes import instance_dict
 
-from stampbook.errors import MalformedJson, ValidationFailed
+from stampbook.core.errors import MalformedJson, ValidationFailed
 
 if TYPE_CHECKING:
     from flask import Request

@@ -11,7 +11,7 @@
 
 The SQL helpers (:func:`seen_programs`, :func:`seen_tasks`, :func:`seen_rewards`,
 :func:`visible_posts_clause`) say the same for lists, across shops, in the query itself. They
-are never wider than the per-object rules of ``stampbook.policy.programs``, ``tasks`` and
+are never wider than the per-object rules of ``stampbook.programs.policy``, ``tasks`` and
 ``rewards`` (an archived program, say, is left out of others' lists).
 """
 
@@ -22,11 +22,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
 from stampbook.accounts.models import User
-from stampbook.db import db
+from stampbook.core.db import db
+from stampbook.core.policy import Decision, rule
 from stampbook.people.models import BuddyRequest, Message, Post, PostAudience, PostRecipient
-from stampbook.policy import Decision, rule
-from stampbook.policy.programs import SEEN_STATUSES, may_see_program, membership_of, program_team
-from stampbook.policy.shops import visible_shops_clause
 from stampbook.programs.models import (
     Membership,
     MembershipRole,
@@ -34,8 +32,15 @@ from stampbook.programs.models import (
     Program,
     ProgramPrivacy,
 )
+from stampbook.programs.policy import (
+    SEEN_STATUSES,
+    may_see_program,
+    membership_of,
+    program_team,
+)
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Role, Shop
+from stampbook.shops.policy import visible_shops_clause
 from stampbook.tasks.models import Task, TaskPrivacy
 
 # --- SQL: what a viewer sees, across shops ----------------------------------------------------

@@ -17,10 +17,10 @@ from flask import Blueprint, Response, flash, g, make_response, request
 from flask import typing as ft
 from flask_babel import gettext as _
 
-from stampbook import idempotency, unit_of_work
 from stampbook.accounts import auth
-from stampbook.errors import Forbidden, NotFound, Unauthorized
-from stampbook.policy import Access, RoutePolicy, policy_of
+from stampbook.core import idempotency, unit_of_work
+from stampbook.core.errors import Forbidden, NotFound, Unauthorized
+from stampbook.core.policy import Access, RoutePolicy, policy_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -1,7 +1,7 @@
 """The policy: who may call each route and who may act on each object.
 
 Every route declares a :class:`RoutePolicy` with :func:`route`; a route without one fails to
-register (see ``stampbook.routing``). Object-level decisions go through :func:`require`, which
+register (see ``stampbook.core.routing``). Object-level decisions go through :func:`require`, which
 looks the action up in the rules registered by the domain modules of this package. An object
 the actor may not even see answers 404, not 403, so its existence does not leak.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from stampbook.errors import Forbidden, NotFound
+from stampbook.core.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from stampbook.accounts.models import User
@@ -106,16 +106,3 @@ def require(actor: User | None, action: str, obj: Any) -> None:
 
 def registered_actions() -> list[str]:
     return sorted(_RULES)
-
-
-def load_rules() -> None:
-    """Import the domain rule modules so their ``@rule`` functions register."""
-    from stampbook.policy import (  # noqa: F401
-        accounts,
-        ledger,
-        people,
-        programs,
-        rewards,
-        shops,
-        tasks,
-    )

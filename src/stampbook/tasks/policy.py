@@ -2,7 +2,7 @@
 
 A task is seen by whoever sees its program, as the task's ``privacy_mode`` allows
 (``members``: the program's active members and team; ``private``: the team only). The
-program's team (``stampbook.policy.programs.program_team``) runs its tasks: holders of
+program's team (``stampbook.programs.policy.program_team``) runs its tasks: holders of
 ``edit_tasks`` (shop creator and managers, program managers, ``edit_programs``) control every
 task; assistants (``create_tasks``) control the tasks they created or were assigned (a shop
 role scoped to the task).
@@ -25,21 +25,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from stampbook.accounts.models import User
-from stampbook.db import db
-from stampbook.policy import Decision, rule
-from stampbook.policy.programs import (
-    ProgramTeamMember,
-    may_see_membership,
-    may_see_program,
-    membership_of,
-    program_team,
-)
+from stampbook.core.db import db
+from stampbook.core.policy import Decision, rule
 from stampbook.programs.models import (
     Membership,
     MembershipRole,
     Program,
     ProgramPrivacy,
     StampSystem,
+)
+from stampbook.programs.policy import (
+    ProgramTeamMember,
+    may_see_membership,
+    may_see_program,
+    membership_of,
+    program_team,
 )
 from stampbook.programs.rules import ProgramPermission
 from stampbook.tasks.models import Stamp, Task, TaskPrivacy

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from stampbook.accounts.models import User
-from stampbook.db import db
-from stampbook.policy import Decision, rule
-from stampbook.policy.shops import team_member
+from stampbook.core.db import db
+from stampbook.core.policy import Decision, rule
 from stampbook.programs.models import Membership, Program
 from stampbook.shops.models import Shop
+from stampbook.shops.policy import team_member
 
 
 def _manages_shop_of(actor: User, membership: Membership) -> bool:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, literal, select, union, union_all
 
 from stampbook.accounts.models import Privacy, Section, User, privacy_level
-from stampbook.db import db
+from stampbook.core.db import db
+from stampbook.core.policy import Decision, rule
 from stampbook.people.models import Buddy
-from stampbook.policy import Decision, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import Role, Shop
 

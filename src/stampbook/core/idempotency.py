@@ -36,9 +36,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
-from stampbook.db import Base, IdMixin, db, execute_core, utcnow
-from stampbook.errors import AppError, IdempotencyKeyReused
-from stampbook.unit_of_work import RetryTransaction
+from stampbook.core.db import Base, IdMixin, db, execute_core, utcnow
+from stampbook.core.errors import AppError, IdempotencyKeyReused
+from stampbook.core.unit_of_work import RetryTransaction
 
 HEADER = "Idempotency-Key"
 # Pages cannot send headers: their forms carry the key in this hidden field
@@ -129,7 +129,7 @@ def _claim_statement(dialect: ModuleType) -> Insert:
 
 
 # Built once, run without the ORM: every idempotent write runs them (see
-# ``stampbook.db.with_parents`` and ``execute_core``).
+# ``stampbook.core.db.with_parents`` and ``execute_core``).
 _CLAIM = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
 _STORE = (
     update(IdempotencyKey)

@@ -1,7 +1,7 @@
 """Background jobs (Huey): SQLite storage by default, Redis when REDIS_URL is set.
 
 Jobs run in their own app context and unit of work; tests run them immediately
-(``JOBS_IMMEDIATE=1``). Start a worker with ``huey_consumer stampbook.jobs.huey``.
+(``JOBS_IMMEDIATE=1``). Start a worker with ``huey_consumer stampbook.core.jobs.huey``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
-from stampbook import unit_of_work
+from stampbook.core import unit_of_work
 
 
 def _make_huey() -> Huey:

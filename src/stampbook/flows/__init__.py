@@ -1,0 +1,1 @@
+"""Operations that span domains: shop and program merges, account deletion."""

@@ -1,0 +1,1 @@
+"""A person's home page: their programs, favourite rewards and recent activity."""
