@@ -19,8 +19,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from stampbook import create_app
-from stampbook.core.db import db
-from stampbook.models import Base
+from stampbook.core.db import Base, db
 
 os.environ.setdefault("JOBS_IMMEDIATE", "1")
 

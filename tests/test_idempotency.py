@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from stampbook.core.db import db
 from stampbook.ledger.models import LedgerEntry
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import auth, make_token, make_user

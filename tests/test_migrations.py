@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Integer, create_engine, inspect, text
 from sqlalchemy.types import TypeEngine
 
-from stampbook.cli import alembic_config
-from stampbook.models import Base
+from stampbook.core.db import Base
+from stampbook.migrations import alembic_config
 from tests.test_cli import cli_db  # noqa: F401 (fixture)
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

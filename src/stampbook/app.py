@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 import os
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
 from flask import Request as FlaskRequest
 from flask import Response, request
+from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
 from stampbook import config, domains
-from stampbook.core import errors, i18n, openapi
+from stampbook.accounts import auth
+from stampbook.core import errors, i18n, openapi, routing, system
 from stampbook.core.db import db
 from stampbook.core.errors import MalformedJson, UnsupportedMediaType
 from stampbook.core.extensions import babel, bootstrap, cache, csrf, limiter
 from stampbook.core.policy import policy_of
-
-# Each domain's blueprints, JSON API first. A new domain adds its modules here.
-BLUEPRINTS = [
-    "stampbook.accounts.api",
-    "stampbook.ledger.api",
-    "stampbook.rewards.api",
-    "stampbook.tasks.api",
-    "stampbook.shops.api",
-    "stampbook.programs.api",
-    "stampbook.people.api",
-    "stampbook.core.system",
-    "stampbook.web.views",
-    "stampbook.web.shops",
-    "stampbook.web.programs",
-    "stampbook.web.rewards",
-    "stampbook.web.people",
-    "stampbook.web.team",
-    "stampbook.accounts.views",
-]
 
 # Endpoints registered by libraries, not by us; all of them public and read-only.
 LIBRARY_ENDPOINTS = {
@@ -49,6 +31,7 @@ LIBRARY_ENDPOINTS = {
 }
 
 API_PREFIX = "/api/"
+UI = Path(__file__).parent / "ui"
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -76,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
         spec_path="/api/v1/openapi.json",
         docs_path="/api/v1/docs",
         json_errors=False,
+        static_folder=str(UI / "static"),
         instance_path=instance_path,
         instance_relative_config=True,
     )
@@ -94,15 +78,20 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     errors.init_app(app)
+    routing.init_app(app, auth.authenticate)
     openapi.init_app(app)
     domains.load("models")
     domains.load("policy")
 
-    for module_name in BLUEPRINTS:
-        blueprint = import_module(module_name).bp
-        if module_name.endswith(".api"):
-            csrf.exempt(blueprint)  # bearer tokens, never cookies: no CSRF to forge
+    for blueprint in domains.blueprints("api"):
+        csrf.exempt(blueprint)  # bearer tokens, never cookies: no CSRF to forge
         app.register_blueprint(blueprint)
+    app.register_blueprint(system.bp)
+    for blueprint in domains.blueprints("pages"):
+        app.register_blueprint(blueprint)
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(UI / "templates"), *domains.template_folders()]
+    )
     _check_every_route_has_a_policy(app)
 
     app.before_request(_refuse_oversized_bodies)

@@ -9,27 +9,18 @@ from pathlib import Path
 
 import click
 from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from stampbook import backup
+from stampbook import backup, domains
 from stampbook.app import create_app
 from stampbook.core import unit_of_work
-
-MIGRATIONS = Path(__file__).parent / "migrations"
+from stampbook.migrations import alembic_config
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
 def main() -> None:
     """stampbook: a points-and-rewards platform."""
-
-
-def alembic_config(url: str) -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
 
 
 @main.group()
@@ -50,25 +41,17 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def demo() -> None:
     """Load the demo data (once; a second run changes nothing)."""
-    from stampbook.demo import load
-
-    accounts = unit_of_work.run(load)
-    if accounts:
-        click.echo("Demo accounts (email / password):")
-        for email, password in accounts:
-            click.echo(f"  {email} / {password}")
-    else:
-        click.echo(
-            "Demo data already loaded; accounts as printed on the first run "
-            "(see README: ada@example.com / stampbook-demo)."
-        )
+    accounts = unit_of_work.run(domains.load_demo)
+    click.echo("Demo accounts (email / password):")
+    for email, password in accounts:
+        click.echo(f"  {email} / {password}")
 
 
 @main.command()
 @with_appcontext
 def doctor() -> None:
     """Check that every balance (and earned and spent total) matches its ledger entries."""
-    from stampbook.ledger.services import find_discrepancies
+    from stampbook.ledger.queries import find_discrepancies
 
     problems = unit_of_work.run(find_discrepancies, write=False)
     if not problems:

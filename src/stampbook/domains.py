@@ -13,9 +13,15 @@ from __future__ import annotations
 import pkgutil
 from collections.abc import Iterator
 from importlib import import_module
+from pathlib import Path
 from types import ModuleType
 
 from flask import Blueprint
+from jinja2 import FileSystemLoader
+from sqlalchemy import MetaData
+
+from stampbook.core.db import Base
+from stampbook.core.demo import DemoWorld
 
 DOMAINS = (
     "accounts",
@@ -55,3 +61,29 @@ def blueprints(role: str) -> Iterator[Blueprint]:
                 yield import_module(f"{module.__name__}.{info.name}").bp
         else:
             yield module.bp
+
+
+def template_folders() -> list[FileSystemLoader]:
+    """Each domain's ``templates/`` folder, which holds ``<domain>/...`` templates."""
+    root = Path(__file__).parent
+    return [
+        FileSystemLoader(root / domain / "templates")
+        for domain in DOMAINS
+        if (root / domain / "templates").is_dir()
+    ]
+
+
+def metadata() -> MetaData:
+    """Every domain's tables (Alembic, doctor, tests)."""
+    load("models")
+    return Base.metadata
+
+
+def load_demo() -> list[tuple[str, str]]:
+    """Each domain adds its demo data, once; returns the demo accounts (email, password)."""
+    world = DemoWorld()
+    for module in modules("demo"):
+        module.load(world)
+        if world.already_loaded:
+            break
+    return world.accounts

@@ -7,8 +7,9 @@ from flask import Flask
 
 from stampbook.core import unit_of_work
 from stampbook.core.errors import InsufficientPoints
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_user
@@ -49,7 +50,7 @@ def test_fifty_parallel_debits_of_ten_against_one_hundred(committed: Flask) -> N
 
         assert db.session.get(Membership, membership_id).balance == 0
         assert len([e for e in _entries(membership_id) if e.amount == -10]) == 10
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []
 
 
 def test_parallel_transfers_in_both_directions_do_not_deadlock(committed: Flask) -> None:
@@ -82,7 +83,7 @@ def test_parallel_transfers_in_both_directions_do_not_deadlock(committed: Flask)
 
         balances = [db.session.get(Membership, i).balance for i in ids]
         assert sum(balances) == 2000
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []
 
 
 def _entries(membership_id: int) -> list:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from stampbook.core.db import db
 from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from tests.factories.accounts import make_user
 from tests.factories.shops import make_membership, make_program, make_shop
@@ -117,9 +118,9 @@ def test_entries_are_immutable_in_the_database(
 
 def test_doctor_finds_a_corrupted_balance(membership: Membership, session: Session) -> None:
     credit(membership, 10)
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
     session.execute(update(Membership).where(Membership.id == membership.id).values(balance=11))
-    found = ledger.find_discrepancies()
+    found = find_discrepancies()
     assert [(d.membership_id, d.balance, d.ledger_sum) for d in found] == [(membership.id, 11, 10)]
 
 
@@ -129,9 +130,9 @@ def test_doctor_finds_corrupted_totals(
 ) -> None:
     credit(membership, 10)
     credit(membership, -4)
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
     session.execute(update(Membership).where(Membership.id == membership.id).values({column: 99}))
-    [found] = ledger.find_discrepancies()
+    [found] = find_discrepancies()
     assert (found.earned, found.ledger_earned, found.spent, found.ledger_spent) == (
         (99, 10, 4, 4) if column == "points_earned" else (10, 10, 99, 4)
     )
@@ -154,4 +155,4 @@ def test_random_credits_and_debits_keep_doctor_happy(
         else:
             expected += amount
         assert membership.balance == expected >= 0
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []

@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from stampbook.core.db import db
-from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.people.models import Buddy, BuddyRequest, ReviewAward
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
@@ -137,4 +137,4 @@ def test_parallel_reviews_of_one_item_are_paid_once(committed: Flask) -> None:
         ).all()
         assert [e.amount for e in entries] == [5]
         assert entries[0].membership_id == ids[2]
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []

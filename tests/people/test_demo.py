@@ -6,12 +6,14 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stampbook import demo
+from stampbook import domains
+from stampbook.accounts.demo import PEOPLE
 from stampbook.accounts.models import User
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.people.demo import add_demo_people
 from stampbook.people.models import Buddy, BuddyRequest, Message, Post, ReviewAward
 from stampbook.programs.models import Program
+from stampbook.shops.demo import SHOP_NAME
 from stampbook.shops.models import Shop
 
 
@@ -20,9 +22,9 @@ def count(session: Session, model: type) -> int:
 
 
 def test_demo_people(app: Flask, app_context: None, session: Session) -> None:
-    demo.load()
-    shop = session.scalars(select(Shop).where(Shop.name == demo.SHOP_NAME)).one()
-    users = [session.scalars(select(User).where(User.email == e)).one().id for e, _ in demo.PEOPLE]
+    domains.load_demo()
+    shop = session.scalars(select(Shop).where(Shop.name == SHOP_NAME)).one()
+    users = [session.scalars(select(User).where(User.email == e)).one().id for e, _ in PEOPLE]
     programs = list(
         session.scalars(select(Program.id).where(Program.shop_id == shop.id).order_by(Program.id))
     )

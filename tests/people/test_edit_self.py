@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.people.models import Buddy
 from tests.factories.accounts import PASSWORD, auth, make_user
 from tests.factories.ledger import give_points

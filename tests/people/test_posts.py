@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
 from stampbook.ledger.models import LedgerEntry
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop

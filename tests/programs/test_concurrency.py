@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from stampbook.core.db import db
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership, Program
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user

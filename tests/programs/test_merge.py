@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.ledger.models import LedgerEntry
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs import services
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards import services as rewards

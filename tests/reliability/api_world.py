@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stampbook.accounts.models import Token, TokenKind, User
 from stampbook.accounts.tokens import _digest
-from stampbook.core.db import db, utcnow
-from stampbook.ledger.services import find_discrepancies
-from stampbook.models import Base
+from stampbook.core.db import Base, db, utcnow
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.people import services as social
 from stampbook.people.models import PostAudience
 from stampbook.programs import services as programs

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from stampbook.core import unit_of_work
 from stampbook.core.db import db
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership
 from tests.conftest import make_test_app

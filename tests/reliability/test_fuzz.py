@@ -44,7 +44,7 @@ from sqlalchemy import Engine
 
 from stampbook.accounts import passwords
 from stampbook.core.idempotency import HEADER, KEY_PATTERN
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.schedules.rules import MAX_RRULE_LENGTH, WALL_TIME_PATTERN, Schedule
 from tests.conftest import make_test_app
 from tests.reliability.api_world import Stage, World, app_session, staged_world

@@ -54,7 +54,8 @@ from stampbook.accounts.models import User
 from stampbook.core import unit_of_work
 from stampbook.core.db import db
 from stampbook.core.errors import AppError
-from stampbook.ledger import services as ledger
+from stampbook.ledger import services as ledger_services
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs import services as programs
 from stampbook.rewards import services as rewards
 from stampbook.rewards.models import Reward
@@ -362,7 +363,7 @@ class StampbookMachine(RuleBasedStateMachine):
         ok, _ = self.attempt(
             "adjust",
             self.model.check_adjust(membership, amount),
-            lambda: ledger.adjust(
+            lambda: ledger_services.adjust(
                 self.user(self.model.owner), membership, amount=amount, note="model adjustment"
             ),
         )
@@ -595,7 +596,7 @@ class StampbookMachine(RuleBasedStateMachine):
         model = self.model
         with self.app.app_context():
             now = model_snapshot.read(model)
-            discrepancies = ledger.find_discrepancies()
+            discrepancies = find_discrepancies()
             usage = self._usage()
         problems: dict[str, Any] = {}
         if discrepancies:

@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from stampbook.accounts import passwords
 from stampbook.accounts.auth import SESSION_TOKEN
 from stampbook.app import LIBRARY_ENDPOINTS
-from stampbook.core.db import db
+from stampbook.core.db import Base, db
 from stampbook.core.openapi import DOCS_PATHS
 from stampbook.core.policy import Access, policy_of
-from stampbook.models import Base
 from tests.conftest import make_test_app
 from tests.factories.accounts import PASSWORD, make_user
 from tests.reliability.authz_calls import (
@@ -491,7 +490,7 @@ def test_unexpected_errors_leak_nothing(
 
     monkeypatch.setattr("stampbook.accounts.services.log_in", explode)
     monkeypatch.setattr("stampbook.shops.services.update_shop", explode)
-    monkeypatch.setattr("stampbook.web.queries.my_memberships", explode)
+    monkeypatch.setattr("stampbook.home.queries.my_memberships", explode)
     with rolled_back(session):
         client = app.test_client()
         answers = [

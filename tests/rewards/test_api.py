@@ -12,7 +12,8 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from stampbook.rewards.models import Favorite, Redemption, Reward, RewardChange
 from stampbook.shops.models import Shop
@@ -50,7 +51,7 @@ def headers_of(session: Session, membership: Membership) -> dict[str, str]:
 def balanced(client: FlaskClient) -> bool:
     """Every balance equals the sum of its entries (checked in a session of the app's)."""
     with client.application.app_context():
-        return ledger.find_discrepancies() == []
+        return find_discrepancies() == []
 
 
 def count(session: Session, model: type[Any]) -> int:

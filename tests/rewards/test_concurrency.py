@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from stampbook.accounts.models import User
 from stampbook.core import unit_of_work
 from stampbook.core.db import db
-from stampbook.ledger import services as ledger
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from stampbook.rewards import services
 from stampbook.rewards.models import Contribution, Redemption, Reward
@@ -50,7 +50,7 @@ def settled(app: Flask) -> dict[str, Any]:
     with app.app_context():
         session = db.session
         return {
-            "discrepancies": ledger.find_discrepancies(),
+            "discrepancies": find_discrepancies(),
             "receipts": session.scalar(select(func.count()).select_from(Redemption)),
             "balances": dict(session.execute(select(Membership.id, Membership.balance)).all()),
             "rewards": {r.id: r for r in session.scalars(select(Reward))},

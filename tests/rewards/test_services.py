@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
 from stampbook.core.errors import AppError, Conflict, InsufficientPoints, NotFound
-from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from stampbook.rewards import services
 from stampbook.rewards.demo import add_demo_rewards
@@ -186,7 +186,7 @@ def test_redeem_debits_takes_stock_and_writes_the_receipt(session: Session, shop
         "redemption",
         str(receipt.id),
     )
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_checks_come_in_order(session: Session, shop: Shop) -> None:
@@ -409,7 +409,7 @@ def test_cancel_refunds_restores_stock_once(session: Session, owner: User, shop:
         == "already_cancelled"
     )
     assert balance(session, member) == 40
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_fulfil_is_harmless_twice_and_refused_once_cancelled(
@@ -466,7 +466,7 @@ def test_contributions_fill_the_pot_and_everyone_gets_a_receipt(
     assert (balance(session, ann), balance(session, bob)) == (40, 60)
     statuses = session.scalars(select(Contribution.status)).all()
     assert set(statuses) == {ContributionStatus.COMPLETED}
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_group_refusals(session: Session, shop: Shop) -> None:
@@ -492,7 +492,7 @@ def test_cancelling_a_group_receipt_cancels_the_completion(
     services.cancel_redemption(owner, redemption_id=done.redemption.id, reason="broken")
     assert session.scalars(select(Redemption.status)).all() == ["cancelled", "cancelled"]
     assert (balance(session, ann), balance(session, bob), reward.quantity) == (50, 50, 1)
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_deleting_a_group_reward_refunds_its_pot(session: Session, owner: User, shop: Shop) -> None:
@@ -506,7 +506,7 @@ def test_deleting_a_group_reward_refunds_its_pot(session: Session, owner: User, 
     assert statuses == [ContributionStatus.REFUNDED] * 2
     refunds = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.REFUND)).all()
     assert sorted(e.amount for e in refunds) == [20, 30]
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_expired_pots_are_refunded_once_by_the_job(session: Session, shop: Shop) -> None:
@@ -522,7 +522,7 @@ def test_expired_pots_are_refunded_once_by_the_job(session: Session, shop: Shop)
     assert services.refund_expired_group_rewards(now=expiry + timedelta(days=9)) == 0
     assert balance(session, ann) == 90
     assert (reward.group_progress, keep.group_progress) == (0, 10)
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_an_edit_settles_an_expired_pot_first(session: Session, owner: User, shop: Shop) -> None:

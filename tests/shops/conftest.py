@@ -9,7 +9,7 @@ import pytest
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
-from stampbook.ledger.services import Discrepancy, find_discrepancies
+from stampbook.ledger.queries import Discrepancy, find_discrepancies
 
 T = TypeVar("T")
 

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.tasks.models import Stamp, Task
 from tests.factories.accounts import auth
 from tests.factories.ledger import give_points
@@ -375,7 +375,7 @@ def test_revoke_via_api(client: FlaskClient, session: Session, world: World, app
     again = client.delete(f"/api/v1/stamps/{stamp_id}", headers=headers)
     assert (again.status_code, again.json["code"]) == (409, "already_revoked")
     with app.app_context():
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []
 
 
 def test_revoke_that_would_go_negative_is_refused(

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from stampbook.core.db import db
 from stampbook.core.unit_of_work import RetryTransaction
-from stampbook.ledger import services as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from stampbook.tasks import services
 from stampbook.tasks.models import Stamp, TaskBonusAward, TaskGroupAward
@@ -56,7 +56,7 @@ def test_twenty_parallel_stamps_with_a_maximum_of_five(committed: Flask) -> None
         assert sorted(bonus_keys) == ["completion", "first_time"]
         membership = db.session.get(Membership, membership_id)
         assert membership is not None and membership.balance == 5 * 10 + 50 + 3
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []
 
 
 def test_parallel_first_stamps_pay_the_first_time_bonus_once(committed: Flask) -> None:
@@ -90,7 +90,7 @@ def test_parallel_first_stamps_pay_the_first_time_bonus_once(committed: Flask) -
                 f"{task.name}: 1-day streak",
             ]
         )
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []
 
 
 def test_group_success_is_paid_once_under_parallel_stamps(committed: Flask) -> None:
@@ -134,7 +134,7 @@ def test_group_success_is_paid_once_under_parallel_stamps(committed: Flask) -> N
             select(func.sum(LedgerEntry.amount)).where(LedgerEntry.kind == EntryKind.BONUS)
         )
         assert bonus_total == 3 * 100 + 5 * 10
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []
 
 
 def test_parallel_revocations_of_one_stamp_reverse_it_once(committed: Flask) -> None:
@@ -169,7 +169,7 @@ def test_parallel_revocations_of_one_stamp_reverse_it_once(committed: Flask) -> 
         assert _count(LedgerEntry, LedgerEntry.kind == EntryKind.REVERSAL) == 2
         membership = db.session.get(Membership, membership_id)
         assert membership is not None and membership.balance == 0
-        assert ledger.find_discrepancies() == []
+        assert find_discrepancies() == []
 
 
 @pytest.mark.postgres

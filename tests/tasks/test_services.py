@@ -16,8 +16,9 @@ from stampbook.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership, MembershipStatus
 from stampbook.tasks import services
 from stampbook.tasks.demo import DEMO_TASKS, add_demo_tasks
@@ -164,7 +165,7 @@ def test_stamp_writes_the_base_and_each_bonus_as_its_own_entry(
         world.member.id,
     )
     assert world.membership.balance == 18
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_a_task_worth_nothing_writes_no_base_entry(world: World, session: Session) -> None:
@@ -309,7 +310,7 @@ def test_group_success_pays_each_active_contributor(world: World, session: Sessi
     ]
     stamp(world, task, membership_id=world.other_membership.id)
     assert world.other_membership.balance == 22  # no second group success
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 # --- Revoking -----------------------------------------------------------------------------------
@@ -333,7 +334,7 @@ def test_revoking_reverses_the_base_and_every_bonus(world: World, session: Sessi
     # The first-time bonus may be earned again.
     again = stamp(world, task, at=NOW + timedelta(hours=1))
     assert again.points == 15
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_revoking_takes_back_a_completion_that_no_longer_holds(
@@ -348,7 +349,7 @@ def test_revoking_takes_back_a_completion_that_no_longer_holds(
     assert world.membership.balance == 10
     completed = stamp(world, task, at=NOW + timedelta(hours=1))
     assert [b["kind"] for b in completed.breakdown] == ["base", "completion"]
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_revoking_takes_back_a_group_success_from_every_payee(
@@ -364,7 +365,7 @@ def test_revoking_takes_back_a_group_success_from_every_payee(
     services.revoke_stamp(world.owner, stamp_id=first.stamp.id, now=NOW)
     assert (world.membership.balance, world.other_membership.balance) == (0, 10)
     assert session.scalars(select(TaskGroupAward)).all() == []
-    assert ledger.find_discrepancies() == []
+    assert find_discrepancies() == []
 
 
 def test_revoking_spent_points_is_refused_and_changes_nothing(

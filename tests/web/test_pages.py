@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards.models import Favorite, Redemption, RedemptionStatus, Reward
 from stampbook.shops.models import Shop

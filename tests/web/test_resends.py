@@ -23,7 +23,7 @@ TEMPLATES = Path(stampbook.__file__).parent / "templates"
 SENT_ALREADY = "This form was sent already: it was not done twice."
 # Confirmation pages whose form posts back to the page's own address.
 CONFIRMED_HERE = {
-    "program_pages.revoke": "programs/confirm.html",
+    "task_pages.revoke": "programs/confirm.html",
     "team_pages.merge_shop": "team/_merge.html",
     "team_pages.merge_program": "team/_merge.html",
 }

@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
+from stampbook.rewards.forms import LimitResetForm, QuantityRenewalForm
 from stampbook.rewards.rules import LimitReset, QuantityRenewal, Recurrence
 from stampbook.schedules.rules import Schedule
-from stampbook.web.reward_forms import LimitResetForm, QuantityRenewalForm
-from stampbook.web.schedule_forms import (
+from stampbook.ui.schedule_forms import (
     RecurrenceForm,
     ScheduleField,
     ScheduleList,

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from stampbook.ledger.models import LedgerEntry
-from stampbook.ledger.services import find_discrepancies
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership, MembershipStatus
 from stampbook.shops.models import InvitationStatus, Role, Shop, ShopInvitation
 from tests.factories.accounts import make_user

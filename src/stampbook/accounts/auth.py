@@ -44,3 +44,10 @@ def current_user() -> User | None:
 def current_token() -> Token | None:
     token: Token | None = g.get("token")
     return token
+
+
+def me() -> User:
+    """The signed-in user, on a route whose ``Access.USER`` guarantees one."""
+    user = current_user()
+    assert user is not None
+    return user

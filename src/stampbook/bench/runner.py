@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from stampbook.bench import dataset, explain, report, servers, wrk
 from stampbook.bench.scenarios import SCENARIOS, Scenario
-from stampbook.cli import alembic_config
+from stampbook.migrations import alembic_config
 
 SECRET_KEY = "bench-only-secret-key-not-for-production-use"
 APP_PORT, BASELINE_PORT = 8731, 8732

@@ -1,19 +1,24 @@
 """Background jobs (Huey): SQLite storage by default, Redis when REDIS_URL is set.
 
-Jobs run in their own app context and unit of work; tests run them immediately
-(``JOBS_IMMEDIATE=1``). Start a worker with ``huey_consumer stampbook.core.jobs.huey``.
+A domain declares its jobs in its ``jobs.py`` with :func:`periodic`; each runs in its own app
+context and unit of work. Tests run jobs immediately (``JOBS_IMMEDIATE=1``). A worker is
+started with ``huey_consumer stampbook.worker.huey``, which loads every domain's jobs.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
-from stampbook.core import unit_of_work
+from stampbook.core import idempotency, unit_of_work
+
+Work = TypeVar("Work", bound=Callable[[], Any])
 
 
 def _make_huey() -> Huey:
@@ -27,28 +32,43 @@ def _make_huey() -> Huey:
 
 
 huey = _make_huey()
+_app_factory: list[Callable[[], Flask]] = []
+
+
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """The worker's app, made once per process on the first job (``stampbook.worker``)."""
+    _app_factory[:] = [factory]
 
 
 @cache
-def _app() -> Flask:
-    from stampbook.app import create_app
-
-    return create_app()
-
-
-@huey.periodic_task(crontab(minute="17"))
-def purge_expired() -> None:
-    """Forget idempotency keys past their 24 hours and tokens past their expiry."""
-    from stampbook import maintenance
-
-    with _app().app_context():
-        unit_of_work.run(maintenance.purge_expired)
+def _worker_app() -> Flask:
+    if not _app_factory:
+        raise RuntimeError("jobs run in an app context or in a worker (stampbook.worker)")
+    return _app_factory[0]()
 
 
-@huey.periodic_task(crontab(minute="*/5"))
-def refund_expired_group_rewards() -> None:
-    """Give back the contributions to group rewards that expired before they were complete."""
-    from stampbook.rewards import services
+def run_in_app(work: Callable[[], Any]) -> Any:
+    """Run ``work`` in one unit of work, in the current app or else the worker's."""
+    app = current_app._get_current_object() if has_app_context() else _worker_app()  # type: ignore[attr-defined]
+    with app.app_context():
+        return unit_of_work.run(work)
 
-    with _app().app_context():
-        unit_of_work.run(services.refund_expired_group_rewards)
+
+def periodic(schedule: crontab) -> Callable[[Work], Work]:
+    """Register ``work`` (no arguments) to run on ``schedule``; it stays callable as it is."""
+
+    def register(work: Work) -> Work:
+        def job() -> None:
+            run_in_app(work)
+
+        job.__doc__ = work.__doc__
+        huey.periodic_task(schedule, name=f"{work.__module__}.{work.__name__}")(job)
+        return work
+
+    return register
+
+
+@periodic(crontab(minute="17"))
+def purge_expired_idempotency_keys() -> int:
+    """Forget idempotency keys past their lifetime (24 hours); returns how many went."""
+    return idempotency.purge_expired(current_app.config["IDEMPOTENCY_KEY_HOURS"])

@@ -10,19 +10,30 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from apiflask import APIBlueprint
-from flask import Blueprint, Response, flash, g, make_response, request
+from flask import Blueprint, Flask, Response, current_app, flash, g, make_response, request
 from flask import typing as ft
 from flask_babel import gettext as _
 
-from stampbook.accounts import auth
 from stampbook.core import idempotency, unit_of_work
 from stampbook.core.errors import Forbidden, NotFound, Unauthorized
 from stampbook.core.policy import Access, RoutePolicy, policy_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AUTHENTICATE = "stampbook.authenticate"
+
+
+class Authenticate(Protocol):
+    """Who is calling: ``None`` for nobody; raises Unauthorized for a bad credential."""
+
+    def __call__(self, *, api: bool) -> Any: ...
+
+
+def init_app(app: Flask, authenticate: Authenticate) -> None:
+    """The accounts domain tells the guard how to find the caller (core knows no users)."""
+    app.extensions[AUTHENTICATE] = authenticate
 
 
 class MissingPolicyError(RuntimeError):
@@ -44,7 +55,7 @@ def guard(view: Callable[..., Any], policy: RoutePolicy, *, api: bool) -> Callab
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Response:
         def work() -> Response:
-            g.user = auth.authenticate(api=api)
+            g.user = current_app.extensions[AUTHENTICATE](api=api)
             _check_access(policy)
             key = request.headers.get(idempotency.HEADER)
             if key is None and not api:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, case, func, or_, select
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
@@ -45,3 +46,59 @@ def history(
     )
     params = {"membership_id": membership_id, **within_params(query)}
     return fetch_page(statement, LedgerEntry.id, query, params)
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    membership_id: int
+    balance: int
+    ledger_sum: int
+    # The cached totals of positive and negative entries, and what the entries say.
+    earned: int = 0
+    ledger_earned: int = 0
+    spent: int = 0
+    ledger_spent: int = 0
+
+
+def find_discrepancies() -> list[Discrepancy]:
+    """Every membership whose cached balance, or earned or spent total, differs from what its
+    entries add up to."""
+    positive = case((LedgerEntry.amount > 0, LedgerEntry.amount), else_=0)
+    negative = case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)
+    sums = (
+        select(
+            LedgerEntry.membership_id,
+            func.sum(LedgerEntry.amount).label("total"),
+            func.sum(positive).label("earned"),
+            func.sum(negative).label("spent"),
+        )
+        .group_by(LedgerEntry.membership_id)
+        .subquery()
+    )
+    total, earned, spent = (
+        func.coalesce(c, 0) for c in (sums.c.total, sums.c.earned, sums.c.spent)
+    )
+    rows = db.session.execute(
+        select(
+            Membership.id,
+            Membership.balance,
+            total,
+            Membership.points_earned,
+            earned,
+            Membership.points_spent,
+            spent,
+        )
+        .outerjoin(sums, sums.c.membership_id == Membership.id)
+        .where(
+            or_(
+                Membership.balance != total,
+                Membership.points_earned != earned,
+                Membership.points_spent != spent,
+            )
+        )
+        .order_by(Membership.id)
+    ).all()
+    return [
+        Discrepancy(row[0], row[1], int(row[2]), row[3], int(row[4]), row[5], int(row[6]))
+        for row in rows
+    ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from stampbook.models import Base
+from stampbook import domains
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = domains.metadata()
 
 
 def run_migrations_offline() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
+from stampbook.core.demo import DemoWorld
 from stampbook.people import services
 from stampbook.people.models import Buddy, PostAudience
 from stampbook.rewards.models import Reward
@@ -66,3 +67,8 @@ def add_demo_people(user_ids: list[int], shop_id: int, program_ids: list[int]) -
     services.create_post(
         regular, body="Note to self: try the lemon cake.", audience=PostAudience.PRIVATE
     )
+
+
+def load(world: DemoWorld) -> None:
+    shop_id, program_ids = world.at()
+    add_demo_people(world.user_ids, shop_id, program_ids)

@@ -25,7 +25,7 @@ from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import can, require
 from stampbook.core.unit_of_work import RetryTransaction
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.people import rules
 from stampbook.people.models import (

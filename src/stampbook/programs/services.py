@@ -1,6 +1,6 @@
 """Program and membership use cases: create, edit, archive, join, invite, leave, merge.
 
-Services never commit. Points move only through ``stampbook.ledger.services``. Locks are
+Services never commit. Points move only through ``stampbook.ledger.book``. Locks are
 taken in one order everywhere: program rows in id order, then membership rows in id order
 (then task rows, inside the tasks domain), so concurrent merges and stamps cannot deadlock.
 
@@ -22,7 +22,7 @@ from stampbook.core.db import db, load_with, utcnow, with_parents
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import Decision, decide, require
 from stampbook.core.unit_of_work import RetryTransaction
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.programs.models import (
     Membership,

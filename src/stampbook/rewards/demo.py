@@ -6,6 +6,7 @@ from typing import Any
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
+from stampbook.core.demo import DemoWorld
 from stampbook.rewards.services import create_reward
 
 DEMO_REWARDS: list[dict[str, Any]] = [
@@ -57,3 +58,7 @@ def add_demo_rewards(shop_id: int, owner_id: int) -> None:
     owner = db.session.get(User, owner_id)
     for fields in DEMO_REWARDS:
         create_reward(owner, shop_id=shop_id, fields=fields)
+
+
+def load(world: DemoWorld) -> None:
+    add_demo_rewards(world.at()[0], world.owner_id)

@@ -72,7 +72,7 @@ from stampbook.core.db import UTCDateTime, db, execute_core, load_with, with_par
 from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
 from stampbook.core.policy import can, require
 from stampbook.core.unit_of_work import RetryTransaction
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards import rules

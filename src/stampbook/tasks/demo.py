@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.core.db import db
+from stampbook.core.demo import DemoWorld
 from stampbook.tasks.models import Task, TaskPrivacy
 from stampbook.tasks.rules import TaskSettings, check_settings
 
@@ -85,3 +86,7 @@ def add_demo_tasks(program_ids: list[int], owner_id: int) -> None:
             task.apply_settings(settings)
             db.session.add(task)
     db.session.flush()
+
+
+def load(world: DemoWorld) -> None:
+    add_demo_tasks(world.at()[1], world.owner_id)

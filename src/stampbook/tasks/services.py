@@ -52,7 +52,7 @@ from stampbook.core.errors import Conflict, Forbidden, NotFound, ValidationFaile
 from stampbook.core.pagination import MAX_ID
 from stampbook.core.policy import Decision, decide, require
 from stampbook.core.unit_of_work import RetryTransaction
-from stampbook.ledger import services as ledger
+from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.policy import remember_actor_parts, with_actor_parts

@@ -1,0 +1,23 @@
+"""The demo's people: a café owner, a barista and a regular (``stampbook demo``)."""
+
+from __future__ import annotations
+
+from stampbook.accounts import services
+from stampbook.core.demo import DemoWorld
+
+PASSWORD = "stampbook-demo"
+PEOPLE = [
+    ("ada@example.com", "Ada (café owner)"),
+    ("grace@example.com", "Grace (barista)"),
+    ("linus@example.com", "Linus (regular)"),
+]
+
+
+def load(world: DemoWorld) -> None:
+    """Find or register the demo accounts (the first step, even when the rest exists)."""
+    for email, name in PEOPLE:
+        user = services.find_by_email(email) or services.register(
+            email=email, name=name, password=PASSWORD
+        )
+        world.user_ids.append(user.id)
+        world.accounts.append((email, PASSWORD))

@@ -1,0 +1,129 @@
+"""The member's own pages: home, password; and what every template may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from stampbook.accounts import services as accounts
+from stampbook.accounts.auth import current_token, current_user, me
+from stampbook.core.errors import AppError
+from stampbook.core.i18n import LANGUAGE_COOKIE, LANGUAGES
+from stampbook.core.idempotency import form_key_field
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import PageBlueprint
+from stampbook.home import queries
+from stampbook.people.forms import PasswordChangeForm
+from stampbook.tasks import words
+from stampbook.ui.helpers import attempt, local_time, safe_next
+
+bp = PageBlueprint("pages", __name__)
+bp.add_app_template_filter(local_time, "local_time")
+bp.add_app_template_filter(words.task_rules, "task_rules")
+# A global, not a context variable: macros imported without context use it too.
+bp.add_app_template_global(form_key_field, "form_key_field")
+
+
+@bp.app_context_processor
+def _shared() -> dict[str, Any]:
+    return {
+        "status_words": STATUS_WORDS,
+        "kind_words": KIND_WORDS,
+        "languages": LANGUAGES,
+        "get_locale": get_locale,
+    }
+
+
+STATUS_WORDS = {
+    "redeemable": _l("Redeemable"),
+    "too_expensive": _l("Not enough points"),
+    "unavailable": _l("Not available now"),
+    "expired": _l("Expired"),
+    "out_of_stock": _l("Out of stock"),
+}
+
+# What moved points, in a word (``LedgerEntry.kind``).
+KIND_WORDS = {
+    "stamp": _l("stamp"),
+    "bonus": _l("bonus"),
+    "purchase": _l("purchase"),
+    "signup": _l("sign-up"),
+    "birthday": _l("birthday"),
+    "review": _l("review"),
+    "referral": _l("referral"),
+    "campaign": _l("campaign"),
+    "redemption": _l("redemption"),
+    "contribution": _l("contribution"),
+    "refund": _l("refund"),
+    "reversal": _l("reversal"),
+    "adjustment": _l("adjustment"),
+    "expiry": _l("expiry"),
+    "transfer": _l("transfer"),
+    "merge": _l("merge"),
+}
+
+
+@bp.get("/")
+@route(Access.PUBLIC)
+def home() -> str:
+    user = current_user()
+    if user is None:
+        return render_template("home/home.html")
+    return render_template(
+        "home/home.html",
+        memberships=queries.my_memberships(user.id),
+        favourites=queries.favourite_rewards(user.id),
+        starred_shop=queries.shop_name(user.starred_shop_id),
+        activity=queries.recent_activity(user.id),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@route(Access.USER, action="user.edit")
+def change_password() -> Response | str | tuple[str, int]:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        token = current_token()
+        result = attempt(
+            lambda: accounts.change_password(
+                me(),
+                old_password=form.old_password.data or "",
+                new_password=form.new_password.data or "",
+                keep_token_id=token.id if token else None,
+            )
+        )
+        if isinstance(result, AppError):
+            wrong = result.code == "invalid_credentials"
+            form.old_password.errors = [
+                _("The current password is wrong.") if wrong else result.detail
+            ]
+            return render_template("home/password.html", form=form), result.status
+        flash(_("Your password is changed; your other sessions are signed out."), "success")
+        return redirect(url_for("pages.home"))
+    return render_template("home/password.html", form=form), 422 if form.errors else 200
+
+
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+@bp.post("/language")
+@route(Access.PUBLIC)
+def choose_language() -> Response:
+    """The switcher in every page's footer: remember the choice, go back where one was."""
+    response = redirect(safe_next(url_for("pages.home")), 303)
+    chosen = request.form.get("lang", "")
+    if chosen in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response

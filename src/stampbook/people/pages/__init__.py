@@ -1,0 +1,1 @@
+"""A person's pages: their page, buddies, messages, posts and settings."""

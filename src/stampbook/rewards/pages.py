@@ -1,0 +1,564 @@
+"""Reward pages: a reward with redeem (choosing which membership pays), gift, contribute and
+favourite; receipts and my receipt history; the team's reward form with every setting
+(schedules included), deleting with a confirmation, the change history, and a reward's
+receipts with fulfil and cancel (the shop pages' ``fulfil_receipt`` and ``cancel_receipt``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
+from werkzeug.wrappers import Response
+
+from stampbook.accounts.auth import current_user, me
+from stampbook.accounts.services import find_by_email
+from stampbook.core.errors import AppError
+from stampbook.core.pagination import HistoryQuery, PageQuery
+from stampbook.core.policy import Access, can, route
+from stampbook.core.routing import PageBlueprint
+from stampbook.home import queries as pages
+from stampbook.people.queries import my_buddies
+from stampbook.rewards import queries, services
+from stampbook.rewards.forms import (
+    REWARD_FIELDS,
+    ContributeForm,
+    GiftForm,
+    ReceiptFilterForm,
+    RedeemForm,
+    RewardForm,
+    settings_data,
+)
+from stampbook.rewards.models import Redemption, Reward
+from stampbook.rewards.rules import ScheduleSettings, load_settings
+from stampbook.rewards.schemas import MyRedemptionQuery, RewardIn, RewardPatch
+from stampbook.shops.services import load_shop
+from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, CancelForm, options
+from stampbook.ui.helpers import (
+    Unsaved,
+    attempt,
+    aware,
+    day_range,
+    from_cursor,
+    given,
+    local_time,
+    refusal_errors,
+    save,
+    viewer_zone,
+)
+from stampbook.ui.schedule_forms import describe, place_form_errors, validate_form
+
+bp = PageBlueprint("reward_pages", __name__)
+
+RECEIPTS_PER_PAGE = 20
+CHANGES_PER_PAGE = 50
+BUDDIES_SHOWN = 200
+
+RECEIPT_STATUS = {
+    "issued": _l("Issued"),
+    "fulfilled": _l("Handed over"),
+    "cancelled": _l("Cancelled"),
+}
+LIMIT_RESETS = {
+    "both": _l("Both limits start afresh: %(when)s"),
+    "user": _l("The per-member limit starts afresh: %(when)s"),
+    "group": _l("The limit for everyone together starts afresh: %(when)s"),
+}
+FIELD_NAMES = {
+    "name": _l("Name"),
+    "summary": _l("Summary"),
+    "description": _l("Description"),
+    "color": _l("Colour"),
+    "icon": _l("Icon"),
+    "cost": _l("Cost in points"),
+    "quantity": _l("Stock"),
+    "group_limit": _l("Redemptions for everyone together"),
+    "user_limit": _l("Redemptions per member"),
+    "expiry_date": _l("Expires"),
+    "is_group_reward": _l("Group reward"),
+    "can_contribute": _l("The pot takes contributions"),
+    "is_giftable": _l("May be given as a gift"),
+    "schedule_settings": _l("Schedules"),
+    "deleted_at": _l("Deleted"),
+}
+
+
+@bp.app_context_processor
+def _reward_words() -> dict[str, Any]:
+    return {"receipt_status": RECEIPT_STATUS}
+
+
+# --- Schedules in words ---------------------------------------------------------------------
+
+
+def settings_words(raw: dict[str, Any] | ScheduleSettings | None) -> dict[str, list[str]]:
+    """A reward's schedules as sentences: ``{"availability": [...], "limit_reset": [...],
+    "quantity_renewal": [...]}``."""
+    settings = raw if isinstance(raw, ScheduleSettings) else load_settings(raw)
+    return {
+        "availability": [describe(window) for window in settings.availability],
+        "limit_reset": [
+            str(LIMIT_RESETS[str(reset.limit_type)]) % {"when": describe(reset.schedule)}
+            for reset in settings.limit_reset
+        ],
+        "quantity_renewal": [
+            _(
+                "%(n)s more in stock: %(when)s, up to %(cap)s",
+                n=renewal.renewal_quantity,
+                when=describe(renewal.schedule),
+                cap=renewal.cap,
+            )
+            if renewal.cap is not None
+            else _(
+                "%(n)s more in stock: %(when)s",
+                n=renewal.renewal_quantity,
+                when=describe(renewal.schedule),
+            )
+            for renewal in settings.quantity_renewal
+        ],
+    }
+
+
+# --- A reward, for members ------------------------------------------------------------------
+
+
+def _team_tools(reward: Reward) -> dict[str, bool]:
+    actor = current_user()
+    return {
+        action: actor is not None and can(actor, f"reward.{action}", reward)
+        for action in ("edit", "delete", "view_changes", "view_redemptions")
+    }
+
+
+def _buddies() -> list[tuple[int, str]]:
+    page = my_buddies(me(), PageQuery(limit=BUDDIES_SHOWN))
+    return sorted(((b.user.id, b.user.name) for b in page.items), key=lambda pair: pair[1])
+
+
+def _reward_page(
+    reward_id: int,
+    *,
+    redeem_form: RedeemForm | None = None,
+    gift_form: GiftForm | None = None,
+    contribute_form: ContributeForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    actor = current_user()
+    reward = queries.reward_detail(actor, reward_id)
+    mine = pages.my_memberships(actor.id, shop_id=reward.shop_id) if actor else []
+    choices = options(
+        (m.membership_id, _("%(program)s: %(n)s points", program=m.program_name, n=m.balance))
+        for m in mine
+    )
+    redeem_form = redeem_form or RedeemForm()
+    contribute_form = contribute_form or ContributeForm()
+    if gift_form is None:
+        gift_form = GiftForm()
+        if actor is not None and mine and reward.is_giftable and not reward.is_group_reward:
+            gift_form.buddy_id.choices = options([(0, _("Choose a buddy")), *_buddies()])
+    for form in (redeem_form, contribute_form, gift_form):
+        form.membership_id.choices = choices
+    return render_template(
+        "rewards/reward.html",
+        reward=reward,
+        shop_name=pages.shop_name(reward.shop_id),
+        mine=mine,
+        redeem_form=redeem_form,
+        gift_form=gift_form,
+        contribute_form=contribute_form,
+        favourite_form=ActionForm(),
+        tools=_team_tools(services.load_reward(reward_id)),
+        settings=settings_words(reward.schedule_settings),
+    ), status
+
+
+@bp.get("/rewards/<int:reward_id>")
+@route(Access.PUBLIC, action="reward.view")
+def reward(reward_id: int) -> tuple[str, int]:
+    return _reward_page(reward_id)
+
+
+def _choices_for(reward_id: int, form: RedeemForm | ContributeForm | GiftForm) -> None:
+    shop_id = services.visible_reward(me(), reward_id).shop_id
+    form.membership_id.choices = options(
+        (m.membership_id, m.program_name) for m in pages.my_memberships(me().id, shop_id=shop_id)
+    )
+
+
+def _redeem(reward_id: int, form: RedeemForm | GiftForm, **gift: Any) -> Redemption | AppError:
+    """Redeem with the membership and quantity the form says (``gift``: for whom)."""
+    return attempt(
+        lambda: services.redeem(
+            me(),
+            reward_id=reward_id,
+            membership_id=int(form.membership_id.data or 0),
+            quantity=form.quantity.data or 1,
+            **gift,
+        )
+    )
+
+
+def _place_refusal(error: AppError, form: RedeemForm | GiftForm) -> None:
+    """A redemption's refusal, next to the input it is about."""
+    target = form.quantity if error.code in ("out_of_stock", "limit_reached") else None
+    (target or form.membership_id).errors = [error.detail]
+
+
+def _to_receipt(redemption: Redemption, said: str) -> Response:
+    flash(said, "success")
+    return redirect(url_for("reward_pages.receipt", redemption_id=redemption.id), 303)
+
+
+@bp.post("/rewards/<int:reward_id>/redeem")
+@route(Access.USER, action="reward.redeem", idempotent=True)
+def redeem(reward_id: int) -> Response | tuple[str, int]:
+    form = RedeemForm()
+    _choices_for(reward_id, form)
+    if not form.validate_on_submit():
+        return _reward_page(reward_id, redeem_form=form, status=422)
+    result = _redeem(reward_id, form)
+    if isinstance(result, AppError):
+        _place_refusal(result, form)
+        return _reward_page(reward_id, redeem_form=form, status=result.status)
+    return _to_receipt(
+        result,
+        _(
+            "Redeemed: %(name)s for %(points)s points.",
+            name=result.reward_content["name"],
+            points=result.points_paid,
+        ),
+    )
+
+
+@bp.post("/rewards/<int:reward_id>/gift")
+@route(Access.USER, action="reward.redeem", idempotent=True)
+def gift(reward_id: int) -> Response | tuple[str, int]:
+    form = GiftForm()
+    _choices_for(reward_id, form)
+    form.buddy_id.choices = options([(0, _("Choose a buddy")), *_buddies()])
+    if not form.validate_on_submit():
+        return _reward_page(reward_id, gift_form=form, status=422)
+    buddy_id = form.buddy_id.data or None
+    email = (form.email.data or "").strip()
+    if buddy_id and email:
+        form.email.errors = [_("Choose a buddy or give an email, not both.")]
+        return _reward_page(reward_id, gift_form=form, status=422)
+    if not buddy_id and not email:
+        form.buddy_id.errors = [_("Choose who receives the gift: a buddy, or an email.")]
+        return _reward_page(reward_id, gift_form=form, status=422)
+    nobody = _("No one with this email can receive your gift.")
+    recipient = buddy_id
+    if email:
+        found = find_by_email(email)
+        if found is None:
+            form.email.errors = [nobody]
+            return _reward_page(reward_id, gift_form=form, status=404)
+        recipient = found.id
+    result = _redeem(reward_id, form, gift_to_user_id=recipient)
+    if isinstance(result, AppError):
+        if result.code in ("not_found", "gift_to_self", "not_giftable"):
+            target = form.email if email else form.buddy_id
+            said = {
+                "not_found": nobody,
+                "gift_to_self": _("A gift is for someone else."),
+            }.get(result.code, result.detail)
+            target.errors = [said]
+        else:
+            _place_refusal(result, form)
+        return _reward_page(reward_id, gift_form=form, status=result.status)
+    return _to_receipt(
+        result,
+        _(
+            "Your gift is given: %(name)s for %(points)s points. The receipt is theirs.",
+            name=result.reward_content["name"],
+            points=result.points_paid,
+        ),
+    )
+
+
+@bp.post("/rewards/<int:reward_id>/contribute")
+@route(Access.USER, action="reward.contribute", idempotent=True)
+def contribute(reward_id: int) -> Response | tuple[str, int]:
+    form = ContributeForm()
+    _choices_for(reward_id, form)
+    if not form.validate_on_submit():
+        return _reward_page(reward_id, contribute_form=form, status=422)
+    result = attempt(
+        lambda: services.contribute(
+            me(),
+            reward_id=reward_id,
+            membership_id=int(form.membership_id.data or 0),
+            points=int(form.points.data or 0),
+        )
+    )
+    if isinstance(result, AppError):
+        form.points.errors = [result.detail]
+        return _reward_page(reward_id, contribute_form=form, status=result.status)
+    if result.redemption is not None:
+        return _to_receipt(
+            result.redemption,
+            _("Your points filled the pot: the reward is redeemed for every contributor."),
+        )
+    flash(_("You put %(points)s points in the pot.", points=result.contribution.points), "success")
+    return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
+
+
+@bp.post("/rewards/<int:reward_id>/favorite")
+@route(Access.USER, action="reward.favorite")
+def favourite(reward_id: int) -> Response:
+    if request.form.get("star") == "0":
+        services.remove_favorite(me(), reward_id=reward_id)
+        flash(_("Removed from your favourites."), "info")
+    else:
+        services.add_favorite(me(), reward_id=reward_id)
+        flash(_("Added to your favourites."), "success")
+    return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
+
+
+# --- Receipts -------------------------------------------------------------------------------
+
+
+@bp.get("/receipts/<int:redemption_id>")
+@route(Access.USER, action="redemption.view")
+def receipt(redemption_id: int) -> str:
+    redemption = queries.get_redemption(me(), redemption_id)
+    return render_template(
+        "rewards/receipt.html",
+        receipt=redemption,
+        shop_name=pages.shop_name(redemption.shop_id),
+        names=pages.user_names([redemption.user_id, redemption.gifted_by_user_id]),
+        may_cancel=can(me(), "redemption.cancel", redemption),
+        may_fulfil=can(me(), "redemption.fulfil", redemption),
+        form=CancelForm(),
+        fulfil_form=ActionForm(),
+    )
+
+
+@bp.get("/receipts")
+@route(Access.USER)
+def my_receipts() -> str | tuple[str, int]:
+    form = ReceiptFilterForm(request.args)
+    shops = {m.shop_id: m.shop_name for m in pages.my_memberships(me().id)}
+    form.shop_id.choices = options(
+        [(0, _("All shops")), *sorted(shops.items(), key=lambda s: s[1])]
+    )
+    form.validate()
+    shop_id = form.shop_id.data if form.shop_id.data in shops else None
+    form.shop_id.errors = []  # a shop that is not one of mine: all shops, as the select shows
+    since, until = day_range(form.since.data, form.until.data)
+    try:
+        query = MyRedemptionQuery(
+            limit=RECEIPTS_PER_PAGE,
+            cursor=request.args.get("cursor") or None,
+            since=since,
+            until=until,
+        )
+    except ValidationError:  # a mangled cursor: start from the newest
+        query = MyRedemptionQuery(limit=RECEIPTS_PER_PAGE)
+    items, next_cursor = queries.my_redemptions(me(), query, shop_id=shop_id)
+    more = request.args.to_dict() | {"cursor": next_cursor} if next_cursor else None
+    return render_template(
+        "rewards/receipts.html",
+        form=form,
+        receipts=items,
+        more=more,
+        zone=viewer_zone().key,
+        shop_names=shops,
+    ), 422 if form.errors else 200
+
+
+# --- The team's reward form -----------------------------------------------------------------
+
+NUMBERS = ("cost", "quantity", "group_limit", "user_limit")
+
+
+def _reward_data(form: RewardForm) -> dict[str, Any]:
+    """What the form says, in the API's terms (empty texts as None)."""
+    data: dict[str, Any] = {
+        name: (getattr(form, name).data or "").strip() or None for name in IDENTITY_FIELDS
+    }
+    data |= {name: getattr(form, name).data for name in NUMBERS}
+    data |= {
+        "expiry_date": aware(form.expiry_date.data),
+        "is_group_reward": bool(form.is_group_reward.data),
+        "can_contribute": bool(form.can_contribute.data),
+        "is_giftable": bool(form.is_giftable.data),
+        "schedule_settings": settings_data(form),
+    }
+    return data
+
+
+def _form_page(
+    form: RewardForm, unsaved: Unsaved, *, shop: Any, reward: Reward | None
+) -> tuple[str, int]:
+    return render_template(
+        "rewards/form.html", form=form, problems=unsaved.problems, shop=shop, reward=reward
+    ), unsaved.status(bool(form.errors))
+
+
+@bp.route("/shops/<int:shop_id>/rewards/new", methods=["GET", "POST"])
+@route(Access.USER, action="reward.create")
+def new_reward(shop_id: int) -> Response | str | tuple[str, int]:
+    shop = load_shop(me(), shop_id, "reward.create")
+    form = RewardForm()
+    unsaved = Unsaved([])
+    if form.validate_on_submit():
+        saved = save(
+            validate_form(RewardIn, given(_reward_data(form)), form, REWARD_FIELDS),
+            lambda body: services.create_reward(me(), shop_id=shop_id, fields=body.model_dump()),
+            lambda error: place_form_errors(form, refusal_errors(error)),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The reward %(name)s is on the shelf.", name=saved.name), "success")
+            # 302, as tests/web/test_pages.py expects of this older route.
+            return redirect(url_for("reward_pages.reward", reward_id=saved.id))
+        unsaved = saved
+    return _form_page(form, unsaved, shop=shop, reward=None)
+
+
+def _shown(reward: Reward, stock: int | None) -> dict[str, Any]:
+    """The edit form's values: the reward as it is now (its stock after renewals)."""
+    settings = load_settings(reward.schedule_settings)
+    expiry = reward.expiry_date
+    return {
+        **{name: getattr(reward, name) for name in (*IDENTITY_FIELDS, *NUMBERS)},
+        "quantity": stock,
+        "quantity_shown": "" if stock is None else str(stock),
+        "expiry_date": None
+        if expiry is None
+        else expiry.astimezone(viewer_zone()).replace(tzinfo=None, second=0, microsecond=0),
+        "is_group_reward": reward.is_group_reward,
+        "can_contribute": reward.can_contribute,
+        "is_giftable": reward.is_giftable,
+        "availability": settings.availability,
+        "limit_reset": settings.limit_reset,
+        "quantity_renewal": settings.quantity_renewal,
+    }
+
+
+@bp.route("/rewards/<int:reward_id>/edit", methods=["GET", "POST"])
+@route(Access.USER, action="reward.edit")
+def edit_reward(reward_id: int) -> Response | str | tuple[str, int]:
+    reward = services.visible_reward(me(), reward_id, "reward.edit")
+    shop = load_shop(me(), reward.shop_id)
+    shown = _shown(reward, queries.reward_detail(me(), reward_id).quantity)
+    form = RewardForm(data=shown)
+    unsaved = Unsaved([])
+    if form.validate_on_submit():
+        data = _reward_data(form)
+        if _text(form.quantity.data) == (form.quantity_shown.data or ""):
+            del data["quantity"]  # untouched: keep what redemptions and renewals made it
+        if form.expiry_date.data == shown["expiry_date"]:
+            del data["expiry_date"]  # untouched: keep its seconds
+        saved = save(
+            validate_form(RewardPatch, data, form, REWARD_FIELDS),
+            lambda body: services.update_reward(
+                me(), reward_id=reward_id, changes=body.model_dump(exclude_unset=True)
+            ),
+            lambda error: place_form_errors(form, refusal_errors(error)),
+        )
+        if not isinstance(saved, Unsaved):
+            flash(_("The reward is saved."), "success")
+            return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
+        unsaved = saved
+    return _form_page(form, unsaved, shop=shop, reward=reward)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+@bp.route("/rewards/<int:reward_id>/delete", methods=["GET", "POST"])
+@route(Access.USER, action="reward.delete")
+def delete_reward(reward_id: int) -> Response | str | tuple[str, int]:
+    reward = services.visible_reward(me(), reward_id, "reward.delete")
+    form = ActionForm()
+    problem = None
+    if form.validate_on_submit():
+        shop_id = reward.shop_id
+        result = attempt(lambda: services.delete_reward(me(), reward_id=reward_id))
+        if not isinstance(result, AppError):
+            flash(_("The reward %(name)s is deleted.", name=reward.name), "success")
+            return redirect(url_for("shop_pages.shop", shop_id=shop_id), 303)
+        problem, status = result.detail, result.status
+    else:
+        status = 422 if request.method == "POST" else 200
+        if request.method == "POST":
+            problem = _("The form expired; try again.")
+    return render_template(
+        "rewards/delete.html",
+        reward=reward,
+        shop_name=pages.shop_name(reward.shop_id),
+        form=form,
+        problem=problem,
+    ), status
+
+
+# --- The team's histories -------------------------------------------------------------------
+
+
+def _value_words(field: str, value: Any) -> str:
+    """A recorded value, as the change history shows it."""
+    if value is None or value == "":
+        return str(_("(none)"))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if field in ("expiry_date", "deleted_at"):
+        try:
+            return local_time(datetime.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if field == "schedule_settings":
+        try:
+            said = settings_words(value)
+        except ValidationError:
+            return str(value)
+        lines = [line for part in said.values() for line in part]
+        return "; ".join(lines) or _("none")
+    return str(value)
+
+
+@bp.get("/rewards/<int:reward_id>/changes")
+@route(Access.USER, action="reward.view_changes")
+def reward_changes(reward_id: int) -> str:
+    reward = services.visible_reward(me(), reward_id, "reward.view_changes")
+    page = from_cursor(PageQuery, limit=CHANGES_PER_PAGE)
+    changes, next_cursor = queries.reward_changes(me(), reward_id, page)
+    return render_template(
+        "rewards/changes.html",
+        reward=reward,
+        changes=[
+            {
+                "change": c,
+                "field": FIELD_NAMES.get(c.field, c.field),
+                "old": _value_words(c.field, c.old_value),
+                "new": _value_words(c.field, c.new_value),
+            }
+            for c in changes
+        ],
+        names=pages.user_names(c.changed_by for c in changes),
+        next_cursor=next_cursor,
+    )
+
+
+@bp.get("/rewards/<int:reward_id>/redemptions")
+@route(Access.USER, action="reward.view_redemptions")
+def reward_redemptions(reward_id: int) -> str:
+    reward = services.visible_reward(me(), reward_id, "reward.view_redemptions")
+    history = from_cursor(HistoryQuery, limit=RECEIPTS_PER_PAGE)
+    items, next_cursor = queries.reward_redemptions(me(), reward_id, history)
+    first: Redemption | None = items[0] if items else None
+    return render_template(
+        "rewards/redemptions.html",
+        reward=reward,
+        receipts=items,
+        next_cursor=next_cursor,
+        names=pages.user_names(r.user_id for r in items),
+        may_cancel=first is not None and can(me(), "redemption.cancel", first),
+        may_fulfil=first is not None and can(me(), "redemption.fulfil", first),
+        form=CancelForm(),
+        fulfil_form=ActionForm(),
+    )

@@ -1,0 +1,328 @@
+"""Forms of the shop team's pages: the shop itself, its arrangement, the team's roles, the
+members of a program, invitations, merges and the receipts' filters.
+
+Like ``forms.py``: they read what a person types, and the API's input models (``ShopIn``,
+``RoleIn``, ``AdjustmentIn``...) then check it, so a page and the API accept the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    URLField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from stampbook.ledger.book import MAX_AMOUNT
+from stampbook.programs.models import MembershipRole
+from stampbook.rewards.models import RedemptionStatus
+from stampbook.shops.models import ShopPrivacy, ShopRoleType
+from stampbook.shops.policy import ROLE_DEFAULTS, ShopPermission
+from stampbook.shops.schemas import MAX_SCHEDULES
+from stampbook.ui.forms import (
+    MAX_POINTS,
+    IdentityFields,
+    color_field,
+    icon_field,
+    options,
+    summary_field,
+)
+from stampbook.ui.schedule_forms import ScheduleList, WindowForm
+
+MAX_POSITION = 1000
+
+SHOP_PRIVACY = [
+    (ShopPrivacy.PUBLIC.value, _l("Everyone (public)")),
+    (ShopPrivacy.INVITE.value, _l("Invited people and members (invite only)")),
+    (ShopPrivacy.PRIVATE.value, _l("The team and members (private)")),
+]
+
+
+class ShopForm(IdentityFields, FlaskForm):  # type: ignore[misc]
+    """Every field of ``ShopIn``/``ShopPatch`` but the ordering, which has its own page
+    (``arrange_form``); the opening hours through the schedule form."""
+
+    summary = summary_field(_l("One line shown under the name."))
+    color = color_field(render_kw={"placeholder": "#6f4e37", "maxlength": 7})
+    icon = icon_field(_l("Optional: an icon name or an emoji, e.g. cup or ☕."))
+    image_url = URLField(
+        _l("Picture"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Optional: the address of a picture, starting with https://."),
+    )
+    time_zone = StringField(
+        _l("Time zone"),
+        default="UTC",
+        validators=[DataRequired(), Length(max=64)],
+        description=_l("An IANA name, e.g. Europe/Madrid: days and opening hours are read in it."),
+        render_kw={"list": "time-zones", "autocomplete": "off"},
+    )
+    privacy_mode = SelectField(
+        _l("Who sees the shop"), choices=options(SHOP_PRIVACY), default=ShopPrivacy.PUBLIC.value
+    )
+    review_points = IntegerField(
+        _l("Points per review"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_POINTS)],
+        description=_l("Optional: what a member earns for reviewing an item (once each)."),
+    )
+    availability_schedule = ScheduleList(
+        WindowForm,
+        _l("Opening hours"),
+        description=_l("When the shop is open, in its time zone. None: always open."),
+        max_entries=MAX_SCHEDULES,
+    )
+
+
+class ArrangeForm(FlaskForm):  # type: ignore[misc]
+    """One position field per program and per reward, added by :func:`arrange_form`."""
+
+
+def arrange_form(
+    programs: Iterable[tuple[int, str]], rewards: Iterable[tuple[int, str]], **kwargs: Any
+) -> ArrangeForm:
+    """A form with ``program_<id>`` and ``reward_<id>`` positions, numbered as shown now."""
+
+    class Arrangement(ArrangeForm):
+        pass
+
+    for prefix, items in (("program", programs), ("reward", rewards)):
+        for position, (item_id, name) in enumerate(items, start=1):
+            setattr(
+                Arrangement,
+                f"{prefix}_{item_id}",
+                IntegerField(
+                    name,  # the template says "Place of ...": a name is never markup
+                    default=position,
+                    validators=[Optional(), NumberRange(min=1, max=MAX_POSITION)],
+                ),
+            )
+    return Arrangement(**kwargs)
+
+
+# --- The team: roles ------------------------------------------------------------------------
+
+ROLE_TYPES = [
+    (ShopRoleType.MANAGER.value, _l("Manager: runs the whole shop")),
+    (ShopRoleType.ASSISTANT.value, _l("Assistant: their own programs and rewards, and stamping")),
+    (ShopRoleType.VIEWER.value, _l("Viewer: sees the team's views and analytics")),
+]
+ROLE_NAMES = {
+    "creator": _l("Creator"),
+    ShopRoleType.MANAGER.value: _l("Manager"),
+    ShopRoleType.ASSISTANT.value: _l("Assistant"),
+    ShopRoleType.VIEWER.value: _l("Viewer"),
+}
+PERMISSION_LABELS = {
+    ShopPermission.EDIT_SHOP: _l("Edit the shop"),
+    ShopPermission.MANAGE_ROLES: _l("Manage the team (managers only)"),
+    ShopPermission.CREATE_PROGRAMS: _l("Create programs"),
+    ShopPermission.EDIT_PROGRAMS: _l("Edit every program"),
+    ShopPermission.CREATE_REWARDS: _l("Create rewards"),
+    ShopPermission.EDIT_REWARDS: _l("Edit every reward"),
+    ShopPermission.MANAGE_MEMBERS: _l("Manage members and invitations"),
+    ShopPermission.STAMP: _l("Stamp members"),
+    ShopPermission.CANCEL_REDEMPTIONS: _l("Cancel receipts"),
+    ShopPermission.SEE_ANALYTICS: _l("See the analytics"),
+}
+SAME_AS_ROLE, ALLOWED, NOT_ALLOWED = "", "on", "off"
+PERMISSION_CHOICES = [
+    (SAME_AS_ROLE, _l("As the role says")),
+    (ALLOWED, _l("Allowed")),
+    (NOT_ALLOWED, _l("Not allowed")),
+]
+NO_SCOPE = ""
+
+
+def permission_field(permission: ShopPermission) -> str:
+    return f"perm_{permission.value}"
+
+
+def role_defaults() -> dict[str, set[str]]:
+    """For the table that says what each role may do unless a setting says otherwise."""
+    return {kind.value: {p.value for p in ROLE_DEFAULTS[kind]} for kind in ShopRoleType}
+
+
+class RoleForm(FlaskForm):  # type: ignore[misc]
+    """A role's type, scope and permission settings (one select per permission)."""
+
+    role_type = SelectField(
+        _l("Role"), choices=options(ROLE_TYPES), default=ShopRoleType.ASSISTANT.value
+    )
+    scope = SelectField(
+        _l("Works on"),
+        choices=[],
+        default=NO_SCOPE,
+        description=_l("Scope an assistant or a viewer to one reward or one task."),
+    )
+
+    def permission_fields(self) -> list[Any]:
+        return [getattr(self, permission_field(p)) for p in ShopPermission]
+
+    def permission_settings(self) -> dict[str, bool]:
+        return {
+            p.value: getattr(self, permission_field(p)).data == ALLOWED
+            for p in ShopPermission
+            if getattr(self, permission_field(p)).data in (ALLOWED, NOT_ALLOWED)
+        }
+
+    def show_settings(self, settings: dict[str, Any]) -> None:
+        for name, on in settings.items():
+            field = getattr(self, f"perm_{name}", None)
+            if field is not None:
+                field.data = ALLOWED if on else NOT_ALLOWED
+
+
+for _permission in ShopPermission:
+    setattr(
+        RoleForm,
+        permission_field(_permission),
+        SelectField(
+            PERMISSION_LABELS[_permission],
+            choices=options(PERMISSION_CHOICES),
+            default=SAME_AS_ROLE,
+        ),
+    )
+
+
+class NewRoleForm(RoleForm):
+    person = StringField(
+        _l("Person"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "Their email, or the start of their name if they are a member of one of the "
+            "shop's programs."
+        ),
+    )
+
+
+# --- Members of a program -------------------------------------------------------------------
+
+MEMBERSHIP_ROLES = [
+    (MembershipRole.MEMBER.value, _l("Member")),
+    (MembershipRole.STAMPER.value, _l("Stamper")),
+    (MembershipRole.ASSISTANT.value, _l("Assistant")),
+    (MembershipRole.MANAGER.value, _l("Manager")),
+]
+KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+class MemberRoleForm(FlaskForm):  # type: ignore[misc]
+    role_type = SelectField(_l("Role in the program"), choices=options(MEMBERSHIP_ROLES))
+
+
+class AdjustForm(FlaskForm):  # type: ignore[misc]
+    """Points added or removed by hand, with the reason."""
+
+    amount = IntegerField(
+        _l("Points"),
+        validators=[InputRequired(), NumberRange(min=-MAX_AMOUNT, max=MAX_AMOUNT)],
+        description=_l("Positive to add, negative to remove."),
+    )
+    note = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class CustomerForm(FlaskForm):  # type: ignore[misc]
+    """An unclaimed customer: someone without an account yet, known by email or shop id."""
+
+    email = EmailField(
+        _l("Their email"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("Their points wait for the account that will hold this address."),
+    )
+    external_id = StringField(
+        _l("Or your own customer number"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("E.g. the customer's id in your till or web shop."),
+    )
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+class InviteForm(FlaskForm):  # type: ignore[misc]
+    """Invite someone, by email, into the shop or into one of its programs."""
+
+    target = SelectField(_l("Invite into"), choices=[])
+    email = EmailField(
+        _l("Their email"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("They find the invitation in their invitations once signed in."),
+    )
+    role_type = SelectField(
+        _l("Role in the program"),
+        choices=options(MEMBERSHIP_ROLES),
+        default=MembershipRole.MEMBER.value,
+        description=_l("For a program only."),
+    )
+
+
+class ProgramInviteForm(FlaskForm):  # type: ignore[misc]
+    """Shown beside the customer form: its ids differ from that form's."""
+
+    email = EmailField(
+        _l("Their email"), validators=[DataRequired(), Length(max=254)], id="invite-email"
+    )
+    role_type = SelectField(
+        _l("Role in the program"),
+        choices=options(MEMBERSHIP_ROLES),
+        default=MembershipRole.MEMBER.value,
+        id="invite-role",
+    )
+
+
+INVITATION_STATUSES = [
+    ("pending", _l("Pending")),
+    ("accepted", _l("Accepted")),
+    ("declined", _l("Declined")),
+    ("revoked", _l("Withdrawn")),
+]
+
+
+# --- Merges ---------------------------------------------------------------------------------
+
+
+class ChooseForm(FlaskForm):  # type: ignore[misc]
+    """A GET form choosing what to merge: it changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    source = SelectField(_l("Merge this one in"), coerce=int, choices=[])
+
+
+class MergeForm(FlaskForm):  # type: ignore[misc]
+    """The confirmation: the source merged in, and the CSRF token."""
+
+    source = HiddenField(validators=[DataRequired(), Regexp(r"^[1-9][0-9]{0,18}$")])
+
+
+# --- Receipts -------------------------------------------------------------------------------
+
+RECEIPT_STATUSES = [
+    ("", _l("Every status")),
+    (RedemptionStatus.ISSUED.value, _l("Issued")),
+    (RedemptionStatus.FULFILLED.value, _l("Handed over")),
+    (RedemptionStatus.CANCELLED.value, _l("Cancelled")),
+]
+
+
+class ShopReceiptFilterForm(FlaskForm):  # type: ignore[misc]
+    """A GET form: it changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=options(RECEIPT_STATUSES), default="")
+    reward_id = SelectField(_l("Reward"), coerce=int, default=0, choices=[])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To (included)"), validators=[Optional()])

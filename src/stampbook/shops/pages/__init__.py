@@ -1,0 +1,1 @@
+"""The shop's pages: its own page and form, and its team."""
