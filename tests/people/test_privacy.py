@@ -297,20 +297,20 @@ def _message(client: FlaskClient, cast: Cast, headers: dict[str, str]) -> bool |
 
 # (route endpoint, probe name) -> (section, probe)
 ROUTE_PROBES: dict[tuple[str, str], tuple[Section, Probe]] = {
-    ("accounts.get_user", "page"): (
+    ("people.get_user", "page"): (
         Section.PAGE,
         lambda c, cast, h: _status_visible(_get(c, f"/api/v1/users/{cast.owner.id}", h)),
     ),
-    ("accounts.get_user", "shops created"): (Section.SHOPS, _page_part("shops", "created")),
-    ("accounts.get_user", "shops assisted"): (Section.SHOPS, _page_part("shops", "assisted")),
-    ("accounts.get_user", "programs joined"): (
+    ("people.get_user", "shops created"): (Section.SHOPS, _page_part("shops", "created")),
+    ("people.get_user", "shops assisted"): (Section.SHOPS, _page_part("shops", "assisted")),
+    ("people.get_user", "programs joined"): (
         Section.MEMBERSHIPS,
         _page_part("programs", "joined"),
     ),
-    ("accounts.get_user", "stamps"): (Section.TASK_HISTORY, _page_part("tasks", "stamps")),
-    ("accounts.get_user", "redeemed"): (Section.REDEMPTIONS, _page_part("rewards", "redeemed")),
-    ("accounts.get_user", "favourites"): (Section.FAVORITES, _page_part("rewards", "favorited")),
-    ("accounts.get_user", "buddies"): (Section.BUDDIES, _page_part("buddies")),
+    ("people.get_user", "stamps"): (Section.TASK_HISTORY, _page_part("tasks", "stamps")),
+    ("people.get_user", "redeemed"): (Section.REDEMPTIONS, _page_part("rewards", "redeemed")),
+    ("people.get_user", "favourites"): (Section.FAVORITES, _page_part("rewards", "favorited")),
+    ("people.get_user", "buddies"): (Section.BUDDIES, _page_part("buddies")),
     ("people.list_user_buddies", "list"): (
         Section.BUDDIES,
         lambda c, cast, h: _status_visible(_get(c, f"/api/v1/users/{cast.owner.id}/buddies", h)),

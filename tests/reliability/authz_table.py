@@ -290,7 +290,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("accounts.change_password", "POST"): Case(
         SIGNED_IN, body={"old_password": PASSWORD, "new_password": "another password 2"}
     ),
-    ("accounts.get_user", "GET"): Case(ANYONE),  # the member's page is public by default
+    ("people.get_user", "GET"): Case(ANYONE),  # the member's page is public by default
     # --- Shops, team roles, invitations -----------------------------------------------------
     ("shops.list_shops", "GET"): Case(ANYONE),
     ("shops.create_shop", "POST"): Case(SIGNED_IN, body={"name": "New shop"}),

@@ -19,7 +19,12 @@ from stampbook.tasks.models import Stamp
 from tests.factories.ledger import give_points
 from tests.web.helpers import Cafe, csrf_token, log_in, text_of
 
-TEMPLATES = Path(stampbook.__file__).parent / "templates"
+# Every domain keeps its templates in its own templates/ folder (ui/ the shared ones).
+TEMPLATES = {
+    path.relative_to(folder).as_posix(): path
+    for folder in Path(stampbook.__file__).parent.glob("*/templates")
+    for path in folder.rglob("*.html")
+}
 SENT_ALREADY = "This form was sent already: it was not done twice."
 # Confirmation pages whose form posts back to the page's own address.
 CONFIRMED_HERE = {
@@ -116,7 +121,7 @@ def test_the_same_key_with_other_fields_is_refused(
 
 
 def test_every_form_of_an_idempotent_page_route_carries_a_key(app: Flask) -> None:
-    templates = {path: path.read_text() for path in TEMPLATES.rglob("*.html")}
+    templates = {name: path.read_text() for name, path in TEMPLATES.items()}
     endpoints = sorted(
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -128,7 +133,7 @@ def test_every_form_of_an_idempotent_page_route_carries_a_key(app: Flask) -> Non
     assert len(endpoints) >= 10
     for endpoint in endpoints:
         if endpoint in CONFIRMED_HERE:
-            text = (TEMPLATES / CONFIRMED_HERE[endpoint]).read_text()
+            text = TEMPLATES[CONFIRMED_HERE[endpoint]].read_text()
             assert re.search(r'<form method="post"[^>]*>\s*\{\{ form_key_field\(\) \}\}', text)
             continue
         forms = [

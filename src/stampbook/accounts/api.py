@@ -16,13 +16,11 @@ from stampbook.accounts.schemas import (
     TokenIn,
     TokenOut,
     UserOut,
-    UserPageOut,
     UserPatch,
 )
 from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.people import queries
 
 bp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1", tag="Accounts")
 
@@ -153,20 +151,3 @@ def star_shop(body: StarredShopIn) -> MeOut:
 @bp.doc(summary="Unstar my starred shop")
 def unstar_shop() -> MeOut:
     return _me_out(services.unstar_shop(_me()))
-
-
-@bp.get("/users/<int:user_id>")
-@route(Access.PUBLIC, action="user.view")
-@bp.output(UserPageOut)
-@bp.doc(
-    summary="A user's page, as their privacy settings allow",
-    description=(
-        "Details, and up to 20 items of each part the caller may see: shops, programs (with "
-        "points), tasks and stamp history, rewards, buddies. A part hidden by the user's "
-        "privacy settings is null; a hidden page is 404."
-    ),
-    responses=[404],
-)
-def get_user(user_id: int) -> UserPageOut:
-    owner, sections = queries.user_page(current_user(), user_id)
-    return UserPageOut(**UserOut.model_validate(owner).model_dump(), **sections.model_dump())

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from stampbook.accounts.models import Privacy, Section
 from stampbook.core.schemas import (
+    MAX_ORDERED,
     Color,
     Description,
     Email,
@@ -16,12 +17,12 @@ from stampbook.core.schemas import (
     Input,
     Keep,
     Name,
+    OrderedIds,
     Output,
     Summary,
     TimeZone,
+    refuse_duplicates,
 )
-from stampbook.people.schemas import UserSections
-from stampbook.shops.schemas import MAX_ORDERED, OrderedIds, refuse_duplicates
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=1024)]
 KEY = r"^[1-9][0-9]{0,17}$"
@@ -56,10 +57,6 @@ class UserOut(Output):
     color: str | None = None
     icon: str | None = None
     created_at: datetime
-
-
-class UserPageOut(UserOut, UserSections):
-    """A user's page: details, and each part the caller may see (null: hidden)."""
 
 
 class OrderSettings(Input):

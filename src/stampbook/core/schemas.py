@@ -27,6 +27,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    HttpUrl,
     StringConstraints,
     ValidationError,
 )
@@ -232,3 +233,33 @@ class JsonBodies(PydanticAdapter):
 # Registered on import: every API module imports its schemas, which import this module,
 # before its routes (and so their validators) are declared.
 registry.register("pydantic", JsonBodies)
+
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
+
+
+MAX_ORDERED = 1000
+
+
+def _check_url(value: str) -> str:
+    HttpUrl(value)  # raises on anything but an absolute http(s) URL
+    return value
+
+
+ImageUrl = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(_check_url),
+    Field(json_schema_extra={"format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
+]
+
+
+OrderedIds = Annotated[
+    list[Id], Field(max_length=MAX_ORDERED, json_schema_extra={"uniqueItems": True})
+]
+
+
+def refuse_duplicates(ids: list[int] | None) -> list[int] | None:
+    if ids is not None and len(set(ids)) != len(ids):
+        raise ValueError("lists each id once")
+    return ids

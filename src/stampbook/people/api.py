@@ -10,6 +10,9 @@ from flask import current_app
 
 from stampbook.accounts.auth import current_user
 from stampbook.accounts.models import User
+from stampbook.accounts.schemas import (
+    UserOut,
+)
 from stampbook.core.extensions import limiter
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
@@ -38,6 +41,7 @@ from stampbook.people.schemas import (
     PostQuery,
     ReadIn,
     ReadOut,
+    UserPageOut,
 )
 
 bp = ApiBlueprint("people", __name__, url_prefix="/api/v1", tag="People")
@@ -301,3 +305,20 @@ def edit_post(post_id: int, body: PostPatch) -> PostOut:
 def delete_post(post_id: int) -> tuple[str, int]:
     services.delete_post(_me(), post_id)
     return "", 204
+
+
+@bp.get("/users/<int:user_id>")
+@route(Access.PUBLIC, action="user.view")
+@bp.output(UserPageOut)
+@bp.doc(
+    summary="A user's page, as their privacy settings allow",
+    description=(
+        "Details, and up to 20 items of each part the caller may see: shops, programs (with "
+        "points), tasks and stamp history, rewards, buddies. A part hidden by the user's "
+        "privacy settings is null; a hidden page is 404."
+    ),
+    responses=[404],
+)
+def get_user(user_id: int) -> UserPageOut:
+    owner, sections = queries.user_page(current_user(), user_id)
+    return UserPageOut(**UserOut.model_validate(owner).model_dump(), **sections.model_dump())

@@ -33,10 +33,10 @@ from wtforms.validators import (
 )
 
 from stampbook.accounts.models import Privacy, Section
+from stampbook.core.schemas import MAX_ORDERED
 from stampbook.people.models import PostAudience
 from stampbook.people.queries import OrderChoices
 from stampbook.people.schemas import MAX_MESSAGE_LENGTH, MAX_POST_LENGTH
-from stampbook.shops.schemas import MAX_ORDERED
 from stampbook.ui.forms import (
     TIME_ZONES,
     IdentityFields,

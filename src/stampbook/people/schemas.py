@@ -11,8 +11,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from stampbook.accounts.schemas import UserOut
 from stampbook.core.pagination import Page, PageQuery
-from stampbook.core.schemas import NOT_BLANK, Input, Keep, Output, at_most_one, only_if, sent
+from stampbook.core.schemas import (
+    NOT_BLANK,
+    Input,
+    Keep,
+    Output,
+    at_most_one,
+    only_if,
+    sent,
+)
 from stampbook.people.models import PostAudience, RequestStatus
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
@@ -364,3 +373,7 @@ class UserSections(Output):
     tasks: TasksSection
     rewards: RewardsSection
     buddies: list[UserRef] | None = Shown
+
+
+class UserPageOut(UserOut, UserSections):
+    """A user's page: details, and each part the caller may see (null: hidden)."""

@@ -14,6 +14,7 @@ from stampbook.core.schemas import (
     Description,
     Email,
     Icon,
+    Id,
     Input,
     Keep,
     Name,
@@ -32,7 +33,6 @@ from stampbook.programs.models import (
     StampSystem,
 )
 from stampbook.programs.rules import ProgramPermission
-from stampbook.shops.schemas import Id
 
 
 class ProgramIn(Input):

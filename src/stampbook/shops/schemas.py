@@ -6,10 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     ConfigDict,
     Field,
-    HttpUrl,
     StrictBool,
     StringConstraints,
     field_validator,
@@ -23,9 +21,12 @@ from stampbook.core.schemas import (
     Description,
     Email,
     Icon,
+    Id,
+    ImageUrl,
     Input,
     Keep,
     Name,
+    OrderedIds,
     Output,
     PositivePoints,
     Strip,
@@ -33,6 +34,7 @@ from stampbook.core.schemas import (
     TimeZone,
     at_most_one,
     exactly_one,
+    refuse_duplicates,
     sent,
 )
 from stampbook.programs.models import MembershipRole
@@ -40,32 +42,10 @@ from stampbook.schedules.rules import Schedule
 from stampbook.shops.models import InvitationStatus, ShopPrivacy, ShopRoleType
 from stampbook.shops.policy import ShopPermission
 
-Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 MAX_SCHEDULES = 50
-MAX_ORDERED = 1000
 
 
-def _check_url(value: str) -> str:
-    HttpUrl(value)  # raises on anything but an absolute http(s) URL
-    return value
-
-
-ImageUrl = Annotated[
-    str,
-    StringConstraints(max_length=500),
-    AfterValidator(_check_url),
-    Field(json_schema_extra={"format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}),
-]
 Schedules = Annotated[list[Schedule], Field(max_length=MAX_SCHEDULES)]
-OrderedIds = Annotated[
-    list[Id], Field(max_length=MAX_ORDERED, json_schema_extra={"uniqueItems": True})
-]
-
-
-def refuse_duplicates(ids: list[int] | None) -> list[int] | None:
-    if ids is not None and len(set(ids)) != len(ids):
-        raise ValueError("lists each id once")
-    return ids
 
 
 class ShopIn(Input):
