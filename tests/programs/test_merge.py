@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.flows import merges as flows_merges
 from stampbook.ledger.models import LedgerEntry
 from stampbook.ledger.queries import find_discrepancies
-from stampbook.programs import services
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards import services as rewards
 from stampbook.shops.models import ShopInvitation
@@ -60,7 +60,7 @@ def test_merge_moves_members_points_and_tasks(session: Session, app_context: Non
     stamp = make_stamp(session, task, in_source)
     before = total_points(session)
 
-    result = services.merge_programs(owner, target_id=target.id, source_id=source.id)
+    result = flows_merges.merge_programs(owner, target_id=target.id, source_id=source.id)
 
     session.expire_all()
     assert total_points(session) == before
@@ -104,7 +104,7 @@ def test_merge_folds_statuses_and_invitations(session: Session, app_context: Non
     moving_invitation = make_invitation(session, shop, program=source, user=invited_there)
     by_email = make_invitation(session, shop, program=source, email="x@example.com")
 
-    services.merge_programs(owner, target_id=target.id, source_id=source.id)
+    flows_merges.merge_programs(owner, target_id=target.id, source_id=source.id)
 
     session.expire_all()
     assert session.get(Membership, returning.id).status == "active"  # type: ignore[union-attr]
@@ -149,7 +149,7 @@ def test_merge_refusals(session: Session, app_context: None, setup: str, error: 
     else:
         actor = assistant
     with pytest.raises(error):
-        services.merge_programs(actor, target_id=target.id, source_id=source_id)
+        flows_merges.merge_programs(actor, target_id=target.id, source_id=source_id)
 
 
 def test_merge_through_the_api_with_an_idempotency_key(
@@ -213,7 +213,7 @@ def test_a_stamp_made_before_the_merge_is_revoked_from_the_merged_membership(
     folded = make_membership(session, source, person)
     task = make_task(session, source, point_value=5, bonus_values={"first_time_only": 2})
     stamp = tasks.stamp_task(owner, task_id=task.id, membership_id=folded.id).stamp
-    services.merge_programs(owner, target_id=target.id, source_id=source.id)
+    flows_merges.merge_programs(owner, target_id=target.id, source_id=source.id)
 
     result = tasks.revoke_stamp(owner, stamp_id=stamp.id)
 
@@ -239,7 +239,7 @@ def test_refunds_of_payments_made_before_the_merge_reach_the_merged_membership(
     pot = make_reward(session, shop, cost=50, is_group_reward=True)
     receipt = rewards.redeem(person, reward_id=plain.id, membership_id=folded.id)
     part = rewards.contribute(person, reward_id=pot.id, membership_id=folded.id, points=5)
-    services.merge_programs(owner, target_id=target.id, source_id=source.id)
+    flows_merges.merge_programs(owner, target_id=target.id, source_id=source.id)
     session.expire_all()
     assert (kept.balance, folded.balance) == (15, 0)
     assert receipt.paid_by_membership_id == part.contribution.membership_id == kept.id

@@ -232,8 +232,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     # invitations, merges), each refused as its API route is -------------------------------
     ("shop_pages.arrange", "GET"): Case(MANAGERS),
     ("shop_pages.arrange", "POST"): Case(MANAGERS, body={}),  # places left out stay put
-    ("shop_pages.delete_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
-    ("shop_pages.delete_shop", "POST"): Case(row(U, D, D, D, D, D, A, A)),
+    ("deletion_pages.delete_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
+    ("deletion_pages.delete_shop", "POST"): Case(row(U, D, D, D, D, D, A, A)),
     ("shop_pages.fulfil_receipt", "POST"): Case(row(U, H, D, H, A, A, A, A)),
     ("team_pages.team", "GET"): Case(MANAGERS),
     ("team_pages.team", "POST"): Case(
@@ -246,38 +246,40 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ),
     # The assistant removes their own role: leaving the team is always allowed.
     ("team_pages.remove_role", "POST"): Case(TEAM),
-    ("team_pages.members", "GET"): Case(MANAGERS),
-    ("team_pages.members", "POST"): Case(MANAGERS, body={"email": "walk-in@example.com"}),
-    ("team_pages.change_member_role", "POST"): Case(
+    ("member_pages.members", "GET"): Case(MANAGERS),
+    ("member_pages.members", "POST"): Case(MANAGERS, body={"email": "walk-in@example.com"}),
+    ("member_pages.change_member_role", "POST"): Case(
         row(U, H, D, D, D, A, A, A), body={"role_type": "stamper"}
     ),
     # The member leaves (their own); the team removes.
-    ("team_pages.remove_member", "POST"): Case(row(U, H, A, D, D, A, A, A)),
-    ("team_pages.adjust_points", "POST"): Case(
+    ("member_pages.remove_member", "POST"): Case(row(U, H, A, D, D, A, A, A)),
+    ("ledger_pages.adjust_points", "POST"): Case(
         row(U, H, D, H, H, A, A, A),
         body={"amount": 5, "note": "Goodwill", "idempotency_key": "k" * 24},
     ),
-    ("team_pages.shop_invitations", "GET"): Case(MANAGERS),
-    ("team_pages.shop_invitations", "POST"): Case(
+    ("invitation_pages.shop_invitations", "GET"): Case(MANAGERS),
+    ("invitation_pages.shop_invitations", "POST"): Case(
         MANAGERS,
         body=lambda world, role: {
             "target": f"program:{world.ids['program']}",
             "email": "guest@example.com",
         },
     ),
-    ("team_pages.invite_to_program", "POST"): Case(MANAGERS, body={"email": "guest@example.com"}),
-    ("team_pages.revoke_invitation", "POST"): Case(MANAGERS),
-    ("team_pages.my_invitations", "GET"): Case(SIGNED_IN),
+    ("invitation_pages.invite_to_program", "POST"): Case(
+        MANAGERS, body={"email": "guest@example.com"}
+    ),
+    ("invitation_pages.revoke_invitation", "POST"): Case(MANAGERS),
+    ("invitation_pages.my_invitations", "GET"): Case(SIGNED_IN),
     # The outsider's invitation into the program: theirs alone to answer, admins included.
-    ("team_pages.accept_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
-    ("team_pages.decline_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
-    ("team_pages.merge_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
-    ("team_pages.merge_shop", "POST"): Case(
+    ("invitation_pages.accept_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("invitation_pages.decline_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("merge_pages.merge_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
+    ("merge_pages.merge_shop", "POST"): Case(
         row(U, D, D, D, D, D, A, A),
         body=lambda world, role: {"source": world.ids["shop_to_merge"]},
     ),
-    ("team_pages.merge_program", "GET"): Case(MANAGERS),
-    ("team_pages.merge_program", "POST"): Case(
+    ("merge_pages.merge_program", "GET"): Case(MANAGERS),
+    ("merge_pages.merge_program", "POST"): Case(
         MANAGERS, body=lambda world, role: {"source": world.ids["merge_source"]}
     ),
     # --- Accounts ---------------------------------------------------------------------------
@@ -286,7 +288,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("accounts.delete_token", "DELETE"): Case(SIGNED_IN),
     ("accounts.get_me", "GET"): Case(SIGNED_IN),
     ("accounts.patch_me", "PATCH"): Case(SIGNED_IN, body={"name": "Renamed"}),
-    ("accounts.delete_me", "DELETE"): Case(SIGNED_IN),
+    ("flows.delete_me", "DELETE"): Case(SIGNED_IN),
     ("accounts.change_password", "POST"): Case(
         SIGNED_IN, body={"old_password": PASSWORD, "new_password": "another password 2"}
     ),
@@ -296,8 +298,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("shops.create_shop", "POST"): Case(SIGNED_IN, body={"name": "New shop"}),
     ("shops.get_shop", "GET"): Case(ANYONE),
     ("shops.update_shop", "PATCH"): Case(MANAGERS, body={"summary": "Edited"}),
-    ("shops.delete_shop", "DELETE"): Case(row(U, D, D, D, D, D, A, A)),
-    ("shops.merge_shop", "POST"): Case(row(U, D, D, D, D, D, A, A), body=merge_shop),
+    ("flows.delete_shop", "DELETE"): Case(row(U, D, D, D, D, D, A, A)),
+    ("flows.merge_shop", "POST"): Case(row(U, D, D, D, D, D, A, A), body=merge_shop),
     ("shops.list_roles", "GET"): Case(ANYONE),
     ("shops.create_role", "POST"): Case(MANAGERS, body=newcomer_as_viewer),
     ("shops.update_role", "PATCH"): Case(MANAGERS, body={"permission_settings": {"stamp": False}}),
@@ -311,16 +313,16 @@ EXPECTED: dict[tuple[str, str], Case] = {
     # Finding a member to stamp or manage: the team members who may stamp or manage members.
     ("shops.search_members", "GET"): Case(TEAM, query={"q": "user"}),
     # The outsider's invitation into the program: theirs alone to answer, admins included.
-    ("shops.accept_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
-    ("shops.decline_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
-    ("shops.revoke_invitation", "DELETE"): Case(MANAGERS),
+    ("flows.accept_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("flows.decline_invitation", "POST"): Case(row(U, A, H, H, H, H, H, H)),
+    ("flows.revoke_invitation", "DELETE"): Case(MANAGERS),
     # --- Programs and memberships -----------------------------------------------------------
     ("programs.list_programs", "GET"): Case(ANYONE),
     ("programs.create_program", "POST"): Case(TEAM, body={"name": "New program"}),
     ("programs.get_program", "GET"): Case(ANYONE),
     ("programs.update_program", "PATCH"): Case(MANAGERS, body={"summary": "Edited"}),
     ("programs.delete_program", "DELETE"): Case(MANAGERS),
-    ("programs.merge_program", "POST"): Case(MANAGERS, body=merge_program),
+    ("flows.merge_program", "POST"): Case(MANAGERS, body=merge_program),
     ("programs.list_memberships", "GET"): Case(ANYONE),
     ("programs.create_membership", "POST"): Case(row(U, A, C, C, A, A, A, A), body={}),
     ("programs.invite_to_program", "POST"): Case(MANAGERS, body=newcomer),
@@ -525,8 +527,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
         SIGNED_IN,
         body=lambda world, role: {"email": f"page-{role}@example.com", "password": PASSWORD},
     ),
-    ("people_pages.delete_account", "GET"): Case(SIGNED_IN),
-    ("people_pages.delete_account", "POST"): Case(
+    ("deletion_pages.delete_account", "GET"): Case(SIGNED_IN),
+    ("deletion_pages.delete_account", "POST"): Case(
         SIGNED_IN, body={"password": PASSWORD, "confirm": "y"}
     ),
 }

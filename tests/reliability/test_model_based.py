@@ -54,13 +54,13 @@ from stampbook.accounts.models import User
 from stampbook.core import unit_of_work
 from stampbook.core.db import db
 from stampbook.core.errors import AppError
+from stampbook.flows import merges as flows_merges
 from stampbook.ledger import services as ledger_services
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs import services as programs
 from stampbook.rewards import services as rewards
 from stampbook.rewards.models import Reward
 from stampbook.rewards.rules import load_settings
-from stampbook.shops import services as shops
 from stampbook.tasks import services as tasks
 from tests.concurrency import committed_session
 from tests.factories.accounts import make_user
@@ -379,7 +379,7 @@ class StampbookMachine(RuleBasedStateMachine):
         ok, _ = self.attempt(
             "merge_programs",
             self.model.check_merge_programs(target, source),
-            lambda: programs.merge_programs(
+            lambda: flows_merges.merge_programs(
                 self.user(self.model.owner),
                 target_id=target,
                 source_id=source,
@@ -399,7 +399,7 @@ class StampbookMachine(RuleBasedStateMachine):
         ok, _ = self.attempt(
             "merge_shops",
             self.model.check_merge_shops(target, source),
-            lambda: shops.merge_shops(
+            lambda: flows_merges.merge_shops(
                 self.user(self.model.owner),
                 target_id=target,
                 source_id=source,

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.pagination import PageQuery
+from stampbook.flows import deletions
+from stampbook.flows import invitations as flows_invitations
 from stampbook.programs.models import Program
 from stampbook.shops import queries, services
 from stampbook.shops.schemas import InvitationQuery, ShopQuery
@@ -38,7 +40,7 @@ def test_is_open_now_uses_the_shop_zone_and_the_given_clock(
 
 def test_delete_stamps_the_given_time(session: Session, app_context: None) -> None:
     team = make_team(session)
-    services.delete_shop(team.creator, team.shop.id, now=WEDNESDAY_NOON_UTC)
+    deletions.delete_shop(team.creator, team.shop.id, now=WEDNESDAY_NOON_UTC)
     session.refresh(team.shop)
     program = session.get(Program, team.program.id)
     assert program is not None
@@ -55,18 +57,18 @@ def test_deleting_revokes_pending_invitations(session: Session, app_context: Non
     program_invitation = make_invitation(
         session, shop, user=guest, program=make_program(session, shop)
     )
-    services.delete_shop(owner, shop.id, now=WEDNESDAY_NOON_UTC)
+    deletions.delete_shop(owner, shop.id, now=WEDNESDAY_NOON_UTC)
     session.expire_all()
     assert invitation.status == program_invitation.status == "revoked"
     with pytest.raises(Conflict):
-        services.accept_invitation(guest, invitation.id)
+        flows_invitations.accept_invitation(guest, invitation.id)
 
 
 def test_answers_record_when(session: Session, app_context: None) -> None:
     owner, guest = make_user(session), make_user(session)
     shop = make_shop(session, owner, privacy_mode="invite")
     invitation = services.invite_to_shop(owner, shop.id, user_id=guest.id)
-    answered = services.accept_invitation(guest, invitation.id, now=WEDNESDAY_NOON_UTC)
+    answered = flows_invitations.accept_invitation(guest, invitation.id, now=WEDNESDAY_NOON_UTC)
     assert (answered.status, answered.responded_at) == ("accepted", WEDNESDAY_NOON_UTC)
     page = queries.my_invitations(guest, InvitationQuery(status=None))
     assert [i.id for i in page.items] == [invitation.id]

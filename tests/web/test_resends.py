@@ -29,8 +29,8 @@ SENT_ALREADY = "This form was sent already: it was not done twice."
 # Confirmation pages whose form posts back to the page's own address.
 CONFIRMED_HERE = {
     "task_pages.revoke": "programs/confirm.html",
-    "team_pages.merge_shop": "team/_merge.html",
-    "team_pages.merge_program": "team/_merge.html",
+    "merge_pages.merge_shop": "team/_merge.html",
+    "merge_pages.merge_program": "team/_merge.html",
 }
 
 

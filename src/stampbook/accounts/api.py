@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from stampbook.accounts import services
-from stampbook.accounts.auth import current_token, current_user
+from stampbook.accounts.auth import current_token, me
 from stampbook.accounts.models import TokenKind, User
 from stampbook.accounts.schemas import (
     EmailChangeIn,
@@ -36,12 +36,6 @@ def _me_out(user: User) -> MeOut:
         order_settings=user.order_settings or {},
         starred_shop_id=user.starred_shop_id,
     )
-
-
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # the route's Access.USER guarantees it
-    return user
 
 
 @bp.post("/users")
@@ -82,7 +76,7 @@ def delete_token() -> tuple[str, int]:
 @bp.output(MeOut)
 @bp.doc(summary="My account")
 def get_me() -> MeOut:
-    return _me_out(_me())
+    return _me_out(me())
 
 
 @bp.patch("/users/me")
@@ -91,7 +85,7 @@ def get_me() -> MeOut:
 @bp.output(MeOut)
 @bp.doc(summary="Edit my account")
 def patch_me(body: UserPatch) -> MeOut:
-    return _me_out(services.update_profile(_me(), body.model_dump(exclude_unset=True)))
+    return _me_out(services.update_profile(me(), body.model_dump(exclude_unset=True)))
 
 
 @bp.post("/users/me/password")
@@ -106,20 +100,11 @@ def patch_me(body: UserPatch) -> MeOut:
 def change_password(body: PasswordChangeIn) -> tuple[str, int]:
     token = current_token()
     services.change_password(
-        _me(),
+        me(),
         old_password=body.old_password,
         new_password=body.new_password,
         keep_token_id=token.id if token else None,
     )
-    return "", 204
-
-
-@bp.delete("/users/me")
-@route(Access.USER)
-@bp.output({}, status_code=204)
-@bp.doc(summary="Delete my account (anonymised; points history kept whole)")
-def delete_me() -> tuple[str, int]:
-    services.delete_account(_me())
     return "", 204
 
 
@@ -133,7 +118,7 @@ def delete_me() -> tuple[str, int]:
     responses=[401, 409, 429],
 )
 def change_email(body: EmailChangeIn) -> MeOut:
-    return _me_out(services.change_email(_me(), email=body.email, password=body.password))
+    return _me_out(services.change_email(me(), email=body.email, password=body.password))
 
 
 @bp.put("/users/me/starred-shop")
@@ -142,7 +127,7 @@ def change_email(body: EmailChangeIn) -> MeOut:
 @bp.output(MeOut)
 @bp.doc(summary="Star a shop (one at a time)", responses=[404])
 def star_shop(body: StarredShopIn) -> MeOut:
-    return _me_out(services.star_shop(_me(), shop_id=body.shop_id))
+    return _me_out(services.star_shop(me(), shop_id=body.shop_id))
 
 
 @bp.delete("/users/me/starred-shop")
@@ -150,4 +135,4 @@ def star_shop(body: StarredShopIn) -> MeOut:
 @bp.output(MeOut)
 @bp.doc(summary="Unstar my starred shop")
 def unstar_shop() -> MeOut:
-    return _me_out(services.unstar_shop(_me()))
+    return _me_out(services.unstar_shop(me()))

@@ -14,7 +14,6 @@ from stampbook.accounts.policy import shops_of
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, NotFound, Unauthorized
 from stampbook.core.policy import require
-from stampbook.people import services as people
 from stampbook.people.policy import team_shops
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import Shop
@@ -170,10 +169,8 @@ def change_password(
     tokens.revoke_all(user.id, except_token_id=keep_token_id)
 
 
-def delete_account(user: User) -> None:
-    """Anonymise the user and end their memberships (status ``left``): the memberships, their
-    balances and ledger entries stay, so every point is accounted for. Friendships, pending
-    buddy requests and blocks go; messages and posts stay under the anonymised name."""
+def anonymise(user: User) -> None:
+    """The account's own part of its deletion: no name, address, password or session left."""
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted user"
     user.summary = user.description = user.color = user.icon = None
@@ -183,5 +180,3 @@ def delete_account(user: User) -> None:
     user.starred_shop_id = None
     user.deleted_at = utcnow()
     tokens.revoke_all(user.id)
-    people.end_memberships(user.id)
-    people.forget_user(user.id, now=user.deleted_at)

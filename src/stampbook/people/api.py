@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from stampbook.accounts.auth import current_user
-from stampbook.accounts.models import User
+from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.schemas import (
     UserOut,
 )
@@ -47,12 +46,6 @@ from stampbook.people.schemas import (
 bp = ApiBlueprint("people", __name__, url_prefix="/api/v1", tag="People")
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # the route's Access.USER guarantees it
-    return user
-
-
 def per_user() -> str:
     """Rate limits count per signed-in sender, whatever address they come from."""
     user = current_user()
@@ -68,7 +61,7 @@ def per_user() -> str:
 @bp.output(BuddyPage)
 @bp.doc(summary="My buddies, newest friendship first")
 def list_buddies(query: PageQuery) -> BuddyPage:
-    return queries.my_buddies(_me(), query)
+    return queries.my_buddies(me(), query)
 
 
 @bp.post("/buddies")
@@ -86,7 +79,7 @@ def list_buddies(query: PageQuery) -> BuddyPage:
     responses=[403, 404, 409, 429],
 )
 def send_buddy_request(body: BuddyRequestIn) -> BuddyRequestOut:
-    request = services.send_request(_me(), user_id=body.user_id)
+    request = services.send_request(me(), user_id=body.user_id)
     return queries.request_outs([request])[0]
 
 
@@ -95,7 +88,7 @@ def send_buddy_request(body: BuddyRequestIn) -> BuddyRequestOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Stop being buddies with someone", responses=[404])
 def remove_buddy(user_id: int) -> tuple[str, int]:
-    services.remove_buddy(_me(), user_id=user_id)
+    services.remove_buddy(me(), user_id=user_id)
     return "", 204
 
 
@@ -117,16 +110,16 @@ def list_user_buddies(user_id: int, query: PageQuery) -> BuddyPage:
 @bp.output(BuddyRequestPage)
 @bp.doc(summary="Pending buddy requests to me (incoming) or from me (outgoing)")
 def list_buddy_requests(query: BuddyRequestQuery) -> BuddyRequestPage:
-    return queries.buddy_requests(_me(), query)
+    return queries.buddy_requests(me(), query)
 
 
 @bp.post("/buddy-requests/<int:request_id>/accept")
 @route(Access.USER, action="buddy_request.respond")
 @bp.output(BuddyOut)
-@bp.doc(summary="Accept a buddy request made to me", responses=[403, 404, 409])
+@bp.doc(summary="Accept a buddy request made to actor", responses=[403, 404, 409])
 def accept_buddy_request(request_id: int) -> BuddyOut:
-    me = _me()
-    return queries.buddy_out(me, services.accept_request(me, request_id))
+    actor = me()
+    return queries.buddy_out(actor, services.accept_request(actor, request_id))
 
 
 @bp.post("/buddy-requests/<int:request_id>/decline")
@@ -134,7 +127,7 @@ def accept_buddy_request(request_id: int) -> BuddyOut:
 @bp.output(BuddyRequestOut)
 @bp.doc(summary="Decline a buddy request made to me", responses=[403, 404, 409])
 def decline_buddy_request(request_id: int) -> BuddyRequestOut:
-    return queries.request_outs([services.decline_request(_me(), request_id)])[0]
+    return queries.request_outs([services.decline_request(me(), request_id)])[0]
 
 
 @bp.delete("/buddy-requests/<int:request_id>")
@@ -142,7 +135,7 @@ def decline_buddy_request(request_id: int) -> BuddyRequestOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Cancel a buddy request I made", responses=[403, 404, 409])
 def cancel_buddy_request(request_id: int) -> tuple[str, int]:
-    services.cancel_request(_me(), request_id)
+    services.cancel_request(me(), request_id)
     return "", 204
 
 
@@ -155,7 +148,7 @@ def cancel_buddy_request(request_id: int) -> tuple[str, int]:
 @bp.output(BlockPage)
 @bp.doc(summary="The users I blocked")
 def list_blocks(query: PageQuery) -> BlockPage:
-    return queries.my_blocks(_me(), query)
+    return queries.my_blocks(me(), query)
 
 
 @bp.post("/blocks/<int:user_id>")
@@ -166,7 +159,7 @@ def list_blocks(query: PageQuery) -> BlockPage:
     responses=[404, 409],
 )
 def block_user(user_id: int) -> BlockOut:
-    return queries.block_out(services.block(_me(), user_id=user_id))
+    return queries.block_out(services.block(me(), user_id=user_id))
 
 
 @bp.delete("/blocks/<int:user_id>")
@@ -174,7 +167,7 @@ def block_user(user_id: int) -> BlockOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Unblock a user", responses=[404])
 def unblock_user(user_id: int) -> tuple[str, int]:
-    services.unblock(_me(), user_id=user_id)
+    services.unblock(me(), user_id=user_id)
     return "", 204
 
 
@@ -187,7 +180,7 @@ def unblock_user(user_id: int) -> tuple[str, int]:
 @bp.output(MessagePage)
 @bp.doc(summary="My messages, sent and received, newest first; ?with_user_id= for one chat")
 def list_messages(query: MessageQuery) -> MessagePage:
-    return queries.messages(_me(), query)
+    return queries.messages(me(), query)
 
 
 @bp.post("/messages")
@@ -205,7 +198,7 @@ def list_messages(query: MessageQuery) -> MessagePage:
     responses=[403, 404, 409, 429],
 )
 def send_message(body: MessageIn) -> MessageOut:
-    message = services.send_message(_me(), **body.model_dump())
+    message = services.send_message(me(), **body.model_dump())
     return MessageOut.model_validate(message)
 
 
@@ -215,7 +208,7 @@ def send_message(body: MessageIn) -> MessageOut:
 @bp.output(MessageOut)
 @bp.doc(summary="Edit a message I sent (records edited_at)", responses=[403, 404])
 def edit_message(message_id: int, body: MessagePatch) -> MessageOut:
-    return MessageOut.model_validate(services.edit_message(_me(), message_id, body=body.body))
+    return MessageOut.model_validate(services.edit_message(me(), message_id, body=body.body))
 
 
 @bp.delete("/messages/<int:message_id>")
@@ -223,7 +216,7 @@ def edit_message(message_id: int, body: MessagePatch) -> MessageOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a message I sent", responses=[403, 404])
 def delete_message(message_id: int) -> tuple[str, int]:
-    services.delete_message(_me(), message_id)
+    services.delete_message(me(), message_id)
     return "", 204
 
 
@@ -233,7 +226,7 @@ def delete_message(message_id: int) -> tuple[str, int]:
 @bp.output(ConversationPage)
 @bp.doc(summary="My conversations, latest first, each with its last message and unread count")
 def list_conversations(query: PageQuery) -> ConversationPage:
-    return queries.conversations(_me(), query)
+    return queries.conversations(me(), query)
 
 
 @bp.post("/conversations/<int:user_id>/read")
@@ -242,7 +235,7 @@ def list_conversations(query: PageQuery) -> ConversationPage:
 @bp.output(ReadOut)
 @bp.doc(summary="Mark the messages a user sent me read (up to up_to_id, or all)", responses=[404])
 def mark_read(user_id: int, body: ReadIn) -> ReadOut:
-    return ReadOut(marked=services.mark_read(_me(), user_id=user_id, up_to_id=body.up_to_id))
+    return ReadOut(marked=services.mark_read(me(), user_id=user_id, up_to_id=body.up_to_id))
 
 
 # --- Posts ------------------------------------------------------------------------------------
@@ -272,9 +265,9 @@ def list_posts(query: PostQuery) -> PostPage:
     responses=[403, 404, 409, 429],
 )
 def create_post(body: PostIn) -> PostCreated:
-    me = _me()
-    post, points = services.create_post(me, **body.model_dump())
-    out = queries.post_outs(me, [post])[0]
+    actor = me()
+    post, points = services.create_post(actor, **body.model_dump())
+    out = queries.post_outs(actor, [post])[0]
     return PostCreated(**out.model_dump(), points_awarded=points)
 
 
@@ -293,9 +286,9 @@ def get_post(post_id: int) -> PostOut:
 @bp.output(PostOut)
 @bp.doc(summary="Edit my post (records edited_at)", responses=[403, 404, 409])
 def edit_post(post_id: int, body: PostPatch) -> PostOut:
-    me = _me()
-    post = services.edit_post(me, post_id, body.model_dump(exclude_unset=True))
-    return queries.post_outs(me, [post])[0]
+    actor = me()
+    post = services.edit_post(actor, post_id, body.model_dump(exclude_unset=True))
+    return queries.post_outs(actor, [post])[0]
 
 
 @bp.delete("/posts/<int:post_id>")
@@ -303,7 +296,7 @@ def edit_post(post_id: int, body: PostPatch) -> PostOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a post (its author, or the program's managers)", responses=[403, 404])
 def delete_post(post_id: int) -> tuple[str, int]:
-    services.delete_post(_me(), post_id)
+    services.delete_post(me(), post_id)
     return "", 204
 
 

@@ -40,10 +40,10 @@ from stampbook.people.models import (
     ReviewAward,
     ReviewItem,
 )
-from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.models import Membership, Program
 from stampbook.programs.policy import membership_of, program_team
 from stampbook.rewards.models import Reward
-from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
+from stampbook.shops.models import Shop
 from stampbook.tasks.models import Task
 
 
@@ -560,24 +560,4 @@ def forget_user(user_id: int, *, now: datetime | None = None) -> None:
     )
     db.session.execute(
         delete(Block).where(or_(Block.blocker_id == user_id, Block.blocked_id == user_id))
-    )
-
-
-def end_memberships(user_id: int) -> None:
-    """A deleted account leaves its programs (and declines its pending invitations); balances
-    and entries stay as they are."""
-    db.session.execute(
-        update(Membership)
-        .where(
-            Membership.user_id == user_id,
-            Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.INVITED]),
-        )
-        .values(status=MembershipStatus.LEFT)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(ShopInvitation)
-        .where(ShopInvitation.user_id == user_id, ShopInvitation.status == InvitationStatus.PENDING)
-        .values(status=InvitationStatus.DECLINED, responded_at=utcnow())
-        .execution_options(synchronize_session=False)
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stampbook.accounts.auth import current_user
-from stampbook.accounts.models import User
+from stampbook.accounts.auth import current_user, me
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.programs import queries, services
@@ -18,8 +17,6 @@ from stampbook.programs.schemas import (
     MembershipPatch,
     MembershipQuery,
     ProgramIn,
-    ProgramMergeIn,
-    ProgramMergeOut,
     ProgramOut,
     ProgramPage,
     ProgramPatch,
@@ -28,12 +25,6 @@ from stampbook.programs.schemas import (
 from stampbook.shops.schemas import InvitationOut, ProgramInvitationIn
 
 bp = ApiBlueprint("programs", __name__, url_prefix="/api/v1", tag="Programs")
-
-
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # the route's Access.USER guarantees it
-    return user
 
 
 @bp.get("/shops/<int:shop_id>/programs")
@@ -54,7 +45,7 @@ def list_programs(shop_id: int, query: ProgramQuery) -> ProgramPage:
     responses=[403, 404],
 )
 def create_program(shop_id: int, body: ProgramIn) -> Any:
-    return services.create_program(_me(), shop_id, **body.model_dump(mode="json"))
+    return services.create_program(me(), shop_id, **body.model_dump(mode="json"))
 
 
 @bp.get("/programs/<int:program_id>")
@@ -72,7 +63,7 @@ def get_program(program_id: int) -> Any:
 @bp.doc(summary="Edit a program (its managers)", responses=[403, 404, 409])
 def update_program(program_id: int, body: ProgramPatch) -> Any:
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return services.update_program(_me(), program_id, changes)
+    return services.update_program(me(), program_id, changes)
 
 
 @bp.delete("/programs/<int:program_id>")
@@ -83,21 +74,8 @@ def update_program(program_id: int, body: ProgramPatch) -> Any:
     responses=[403, 404, 409],
 )
 def delete_program(program_id: int) -> tuple[str, int]:
-    services.delete_program(_me(), program_id)
+    services.delete_program(me(), program_id)
     return "", 204
-
-
-@bp.post("/programs/<int:program_id>/merge")
-@route(Access.USER, action="program.merge", idempotent=True)
-@bp.input(ProgramMergeIn, arg_name="body")
-@bp.output(ProgramMergeOut)
-@bp.doc(
-    summary="Merge another program of the shop into this one: members, points and tasks move; "
-    "accepts Idempotency-Key",
-    responses=[403, 404, 409],
-)
-def merge_program(program_id: int, body: ProgramMergeIn) -> ProgramMergeOut:
-    return services.merge_programs(_me(), target_id=program_id, source_id=body.source_program_id)
 
 
 @bp.get("/programs/<int:program_id>/memberships")
@@ -119,7 +97,7 @@ def list_memberships(program_id: int, query: MembershipQuery) -> MembershipPage:
     responses=[403, 404, 409],
 )
 def create_membership(program_id: int, body: MembershipIn) -> Any:
-    return services.add_membership(_me(), program_id, **body.model_dump(mode="json"))
+    return services.add_membership(me(), program_id, **body.model_dump(mode="json"))
 
 
 @bp.get("/memberships")
@@ -128,7 +106,7 @@ def create_membership(program_id: int, body: MembershipIn) -> Any:
 @bp.output(MembershipPage)
 @bp.doc(summary="My memberships in every program, whatever their status")
 def my_memberships(query: MembershipQuery) -> MembershipPage:
-    return queries.my_memberships(_me(), query)
+    return queries.my_memberships(me(), query)
 
 
 @bp.get("/memberships/<int:membership_id>")
@@ -146,7 +124,7 @@ def get_membership(membership_id: int) -> MembershipOut:
 @bp.doc(summary="Change a member's role or permissions (managers)", responses=[403, 404, 409])
 def update_membership(membership_id: int, body: MembershipPatch) -> Any:
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return services.update_membership(_me(), membership_id, changes)
+    return services.update_membership(me(), membership_id, changes)
 
 
 @bp.delete("/memberships/<int:membership_id>")
@@ -157,7 +135,7 @@ def update_membership(membership_id: int, body: MembershipPatch) -> Any:
     responses=[403, 404, 409],
 )
 def delete_membership(membership_id: int) -> tuple[str, int]:
-    services.end_membership(_me(), membership_id)
+    services.end_membership(me(), membership_id)
     return "", 204
 
 
@@ -167,7 +145,7 @@ def delete_membership(membership_id: int) -> tuple[str, int]:
 @bp.output(InvitationOut, status_code=201)
 @bp.doc(summary="Invite someone into the program, by user id or email", responses=[403, 404, 409])
 def invite_to_program(program_id: int, body: ProgramInvitationIn) -> Any:
-    return services.invite(_me(), program_id, **body.model_dump(mode="json"))
+    return services.invite(me(), program_id, **body.model_dump(mode="json"))
 
 
 @bp.get("/programs/<int:program_id>/leaderboard")

@@ -26,7 +26,7 @@ from stampbook.programs.schemas import (
     ProgramPage,
     ProgramQuery,
 )
-from stampbook.programs.services import _identity as identity
+from stampbook.programs.services import identity_of as identity
 from stampbook.programs.services import load_membership, load_program, require_live
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
 from stampbook.tasks.models import Task

@@ -22,8 +22,6 @@ from stampbook.core.db import db, load_with, utcnow, with_parents
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import Decision, decide, require
 from stampbook.core.unit_of_work import RetryTransaction
-from stampbook.ledger import book as ledger
-from stampbook.ledger.models import EntryKind
 from stampbook.programs.models import (
     Membership,
     MembershipMode,
@@ -40,11 +38,8 @@ from stampbook.programs.policy import (
     shop_of,
     with_actor_parts,
 )
-from stampbook.programs.rules import membership_permissions, merged_status, stronger_role
-from stampbook.programs.schemas import ProgramMergeOut, ProgramOut
-from stampbook.rewards.services import move_payments
+from stampbook.programs.rules import membership_permissions, stronger_role
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
-from stampbook.tasks.services import move_tasks
 
 __all__ = [
     "accept_program_invitation",
@@ -59,7 +54,6 @@ __all__ = [
     "load_membership",
     "load_program",
     "membership_of",
-    "merge_programs",
     "program_team",
     "release_invited",
     "require_live",
@@ -211,7 +205,7 @@ def join(actor: User, program_id: int, *, now: datetime | None = None) -> Member
     require_live(program)
     row = membership_row(actor.id, program.id)
     if row is not None and row.status == MembershipStatus.INVITED:
-        _close_invitations(program.id, actor.id, InvitationStatus.ACCEPTED, now or utcnow())
+        close_invitations(program.id, actor.id, InvitationStatus.ACCEPTED, now or utcnow())
         row.status = MembershipStatus.ACTIVE
         db.session.flush()
         return row
@@ -433,7 +427,7 @@ def release_invited(program_id: int, user_id: int, status: MembershipStatus) -> 
         db.session.flush()
 
 
-def _close_invitations(
+def close_invitations(
     program_id: int, user_id: int, status: InvitationStatus, now: datetime
 ) -> None:
     db.session.execute(
@@ -483,7 +477,7 @@ def end_membership(actor: User, membership_id: int, *, now: datetime | None = No
         _check_may_change(actor, program, membership)
         ended, answer = MembershipStatus.REMOVED, InvitationStatus.REVOKED
     if membership.status == MembershipStatus.INVITED and membership.user_id is not None:
-        _close_invitations(program.id, membership.user_id, answer, now)
+        close_invitations(program.id, membership.user_id, answer, now)
     membership.status = ended
     db.session.flush()
     return membership
@@ -492,7 +486,7 @@ def end_membership(actor: User, membership_id: int, *, now: datetime | None = No
 # --- Merging --------------------------------------------------------------------------------
 
 
-def _lock_programs(ids: list[int]) -> dict[int, Program]:
+def lock_programs(ids: list[int]) -> dict[int, Program]:
     rows = db.session.scalars(
         select(Program)
         .where(Program.id.in_(ids))
@@ -503,7 +497,7 @@ def _lock_programs(ids: list[int]) -> dict[int, Program]:
     return {program.id: program for program in rows}
 
 
-def _identity(membership: Membership) -> tuple[str, Any] | None:
+def identity_of(membership: Membership) -> tuple[str, Any] | None:
     if membership.user_id is not None:
         return ("user", membership.user_id)
     if membership.email is not None:
@@ -513,89 +507,7 @@ def _identity(membership: Membership) -> tuple[str, Any] | None:
     return None
 
 
-def merge_programs(
-    actor: User, *, target_id: int, source_id: int, now: datetime | None = None
-) -> ProgramMergeOut:
-    """Fold ``source`` into ``target`` (same shop): members, points and tasks move over.
-
-    A member of only the source moves as they are (same membership, balance and history).
-    A person in both ends with their target membership holding the sum: the source balance
-    moves by a ledger transfer (kind ``merge``) and the source membership is archived; they
-    keep the stronger of their two roles and are active if they were active in either. The
-    source program is archived with ``merged_into_id``. The total of all balances is
-    unchanged. Locks: both programs in id order, then all their memberships in id order.
-    """
-    now = now or utcnow()
-    programs = _lock_programs([target_id, source_id])
-    if set(programs) != {target_id, source_id}:
-        raise NotFound("No such program.")
-    target, source = programs[target_id], programs[source_id]
-    require(actor, "program.merge", target)
-    require(actor, "program.merge", source)
-    if target is source:
-        raise Conflict("A program cannot merge into itself.", code="same_program")
-    if target.shop_id != source.shop_id:
-        raise Conflict("Only programs of one shop merge.", code="different_shops")
-    require_live(target)
-    require_live(source)
-
-    memberships = db.session.scalars(
-        select(Membership)
-        .where(Membership.program_id.in_([target.id, source.id]))
-        .order_by(Membership.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    in_target = {_identity(m): m for m in memberships if m.program_id == target.id and _identity(m)}
-    membership_map: dict[int, int] = {}
-    moved = points = 0
-    for membership in (m for m in memberships if m.program_id == source.id):
-        twin = in_target.get(_identity(membership))
-        if twin is None:
-            membership.program_id = target.id
-            moved += 1
-            continue
-        if membership.balance > 0:
-            points += membership.balance
-            ledger.transfer(
-                from_membership_id=membership.id,
-                to_membership_id=twin.id,
-                amount=membership.balance,
-                kind=EntryKind.MERGE,
-                actor_id=actor.id,
-                cause_type="program_merge",
-                cause_id=source.id,
-                note=f"Program {source.id} merged into program {target.id}",
-            )
-        twin.role_type = stronger_role(twin.role_type, membership.role_type)
-        status = merged_status(twin.status, membership.status)
-        if twin.user_id is not None and status != twin.status == MembershipStatus.INVITED:
-            # Active through the source: the pending invitation is answered by the merge.
-            _close_invitations(target.id, twin.user_id, InvitationStatus.ACCEPTED, now)
-        twin.status = status
-        membership.status = MembershipStatus.ARCHIVED
-        membership_map[membership.id] = twin.id
-    db.session.flush()
-    _move_invitations(source, target, now)
-    moved_tasks = move_tasks(
-        from_program_id=source.id, to_program_id=target.id, membership_map=membership_map
-    )
-    move_payments(membership_map)
-    source.archived_at = now
-    source.merged_into_id = target.id
-    shop = shop_of(target)
-    shop.order_program_ids = [i for i in shop.order_program_ids if i != source.id]
-    db.session.flush()
-    return ProgramMergeOut(
-        program=ProgramOut.model_validate(target),
-        moved_memberships=moved,
-        merged_memberships=len(membership_map),
-        points_moved=points,
-        moved_tasks=moved_tasks,
-    )
-
-
-def _move_invitations(source: Program, target: Program, now: datetime) -> None:
+def move_invitations(source: Program, target: Program, now: datetime) -> None:
     """Pending invitations follow their program, unless the target already covers them."""
     pending = db.session.scalars(
         select(ShopInvitation).where(
@@ -615,3 +527,23 @@ def _move_invitations(source: Program, target: Program, now: datetime) -> None:
             invitation.responded_at = now
         else:
             invitation.program_id = target.id
+
+
+def end_memberships(user_id: int) -> None:
+    """A deleted account leaves its programs (and declines its pending invitations); balances
+    and entries stay as they are."""
+    db.session.execute(
+        update(Membership)
+        .where(
+            Membership.user_id == user_id,
+            Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.INVITED]),
+        )
+        .values(status=MembershipStatus.LEFT)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(ShopInvitation)
+        .where(ShopInvitation.user_id == user_id, ShopInvitation.status == InvitationStatus.PENDING)
+        .values(status=InvitationStatus.DECLINED, responded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

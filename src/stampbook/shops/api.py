@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stampbook.accounts.auth import current_user
-from stampbook.accounts.models import User
+from stampbook.accounts.auth import current_user, me
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
@@ -22,8 +21,6 @@ from stampbook.shops.schemas import (
     RolePage,
     RolePatch,
     ShopIn,
-    ShopMergeIn,
-    ShopMergeOut,
     ShopOut,
     ShopPage,
     ShopPatch,
@@ -31,12 +28,6 @@ from stampbook.shops.schemas import (
 )
 
 bp = ApiBlueprint("shops", __name__, url_prefix="/api/v1", tag="Shops")
-
-
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # the route's Access.USER guarantees it
-    return user
 
 
 @bp.get("/shops")
@@ -54,7 +45,7 @@ def list_shops(query: ShopQuery) -> ShopPage:
 @bp.output(ShopOut, status_code=201)
 @bp.doc(summary="Open a shop; you are its creator")
 def create_shop(body: ShopIn) -> ShopOut:
-    return services.create_shop(_me(), **body.model_dump(mode="json"))
+    return services.create_shop(me(), **body.model_dump(mode="json"))
 
 
 @bp.get("/shops/<int:shop_id>")
@@ -71,31 +62,7 @@ def get_shop(shop_id: int) -> ShopOut:
 @bp.output(ShopOut)
 @bp.doc(summary="Edit a shop (creator and managers)", responses=[403, 404])
 def update_shop(shop_id: int, body: ShopPatch) -> ShopOut:
-    return services.update_shop(_me(), shop_id, body.model_dump(mode="json", exclude_unset=True))
-
-
-@bp.delete("/shops/<int:shop_id>")
-@route(Access.USER, action="shop.delete")
-@bp.output({}, status_code=204)
-@bp.doc(
-    summary="Delete a shop (creator only): its programs are archived, balances stay readable",
-    responses=[403, 404],
-)
-def delete_shop(shop_id: int) -> tuple[str, int]:
-    services.delete_shop(_me(), shop_id)
-    return "", 204
-
-
-@bp.post("/shops/<int:shop_id>/merge")
-@route(Access.USER, action="shop.merge", idempotent=True)
-@bp.input(ShopMergeIn, arg_name="body")
-@bp.output(ShopMergeOut)
-@bp.doc(
-    summary="Merge another shop into this one (creator of both); accepts Idempotency-Key",
-    responses=[403, 404],
-)
-def merge_shop(shop_id: int, body: ShopMergeIn) -> ShopMergeOut:
-    return services.merge_shops(_me(), target_id=shop_id, source_id=body.source_shop_id)
+    return services.update_shop(me(), shop_id, body.model_dump(mode="json", exclude_unset=True))
 
 
 @bp.get("/shops/<int:shop_id>/roles")
@@ -113,7 +80,7 @@ def list_roles(shop_id: int, query: PageQuery) -> RolePage:
 @bp.output(RoleOut, status_code=201)
 @bp.doc(summary="Add someone to the team (creator and managers)", responses=[403, 404, 409])
 def create_role(shop_id: int, body: RoleIn) -> RoleOut:
-    return services.create_role(_me(), shop_id, **body.model_dump(mode="json"))
+    return services.create_role(me(), shop_id, **body.model_dump(mode="json"))
 
 
 @bp.patch("/roles/<int:role_id>")
@@ -122,7 +89,7 @@ def create_role(shop_id: int, body: RoleIn) -> RoleOut:
 @bp.output(RoleOut)
 @bp.doc(summary="Change a role's type, permissions or scope", responses=[403, 404])
 def update_role(role_id: int, body: RolePatch) -> RoleOut:
-    return services.update_role(_me(), role_id, body.model_dump(mode="json", exclude_unset=True))
+    return services.update_role(me(), role_id, body.model_dump(mode="json", exclude_unset=True))
 
 
 @bp.delete("/roles/<int:role_id>")
@@ -130,7 +97,7 @@ def update_role(role_id: int, body: RolePatch) -> RoleOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Remove someone from the team, or leave it yourself", responses=[403, 404])
 def delete_role(role_id: int) -> tuple[str, int]:
-    services.delete_role(_me(), role_id)
+    services.delete_role(me(), role_id)
     return "", 204
 
 
@@ -140,7 +107,7 @@ def delete_role(role_id: int) -> tuple[str, int]:
 @bp.output(InvitationPage)
 @bp.doc(summary="The invitations of the shop and its programs (managers)", responses=[403, 404])
 def list_shop_invitations(shop_id: int, query: InvitationQuery) -> InvitationPage:
-    return queries.shop_invitations(_me(), shop_id, query)
+    return queries.shop_invitations(me(), shop_id, query)
 
 
 @bp.post("/shops/<int:shop_id>/invitations")
@@ -149,7 +116,7 @@ def list_shop_invitations(shop_id: int, query: InvitationQuery) -> InvitationPag
 @bp.output(InvitationOut, status_code=201)
 @bp.doc(summary="Invite someone into an invite-only shop", responses=[403, 404, 409])
 def invite_to_shop(shop_id: int, body: InvitationIn) -> Any:
-    return services.invite_to_shop(_me(), shop_id, **body.model_dump(mode="json"))
+    return services.invite_to_shop(me(), shop_id, **body.model_dump(mode="json"))
 
 
 @bp.get("/invitations")
@@ -158,32 +125,7 @@ def invite_to_shop(shop_id: int, body: InvitationIn) -> Any:
 @bp.output(InvitationPage)
 @bp.doc(summary="My invitations (pending ones unless ?status= says otherwise)")
 def my_invitations(query: InvitationQuery) -> InvitationPage:
-    return queries.my_invitations(_me(), query)
-
-
-@bp.post("/invitations/<int:invitation_id>/accept")
-@route(Access.USER, action="invitation.respond")
-@bp.output(InvitationOut)
-@bp.doc(summary="Accept an invitation addressed to me", responses=[404, 409])
-def accept_invitation(invitation_id: int) -> Any:
-    return services.accept_invitation(_me(), invitation_id)
-
-
-@bp.post("/invitations/<int:invitation_id>/decline")
-@route(Access.USER, action="invitation.respond")
-@bp.output(InvitationOut)
-@bp.doc(summary="Decline an invitation addressed to me", responses=[404, 409])
-def decline_invitation(invitation_id: int) -> Any:
-    return services.decline_invitation(_me(), invitation_id)
-
-
-@bp.delete("/invitations/<int:invitation_id>")
-@route(Access.USER, action="invitation.revoke")
-@bp.output({}, status_code=204)
-@bp.doc(summary="Withdraw a pending invitation (whoever may send it)", responses=[403, 404])
-def revoke_invitation(invitation_id: int) -> tuple[str, int]:
-    services.revoke_invitation(_me(), invitation_id)
-    return "", 204
+    return queries.my_invitations(me(), query)
 
 
 @bp.get("/shops/<int:shop_id>/members")

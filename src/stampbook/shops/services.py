@@ -17,11 +17,8 @@ from stampbook.accounts.models import User
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import require
-from stampbook.programs import services as programs
-from stampbook.programs.models import MembershipStatus, Program
-from stampbook.programs.policy import is_invitee
+from stampbook.programs.models import Program
 from stampbook.rewards.models import Reward
-from stampbook.rewards.services import move_rewards
 from stampbook.shops.models import (
     InvitationStatus,
     Role,
@@ -39,8 +36,8 @@ from stampbook.shops.policy import (
     shop_role,
     team_member,
 )
-from stampbook.shops.rules import foreign_ids, is_open_at, ordered
-from stampbook.shops.schemas import RoleOut, ShopMergeOut, ShopOut
+from stampbook.shops.rules import foreign_ids, is_open_at
+from stampbook.shops.schemas import RoleOut, ShopOut
 from stampbook.tasks.models import Task
 
 
@@ -109,19 +106,14 @@ def _refuse_foreign(field: str, wanted: list[int], own: Any, kind: str) -> None:
         raise NotFound(f"{field}: not a {kind} of this shop: {', '.join(map(str, foreign))}.")
 
 
-def delete_shop(actor: User, shop_id: int, *, now: datetime | None = None) -> None:
-    """Soft-delete (creator only): programs archived, memberships archived, nothing lost."""
-    now = now or utcnow()
-    shop = load_shop(actor, shop_id, "shop.delete")
-    programs.archive_programs(
-        db.session.scalars(select(Program.id).where(Program.shop_id == shop.id)), now
-    )
-    _revoke_shop_invitations(shop.id, now)
+def close_shop(shop: Shop, now: datetime) -> None:
+    """The shop's own part of its deletion: pending invitations revoked, the shop soft-deleted."""
+    revoke_shop_invitations(shop.id, now)
     shop.deleted_at = now
     db.session.flush()
 
 
-def _revoke_shop_invitations(shop_id: int, now: datetime) -> None:
+def revoke_shop_invitations(shop_id: int, now: datetime) -> None:
     db.session.execute(
         update(ShopInvitation)
         .where(
@@ -133,63 +125,7 @@ def _revoke_shop_invitations(shop_id: int, now: datetime) -> None:
     )
 
 
-def merge_shops(
-    actor: User, *, target_id: int, source_id: int, now: datetime | None = None
-) -> ShopMergeOut:
-    """Fold ``source`` into ``target`` (the creator of both): everything moves over.
-
-    Its programs move with their members and points (memberships are untouched, so every
-    balance stays as it was), its rewards move (``move_rewards``), its managers and
-    assistants join the target's team (keeping the stronger role of anyone in both), and
-    the source is soft-deleted with ``merged_into_id``.
-    """
-    now = now or utcnow()
-    shops = {
-        shop.id: shop
-        for shop in db.session.scalars(
-            select(Shop)
-            .where(Shop.id.in_([target_id, source_id]))
-            .order_by(Shop.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
-    if set(shops) != {target_id, source_id}:
-        raise NotFound("No such shop.")
-    target, source = shops[target_id], shops[source_id]
-    require(actor, "shop.merge", target)
-    require(actor, "shop.merge", source)
-    if target is source:
-        raise Conflict("A shop cannot merge into itself.", code="same_shop")
-
-    moved = db.session.scalars(select(Program).where(Program.shop_id == source.id)).all()
-    for program in moved:
-        program.shop_id = target.id
-    db.session.execute(
-        update(ShopInvitation)
-        .where(ShopInvitation.shop_id == source.id, ShopInvitation.program_id.is_not(None))
-        .values(shop_id=target.id)
-    )
-    _revoke_shop_invitations(source.id, now)
-    moved_roles = _merge_roles(source, target)
-    moved_rewards = move_rewards(from_shop_id=source.id, to_shop_id=target.id)
-    live = [program.id for program in moved if not program.is_archived]
-    target.order_program_ids = ordered(
-        target.order_program_ids, [*[i for i in source.order_program_ids if i in live], *live]
-    )
-    target.order_reward_ids = ordered(target.order_reward_ids, source.order_reward_ids)
-    source.deleted_at = now
-    source.merged_into_id = target.id
-    db.session.flush()
-    return ShopMergeOut(
-        shop=present(actor, target, now=now),
-        moved_programs=len(moved),
-        moved_rewards=moved_rewards,
-        moved_roles=moved_roles,
-    )
-
-
-def _merge_roles(source: Shop, target: Shop) -> int:
+def merge_roles(source: Shop, target: Shop) -> int:
     """Managers and assistants join the target's team; anyone in both keeps the stronger."""
     count = 0
     roles = db.session.scalars(
@@ -385,54 +321,3 @@ def invite_to_shop(
     db.session.add(invitation)
     db.session.flush()
     return invitation
-
-
-def _load_invitation(actor: User, invitation_id: int, action: str) -> ShopInvitation:
-    invitation = db.session.get(ShopInvitation, invitation_id)
-    if invitation is None:
-        raise NotFound("No such invitation.")
-    require(actor, action, invitation)
-    if action == "invitation.respond" and not is_invitee(actor, invitation):
-        raise NotFound("No such invitation.")  # admins too answer only their own
-    if invitation.status != InvitationStatus.PENDING:
-        raise Conflict(f"This invitation is {invitation.status} already.", code="answered")
-    return invitation
-
-
-def accept_invitation(
-    actor: User, invitation_id: int, *, now: datetime | None = None
-) -> ShopInvitation:
-    """The invitee says yes: they see the shop, or become a member of the program."""
-    invitation = _load_invitation(actor, invitation_id, "invitation.respond")
-    if invitation.program_id is not None:
-        programs.accept_program_invitation(actor, invitation)
-    invitation.user_id = actor.id
-    invitation.status = InvitationStatus.ACCEPTED
-    invitation.responded_at = now or utcnow()
-    db.session.flush()
-    return invitation
-
-
-def decline_invitation(
-    actor: User, invitation_id: int, *, now: datetime | None = None
-) -> ShopInvitation:
-    invitation = _load_invitation(actor, invitation_id, "invitation.respond")
-    if invitation.program_id is not None:
-        programs.release_invited(invitation.program_id, actor.id, MembershipStatus.LEFT)
-    invitation.user_id = actor.id
-    invitation.status = InvitationStatus.DECLINED
-    invitation.responded_at = now or utcnow()
-    db.session.flush()
-    return invitation
-
-
-def revoke_invitation(actor: User, invitation_id: int, *, now: datetime | None = None) -> None:
-    """The team withdraws a pending invitation; an invited membership becomes ``removed``."""
-    invitation = _load_invitation(actor, invitation_id, "invitation.revoke")
-    if invitation.program_id is not None and invitation.user_id is not None:
-        programs.release_invited(
-            invitation.program_id, invitation.user_id, MembershipStatus.REMOVED
-        )
-    invitation.status = InvitationStatus.REVOKED
-    invitation.responded_at = now or utcnow()
-    db.session.flush()

@@ -3,7 +3,7 @@ may see, revoking, the group's progress; stamping; and the team's task forms (ev
 bonuses as rows), deletion and per-member overrides.
 
 The views belong to the program pages' blueprint (``program_pages``: one blueprint, two
-modules); ``stampbook.programs.pages`` imports this module once its blueprint exists.
+modules); ``stampbook.programs.pages.program`` imports this module once its blueprint exists.
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
@@ -28,12 +27,12 @@ from stampbook.core.extensions import failed, limiter
 from stampbook.core.pagination import CURSOR_PATTERN, MAX_ID, PageQuery
 from stampbook.core.policy import Access, require, route
 from stampbook.core.routing import PageBlueprint
+from stampbook.core.wording import say
 from stampbook.home import queries as pages
 from stampbook.people import queries, services
 from stampbook.people.api import per_user
 from stampbook.people.forms import (
     BuddyAskForm,
-    DeleteAccountForm,
     EmailForm,
     MessageEditForm,
     MessageForm,
@@ -103,31 +102,6 @@ def waiting() -> Waiting | None:
 @bp.app_context_processor
 def _badges() -> dict[str, Any]:
     return {"waiting": waiting}
-
-
-# --- Refusals in the viewer's language --------------------------------------------------------
-
-REFUSALS = {
-    "self_request": _l("You cannot be your own buddy."),
-    "already_buddies": _l("You are buddies already."),
-    "request_pending": _l("You asked already; wait for an answer."),
-    "not_pending": _l("This request was answered or cancelled already."),
-    "you_blocked_user": _l("You blocked this person; unblock them first."),
-    "blocked_by_user": _l("This person does not accept anything from you."),
-    "self_block": _l("You cannot block yourself."),
-    "self_message": _l("Write to someone else."),
-    "messages_not_allowed": _l("This person's settings do not let you write to them."),
-    "not_a_member": _l("Only the program's members post and review in it."),
-    "not_a_review": _l("Only a review has a rating."),
-    "invalid_credentials": _l("The current password is wrong."),
-    "email_taken": _l("An account with this email exists."),
-}
-
-
-def refusal(error: AppError) -> str:
-    """A service's refusal, in words the viewer reads (its own words when not known here)."""
-    known = REFUSALS.get(error.code)
-    return str(known) if known is not None else error.detail
 
 
 def _cursor() -> str | None:
@@ -230,7 +204,7 @@ def ask_by_email() -> Response | tuple[str, int]:
         if result.status == 404:
             form.email.errors = [_("Nobody you can ask has this email.")]
         else:
-            form.email.errors = [refusal(result)]
+            form.email.errors = [say(result)]
         return _buddies_page(form, result.status)
     flash(_asked(result), "success")
     return redirect(url_for("people_pages.buddies"), 303)
@@ -240,7 +214,7 @@ def ask_by_email() -> Response | tuple[str, int]:
 @route(Access.USER)
 @limiter.limit(lambda: current_app.config["BUDDY_REQUEST_RATE_LIMIT"], key_func=per_user)
 def ask_user(user_id: int) -> Response:
-    act(lambda: services.send_request(me(), user_id=user_id), _asked, refused=refusal)
+    act(lambda: services.send_request(me(), user_id=user_id), _asked, refused=say)
     return _back(url_for("people_pages.user", user_id=user_id))
 
 
@@ -250,7 +224,7 @@ def accept_request(request_id: int) -> Response:
     act(
         lambda: services.accept_request(me(), request_id),
         _("You are buddies now."),
-        refused=refusal,
+        refused=say,
     )
     return _back(url_for("people_pages.buddies"))
 
@@ -261,7 +235,7 @@ def decline_request(request_id: int) -> Response:
     act(
         lambda: services.decline_request(me(), request_id),
         _("Request declined."),
-        refused=refusal,
+        refused=say,
         category="info",
     )
     return _back(url_for("people_pages.buddies"))
@@ -273,7 +247,7 @@ def cancel_request(request_id: int) -> Response:
     act(
         lambda: services.cancel_request(me(), request_id),
         _("Your buddy request is cancelled."),
-        refused=refusal,
+        refused=say,
         category="info",
     )
     return _back(url_for("people_pages.buddies"))
@@ -304,7 +278,7 @@ def block(user_id: int) -> Response | str:
         act(
             lambda: services.block(actor, user_id=user_id),
             _("%(name)s is blocked.", name=other.name),
-            refused=refusal,
+            refused=say,
             category="info",
         )
         return _back(url_for("people_pages.buddies"))
@@ -318,7 +292,7 @@ def unblock(user_id: int) -> Response:
     act(
         lambda: services.unblock(me(), user_id=user_id),
         _("Unblocked."),
-        refused=refusal,
+        refused=say,
         category="info",
     )
     return _back(url_for("people_pages.buddies"))
@@ -426,7 +400,7 @@ def send_message(user_id: int) -> Response | tuple[str, int]:
     result = attempt(lambda: services.send_message(me(), **body.model_dump()))
     if isinstance(result, AppError):
         target = form.about if result.status == 404 and _about(form.about.data) else form.body
-        target.errors = [refusal(result)]
+        target.errors = [say(result)]
         return _conversation_page(user_id, form, result.status)
     seen = _an_id(form.seen.data)
     if seen is not None:  # a reply: theirs up to the newest shown are read
@@ -444,7 +418,7 @@ def mark_read(user_id: int) -> Response:
         lambda count: ngettext(
             "%(num)d message marked read.", "%(num)d messages marked read.", count
         ),
-        refused=refusal,
+        refused=say,
         category="info",
     )
     if isinstance(marked, AppError):
@@ -478,7 +452,7 @@ def edit_message(message_id: int) -> Response | tuple[str, int]:
 def delete_message(message_id: int) -> Response:
     found = attempt(lambda: services.own_message(me(), message_id))
     if isinstance(found, AppError):
-        flash(refusal(found), "danger")
+        flash(say(found), "danger")
         return redirect(url_for("people_pages.conversations"), 303)
     other = found.to_user_id
     services.delete_message(me(), message_id)
@@ -620,7 +594,7 @@ def new_post() -> Response | tuple[str, int]:
     result = attempt(lambda: services.create_post(me(), **body.model_dump()))
     if isinstance(result, AppError):
         target = form.program_id if result.code == "not_a_member" else form.body
-        target.errors = [refusal(result)]
+        target.errors = [say(result)]
         return _posts_page(post_form=form, status=result.status)
     post, _points = result
     flash(_("Posted."), "success")
@@ -654,7 +628,7 @@ def new_review() -> Response | tuple[str, int]:
         return _posts_page(review_form=form, status=422)
     result = attempt(lambda: services.create_post(me(), **body.model_dump()))
     if isinstance(result, AppError):
-        form.program_id.errors = [refusal(result)]
+        form.program_id.errors = [say(result)]
         return _posts_page(review_form=form, status=result.status)
     post, points = result
     if points:
@@ -712,7 +686,7 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
         saved = save(
             validate(PostPatch, data, form),
             lambda body: services.edit_post(me(), post_id, body.model_dump(exclude_unset=True)),
-            lambda error: place_errors(form, [("body", refusal(error))]),
+            lambda error: place_errors(form, [("body", say(error))]),
         )
         if not isinstance(saved, Unsaved):
             flash(_("Your post is saved."), "success")
@@ -729,7 +703,7 @@ def delete_post(post_id: int) -> Response:
     deleted = act(
         lambda: services.delete_post(me(), post_id),
         _("The post is deleted."),
-        refused=refusal,
+        refused=say,
         category="info",
     )
     if isinstance(deleted, AppError):
@@ -750,7 +724,7 @@ def _save(changes: dict[str, Any], form: Any) -> list[str] | None:
     saved = save(
         validate(UserPatch, changes, form),
         lambda body: accounts.update_profile(me(), body.model_dump(exclude_unset=True)),
-        lambda error: place_errors(form, [("", refusal(error))]),
+        lambda error: place_errors(form, [("", say(error))]),
     )
     return saved.problems if isinstance(saved, Unsaved) else None
 
@@ -867,7 +841,7 @@ def stars() -> Response | tuple[str, int]:
         lambda: accounts.star_shop(me(), shop_id=shop_id) if shop_id else accounts.unstar_shop(me())
     )
     if isinstance(result, AppError):
-        form.shop_id.errors = [refusal(result)]
+        form.shop_id.errors = [say(result)]
         return _stars_page(form, result.status)
     flash(_("Your starred shop is saved.") if shop_id else _("No shop is starred now."), "success")
     return redirect(url_for("people_pages.stars"), 303)
@@ -879,7 +853,7 @@ def unstar_reward(reward_id: int) -> Response:
     act(
         lambda: rewards.remove_favorite(me(), reward_id=reward_id),
         _("Removed from your starred rewards."),
-        refused=refusal,
+        refused=say,
         category="info",
     )
     return redirect(url_for("people_pages.stars"), 303)
@@ -900,34 +874,10 @@ def email() -> Response | tuple[str, int]:
             flash(_("Your email is now %(email)s.", email=result.email), "success")
             return redirect(url_for("people_pages.email"), 303)
         target = form.password if result.code == "invalid_credentials" else form.email
-        target.errors = [refusal(result)]
+        target.errors = [say(result)]
         return render_template(
             "people/settings_email.html", form=form, active="email"
         ), result.status
     return render_template("people/settings_email.html", form=form, active="email"), (
-        422 if form.errors else 200
-    )
-
-
-@bp.route("/account/delete", methods=["GET", "POST"])
-@route(Access.USER)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed)
-def delete_account() -> Response | tuple[str, int]:
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        user = me()
-        checked = attempt(
-            lambda: accounts.check_credentials(email=user.email, password=form.password.data or "")
-        )
-        if isinstance(checked, AppError):
-            form.password.errors = [str(REFUSALS["invalid_credentials"])]
-            return render_template(
-                "people/settings_delete.html", form=form, active="delete"
-            ), checked.status
-        accounts.delete_account(user)
-        session.clear()
-        flash(_("Your account is deleted. Goodbye!"), "info")
-        return redirect(url_for("pages.home"), 303)
-    return render_template("people/settings_delete.html", form=form, active="delete"), (
         422 if form.errors else 200
     )

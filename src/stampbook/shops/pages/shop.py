@@ -244,24 +244,6 @@ def arrange(shop_id: int) -> Response | str | tuple[str, int]:
     ), status
 
 
-@bp.route("/shops/<int:shop_id>/delete", methods=["GET", "POST"])
-@route(Access.USER, action="shop.delete")
-def delete_shop(shop_id: int) -> Response | str:
-    shop = services.load_shop(me(), shop_id, "shop.delete")
-    form = ActionForm()
-    if form.validate_on_submit():
-        name = shop.name
-        services.delete_shop(me(), shop_id)
-        flash(
-            _("%(name)s is deleted; its members keep their points and history.", name=name),
-            "success",
-        )
-        return redirect(url_for("pages.home"), 303)
-    return render_template(
-        "shops/delete.html", shop=shop, totals=queries.shop_totals(shop_id), form=form
-    )
-
-
 # --- Stamp a member -------------------------------------------------------------------------
 
 

@@ -1,0 +1,100 @@
+"""The API's routes whose work spans domains: merges and deletions. Each keeps the path and
+the documentation tag of the resource it acts on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stampbook.accounts.auth import me
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import ApiBlueprint
+from stampbook.flows import deletions, invitations, merges
+from stampbook.programs.schemas import (
+    ProgramMergeIn,
+    ProgramMergeOut,
+)
+from stampbook.shops.schemas import (
+    InvitationOut,
+    ShopMergeIn,
+    ShopMergeOut,
+)
+
+bp = ApiBlueprint("flows", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/shops/<int:shop_id>/merge")
+@route(Access.USER, action="shop.merge", idempotent=True)
+@bp.input(ShopMergeIn, arg_name="body")
+@bp.output(ShopMergeOut)
+@bp.doc(
+    summary="Merge another shop into this one (creator of both); accepts Idempotency-Key",
+    tags=["Shops"],
+    responses=[403, 404],
+)
+def merge_shop(shop_id: int, body: ShopMergeIn) -> ShopMergeOut:
+    return merges.merge_shops(me(), target_id=shop_id, source_id=body.source_shop_id)
+
+
+@bp.post("/programs/<int:program_id>/merge")
+@route(Access.USER, action="program.merge", idempotent=True)
+@bp.input(ProgramMergeIn, arg_name="body")
+@bp.output(ProgramMergeOut)
+@bp.doc(
+    summary="Merge another program of the shop into this one: members, points and tasks move; "
+    "accepts Idempotency-Key",
+    tags=["Programs"],
+    responses=[403, 404, 409],
+)
+def merge_program(program_id: int, body: ProgramMergeIn) -> ProgramMergeOut:
+    return merges.merge_programs(me(), target_id=program_id, source_id=body.source_program_id)
+
+
+@bp.delete("/shops/<int:shop_id>")
+@route(Access.USER, action="shop.delete")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Delete a shop (creator only): its programs are archived, balances stay readable",
+    tags=["Shops"],
+    responses=[403, 404],
+)
+def delete_shop(shop_id: int) -> tuple[str, int]:
+    deletions.delete_shop(me(), shop_id)
+    return "", 204
+
+
+@bp.delete("/users/me")
+@route(Access.USER)
+@bp.output({}, status_code=204)
+@bp.doc(summary="Delete my account (anonymised; points history kept whole)", tags=["Accounts"])
+def delete_me() -> tuple[str, int]:
+    deletions.delete_account(me())
+    return "", 204
+
+
+@bp.post("/invitations/<int:invitation_id>/accept")
+@route(Access.USER, action="invitation.respond")
+@bp.output(InvitationOut)
+@bp.doc(summary="Accept an invitation addressed to me", responses=[404, 409], tags=["Shops"])
+def accept_invitation(invitation_id: int) -> Any:
+    return invitations.accept_invitation(me(), invitation_id)
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+@route(Access.USER, action="invitation.respond")
+@bp.output(InvitationOut)
+@bp.doc(summary="Decline an invitation addressed to me", responses=[404, 409], tags=["Shops"])
+def decline_invitation(invitation_id: int) -> Any:
+    return invitations.decline_invitation(me(), invitation_id)
+
+
+@bp.delete("/invitations/<int:invitation_id>")
+@route(Access.USER, action="invitation.revoke")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Withdraw a pending invitation (whoever may send it)",
+    tags=["Shops"],
+    responses=[403, 404],
+)
+def revoke_invitation(invitation_id: int) -> tuple[str, int]:
+    invitations.revoke_invitation(me(), invitation_id)
+    return "", 204

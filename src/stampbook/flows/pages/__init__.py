@@ -1,0 +1,1 @@
+"""The pages whose work spans domains: merges, deletions, invitations."""

@@ -1,0 +1,70 @@
+"""Deleting a shop or one's own account, after a confirmation."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from stampbook.accounts import services as accounts
+from stampbook.accounts.auth import me
+from stampbook.core.errors import AppError
+from stampbook.core.extensions import failed, limiter
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import PageBlueprint
+from stampbook.core.wording import MESSAGES
+from stampbook.flows import deletions
+from stampbook.people.forms import (
+    DeleteAccountForm,
+)
+from stampbook.shops import queries, services
+from stampbook.ui.forms import (
+    ActionForm,
+)
+from stampbook.ui.helpers import (
+    attempt,
+)
+
+bp = PageBlueprint("deletion_pages", __name__)
+
+
+@bp.route("/shops/<int:shop_id>/delete", methods=["GET", "POST"])
+@route(Access.USER, action="shop.delete")
+def delete_shop(shop_id: int) -> Response | str:
+    shop = services.load_shop(me(), shop_id, "shop.delete")
+    form = ActionForm()
+    if form.validate_on_submit():
+        name = shop.name
+        deletions.delete_shop(me(), shop_id)
+        flash(
+            _("%(name)s is deleted; its members keep their points and history.", name=name),
+            "success",
+        )
+        return redirect(url_for("pages.home"), 303)
+    return render_template(
+        "shops/delete.html", shop=shop, totals=queries.shop_totals(shop_id), form=form
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@route(Access.USER)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed)
+def delete_account() -> Response | tuple[str, int]:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        user = me()
+        checked = attempt(
+            lambda: accounts.check_credentials(email=user.email, password=form.password.data or "")
+        )
+        if isinstance(checked, AppError):
+            form.password.errors = [str(MESSAGES["invalid_credentials"])]
+            return render_template(
+                "people/settings_delete.html", form=form, active="delete"
+            ), checked.status
+        deletions.delete_account(user)
+        session.clear()
+        flash(_("Your account is deleted. Goodbye!"), "info")
+        return redirect(url_for("pages.home"), 303)
+    return render_template("people/settings_delete.html", form=form, active="delete"), (
+        422 if form.errors else 200
+    )

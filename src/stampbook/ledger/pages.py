@@ -1,0 +1,59 @@
+"""The team's corrections of a member's points."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from stampbook.accounts.auth import me
+from stampbook.core.errors import AppError
+from stampbook.core.policy import Access, route
+from stampbook.core.routing import PageBlueprint
+from stampbook.core.wording import say
+from stampbook.ledger.schemas import AdjustmentIn
+from stampbook.ledger.services import adjust
+from stampbook.programs import services as programs
+from stampbook.programs.pages.members import _back_to_members
+from stampbook.shops.forms import (
+    AdjustForm,
+)
+from stampbook.ui.helpers import (
+    attempt,
+    validate,
+)
+
+bp = PageBlueprint("ledger_pages", __name__)
+
+
+@bp.post("/memberships/<int:membership_id>/adjust")
+@route(Access.USER, action="membership.adjust", idempotent=True)
+def adjust_points(membership_id: int) -> Response:
+    """Add or remove points by hand with the reason (shop managers), as
+    ``POST /memberships/{id}/adjustments``; the form's idempotency key (the guard's) makes a
+    resend harmless."""
+    membership = programs.load_membership(me(), membership_id, "membership.adjust")
+    form = AdjustForm()
+    if not form.validate_on_submit():
+        flash(_("Say how many points (not zero) and why."), "danger")
+        return _back_to_members(membership.program_id)
+    body, _problems = validate(
+        AdjustmentIn, {"amount": form.amount.data, "note": form.note.data}, form
+    )
+    if body is None:
+        flash(_("Say how many points (not zero) and why."), "danger")
+        return _back_to_members(membership.program_id)
+
+    result = attempt(lambda: adjust(me(), membership_id, amount=body.amount, note=body.note))
+    if isinstance(result, AppError):
+        flash(say(result), "danger")
+    else:
+        flash(
+            _(
+                "%(amount)s points recorded: the balance is %(balance)s.",
+                amount=f"{result.amount:+d}",
+                balance=result.balance_after,
+            ),
+            "success",
+        )
+    return _back_to_members(membership.program_id)
