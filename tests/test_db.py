@@ -11,7 +11,7 @@ from stampbook.core.db import db, execute_core
 from stampbook.core.schemas import fields_of
 from stampbook.ledger.schemas import EntryOut
 from stampbook.programs.policy import membership_row, program_team
-from stampbook.programs.services import load_program
+from stampbook.programs.queries import load_program
 from stampbook.shops.policy import role_of
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points

@@ -151,8 +151,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("account_pages.register", "POST"): Case(ANYONE, body=new_account),
     ("account_pages.logout", "POST"): Case(SIGNED_IN),
     # --- Web pages: like the API rows below; "allow" is a page shown or a redirect on success
-    ("pages.change_password", "GET"): Case(SIGNED_IN),
-    ("pages.change_password", "POST"): Case(SIGNED_IN, body=new_password_form),
+    ("account_pages.change_password", "GET"): Case(SIGNED_IN),
+    ("account_pages.change_password", "POST"): Case(SIGNED_IN, body=new_password_form),
     ("shop_pages.explore", "GET"): Case(ANYONE),
     ("shop_pages.shop", "GET"): Case(ANYONE),
     ("shop_pages.new_shop", "GET"): Case(SIGNED_IN),
@@ -501,10 +501,10 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("people_pages.delete_post", "POST"): Case(
         row(U, R, A, R, R, A, A, A), args={"post_id": "post"}
     ),
-    ("people_pages.profile", "GET"): Case(SIGNED_IN),
-    ("people_pages.profile", "POST"): Case(SIGNED_IN, body={"name": "Renamed", "time_zone": "UTC"}),
-    ("people_pages.privacy", "GET"): Case(SIGNED_IN),
-    ("people_pages.privacy", "POST"): Case(
+    ("account_pages.profile", "GET"): Case(SIGNED_IN),
+    ("account_pages.profile", "POST"): Case(SIGNED_IN, body={"name": "Renamed", "time_zone": "UTC"}),
+    ("account_pages.privacy", "GET"): Case(SIGNED_IN),
+    ("account_pages.privacy", "POST"): Case(
         SIGNED_IN,
         body={
             "page": "public",
@@ -517,13 +517,13 @@ EXPECTED: dict[tuple[str, str], Case] = {
             "messages": "members",
         },
     ),
-    ("people_pages.ordering", "GET"): Case(SIGNED_IN),
-    ("people_pages.ordering", "POST"): Case(SIGNED_IN, body={}),
-    ("people_pages.stars", "GET"): Case(SIGNED_IN),
-    ("people_pages.stars", "POST"): Case(SIGNED_IN, body={"shop_id": "0"}),
-    ("people_pages.unstar_reward", "POST"): Case(SIGNED_IN),
-    ("people_pages.email", "GET"): Case(SIGNED_IN),
-    ("people_pages.email", "POST"): Case(
+    ("account_pages.ordering", "GET"): Case(SIGNED_IN),
+    ("account_pages.ordering", "POST"): Case(SIGNED_IN, body={}),
+    ("account_pages.stars", "GET"): Case(SIGNED_IN),
+    ("account_pages.stars", "POST"): Case(SIGNED_IN, body={"shop_id": "0"}),
+    ("reward_pages.unstar_reward", "POST"): Case(SIGNED_IN),
+    ("account_pages.email", "GET"): Case(SIGNED_IN),
+    ("account_pages.email", "POST"): Case(
         SIGNED_IN,
         body=lambda world, role: {"email": f"page-{role}@example.com", "password": PASSWORD},
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts import services
 from stampbook.core.demo import DemoWorld
 
@@ -16,7 +17,7 @@ PEOPLE = [
 def load(world: DemoWorld) -> None:
     """Find or register the demo accounts (the first step, even when the rest exists)."""
     for email, name in PEOPLE:
-        user = services.find_by_email(email) or services.register(
+        user = accounts_queries.find_by_email(email) or services.register(
             email=email, name=name, password=PASSWORD
         )
         world.user_ids.append(user.id)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from stampbook.accounts import passwords, tokens
 from stampbook.accounts.models import DEFAULT_PRIVACY, Section, Token, TokenKind, User
 from stampbook.accounts.policy import shops_of
+from stampbook.accounts.queries import normalise_email
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, NotFound, Unauthorized
 from stampbook.core.policy import require
@@ -18,10 +19,6 @@ from stampbook.people.policy import team_shops
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import Shop
 from stampbook.tasks.models import Task
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def register(*, email: str, name: str, password: str, time_zone: str = "UTC") -> User:
@@ -35,10 +32,6 @@ def register(*, email: str, name: str, password: str, time_zone: str = "UTC") ->
     db.session.add(user)
     db.session.flush()
     return user
-
-
-def find_by_email(email: str) -> User | None:
-    return db.session.scalars(select(User).where(User.email == normalise_email(email))).first()
 
 
 def check_credentials(*, email: str, password: str) -> User:

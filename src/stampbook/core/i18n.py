@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import g, request
 
+from stampbook.core.zones import zone
+
 # The languages with a catalogue in ``translations/``, in the switcher's order.
 LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
@@ -24,4 +26,4 @@ def select_locale() -> str:
 
 def select_timezone() -> str | None:
     user = g.get("user")
-    return user.time_zone if user is not None and user.time_zone else None
+    return zone(user.time_zone).key if user is not None and user.time_zone else None

@@ -12,13 +12,14 @@ from stampbook.core.db import db, utcnow
 from stampbook.people import services as people
 from stampbook.programs import services as programs
 from stampbook.programs.models import Program
+from stampbook.shops import queries as shops_queries
 from stampbook.shops import services as shops
 
 
 def delete_shop(actor: User, shop_id: int, *, now: datetime | None = None) -> None:
     """Soft-delete (creator only): programs archived, memberships archived, nothing lost."""
     now = now or utcnow()
-    shop = shops.load_shop(actor, shop_id, "shop.delete")
+    shop = shops_queries.load_shop(actor, shop_id, "shop.delete")
     programs.archive_programs(
         db.session.scalars(select(Program.id).where(Program.shop_id == shop.id)), now
     )

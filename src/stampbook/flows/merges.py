@@ -21,24 +21,19 @@ from stampbook.programs.models import (
 from stampbook.programs.policy import (
     shop_of,
 )
-from stampbook.programs.rules import merged_status, stronger_role
+from stampbook.programs.rules import identity_of, merged_status, require_live, stronger_role
 from stampbook.programs.schemas import ProgramMergeOut, ProgramOut
-from stampbook.programs.services import (
-    close_invitations,
-    identity_of,
-    lock_programs,
-    move_invitations,
-    require_live,
-)
+from stampbook.programs.services import close_invitations, lock_programs, move_invitations
 from stampbook.rewards.services import move_payments, move_rewards
 from stampbook.shops.models import (
     InvitationStatus,
     Shop,
     ShopInvitation,
 )
+from stampbook.shops.queries import present
 from stampbook.shops.rules import ordered
 from stampbook.shops.schemas import ShopMergeOut
-from stampbook.shops.services import merge_roles, present, revoke_shop_invitations
+from stampbook.shops.services import merge_roles, revoke_shop_invitations
 from stampbook.tasks.services import move_tasks
 
 

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from stampbook.accounts import services as accounts
-from stampbook.accounts.auth import current_token, current_user, me
-from stampbook.core.errors import AppError
+from stampbook.accounts.auth import current_user
 from stampbook.core.i18n import LANGUAGE_COOKIE, LANGUAGES
 from stampbook.core.idempotency import form_key_field
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.home import queries
-from stampbook.people.forms import PasswordChangeForm
 from stampbook.tasks import words
-from stampbook.ui.helpers import attempt, local_time, safe_next
+from stampbook.ui.helpers import local_time, safe_next
 
 bp = PageBlueprint("pages", __name__)
 bp.add_app_template_filter(local_time, "local_time")
@@ -81,31 +77,6 @@ def home() -> str:
         starred_shop=queries.shop_name(user.starred_shop_id),
         activity=queries.recent_activity(user.id),
     )
-
-
-@bp.route("/account/password", methods=["GET", "POST"])
-@route(Access.USER, action="user.edit")
-def change_password() -> Response | str | tuple[str, int]:
-    form = PasswordChangeForm()
-    if form.validate_on_submit():
-        token = current_token()
-        result = attempt(
-            lambda: accounts.change_password(
-                me(),
-                old_password=form.old_password.data or "",
-                new_password=form.new_password.data or "",
-                keep_token_id=token.id if token else None,
-            )
-        )
-        if isinstance(result, AppError):
-            wrong = result.code == "invalid_credentials"
-            form.old_password.errors = [
-                _("The current password is wrong.") if wrong else result.detail
-            ]
-            return render_template("home/password.html", form=form), result.status
-        flash(_("Your password is changed; your other sessions are signed out."), "success")
-        return redirect(url_for("pages.home"))
-    return render_template("home/password.html", form=form), 422 if form.errors else 200
 
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600

@@ -13,7 +13,7 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.ledger.schemas import AdjustmentIn
 from stampbook.ledger.services import adjust
-from stampbook.programs import services as programs
+from stampbook.programs import queries as programs_queries
 from stampbook.programs.pages.members import _back_to_members
 from stampbook.shops.forms import (
     AdjustForm,
@@ -32,7 +32,7 @@ def adjust_points(membership_id: int) -> Response:
     """Add or remove points by hand with the reason (shop managers), as
     ``POST /memberships/{id}/adjustments``; the form's idempotency key (the guard's) makes a
     resend harmless."""
-    membership = programs.load_membership(me(), membership_id, "membership.adjust")
+    membership = programs_queries.load_membership(me(), membership_id, "membership.adjust")
     form = AdjustForm()
     if not form.validate_on_submit():
         flash(_("Say how many points (not zero) and why."), "danger")

@@ -8,6 +8,7 @@ from stampbook.accounts.auth import current_user, me
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.programs import queries, services
+from stampbook.programs import queries as programs_queries
 from stampbook.programs.schemas import (
     Leaderboard,
     LeaderboardQuery,
@@ -53,7 +54,7 @@ def create_program(shop_id: int, body: ProgramIn) -> Any:
 @bp.output(ProgramOut)
 @bp.doc(summary="A program", responses=[404])
 def get_program(program_id: int) -> Any:
-    return services.load_program(current_user(), program_id)
+    return programs_queries.load_program(current_user(), program_id)
 
 
 @bp.patch("/programs/<int:program_id>")

@@ -11,12 +11,26 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import Owner, visible_owners, visible_user_ids
-from stampbook.core.db import db, execute_core
+from stampbook.core.db import db, execute_core, load_with, with_parents
 from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.pagination import PageQuery, encode_cursor, newest_first
 from stampbook.core.policy import require
-from stampbook.programs.models import Membership, MembershipStatus, Program, ProgramPrivacy
-from stampbook.programs.policy import membership_of, program_team, visible_programs_clause
+from stampbook.programs.models import (
+    Membership,
+    MembershipStatus,
+    Program,
+    ProgramPrivacy,
+)
+from stampbook.programs.policy import (
+    membership_of,
+    program_team,
+    remember_actor_parts,
+    remember_membership,
+    visible_programs_clause,
+    with_actor_parts,
+)
+from stampbook.programs.rules import identity_of as identity
+from stampbook.programs.rules import require_live
 from stampbook.programs.schemas import (
     Leaderboard,
     LeaderboardQuery,
@@ -26,8 +40,6 @@ from stampbook.programs.schemas import (
     ProgramPage,
     ProgramQuery,
 )
-from stampbook.programs.services import identity_of as identity
-from stampbook.programs.services import load_membership, load_program, require_live
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
 from stampbook.tasks.models import Task
 
@@ -263,3 +275,41 @@ def merge_preview(actor: User, *, target_id: int, source_id: int) -> ProgramMerg
         tasks=tasks or 0,
         invitations=invitations or 0,
     )
+
+
+_PROGRAM = with_actor_parts(with_parents(Program, (Shop, Shop.id == Program.shop_id)))
+
+
+_MEMBERSHIP = with_actor_parts(
+    with_parents(
+        Membership,
+        (Program, Program.id == Membership.program_id),
+        (Shop, Shop.id == Program.shop_id),
+    )
+)
+
+
+def load_program(actor: User | None, program_id: int, action: str = "program.view") -> Program:
+    """The program, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
+    row = load_with(_PROGRAM, program_id, actor_id=actor.id if actor else None)
+    if row is None:
+        raise NotFound("No such program.")
+    program: Program
+    program, shop, role, mine = row
+    remember_actor_parts(actor, program, shop, role, mine)
+    require(actor, action, program)
+    return program
+
+
+def load_membership(
+    actor: User | None, membership_id: int, action: str = "membership.view"
+) -> Membership:
+    row = load_with(_MEMBERSHIP, membership_id, actor_id=actor.id if actor else None)
+    if row is None:
+        raise NotFound("No such membership.")
+    membership: Membership
+    membership, program, shop, role, mine = row
+    remember_actor_parts(actor, program, shop, role, mine)
+    remember_membership(membership)
+    require(actor, action, membership)
+    return membership

@@ -5,7 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from stampbook.programs.models import MembershipRole, MembershipStatus
+from stampbook.core.errors import Conflict
+from stampbook.programs.models import (
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Program,
+)
 
 
 class ProgramPermission(StrEnum):
@@ -75,3 +81,19 @@ def merged_status(target: str, source: str) -> str:
     if MembershipStatus.ACTIVE in {target, source}:
         return MembershipStatus.ACTIVE
     return target
+
+
+def identity_of(membership: Membership) -> tuple[str, Any] | None:
+    if membership.user_id is not None:
+        return ("user", membership.user_id)
+    if membership.email is not None:
+        return ("email", membership.email)
+    if membership.external_id is not None:
+        return ("external", membership.external_id)
+    return None
+
+
+def require_live(program: Program) -> None:
+    """Refuse changes to a program that was deleted or merged away (it is read-only)."""
+    if program.is_archived:
+        raise Conflict("This program is archived; it can be read, not changed.", code="archived")

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
-from stampbook.core.db import db, load_with, utcnow, with_parents
+from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import Decision, decide, require
 from stampbook.core.unit_of_work import RetryTransaction
@@ -33,12 +33,10 @@ from stampbook.programs.policy import (
     membership_of,
     membership_row,
     program_team,
-    remember_actor_parts,
-    remember_membership,
     shop_of,
-    with_actor_parts,
 )
-from stampbook.programs.rules import membership_permissions, stronger_role
+from stampbook.programs.queries import load_membership, load_program
+from stampbook.programs.rules import membership_permissions, require_live, stronger_role
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
 
 __all__ = [
@@ -62,48 +60,6 @@ __all__ = [
 ]
 
 OPEN_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
-
-
-_PROGRAM = with_actor_parts(with_parents(Program, (Shop, Shop.id == Program.shop_id)))
-_MEMBERSHIP = with_actor_parts(
-    with_parents(
-        Membership,
-        (Program, Program.id == Membership.program_id),
-        (Shop, Shop.id == Program.shop_id),
-    )
-)
-
-
-def load_program(actor: User | None, program_id: int, action: str = "program.view") -> Program:
-    """The program, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
-    row = load_with(_PROGRAM, program_id, actor_id=actor.id if actor else None)
-    if row is None:
-        raise NotFound("No such program.")
-    program: Program
-    program, shop, role, mine = row
-    remember_actor_parts(actor, program, shop, role, mine)
-    require(actor, action, program)
-    return program
-
-
-def load_membership(
-    actor: User | None, membership_id: int, action: str = "membership.view"
-) -> Membership:
-    row = load_with(_MEMBERSHIP, membership_id, actor_id=actor.id if actor else None)
-    if row is None:
-        raise NotFound("No such membership.")
-    membership: Membership
-    membership, program, shop, role, mine = row
-    remember_actor_parts(actor, program, shop, role, mine)
-    remember_membership(membership)
-    require(actor, action, membership)
-    return membership
-
-
-def require_live(program: Program) -> None:
-    """Refuse changes to a program that was deleted or merged away (it is read-only)."""
-    if program.is_archived:
-        raise Conflict("This program is archived; it can be read, not changed.", code="archived")
 
 
 # --- Programs -------------------------------------------------------------------------------
@@ -495,16 +451,6 @@ def lock_programs(ids: list[int]) -> dict[int, Program]:
         .execution_options(populate_existing=True)
     ).all()
     return {program.id: program for program in rows}
-
-
-def identity_of(membership: Membership) -> tuple[str, Any] | None:
-    if membership.user_id is not None:
-        return ("user", membership.user_id)
-    if membership.email is not None:
-        return ("email", membership.email)
-    if membership.external_id is not None:
-        return ("external", membership.external_id)
-    return None
 
 
 def move_invitations(source: Program, target: Program, now: datetime) -> None:

@@ -15,14 +15,16 @@ from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user, me
-from stampbook.accounts.services import find_by_email
+from stampbook.accounts.queries import find_by_email
 from stampbook.core.errors import AppError
 from stampbook.core.pagination import HistoryQuery, PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
+from stampbook.core.wording import say
 from stampbook.home import queries as pages
 from stampbook.people.queries import my_buddies
 from stampbook.rewards import queries, services
+from stampbook.rewards import services as rewards
 from stampbook.rewards.forms import (
     REWARD_FIELDS,
     ContributeForm,
@@ -35,10 +37,11 @@ from stampbook.rewards.forms import (
 from stampbook.rewards.models import Redemption, Reward
 from stampbook.rewards.rules import ScheduleSettings, load_settings
 from stampbook.rewards.schemas import MyRedemptionQuery, RewardIn, RewardPatch
-from stampbook.shops.services import load_shop
+from stampbook.shops.queries import load_shop
 from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, CancelForm, options
 from stampbook.ui.helpers import (
     Unsaved,
+    act,
     attempt,
     aware,
     day_range,
@@ -562,3 +565,15 @@ def reward_redemptions(reward_id: int) -> str:
         form=CancelForm(),
         fulfil_form=ActionForm(),
     )
+
+
+@bp.post("/account/stars/rewards/<int:reward_id>/remove")
+@route(Access.USER, action="reward.favorite")
+def unstar_reward(reward_id: int) -> Response:
+    act(
+        lambda: rewards.remove_favorite(me(), reward_id=reward_id),
+        _("Removed from your starred rewards."),
+        refused=say,
+        category="info",
+    )
+    return redirect(url_for("account_pages.stars"), 303)

@@ -47,7 +47,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import Response, after_this_request, g, has_request_context
 from sqlalchemy import (
@@ -72,6 +72,7 @@ from stampbook.core.db import UTCDateTime, db, execute_core, load_with, with_par
 from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
 from stampbook.core.policy import can, require
 from stampbook.core.unit_of_work import RetryTransaction
+from stampbook.core.zones import zone
 from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.programs.models import Membership, Program
@@ -124,10 +125,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def zone_of(shop: Shop) -> ZoneInfo:
-    try:
-        return ZoneInfo(shop.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone(shop.time_zone)
 
 
 def _get(model: type[Any], object_id: int | None) -> Any:

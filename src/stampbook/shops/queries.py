@@ -18,19 +18,34 @@ from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.policy import is_invitee
 from stampbook.programs.queries import filtered_page
 from stampbook.rewards.models import Reward
-from stampbook.shops.models import InvitationStatus, Role, Shop, ShopInvitation, ShopRoleType
-from stampbook.shops.policy import ROLE_RANK, invited_clause, team_member, visible_shops_clause
+from stampbook.shops.models import (
+    InvitationStatus,
+    Role,
+    Shop,
+    ShopInvitation,
+    ShopRoleType,
+)
+from stampbook.shops.policy import (
+    ROLE_RANK,
+    invited_clause,
+    permissions_for,
+    shop_role,
+    team_member,
+    visible_shops_clause,
+)
+from stampbook.shops.rules import is_open_at
 from stampbook.shops.schemas import (
     InvitationPage,
     InvitationQuery,
     MemberMatch,
     MemberMatches,
     MemberSearchQuery,
+    RoleOut,
     RolePage,
+    ShopOut,
     ShopPage,
     ShopQuery,
 )
-from stampbook.shops.services import load_shop, present, role_out
 from stampbook.tasks.models import Task
 
 
@@ -323,3 +338,34 @@ def removable_role(actor: User, role_id: int) -> tuple[Role, Shop]:
         raise NotFound("No such role.")
     action = "role.view" if role.user_id == actor.id else "role.manage"
     return role, load_shop(actor, role.shop_id, action)
+
+
+def load_shop(actor: User | None, shop_id: int, action: str = "shop.view") -> Shop:
+    """The shop, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("No such shop.")
+    require(actor, action, shop)
+    return shop
+
+
+def present(actor: User | None, shop: Shop, *, now: datetime | None = None) -> ShopOut:
+    """The shop as the API shows it, open or closed at ``now`` in the shop's time zone."""
+    data = {column.key: getattr(shop, column.key) for column in Shop.__mapper__.column_attrs}
+    return ShopOut.model_validate(
+        {
+            **data,
+            "is_open_now": is_open_at(shop.availability_schedule, shop.time_zone, now or utcnow()),
+            "my_role": shop_role(actor, shop),
+        }
+    )
+
+
+def role_out(role: Role) -> RoleOut:
+    permissions = permissions_for(role.role_type, role.permission_settings)
+    return RoleOut.model_validate(
+        {
+            **{column.key: getattr(role, column.key) for column in Role.__mapper__.column_attrs},
+            "permissions": sorted(permissions),
+        }
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from stampbook.core.zones import zone
 from stampbook.schedules.rules import Schedule, is_open
 
 
@@ -16,7 +16,7 @@ def schedules_of(stored: Iterable[dict[str, Any]]) -> list[Schedule]:
 
 def is_open_at(stored: Iterable[dict[str, Any]], time_zone: str, at: datetime) -> bool:
     """Whether a shop with this availability schedule is open at ``at`` (its local time)."""
-    return is_open(schedules_of(stored), at, ZoneInfo(time_zone))
+    return is_open(schedules_of(stored), at, zone(time_zone))
 
 
 def foreign_ids(wanted: Iterable[int], own: Iterable[int]) -> list[int]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from stampbook.accounts.models import User
-from stampbook.core.db import db, utcnow
+from stampbook.core.db import db
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import require
 from stampbook.programs.models import Program
@@ -33,34 +33,12 @@ from stampbook.shops.policy import (
     ShopPermission,
     permissions_for,
     role_of,
-    shop_role,
     team_member,
 )
-from stampbook.shops.rules import foreign_ids, is_open_at
+from stampbook.shops.queries import load_shop, present, role_out
+from stampbook.shops.rules import foreign_ids
 from stampbook.shops.schemas import RoleOut, ShopOut
 from stampbook.tasks.models import Task
-
-
-def load_shop(actor: User | None, shop_id: int, action: str = "shop.view") -> Shop:
-    """The shop, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
-    shop = db.session.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound("No such shop.")
-    require(actor, action, shop)
-    return shop
-
-
-def present(actor: User | None, shop: Shop, *, now: datetime | None = None) -> ShopOut:
-    """The shop as the API shows it, open or closed at ``now`` in the shop's time zone."""
-    data = {column.key: getattr(shop, column.key) for column in Shop.__mapper__.column_attrs}
-    return ShopOut.model_validate(
-        {
-            **data,
-            "is_open_now": is_open_at(shop.availability_schedule, shop.time_zone, now or utcnow()),
-            "my_role": shop_role(actor, shop),
-        }
-    )
-
 
 # --- Shops ----------------------------------------------------------------------------------
 
@@ -154,16 +132,6 @@ def merge_roles(source: Shop, target: Shop) -> int:
 
 
 # --- Roles ----------------------------------------------------------------------------------
-
-
-def role_out(role: Role) -> RoleOut:
-    permissions = permissions_for(role.role_type, role.permission_settings)
-    return RoleOut.model_validate(
-        {
-            **{column.key: getattr(role, column.key) for column in Role.__mapper__.column_attrs},
-            "permissions": sorted(permissions),
-        }
-    )
 
 
 def _actor_permissions(actor: User, shop: Shop) -> frozenset[ShopPermission]:

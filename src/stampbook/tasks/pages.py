@@ -27,7 +27,7 @@ from stampbook.core.policy import Access, can, require, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.home import queries as pages
 from stampbook.programs import queries as program_queries
-from stampbook.programs import services as programs
+from stampbook.programs import queries as programs_queries
 from stampbook.programs.forms import (
     BONUS_LISTS,
     OVERRIDE_FIELDS,
@@ -385,7 +385,7 @@ def _task_form_page(
 @bp.route("/programs/<int:program_id>/tasks/new", methods=["GET", "POST"])
 @route(Access.USER, action="task.create")
 def new_task(program_id: int) -> Response | tuple[str, int]:
-    program = programs.load_program(me(), program_id, "task.create")
+    program = programs_queries.load_program(me(), program_id, "task.create")
     form = TaskForm()
     problems: list[str] = []
     if not _more_rows(form) and form.validate_on_submit():
@@ -555,7 +555,7 @@ def _override_data(form: OverrideForm) -> dict[str, Any]:
 def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
     """One member's own target, deadline, frequency and times for a task."""
     task = services.get_task(me(), task_id, "task.override")
-    membership = programs.load_membership(me(), membership_id)
+    membership = programs_queries.load_membership(me(), membership_id)
     if membership.program_id != task.program_id:
         raise NotFound(_("No such membership in this task's program."))
     row = queries.get_override(me(), task_id, membership_id)

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import Select, and_, bindparam, case, delete, select, update
@@ -52,6 +52,7 @@ from stampbook.core.errors import Conflict, Forbidden, NotFound, ValidationFaile
 from stampbook.core.pagination import MAX_ID
 from stampbook.core.policy import Decision, decide, require
 from stampbook.core.unit_of_work import RetryTransaction
+from stampbook.core.zones import zone
 from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
@@ -133,13 +134,7 @@ def _membership_in(task: Task, membership_id: int) -> Membership:
 def member_zone(membership: Membership, shop: Shop) -> ZoneInfo:
     """The member's time zone; the shop's for a customer without an account."""
     user = db.session.get(User, membership.user_id) if membership.user_id is not None else None
-    for name in (user.time_zone if user else None, shop.time_zone):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+    return zone(user.time_zone if user else None, shop.time_zone)
 
 
 def _shop_of(task: Task) -> Shop:

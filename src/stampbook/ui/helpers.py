@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import flash, g, request
 from pydantic import BaseModel, ValidationError
@@ -16,6 +16,7 @@ from wtforms import Form
 
 from stampbook.core.db import db
 from stampbook.core.errors import AppError
+from stampbook.core.zones import zone
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -82,11 +83,9 @@ def save(
 
 
 def viewer_zone() -> ZoneInfo:
+    """The signed-in viewer's time zone (UTC for visitors)."""
     user = g.get("user")
-    try:
-        return ZoneInfo(user.time_zone) if user is not None and user.time_zone else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone(user.time_zone if user is not None else None)
 
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -8,16 +8,15 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts import services as accounts
 from stampbook.accounts.auth import me
+from stampbook.accounts.forms import DeleteAccountForm
 from stampbook.core.errors import AppError
 from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import MESSAGES
 from stampbook.flows import deletions
-from stampbook.people.forms import (
-    DeleteAccountForm,
-)
-from stampbook.shops import queries, services
+from stampbook.shops import queries
+from stampbook.shops import queries as shops_queries
 from stampbook.ui.forms import (
     ActionForm,
 )
@@ -31,7 +30,7 @@ bp = PageBlueprint("deletion_pages", __name__)
 @bp.route("/shops/<int:shop_id>/delete", methods=["GET", "POST"])
 @route(Access.USER, action="shop.delete")
 def delete_shop(shop_id: int) -> Response | str:
-    shop = services.load_shop(me(), shop_id, "shop.delete")
+    shop = shops_queries.load_shop(me(), shop_id, "shop.delete")
     form = ActionForm()
     if form.validate_on_submit():
         name = shop.name
@@ -59,12 +58,12 @@ def delete_account() -> Response | tuple[str, int]:
         if isinstance(checked, AppError):
             form.password.errors = [str(MESSAGES["invalid_credentials"])]
             return render_template(
-                "people/settings_delete.html", form=form, active="delete"
+                "accounts/settings_delete.html", form=form, active="delete"
             ), checked.status
         deletions.delete_account(user)
         session.clear()
         flash(_("Your account is deleted. Goodbye!"), "info")
         return redirect(url_for("pages.home"), 303)
-    return render_template("people/settings_delete.html", form=form, active="delete"), (
+    return render_template("accounts/settings_delete.html", form=form, active="delete"), (
         422 if form.errors else 200
     )

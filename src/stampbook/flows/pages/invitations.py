@@ -18,9 +18,11 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.flows import invitations
 from stampbook.home import queries as pages
+from stampbook.programs import queries as programs_queries
 from stampbook.programs import services as programs
 from stampbook.programs.pages.members import _members_page
 from stampbook.shops import queries, services
+from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import (
     INVITATION_STATUSES,
     MEMBERSHIP_ROLES,
@@ -94,7 +96,7 @@ def _invitations_page(shop: Shop, form: InviteForm, status: int = 200) -> tuple[
 @route(Access.USER, action="shop.invite")
 def shop_invitations(shop_id: int) -> Response | tuple[str, int]:
     """The shop's invitations (its own and its programs'), and the form to send one."""
-    shop = services.load_shop(me(), shop_id, "shop.invite")
+    shop = shops_queries.load_shop(me(), shop_id, "shop.invite")
     form = InviteForm()
     form.target.choices = options(_invite_targets(shop))
     if request.method == "GET":
@@ -138,7 +140,7 @@ def _send_invitation(shop_id: int, form: InviteForm) -> tuple[Any, list[str]]:
 @route(Access.USER, action="membership.manage")
 def invite_to_program(program_id: int) -> Response | tuple[str, int]:
     """Invite someone into the program, from its members page."""
-    program = programs.load_program(me(), program_id, "membership.manage")
+    program = programs_queries.load_program(me(), program_id, "membership.manage")
     form = ProgramInviteForm()
     status = 422
     if form.validate_on_submit():

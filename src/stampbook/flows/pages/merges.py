@@ -16,9 +16,10 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.flows import merges
 from stampbook.programs import queries as program_queries
-from stampbook.programs import services as programs
+from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import shop_of
-from stampbook.shops import queries, services
+from stampbook.shops import queries
+from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import (
     ChooseForm,
     MergeForm,
@@ -66,7 +67,7 @@ def _merged(merge: Callable[[int], Any], said: Callable[[Any], str], unchosen: s
 @route(Access.USER, action="shop.merge", idempotent=True)
 def merge_shop(shop_id: int) -> Response | tuple[str, int]:
     """Choose a shop of one's own, read what will move, then merge it into this one."""
-    shop = services.load_shop(me(), shop_id, "shop.merge")
+    shop = shops_queries.load_shop(me(), shop_id, "shop.merge")
     if request.method == "POST":
         merged = _merged(
             lambda source_id: merges.merge_shops(me(), target_id=shop_id, source_id=source_id),
@@ -102,7 +103,7 @@ def merge_shop(shop_id: int) -> Response | tuple[str, int]:
 @route(Access.USER, action="program.merge", idempotent=True)
 def merge_program(program_id: int) -> Response | tuple[str, int]:
     """Choose another program of the shop, read what will move, then merge it into this one."""
-    program = programs.load_program(me(), program_id, "program.merge")
+    program = programs_queries.load_program(me(), program_id, "program.merge")
     if request.method == "POST":
         merged = _merged(
             lambda source_id: merges.merge_programs(

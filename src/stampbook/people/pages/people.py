@@ -17,13 +17,12 @@ from flask_babel import ngettext
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from stampbook.accounts import services as accounts
+from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import current_user, me
-from stampbook.accounts.models import Section, User
-from stampbook.accounts.schemas import UserPatch
+from stampbook.accounts.models import User
 from stampbook.core.db import db
 from stampbook.core.errors import AppError, Forbidden, NotFound
-from stampbook.core.extensions import failed, limiter
+from stampbook.core.extensions import limiter
 from stampbook.core.pagination import CURSOR_PATTERN, MAX_ID, PageQuery
 from stampbook.core.policy import Access, require, route
 from stampbook.core.routing import PageBlueprint
@@ -33,17 +32,12 @@ from stampbook.people import queries, services
 from stampbook.people.api import per_user
 from stampbook.people.forms import (
     BuddyAskForm,
-    EmailForm,
     MessageEditForm,
     MessageForm,
     PostEditForm,
     PostFilterForm,
     PostForm,
-    PrivacyForm,
-    ProfileForm,
     ReviewForm,
-    StarredShopForm,
-    order_form,
 )
 from stampbook.people.models import PostAudience
 from stampbook.people.schemas import (
@@ -56,7 +50,6 @@ from stampbook.people.schemas import (
     PostPatch,
     PostQuery,
 )
-from stampbook.rewards import services as rewards
 from stampbook.ui.forms import ActionForm, options
 from stampbook.ui.helpers import (
     Unsaved,
@@ -192,7 +185,7 @@ def ask_by_email() -> Response | tuple[str, int]:
     form = BuddyAskForm()
     if not form.validate_on_submit():
         return _buddies_page(form, 422)
-    found = accounts.find_by_email(form.email.data or "")
+    found = accounts_queries.find_by_email(form.email.data or "")
 
     def ask() -> Any:
         if found is None or found.is_deleted:
@@ -715,169 +708,3 @@ def delete_post(post_id: int) -> Response:
 
 
 # --- My settings ------------------------------------------------------------------------------
-
-PROFILE_FIELDS = ("name", "summary", "description", "color", "icon", "time_zone")
-
-
-def _save(changes: dict[str, Any], form: Any) -> list[str] | None:
-    """Check ``changes`` with the API's ``UserPatch`` and save them; the problems, if any."""
-    saved = save(
-        validate(UserPatch, changes, form),
-        lambda body: accounts.update_profile(me(), body.model_dump(exclude_unset=True)),
-        lambda error: place_errors(form, [("", say(error))]),
-    )
-    return saved.problems if isinstance(saved, Unsaved) else None
-
-
-@bp.route("/account", methods=["GET", "POST"])
-@route(Access.USER)
-def profile() -> Response | tuple[str, int]:
-    form = ProfileForm(obj=me())
-    problems: list[str] = []
-    if form.validate_on_submit():
-        # Empty optional fields clear them, as a PATCH with null does.
-        changes = {name: getattr(form, name).data or None for name in PROFILE_FIELDS}
-        found = _save(changes, form)
-        if found is None:
-            flash(_("Your profile is saved."), "success")
-            return redirect(url_for("people_pages.profile"), 303)
-        problems = found
-    return render_template(
-        "people/settings_profile.html", form=form, problems=problems, active="profile"
-    ), 422 if form.errors or problems else 200
-
-
-@bp.route("/account/privacy", methods=["GET", "POST"])
-@route(Access.USER)
-def privacy() -> Response | tuple[str, int]:
-    current = accounts.effective_privacy(me())
-    form = PrivacyForm(data=current)
-    problems: list[str] = []
-    if form.validate_on_submit():
-        chosen = {section.value: getattr(form, section.value).data for section in Section}
-        found = _save({"privacy_settings": chosen}, form)
-        if found is None:
-            flash(_("Your privacy settings are saved."), "success")
-            return redirect(url_for("people_pages.privacy"), 303)
-        problems = found
-    return render_template(
-        "people/settings_privacy.html", form=form, problems=problems, active="privacy"
-    ), 422 if form.errors or problems else 200
-
-
-def _in_order(items: Iterable[tuple[int, str]], form: Any, prefix: str) -> list[int]:
-    """Ids sorted by the positions typed (ties and blanks keep the order they had)."""
-    listed = list(items)
-    last = len(listed) + 1
-
-    def place(indexed: tuple[int, tuple[int, str]]) -> tuple[int, int]:
-        index, (item_id, _name) = indexed
-        typed = getattr(form, f"{prefix}_{item_id}").data
-        return (typed if isinstance(typed, int) else last, index)
-
-    return [item_id for _index, (item_id, _name) in sorted(enumerate(listed), key=place)]
-
-
-@bp.route("/account/order", methods=["GET", "POST"])
-@route(Access.USER)
-def ordering() -> Response | tuple[str, int]:
-    choices = queries.order_choices(me())
-    form = order_form(choices)
-    problems: list[str] = []
-    if form.validate_on_submit():
-        order = {
-            "shop_ids": _in_order(choices.shops, form, "shop"),
-            "program_task_ids": {
-                p.program_id: _in_order(p.tasks, form, "task") for p in choices.programs if p.tasks
-            },
-        }
-        found = _save({"order_settings": order}, form)
-        if found is None:
-            flash(_("Your order is saved."), "success")
-            return redirect(url_for("people_pages.ordering"), 303)
-        problems = found
-    return render_template(
-        "people/settings_order.html",
-        form=form,
-        choices=choices,
-        problems=problems,
-        active="order",
-    ), 422 if form.errors or problems else 200
-
-
-def _stars_page(form: StarredShopForm | None = None, status: int = 200) -> tuple[str, int]:
-    user = me()
-    form = form or StarredShopForm(shop_id=user.starred_shop_id or 0)
-    _shop_choices(form)
-    return render_template(
-        "people/settings_stars.html",
-        form=form,
-        favourites=pages.favourite_rewards(user.id),
-        action=ActionForm(),
-        active="stars",
-    ), status
-
-
-def _shop_choices(form: StarredShopForm) -> None:
-    user = me()
-    shops = queries.order_choices(user).shops
-    starred = user.starred_shop_id
-    if starred is not None and starred not in {i for i, _name in shops}:
-        shops.append((starred, pages.shop_name(starred) or str(starred)))
-    form.shop_id.choices = options([(0, _("No starred shop")), *shops])
-
-
-@bp.route("/account/stars", methods=["GET", "POST"])
-@route(Access.USER)
-def stars() -> Response | tuple[str, int]:
-    if request.method == "GET":
-        return _stars_page()
-    form = StarredShopForm()
-    _shop_choices(form)
-    if not form.validate_on_submit():
-        return _stars_page(form, 422)
-    shop_id = form.shop_id.data
-    result = attempt(
-        lambda: accounts.star_shop(me(), shop_id=shop_id) if shop_id else accounts.unstar_shop(me())
-    )
-    if isinstance(result, AppError):
-        form.shop_id.errors = [say(result)]
-        return _stars_page(form, result.status)
-    flash(_("Your starred shop is saved.") if shop_id else _("No shop is starred now."), "success")
-    return redirect(url_for("people_pages.stars"), 303)
-
-
-@bp.post("/account/stars/rewards/<int:reward_id>/remove")
-@route(Access.USER, action="reward.favorite")
-def unstar_reward(reward_id: int) -> Response:
-    act(
-        lambda: rewards.remove_favorite(me(), reward_id=reward_id),
-        _("Removed from your starred rewards."),
-        refused=say,
-        category="info",
-    )
-    return redirect(url_for("people_pages.stars"), 303)
-
-
-@bp.route("/account/email", methods=["GET", "POST"])
-@route(Access.USER)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed)
-def email() -> Response | tuple[str, int]:
-    form = EmailForm()
-    if form.validate_on_submit():
-        result = attempt(
-            lambda: accounts.change_email(
-                me(), email=form.email.data or "", password=form.password.data or ""
-            )
-        )
-        if not isinstance(result, AppError):
-            flash(_("Your email is now %(email)s.", email=result.email), "success")
-            return redirect(url_for("people_pages.email"), 303)
-        target = form.password if result.code == "invalid_credentials" else form.email
-        target.errors = [say(result)]
-        return render_template(
-            "people/settings_email.html", form=form, active="email"
-        ), result.status
-    return render_template("people/settings_email.html", form=form, active="email"), (
-        422 if form.errors else 200
-    )

@@ -15,6 +15,7 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.home import queries as pages
 from stampbook.programs import queries as program_queries
+from stampbook.programs import queries as programs_queries
 from stampbook.programs import services as programs
 from stampbook.programs.forms import MEMBERSHIP_STATUSES
 from stampbook.programs.models import Membership, Program
@@ -95,7 +96,7 @@ def _members_page(
 @route(Access.USER, action="membership.manage")
 def members(program_id: int) -> Response | tuple[str, int]:
     """The members with their roles and balances; the POST adds an unclaimed customer."""
-    program = programs.load_program(me(), program_id, "membership.manage")
+    program = programs_queries.load_program(me(), program_id, "membership.manage")
     if request.method == "GET":
         return _members_page(program)
     form = CustomerForm()
@@ -130,8 +131,10 @@ def members(program_id: int) -> Response | tuple[str, int]:
 
 def _membership_to_manage(membership_id: int) -> tuple[Membership, Program]:
     """404 for a membership the viewer may not see, 403 for a program they may not manage."""
-    membership = programs.load_membership(me(), membership_id)
-    return membership, programs.load_program(me(), membership.program_id, "membership.manage")
+    membership = programs_queries.load_membership(me(), membership_id)
+    return membership, programs_queries.load_program(
+        me(), membership.program_id, "membership.manage"
+    )
 
 
 def _back_to_members(program_id: int) -> Response:
@@ -165,10 +168,10 @@ def _role_word(role_type: str) -> str:
 @route(Access.USER, action="membership.leave")
 def remove_member(membership_id: int) -> Response:
     """Remove a member (the team), or leave (one's own), as ``DELETE /memberships/{id}``."""
-    membership = programs.load_membership(me(), membership_id)
+    membership = programs_queries.load_membership(me(), membership_id)
     own = membership.user_id == me().id
     if not own:
-        programs.load_program(me(), membership.program_id, "membership.manage")
+        programs_queries.load_program(me(), membership.program_id, "membership.manage")
     result = act(
         lambda: programs.end_membership(me(), membership_id),
         _("You left the program; your points and history stay.")

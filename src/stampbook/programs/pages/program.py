@@ -21,6 +21,7 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.home import queries as pages
 from stampbook.ledger import queries as ledger
 from stampbook.programs import queries, services
+from stampbook.programs import queries as programs_queries
 from stampbook.programs.forms import (
     PROGRAM_FIELDS,
     HistoryFilterForm,
@@ -30,7 +31,7 @@ from stampbook.programs.forms import (
 from stampbook.programs.models import MembershipStatus
 from stampbook.programs.policy import membership_of, program_team, shop_of
 from stampbook.programs.schemas import LeaderboardQuery, MembershipQuery, ProgramIn, ProgramPatch
-from stampbook.shops.services import load_shop
+from stampbook.shops.queries import load_shop
 from stampbook.tasks import queries as task_queries
 from stampbook.tasks import words
 from stampbook.tasks.policy import StampAttempt
@@ -59,7 +60,7 @@ ENTRIES_PER_PAGE = 30
 @route(Access.PUBLIC, action="program.view")
 def program(program_id: int) -> str:
     actor = current_user()
-    program = services.load_program(actor, program_id)
+    program = programs_queries.load_program(actor, program_id)
     mine = membership_of(actor, program)
     task_list, _cursor = task_queries.list_tasks(actor, program_id, PageQuery(limit=200))
     live = not program.is_archived
@@ -127,7 +128,7 @@ def join(program_id: int) -> Response:
 @route(Access.USER, action="membership.leave")
 def leave(program_id: int) -> Response | str:
     """Leave a program, after a confirmation: the points and history stay."""
-    program = services.load_program(me(), program_id)
+    program = programs_queries.load_program(me(), program_id)
     mine = membership_of(me(), program)
     back = url_for("program_pages.program", program_id=program_id)
     if mine is None:
@@ -165,7 +166,7 @@ def leave(program_id: int) -> Response | str:
 @route(Access.PUBLIC, action="program.view")
 def leaderboard(program_id: int) -> str:
     actor = current_user()
-    program = services.load_program(actor, program_id)
+    program = programs_queries.load_program(actor, program_id)
     board = queries.leaderboard(actor, program_id, LeaderboardQuery(limit=FULL_LEADERBOARD))
     return render_template(
         "programs/leaderboard.html",
@@ -181,7 +182,7 @@ def leaderboard(program_id: int) -> str:
 def members(program_id: int) -> str:
     """The program's members and balances, as the API lists them (privacy decides)."""
     actor = current_user()
-    program = services.load_program(actor, program_id)
+    program = programs_queries.load_program(actor, program_id)
     team = actor is not None and (actor.is_admin or program_team(actor, program) is not None)
     form = MemberFilterForm(request.args)
     form.validate()
@@ -216,7 +217,7 @@ def members(program_id: int) -> str:
 @route(Access.USER, action="program.delete")
 def delete_program(program_id: int) -> Response | str | tuple[str, int]:
     """Archive a program (the shop's managers), after a confirmation."""
-    program = services.load_program(me(), program_id, "program.delete")
+    program = programs_queries.load_program(me(), program_id, "program.delete")
     back = url_for("program_pages.program", program_id=program_id)
     form = ActionForm()
     if not form.validate_on_submit():
@@ -250,7 +251,7 @@ def delete_program(program_id: int) -> Response | str | tuple[str, int]:
 @route(Access.USER, action="membership.view_entries")
 def points_history(membership_id: int) -> tuple[str, int]:
     """A membership's points: every ledger entry, newest first, by period, page by page."""
-    membership = services.load_membership(me(), membership_id, "membership.view_entries")
+    membership = programs_queries.load_membership(me(), membership_id, "membership.view_entries")
     form = HistoryFilterForm(request.args)
     form.validate()
     since, until = day_range(form.since.data, form.until.data)
@@ -317,7 +318,7 @@ def new_program(shop_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
 @route(Access.USER, action="program.edit")
 def edit_program(program_id: int) -> Response | str | tuple[str, int]:
-    program = services.load_program(me(), program_id, "program.edit")
+    program = programs_queries.load_program(me(), program_id, "program.edit")
     form = ProgramForm(obj=program)
     problems: list[str] = []
     if form.validate_on_submit():

@@ -21,6 +21,7 @@ from stampbook.rewards import queries as rewards
 from stampbook.rewards import services as reward_services
 from stampbook.rewards.schemas import RewardListQuery, ShopRedemptionQuery
 from stampbook.shops import queries, services
+from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import ArrangeForm, ShopForm, ShopReceiptFilterForm, arrange_form
 from stampbook.shops.models import Shop
 from stampbook.shops.policy import role_of
@@ -170,7 +171,7 @@ def new_shop() -> Response | str | tuple[str, int]:
 @bp.route("/shops/<int:shop_id>/edit", methods=["GET", "POST"])
 @route(Access.USER, action="shop.edit")
 def edit_shop(shop_id: int) -> Response | str | tuple[str, int]:
-    shop = services.load_shop(me(), shop_id, "shop.edit")
+    shop = shops_queries.load_shop(me(), shop_id, "shop.edit")
     form = ShopForm(obj=shop)
     problems: list[str] = []
     if form.validate_on_submit():
@@ -213,7 +214,7 @@ def _new_order(form: ArrangeForm, prefix: str, items: list[tuple[int, str]]) -> 
 @bp.route("/shops/<int:shop_id>/arrange", methods=["GET", "POST"])
 @route(Access.USER, action="shop.edit")
 def arrange(shop_id: int) -> Response | str | tuple[str, int]:
-    shop = services.load_shop(me(), shop_id, "shop.edit")
+    shop = shops_queries.load_shop(me(), shop_id, "shop.edit")
     program_items, reward_items = _current_order(shop)
     form = arrange_form(program_items, reward_items)
     problems: list[str] = []
@@ -250,7 +251,7 @@ def arrange(shop_id: int) -> Response | str | tuple[str, int]:
 @bp.get("/shops/<int:shop_id>/stamp")
 @route(Access.USER, action="shop.search_members")
 def find_member(shop_id: int) -> str:
-    shop = services.load_shop(me(), shop_id, "shop.search_members")
+    shop = shops_queries.load_shop(me(), shop_id, "shop.search_members")
     q = request.args.get("q", "").strip()
     matches = []
     if q:
@@ -268,7 +269,7 @@ def find_member(shop_id: int) -> str:
 @bp.post("/shops/<int:shop_id>/stamp")
 @route(Access.USER, action="task.stamp", idempotent=True)
 def stamp_member(shop_id: int) -> Response:
-    services.load_shop(me(), shop_id, "shop.search_members")
+    shops_queries.load_shop(me(), shop_id, "shop.search_members")
     form = MemberStampForm()
     back = url_for("shop_pages.find_member", shop_id=shop_id, q=request.form.get("q", ""))
     if not form.validate_on_submit():
@@ -292,7 +293,7 @@ def stamp_member(shop_id: int) -> Response:
 @bp.get("/shops/<int:shop_id>/redemptions")
 @route(Access.USER, action="redemption.list_for_shop")
 def shop_redemptions(shop_id: int) -> tuple[str, int]:
-    shop = services.load_shop(me(), shop_id, "redemption.list_for_shop")
+    shop = shops_queries.load_shop(me(), shop_id, "redemption.list_for_shop")
     form = ShopReceiptFilterForm(request.args)
     reward_names = dict(queries.shop_items(shop_id, tasks=False).rewards)
     form.reward_id.choices = options([(0, _("Every reward")), *reward_names.items()])

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import me
-from stampbook.accounts.services import find_by_email
+from stampbook.accounts.queries import find_by_email
 from stampbook.core.errors import AppError
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
@@ -23,6 +23,7 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.home import queries as pages
 from stampbook.shops import queries, services
+from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import (
     NO_SCOPE,
     PERMISSION_LABELS,
@@ -164,7 +165,7 @@ def _team_page(
 @bp.route("/shops/<int:shop_id>/team", methods=["GET", "POST"])
 @route(Access.USER, action="role.manage")
 def team(shop_id: int) -> Response | tuple[str, int]:
-    shop = services.load_shop(me(), shop_id, "role.manage")
+    shop = shops_queries.load_shop(me(), shop_id, "role.manage")
     form = NewRoleForm()
     choices, scopes = _scope_choices(shop_id)
     form.scope.choices = options(choices)
