@@ -162,9 +162,9 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("shop_pages.find_member", "GET"): Case(TEAM),
     # The team's stamp tool: the shop refuses who may not search its members; the stamp
     # itself is then refused as the API refuses it (the assistant may not stamp here).
-    ("shop_pages.stamp_member", "POST"): Case(row(U, D, D, D, R, A, A, A), body=stamp_form),
-    ("shop_pages.shop_redemptions", "GET"): Case(TEAM),
-    ("shop_pages.cancel_receipt", "POST"): Case(
+    ("task_pages.stamp_found_member", "POST"): Case(row(U, D, D, D, R, A, A, A), body=stamp_form),
+    ("receipt_pages.shop_redemptions", "GET"): Case(TEAM),
+    ("receipt_pages.cancel_receipt", "POST"): Case(
         row(U, R, R, R, R, A, A, A), body={"reason": "Changed my mind"}
     ),
     ("program_pages.program", "GET"): Case(ANYONE),
@@ -215,15 +215,15 @@ EXPECTED: dict[tuple[str, str], Case] = {
         args={"reward_id": "group_reward"},
     ),
     ("reward_pages.favourite", "POST"): Case(SIGNED_IN),
-    ("reward_pages.my_receipts", "GET"): Case(SIGNED_IN),
-    ("reward_pages.receipt", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    ("receipt_pages.my_receipts", "GET"): Case(SIGNED_IN),
+    ("receipt_pages.receipt", "GET"): Case(row(U, H, A, H, A, A, A, A)),
     # --- rewards pages -----------------------------------------------------------------------
     ("reward_pages.edit_reward", "GET"): Case(MANAGERS),
     ("reward_pages.edit_reward", "POST"): Case(MANAGERS, body={"name": "Edited"}),
     ("reward_pages.delete_reward", "GET"): Case(MANAGERS),
     ("reward_pages.delete_reward", "POST"): Case(MANAGERS),
     ("reward_pages.reward_changes", "GET"): Case(TEAM),
-    ("reward_pages.reward_redemptions", "GET"): Case(TEAM),
+    ("receipt_pages.reward_redemptions", "GET"): Case(TEAM),
     # Like redeeming: only the member has the membership among their own to pay with.
     ("reward_pages.gift", "POST"): Case(
         row(U, V, A, V, V, V, V, V), body=gift_to_other, prepare=giftable_reward
@@ -234,7 +234,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("shop_pages.arrange", "POST"): Case(MANAGERS, body={}),  # places left out stay put
     ("deletion_pages.delete_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
     ("deletion_pages.delete_shop", "POST"): Case(row(U, D, D, D, D, D, A, A)),
-    ("shop_pages.fulfil_receipt", "POST"): Case(row(U, H, D, H, A, A, A, A)),
+    ("receipt_pages.fulfil_receipt", "POST"): Case(row(U, H, D, H, A, A, A, A)),
     ("team_pages.team", "GET"): Case(MANAGERS),
     ("team_pages.team", "POST"): Case(
         MANAGERS,
@@ -502,7 +502,9 @@ EXPECTED: dict[tuple[str, str], Case] = {
         row(U, R, A, R, R, A, A, A), args={"post_id": "post"}
     ),
     ("account_pages.profile", "GET"): Case(SIGNED_IN),
-    ("account_pages.profile", "POST"): Case(SIGNED_IN, body={"name": "Renamed", "time_zone": "UTC"}),
+    ("account_pages.profile", "POST"): Case(
+        SIGNED_IN, body={"name": "Renamed", "time_zone": "UTC"}
+    ),
     ("account_pages.privacy", "GET"): Case(SIGNED_IN),
     ("account_pages.privacy", "POST"): Case(
         SIGNED_IN,

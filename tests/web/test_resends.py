@@ -28,9 +28,9 @@ TEMPLATES = {
 SENT_ALREADY = "This form was sent already: it was not done twice."
 # Confirmation pages whose form posts back to the page's own address.
 CONFIRMED_HERE = {
-    "task_pages.revoke": "programs/confirm.html",
-    "merge_pages.merge_shop": "team/_merge.html",
-    "merge_pages.merge_program": "team/_merge.html",
+    "task_pages.revoke": "tasks/confirm.html",
+    "merge_pages.merge_shop": "flows/_merge.html",
+    "merge_pages.merge_program": "flows/_merge.html",
 }
 
 

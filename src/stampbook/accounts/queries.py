@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Reads of accounts: a user found by email."""
 
 from __future__ import annotations
 

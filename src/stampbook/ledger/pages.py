@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -11,15 +11,13 @@ from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
+from stampbook.ledger.forms import AdjustForm
 from stampbook.ledger.schemas import AdjustmentIn
 from stampbook.ledger.services import adjust
 from stampbook.programs import queries as programs_queries
-from stampbook.programs.pages.members import _back_to_members
-from stampbook.shops.forms import (
-    AdjustForm,
-)
 from stampbook.ui.helpers import (
     attempt,
+    safe_next,
     validate,
 )
 
@@ -57,3 +55,7 @@ def adjust_points(membership_id: int) -> Response:
             "success",
         )
     return _back_to_members(membership.program_id)
+
+
+def _back_to_members(program_id: int) -> Response:
+    return redirect(safe_next(url_for("member_pages.members", program_id=program_id)), 303)

@@ -11,7 +11,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import Owner, visible_owners, visible_user_ids
-from stampbook.core.db import db, execute_core, load_with, with_parents
+from stampbook.core.db import (
+    db,
+    execute_core,
+    load_with,
+    with_parents,
+)
 from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.pagination import PageQuery, encode_cursor, newest_first
 from stampbook.core.policy import require
@@ -313,3 +318,10 @@ def load_membership(
     remember_membership(membership)
     require(actor, action, membership)
     return membership
+
+
+def get_program(program_id: int) -> Program:
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise NotFound("No such program.")
+    return program

@@ -21,6 +21,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    StringField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -31,7 +32,8 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from stampbook.rewards.rules import MAX_SCHEDULES, LimitType
+from stampbook.rewards.models import RedemptionStatus
+from stampbook.rewards.rules import MAX_SCHEDULES, LimitType, SortOrder
 from stampbook.ui.forms import MAX_POINTS, IdentityFields, icon_field, options
 from stampbook.ui.schedule_forms import RecurrenceForm, ScheduleList, WindowForm
 
@@ -207,3 +209,36 @@ def settings_data(form: RewardForm) -> dict[str, Any]:
         "limit_reset": form.limit_reset.value(),
         "quantity_renewal": form.quantity_renewal.value(),
     }
+
+
+RECEIPT_STATUSES = [
+    ("", _l("Every status")),
+    (RedemptionStatus.ISSUED.value, _l("Issued")),
+    (RedemptionStatus.FULFILLED.value, _l("Handed over")),
+    (RedemptionStatus.CANCELLED.value, _l("Cancelled")),
+]
+
+
+class ShopReceiptFilterForm(FlaskForm):  # type: ignore[misc]
+    """A GET form: it changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=options(RECEIPT_STATUSES), default="")
+    reward_id = SelectField(_l("Reward"), coerce=int, default=0, choices=[])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To (included)"), validators=[Optional()])
+
+
+class CancelForm(FlaskForm):  # type: ignore[misc]
+    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+
+
+REWARD_SORTS = [
+    (SortOrder.DEFAULT.value, "Favourites and redeemable first"),
+    (SortOrder.COST.value, "Cheapest first"),
+    (SortOrder.COST_DESC.value, "Dearest first"),
+    (SortOrder.NAME.value, "Name"),
+    (SortOrder.NEWEST.value, "Newest first"),
+]

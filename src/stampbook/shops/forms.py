@@ -13,19 +13,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
-    EmailField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
     URLField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from stampbook.ledger.book import MAX_AMOUNT
-from stampbook.programs.models import MembershipRole
-from stampbook.rewards.models import RedemptionStatus
 from stampbook.shops.models import ShopPrivacy, ShopRoleType
 from stampbook.shops.policy import ROLE_DEFAULTS, ShopPermission
 from stampbook.shops.schemas import MAX_SCHEDULES
@@ -207,122 +201,11 @@ class NewRoleForm(RoleForm):
 
 # --- Members of a program -------------------------------------------------------------------
 
-MEMBERSHIP_ROLES = [
-    (MembershipRole.MEMBER.value, _l("Member")),
-    (MembershipRole.STAMPER.value, _l("Stamper")),
-    (MembershipRole.ASSISTANT.value, _l("Assistant")),
-    (MembershipRole.MANAGER.value, _l("Manager")),
-]
-KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
-
-
-class MemberRoleForm(FlaskForm):  # type: ignore[misc]
-    role_type = SelectField(_l("Role in the program"), choices=options(MEMBERSHIP_ROLES))
-
-
-class AdjustForm(FlaskForm):  # type: ignore[misc]
-    """Points added or removed by hand, with the reason."""
-
-    amount = IntegerField(
-        _l("Points"),
-        validators=[InputRequired(), NumberRange(min=-MAX_AMOUNT, max=MAX_AMOUNT)],
-        description=_l("Positive to add, negative to remove."),
-    )
-    note = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
-
-
-class CustomerForm(FlaskForm):  # type: ignore[misc]
-    """An unclaimed customer: someone without an account yet, known by email or shop id."""
-
-    email = EmailField(
-        _l("Their email"),
-        validators=[Optional(), Length(max=254)],
-        description=_l("Their points wait for the account that will hold this address."),
-    )
-    external_id = StringField(
-        _l("Or your own customer number"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("E.g. the customer's id in your till or web shop."),
-    )
-
 
 # --- Invitations ----------------------------------------------------------------------------
-
-
-class InviteForm(FlaskForm):  # type: ignore[misc]
-    """Invite someone, by email, into the shop or into one of its programs."""
-
-    target = SelectField(_l("Invite into"), choices=[])
-    email = EmailField(
-        _l("Their email"),
-        validators=[DataRequired(), Length(max=254)],
-        description=_l("They find the invitation in their invitations once signed in."),
-    )
-    role_type = SelectField(
-        _l("Role in the program"),
-        choices=options(MEMBERSHIP_ROLES),
-        default=MembershipRole.MEMBER.value,
-        description=_l("For a program only."),
-    )
-
-
-class ProgramInviteForm(FlaskForm):  # type: ignore[misc]
-    """Shown beside the customer form: its ids differ from that form's."""
-
-    email = EmailField(
-        _l("Their email"), validators=[DataRequired(), Length(max=254)], id="invite-email"
-    )
-    role_type = SelectField(
-        _l("Role in the program"),
-        choices=options(MEMBERSHIP_ROLES),
-        default=MembershipRole.MEMBER.value,
-        id="invite-role",
-    )
-
-
-INVITATION_STATUSES = [
-    ("pending", _l("Pending")),
-    ("accepted", _l("Accepted")),
-    ("declined", _l("Declined")),
-    ("revoked", _l("Withdrawn")),
-]
 
 
 # --- Merges ---------------------------------------------------------------------------------
 
 
-class ChooseForm(FlaskForm):  # type: ignore[misc]
-    """A GET form choosing what to merge: it changes nothing, so it carries no CSRF token."""
-
-    class Meta:
-        csrf = False
-
-    source = SelectField(_l("Merge this one in"), coerce=int, choices=[])
-
-
-class MergeForm(FlaskForm):  # type: ignore[misc]
-    """The confirmation: the source merged in, and the CSRF token."""
-
-    source = HiddenField(validators=[DataRequired(), Regexp(r"^[1-9][0-9]{0,18}$")])
-
-
 # --- Receipts -------------------------------------------------------------------------------
-
-RECEIPT_STATUSES = [
-    ("", _l("Every status")),
-    (RedemptionStatus.ISSUED.value, _l("Issued")),
-    (RedemptionStatus.FULFILLED.value, _l("Handed over")),
-    (RedemptionStatus.CANCELLED.value, _l("Cancelled")),
-]
-
-
-class ShopReceiptFilterForm(FlaskForm):  # type: ignore[misc]
-    """A GET form: it changes nothing, so it carries no CSRF token."""
-
-    class Meta:
-        csrf = False
-
-    status = SelectField(_l("Status"), choices=options(RECEIPT_STATUSES), default="")
-    reward_id = SelectField(_l("Reward"), coerce=int, default=0, choices=[])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To (included)"), validators=[Optional()])

@@ -28,10 +28,16 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.home import queries as pages
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
-from stampbook.programs.forms import (
+from stampbook.programs.models import MembershipStatus, Program, StampSystem
+from stampbook.programs.policy import membership_of, program_team, shop_of
+from stampbook.programs.schemas import MembershipQuery
+from stampbook.shops import queries as shops_queries
+from stampbook.tasks import queries, services, words
+from stampbook.tasks.forms import (
     BONUS_LISTS,
     OVERRIDE_FIELDS,
     TASK_FIELDS,
+    MemberStampForm,
     NoteForm,
     OverrideForm,
     PickMemberForm,
@@ -39,10 +45,6 @@ from stampbook.programs.forms import (
     StampMemberForm,
     TaskForm,
 )
-from stampbook.programs.models import MembershipStatus, Program, StampSystem
-from stampbook.programs.policy import membership_of, program_team, shop_of
-from stampbook.programs.schemas import MembershipQuery
-from stampbook.tasks import queries, services, words
 from stampbook.tasks.models import Stamp, Task
 from stampbook.tasks.policy import RevokeAttempt, StampAttempt, may_stamp_as_team, program_of
 from stampbook.tasks.rules import BonusValues
@@ -107,7 +109,7 @@ def _task_page(
     group_total, my_total = queries.task_progress(task, mine.id if mine is not None else None)
     more = (request.args.to_dict() | {"cursor": next_cursor}) if next_cursor else None
     return render_template(
-        "programs/task.html",
+        "tasks/task.html",
         task=task,
         program=program,
         shop=shop_of(program),
@@ -188,7 +190,7 @@ def stamp_member(task_id: int) -> str:
     names = pages.membership_owners(m.id for m in found.items)
     form = StampMemberForm()
     form.membership_id.choices = options((m.id, _member_label(m, names)) for m in found.items)
-    return render_template("programs/stamp_member.html", task=task, program=program, form=form)
+    return render_template("tasks/stamp_member.html", task=task, program=program, form=form)
 
 
 # --- My notes, revoking ---------------------------------------------------------------------
@@ -232,7 +234,7 @@ def revoke(stamp_id: int) -> Response | str:
         require(me(), "stamp.revoke", RevokeAttempt(stamp, task, clock.now()))
         who = pages.membership_owners([stamp.membership_id]).get(stamp.membership_id)
         return render_template(
-            "programs/confirm.html",
+            "tasks/confirm.html",
             form=form,
             title=_("Revoke this stamp of %(task)s?", task=task.name),
             lines=[
@@ -378,7 +380,7 @@ def _task_form_page(
 ) -> tuple[str, int]:
     status = 422 if problems or _has_errors(form) else 200
     return render_template(
-        "programs/task_form.html", form=form, problems=problems, program=program, task=task
+        "tasks/task_form.html", form=form, problems=problems, program=program, task=task
     ), status
 
 
@@ -462,7 +464,7 @@ def delete_task(task_id: int) -> Response | str:
     form = ActionForm()
     if not form.validate_on_submit():
         return render_template(
-            "programs/confirm.html",
+            "tasks/confirm.html",
             form=form,
             title=_("Delete the task %(name)s?", name=task.name),
             lines=[
@@ -512,7 +514,7 @@ def overrides(task_id: int) -> Response | str:
     )
     pick.membership_id.choices = options((m.id, _member_label(m, names)) for m in found.items)
     return render_template(
-        "programs/overrides.html",
+        "tasks/overrides.html",
         task=task,
         program=program_of(task),
         rows=rows,
@@ -576,7 +578,7 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
     names = pages.membership_owners([membership.id])
     status = 422 if problems or _has_errors(form) else 200
     return render_template(
-        "programs/override_form.html",
+        "tasks/override_form.html",
         task=task,
         program=program_of(task),
         membership=membership,
@@ -598,3 +600,24 @@ def delete_override(task_id: int, membership_id: int) -> Response:
         _("Their own settings are removed: the task's apply."),
     )
     return redirect(url_for("task_pages.overrides", task_id=task_id), 303)
+
+
+@bp.post("/shops/<int:shop_id>/stamp")
+@route(Access.USER, action="task.stamp", idempotent=True)
+def stamp_found_member(shop_id: int) -> Response:
+    shops_queries.load_shop(me(), shop_id, "shop.search_members")
+    form = MemberStampForm()
+    back = url_for("shop_pages.find_member", shop_id=shop_id, q=request.form.get("q", ""))
+    if not form.validate_on_submit():
+        flash(_("Choose a task and a quantity of at least 1."), "danger")
+        return redirect(back, 303)
+    act(
+        lambda: services.stamp_task(
+            me(),
+            task_id=int(form.task_id.data or 0),
+            membership_id=int(form.membership_id.data or 0),
+            quantity=form.quantity.data or 1,
+        ),
+        lambda stamped: words.earned(stamped.points, stamped.breakdown),
+    )
+    return redirect(back, 303)

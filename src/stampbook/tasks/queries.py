@@ -18,6 +18,7 @@ from stampbook.core.policy import can, require
 from stampbook.ledger.models import LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.policy import membership_of, program_team, shop_of
+from stampbook.programs.queries import get_program
 from stampbook.tasks.models import Stamp, Task, TaskOverride, TaskPrivacy
 from stampbook.tasks.policy import RevokeAttempt, program_of, sees_all_history
 from stampbook.tasks.rules import (
@@ -28,7 +29,7 @@ from stampbook.tasks.rules import (
     streak_in_progress,
 )
 from stampbook.tasks.schemas import StampQuery, StatsQuery
-from stampbook.tasks.services import get_program, get_task, member_zone
+from stampbook.tasks.services import get_task, member_zone
 
 
 def list_tasks(

@@ -57,6 +57,7 @@ from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.policy import remember_actor_parts, with_actor_parts
+from stampbook.programs.queries import get_program
 from stampbook.shops.models import Shop
 from stampbook.tasks import rules
 from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskGroupAward, TaskOverride
@@ -115,13 +116,6 @@ def _task_to_stamp(actor: User | None, task_id: int, membership_id: int) -> Task
     if stamped is not None:
         remember_override(task.id, stamped.id, override)
     return task
-
-
-def get_program(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None:
-        raise NotFound("No such program.")
-    return program
 
 
 def _membership_in(task: Task, membership_id: int) -> Membership:

@@ -12,11 +12,9 @@ from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-
-from stampbook.rewards.rules import SortOrder
+from wtforms.validators import DataRequired, Length, Optional
 
 MAX_POINTS = 10**12
 TIME_ZONES = sorted(available_timezones())
@@ -69,26 +67,3 @@ IDENTITY_FIELDS = ("name", "summary", "description", "color", "icon")
 
 
 # --- The team's stamps and receipts -----------------------------------------------------------
-
-
-class MemberStampForm(FlaskForm):  # type: ignore[misc]
-    """The team stamps a member found by the search: which task, for which membership."""
-
-    membership_id = IntegerField(validators=[DataRequired()])
-    task_id = IntegerField("Task", validators=[DataRequired()])
-    quantity = IntegerField(
-        "How many", default=1, validators=[Optional(), NumberRange(min=1, max=1000)]
-    )
-
-
-class CancelForm(FlaskForm):  # type: ignore[misc]
-    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
-
-
-REWARD_SORTS = [
-    (SortOrder.DEFAULT.value, "Favourites and redeemable first"),
-    (SortOrder.COST.value, "Cheapest first"),
-    (SortOrder.COST_DESC.value, "Dearest first"),
-    (SortOrder.NAME.value, "Name"),
-    (SortOrder.NEWEST.value, "Newest first"),
-]

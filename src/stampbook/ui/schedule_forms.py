@@ -119,6 +119,8 @@ from stampbook.schedules.rules import MAX_ITEMS, MAX_RRULE_LENGTH, Schedule
 __all__ = [
     "MAX_ENTRIES",
     "ExceptForm",
+    "ListBase",
+    "Loc",
     "RecurrenceForm",
     "ScheduleField",
     "ScheduleForm",
@@ -132,10 +134,10 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 if TYPE_CHECKING:  # the stubs' generics; WTForms' classes take no parameters at run time
-    _ListBase = FieldList[FormField[Any]]
+    ListBase = FieldList[FormField[Any]]
     _FormFieldBase = FormField[Any]
 else:
-    _ListBase, _FormFieldBase = FieldList, FormField
+    ListBase, _FormFieldBase = FieldList, FormField
 
 
 def _(text: str, **values: Any) -> str:
@@ -742,7 +744,7 @@ class RecurrenceForm(ScheduleForm):
 # --- Lists and single schedules -------------------------------------------------------------
 
 
-class ScheduleList(_ListBase):
+class ScheduleList(ListBase):
     """Several schedules: the saved ones, then one blank to add (see the module's doc)."""
 
     def __init__(

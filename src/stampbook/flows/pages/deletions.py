@@ -41,7 +41,7 @@ def delete_shop(shop_id: int) -> Response | str:
         )
         return redirect(url_for("pages.home"), 303)
     return render_template(
-        "shops/delete.html", shop=shop, totals=queries.shop_totals(shop_id), form=form
+        "flows/delete_shop.html", shop=shop, totals=queries.shop_totals(shop_id), form=form
     )
 
 
@@ -58,12 +58,12 @@ def delete_account() -> Response | tuple[str, int]:
         if isinstance(checked, AppError):
             form.password.errors = [str(MESSAGES["invalid_credentials"])]
             return render_template(
-                "accounts/settings_delete.html", form=form, active="delete"
+                "flows/delete_account.html", form=form, active="delete"
             ), checked.status
         deletions.delete_account(user)
         session.clear()
         flash(_("Your account is deleted. Goodbye!"), "info")
         return redirect(url_for("pages.home"), 303)
-    return render_template("accounts/settings_delete.html", form=form, active="delete"), (
+    return render_template("flows/delete_account.html", form=form, active="delete"), (
         422 if form.errors else 200
     )

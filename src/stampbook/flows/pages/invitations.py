@@ -17,18 +17,14 @@ from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.flows import invitations
+from stampbook.flows.forms import INVITATION_STATUSES, InviteForm
 from stampbook.home import queries as pages
 from stampbook.programs import queries as programs_queries
 from stampbook.programs import services as programs
+from stampbook.programs.forms import MEMBERSHIP_ROLES, ProgramInviteForm
 from stampbook.programs.pages.members import _members_page
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
-from stampbook.shops.forms import (
-    INVITATION_STATUSES,
-    MEMBERSHIP_ROLES,
-    InviteForm,
-    ProgramInviteForm,
-)
 from stampbook.shops.models import Shop
 from stampbook.shops.schemas import (
     InvitationIn,
@@ -78,7 +74,7 @@ def _invitations_page(shop: Shop, form: InviteForm, status: int = 200) -> tuple[
     found = queries.shop_invitations(me(), shop.id, query)
     more = {"status": wanted, "cursor": found.next_cursor} if found.next_cursor else None
     return render_template(
-        "team/invitations.html",
+        "flows/invitations.html",
         shop=shop,
         invitations=found.items,
         names=pages.user_names(i.user_id for i in found.items),
@@ -189,7 +185,7 @@ def my_invitations() -> tuple[str, int]:
         if i.status != "pending"
     ]
     return render_template(
-        "team/my_invitations.html",
+        "flows/my_invitations.html",
         pending=pending,
         answered=answered,
         senders=pages.user_names(i.created_by for i in pending),

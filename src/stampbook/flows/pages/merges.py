@@ -1,4 +1,4 @@
-"""TODO"""
+"""Merging a shop or a program into another, after a preview of what will move."""
 
 from __future__ import annotations
 
@@ -15,15 +15,12 @@ from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.flows import merges
+from stampbook.flows.forms import ChooseForm, MergeForm
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import shop_of
 from stampbook.shops import queries
 from stampbook.shops import queries as shops_queries
-from stampbook.shops.forms import (
-    ChooseForm,
-    MergeForm,
-)
 from stampbook.ui.forms import options
 from stampbook.ui.helpers import (
     act,
@@ -91,7 +88,7 @@ def merge_shop(shop_id: int) -> Response | tuple[str, int]:
         lambda source_id: queries.merge_preview(me(), target_id=shop_id, source_id=source_id),
     )
     return render_template(
-        "team/merge_shop.html",
+        "flows/merge_shop.html",
         shop=shop,
         chooser=chooser,
         preview=preview,
@@ -131,7 +128,7 @@ def merge_program(program_id: int) -> Response | tuple[str, int]:
         ),
     )
     return render_template(
-        "team/merge_program.html",
+        "flows/merge_program.html",
         program=program,
         shop=shop_of(program),
         chooser=chooser,

@@ -14,20 +14,20 @@ from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.home import queries as pages
+from stampbook.ledger.forms import AdjustForm
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
 from stampbook.programs import services as programs
-from stampbook.programs.forms import MEMBERSHIP_STATUSES
-from stampbook.programs.models import Membership, Program
-from stampbook.programs.policy import shop_of
-from stampbook.programs.schemas import MembershipIn, MembershipPatch, MembershipQuery
-from stampbook.shops.forms import (
+from stampbook.programs.forms import (
     MEMBERSHIP_ROLES,
-    AdjustForm,
+    MEMBERSHIP_STATUSES,
     CustomerForm,
     MemberRoleForm,
     ProgramInviteForm,
 )
+from stampbook.programs.models import Membership, Program
+from stampbook.programs.policy import shop_of
+from stampbook.programs.schemas import MembershipIn, MembershipPatch, MembershipQuery
 from stampbook.ui.forms import ActionForm
 from stampbook.ui.helpers import (
     Unsaved,
@@ -71,7 +71,7 @@ def _members_page(
     sample = db.session.get(Membership, found.items[0].id) if found.items else None
     more = {"status": wanted, "cursor": found.next_cursor} if found.next_cursor else None
     return render_template(
-        "team/members.html",
+        "programs/team_members.html",
         program=program,
         shop=shop_of(program),
         members=found.items,

@@ -30,13 +30,13 @@ from stampbook.programs.forms import (
 )
 from stampbook.programs.models import MembershipStatus
 from stampbook.programs.policy import membership_of, program_team, shop_of
+from stampbook.programs.queries import get_program
 from stampbook.programs.schemas import LeaderboardQuery, MembershipQuery, ProgramIn, ProgramPatch
 from stampbook.shops.queries import load_shop
 from stampbook.tasks import queries as task_queries
 from stampbook.tasks import words
 from stampbook.tasks.policy import StampAttempt
 from stampbook.tasks.schemas import StatsQuery
-from stampbook.tasks.services import get_program
 from stampbook.ui.forms import ActionForm
 from stampbook.ui.helpers import (
     Unsaved,
@@ -137,7 +137,7 @@ def leave(program_id: int) -> Response | str:
     form = ActionForm()
     if not form.validate_on_submit():
         return render_template(
-            "programs/confirm.html",
+            "tasks/confirm.html",
             form=form,
             title=_("Leave %(name)s?", name=program.name),
             lines=[
@@ -224,7 +224,7 @@ def delete_program(program_id: int) -> Response | str | tuple[str, int]:
         if program.is_archived:
             raise Conflict(_("This program is archived already."), code="archived")
         return render_template(
-            "programs/confirm.html",
+            "tasks/confirm.html",
             form=form,
             title=_("Archive %(name)s?", name=program.name),
             lines=[

@@ -6,48 +6,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user, me
-from stampbook.core.policy import Access, can, require, route
+from stampbook.core.db import db
+from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.home import queries as pages
 from stampbook.programs import queries as programs
 from stampbook.programs.schemas import ProgramQuery
 from stampbook.rewards import queries as rewards
-from stampbook.rewards import services as reward_services
-from stampbook.rewards.schemas import RewardListQuery, ShopRedemptionQuery
+from stampbook.rewards.forms import REWARD_SORTS
+from stampbook.rewards.schemas import RewardListQuery
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
-from stampbook.shops.forms import ArrangeForm, ShopForm, ShopReceiptFilterForm, arrange_form
+from stampbook.shops.forms import ArrangeForm, ShopForm, arrange_form
 from stampbook.shops.models import Shop
 from stampbook.shops.policy import role_of
 from stampbook.shops.rules import arranged
 from stampbook.shops.schemas import MemberSearchQuery, ShopIn, ShopPatch, ShopQuery
-from stampbook.tasks import services as tasks
-from stampbook.tasks import words
-from stampbook.ui.forms import (
-    IDENTITY_FIELDS,
-    REWARD_SORTS,
-    TIME_ZONES,
-    ActionForm,
-    CancelForm,
-    MemberStampForm,
-    options,
-)
+from stampbook.tasks.forms import MemberStampForm
+from stampbook.ui.forms import IDENTITY_FIELDS, TIME_ZONES, ActionForm
 from stampbook.ui.helpers import (
     Unsaved,
-    act,
-    day_range,
     given,
     refusal_errors,
-    safe_next,
     save,
     validate,
-    viewer_zone,
 )
 from stampbook.ui.schedule_forms import place_form_errors, validate_form
 
@@ -61,7 +49,6 @@ SHOP_FIELDS = (
     "review_points",
 )
 RECEIPTS_PER_PAGE = 50
-FILTERS = ("status", "reward_id", "since", "until")
 
 
 @bp.get("/explore")
@@ -117,7 +104,7 @@ def shop(shop_id: int) -> str | tuple[str, int]:
     )
     found = programs.list_programs(actor, shop_id, ProgramQuery(limit=100)).items
     by_id = {p.id: p for p in found}
-    model = reward_services.load_shop(shop_id)
+    model = db.session.get_one(Shop, shop_id)  # in the identity map since get_shop
     own_role = role_of(actor.id, shop_id) if actor is not None else None
     return render_template(
         "shops/shop.html",
@@ -266,99 +253,4 @@ def find_member(shop_id: int) -> str:
     )
 
 
-@bp.post("/shops/<int:shop_id>/stamp")
-@route(Access.USER, action="task.stamp", idempotent=True)
-def stamp_member(shop_id: int) -> Response:
-    shops_queries.load_shop(me(), shop_id, "shop.search_members")
-    form = MemberStampForm()
-    back = url_for("shop_pages.find_member", shop_id=shop_id, q=request.form.get("q", ""))
-    if not form.validate_on_submit():
-        flash(_("Choose a task and a quantity of at least 1."), "danger")
-        return redirect(back, 303)
-    act(
-        lambda: tasks.stamp_task(
-            me(),
-            task_id=int(form.task_id.data or 0),
-            membership_id=int(form.membership_id.data or 0),
-            quantity=form.quantity.data or 1,
-        ),
-        lambda stamped: words.earned(stamped.points, stamped.breakdown),
-    )
-    return redirect(back, 303)
-
-
 # --- Receipts -------------------------------------------------------------------------------
-
-
-@bp.get("/shops/<int:shop_id>/redemptions")
-@route(Access.USER, action="redemption.list_for_shop")
-def shop_redemptions(shop_id: int) -> tuple[str, int]:
-    shop = shops_queries.load_shop(me(), shop_id, "redemption.list_for_shop")
-    form = ShopReceiptFilterForm(request.args)
-    reward_names = dict(queries.shop_items(shop_id, tasks=False).rewards)
-    form.reward_id.choices = options([(0, _("Every reward")), *reward_names.items()])
-    form.validate()
-    form.reward_id.errors = []  # not one of the shop's rewards: every reward, as shown
-    form.status.errors = []
-    since, until = day_range(form.since.data, form.until.data)
-    filters = {
-        "status": form.status.data or None,
-        "reward_id": form.reward_id.data if form.reward_id.data in reward_names else None,
-        "since": since,
-        "until": until,
-    }
-    try:
-        query = ShopRedemptionQuery.model_validate(
-            {**filters, "cursor": request.args.get("cursor") or None, "limit": RECEIPTS_PER_PAGE}
-        )
-    except ValidationError:
-        abort(404)  # a mangled cursor
-    items, next_cursor = rewards.shop_redemptions(
-        me(), shop_id, query, reward_id=query.reward_id, status=query.status
-    )
-    kept = {k: v for k, v in request.args.items() if k in FILTERS and v}
-    more = kept | {"cursor": next_cursor} if next_cursor else None
-    return render_template(
-        "shops/redemptions.html",
-        shop=shop,
-        filters=form,
-        receipts=items,
-        more=more,
-        zone=viewer_zone().key,
-        names=pages.user_names(r.user_id for r in items),
-        may_cancel={r.id for r in items if can(me(), "redemption.cancel", r)},
-        may_fulfil={r.id for r in items if can(me(), "redemption.fulfil", r)},
-        form=CancelForm(),
-        fulfil_form=ActionForm(),
-    ), 422 if form.errors else 200
-
-
-@bp.post("/receipts/<int:redemption_id>/cancel")
-@route(Access.USER, action="redemption.cancel", idempotent=True)
-def cancel_receipt(redemption_id: int) -> Response:
-    form = CancelForm()
-    back = safe_next(url_for("reward_pages.receipt", redemption_id=redemption_id))
-    if not form.validate_on_submit():
-        flash(_("Say why the receipt is cancelled."), "danger")
-        return redirect(back, 303)
-    act(
-        lambda: reward_services.cancel_redemption(
-            me(), redemption_id=redemption_id, reason=form.reason.data or ""
-        ),
-        _("Receipt %(id)s is cancelled; its points are refunded.", id=redemption_id),
-    )
-    return redirect(back, 303)
-
-
-@bp.post("/receipts/<int:redemption_id>/fulfil")
-@route(Access.USER, action="redemption.fulfil")
-def fulfil_receipt(redemption_id: int) -> Response:
-    # Who may not see the receipt gets 404, who sees it but may not hand it over 403 (as the
-    # API does); a cancelled receipt is said in words.
-    require(me(), "redemption.fulfil", reward_services.load_redemption(redemption_id))
-    back = safe_next(url_for("reward_pages.receipt", redemption_id=redemption_id))
-    act(
-        lambda: reward_services.fulfil_redemption(me(), redemption_id=redemption_id),
-        _("Receipt %(id)s is marked as handed over.", id=redemption_id),
-    )
-    return redirect(back, 303)

@@ -142,7 +142,7 @@ def _team_page(
 ) -> tuple[str, int]:
     roles = queries.list_roles(me(), shop.id, PageQuery(limit=TEAM_SIZE)).items
     return render_template(
-        "team/team.html",
+        "shops/team.html",
         shop=shop,
         roles=roles,
         names=pages.user_names([shop.created_by, *(r.user_id for r in roles)]),
@@ -210,7 +210,7 @@ def edit_role(role_id: int) -> Response | tuple[str, int]:
             return redirect(url_for("team_pages.team", shop_id=shop.id), 303)
         unsaved = saved
     return render_template(
-        "team/role.html",
+        "shops/role.html",
         shop=shop,
         role=role,
         name=pages.user_names([role.user_id]).get(role.user_id, ""),

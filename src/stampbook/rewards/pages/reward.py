@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.queries import find_by_email
 from stampbook.core.errors import AppError
-from stampbook.core.pagination import HistoryQuery, PageQuery
+from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
@@ -29,22 +29,21 @@ from stampbook.rewards.forms import (
     REWARD_FIELDS,
     ContributeForm,
     GiftForm,
-    ReceiptFilterForm,
     RedeemForm,
     RewardForm,
     settings_data,
 )
 from stampbook.rewards.models import Redemption, Reward
+from stampbook.rewards.pages.receipts import RECEIPT_STATUS
 from stampbook.rewards.rules import ScheduleSettings, load_settings
-from stampbook.rewards.schemas import MyRedemptionQuery, RewardIn, RewardPatch
+from stampbook.rewards.schemas import RewardIn, RewardPatch
 from stampbook.shops.queries import load_shop
-from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, CancelForm, options
+from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, options
 from stampbook.ui.helpers import (
     Unsaved,
     act,
     attempt,
     aware,
-    day_range,
     from_cursor,
     given,
     local_time,
@@ -56,15 +55,9 @@ from stampbook.ui.schedule_forms import describe, place_form_errors, validate_fo
 
 bp = PageBlueprint("reward_pages", __name__)
 
-RECEIPTS_PER_PAGE = 20
 CHANGES_PER_PAGE = 50
 BUDDIES_SHOWN = 200
 
-RECEIPT_STATUS = {
-    "issued": _l("Issued"),
-    "fulfilled": _l("Handed over"),
-    "cancelled": _l("Cancelled"),
-}
 LIMIT_RESETS = {
     "both": _l("Both limits start afresh: %(when)s"),
     "user": _l("The per-member limit starts afresh: %(when)s"),
@@ -212,7 +205,7 @@ def _place_refusal(error: AppError, form: RedeemForm | GiftForm) -> None:
 
 def _to_receipt(redemption: Redemption, said: str) -> Response:
     flash(said, "success")
-    return redirect(url_for("reward_pages.receipt", redemption_id=redemption.id), 303)
+    return redirect(url_for("receipt_pages.receipt", redemption_id=redemption.id), 303)
 
 
 @bp.post("/rewards/<int:reward_id>/redeem")
@@ -322,55 +315,6 @@ def favourite(reward_id: int) -> Response:
 
 
 # --- Receipts -------------------------------------------------------------------------------
-
-
-@bp.get("/receipts/<int:redemption_id>")
-@route(Access.USER, action="redemption.view")
-def receipt(redemption_id: int) -> str:
-    redemption = queries.get_redemption(me(), redemption_id)
-    return render_template(
-        "rewards/receipt.html",
-        receipt=redemption,
-        shop_name=pages.shop_name(redemption.shop_id),
-        names=pages.user_names([redemption.user_id, redemption.gifted_by_user_id]),
-        may_cancel=can(me(), "redemption.cancel", redemption),
-        may_fulfil=can(me(), "redemption.fulfil", redemption),
-        form=CancelForm(),
-        fulfil_form=ActionForm(),
-    )
-
-
-@bp.get("/receipts")
-@route(Access.USER)
-def my_receipts() -> str | tuple[str, int]:
-    form = ReceiptFilterForm(request.args)
-    shops = {m.shop_id: m.shop_name for m in pages.my_memberships(me().id)}
-    form.shop_id.choices = options(
-        [(0, _("All shops")), *sorted(shops.items(), key=lambda s: s[1])]
-    )
-    form.validate()
-    shop_id = form.shop_id.data if form.shop_id.data in shops else None
-    form.shop_id.errors = []  # a shop that is not one of mine: all shops, as the select shows
-    since, until = day_range(form.since.data, form.until.data)
-    try:
-        query = MyRedemptionQuery(
-            limit=RECEIPTS_PER_PAGE,
-            cursor=request.args.get("cursor") or None,
-            since=since,
-            until=until,
-        )
-    except ValidationError:  # a mangled cursor: start from the newest
-        query = MyRedemptionQuery(limit=RECEIPTS_PER_PAGE)
-    items, next_cursor = queries.my_redemptions(me(), query, shop_id=shop_id)
-    more = request.args.to_dict() | {"cursor": next_cursor} if next_cursor else None
-    return render_template(
-        "rewards/receipts.html",
-        form=form,
-        receipts=items,
-        more=more,
-        zone=viewer_zone().key,
-        shop_names=shops,
-    ), 422 if form.errors else 200
 
 
 # --- The team's reward form -----------------------------------------------------------------
@@ -544,26 +488,6 @@ def reward_changes(reward_id: int) -> str:
         ],
         names=pages.user_names(c.changed_by for c in changes),
         next_cursor=next_cursor,
-    )
-
-
-@bp.get("/rewards/<int:reward_id>/redemptions")
-@route(Access.USER, action="reward.view_redemptions")
-def reward_redemptions(reward_id: int) -> str:
-    reward = services.visible_reward(me(), reward_id, "reward.view_redemptions")
-    history = from_cursor(HistoryQuery, limit=RECEIPTS_PER_PAGE)
-    items, next_cursor = queries.reward_redemptions(me(), reward_id, history)
-    first: Redemption | None = items[0] if items else None
-    return render_template(
-        "rewards/redemptions.html",
-        reward=reward,
-        receipts=items,
-        next_cursor=next_cursor,
-        names=pages.user_names(r.user_id for r in items),
-        may_cancel=first is not None and can(me(), "redemption.cancel", first),
-        may_fulfil=first is not None and can(me(), "redemption.fulfil", first),
-        form=CancelForm(),
-        fulfil_form=ActionForm(),
     )
 
 
