@@ -490,7 +490,7 @@ def test_unexpected_errors_leak_nothing(
 
     monkeypatch.setattr("stampbook.accounts.services.log_in", explode)
     monkeypatch.setattr("stampbook.shops.services.update_shop", explode)
-    monkeypatch.setattr("stampbook.home.queries.my_memberships", explode)
+    monkeypatch.setattr("stampbook.programs.queries.membership_lines", explode)
     with rolled_back(session):
         client = app.test_client()
         answers = [

@@ -28,8 +28,9 @@ from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.home import queries as pages
 from stampbook.people import queries
+from stampbook.rewards import queries as rewards_queries
+from stampbook.shops import queries as shops_queries
 from stampbook.ui.forms import ActionForm, options
 from stampbook.ui.helpers import (
     Unsaved,
@@ -221,7 +222,7 @@ def _stars_page(form: StarredShopForm | None = None, status: int = 200) -> tuple
     return render_template(
         "accounts/settings_stars.html",
         form=form,
-        favourites=pages.favourite_rewards(user.id),
+        favourites=rewards_queries.favourite_rewards(user.id),
         action=ActionForm(),
         active="stars",
     ), status
@@ -232,7 +233,7 @@ def _shop_choices(form: StarredShopForm) -> None:
     shops = queries.order_choices(user).shops
     starred = user.starred_shop_id
     if starred is not None and starred not in {i for i, _name in shops}:
-        shops.append((starred, pages.shop_name(starred) or str(starred)))
+        shops.append((starred, shops_queries.shop_name(starred) or str(starred)))
     form.shop_id.choices = options([(0, _("No starred shop")), *shops])
 
 

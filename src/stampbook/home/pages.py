@@ -14,7 +14,10 @@ from stampbook.core.i18n import LANGUAGE_COOKIE, LANGUAGES
 from stampbook.core.idempotency import form_key_field
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.home import queries
+from stampbook.ledger import queries as ledger_queries
+from stampbook.programs import queries as programs_queries
+from stampbook.rewards import queries as rewards_queries
+from stampbook.shops import queries as shops_queries
 from stampbook.tasks import words
 from stampbook.ui.helpers import local_time, safe_next
 
@@ -72,10 +75,10 @@ def home() -> str:
         return render_template("home/home.html")
     return render_template(
         "home/home.html",
-        memberships=queries.my_memberships(user.id),
-        favourites=queries.favourite_rewards(user.id),
-        starred_shop=queries.shop_name(user.starred_shop_id),
-        activity=queries.recent_activity(user.id),
+        memberships=programs_queries.membership_lines(user.id),
+        favourites=rewards_queries.favourite_rewards(user.id),
+        starred_shop=shops_queries.shop_name(user.starred_shop_id),
+        activity=ledger_queries.recent_activity(user.id),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, case, func, or_, select
@@ -21,7 +22,8 @@ from stampbook.core.pagination import (
 )
 from stampbook.core.policy import require
 from stampbook.ledger.models import LedgerEntry
-from stampbook.programs.models import Membership
+from stampbook.programs.models import Membership, Program
+from stampbook.shops.models import Shop
 
 
 @functools.cache
@@ -102,3 +104,39 @@ def find_discrepancies() -> list[Discrepancy]:
         Discrepancy(row[0], row[1], int(row[2]), row[3], int(row[4]), row[5], int(row[6]))
         for row in rows
     ]
+
+
+RECENT_ACTIVITY = 10
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    created_at: datetime
+    amount: int
+    kind: str
+    note: str | None
+    program_id: int
+    program_name: str
+    shop_name: str
+
+
+def recent_activity(user_id: int, limit: int = RECENT_ACTIVITY) -> list[ActivityLine]:
+    """The latest ledger entries of all the user's memberships, newest first."""
+    rows = db.session.execute(
+        select(
+            LedgerEntry.created_at,
+            LedgerEntry.amount,
+            LedgerEntry.kind,
+            LedgerEntry.note,
+            Program.id,
+            Program.name,
+            Shop.name,
+        )
+        .join(Membership, Membership.id == LedgerEntry.membership_id)
+        .join(Program, Program.id == Membership.program_id)
+        .join(Shop, Shop.id == Program.shop_id)
+        .where(Membership.user_id == user_id)
+        .order_by(LedgerEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [ActivityLine(*row) for row in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -325,3 +325,44 @@ def get_program(program_id: int) -> Program:
     if program is None:
         raise NotFound("No such program.")
     return program
+
+
+@dataclass(frozen=True)
+class MembershipLine:
+    membership_id: int
+    program_id: int
+    program_name: str
+    shop_id: int
+    shop_name: str
+    balance: int
+
+
+def membership_lines(user_id: int, *, shop_id: int | None = None) -> list[MembershipLine]:
+    """The user's active memberships with their balances (in one shop, if given)."""
+    query = (
+        select(Membership.id, Program.id, Program.name, Shop.id, Shop.name, Membership.balance)
+        .join(Program, Program.id == Membership.program_id)
+        .join(Shop, Shop.id == Program.shop_id)
+        .where(
+            Membership.user_id == user_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Program.archived_at.is_(None),
+        )
+        .order_by(Shop.name, Program.name)
+    )
+    if shop_id is not None:
+        query = query.where(Program.shop_id == shop_id)
+    return [MembershipLine(*row) for row in db.session.execute(query).all()]
+
+
+def membership_owners(membership_ids: Iterable[int]) -> dict[int, str]:
+    """``{membership_id: owner's name}`` (unclaimed customers have none), in one query."""
+    ids = sorted(set(membership_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Membership.id, User.name)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.id.in_(ids))
+    ).all()
+    return {row[0]: row[1] for row in rows}

@@ -8,6 +8,7 @@ and the limits' usage; status and order are then decided by the pure rules.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +43,7 @@ from stampbook.rewards.services import (
     visible_reward,
     zone_of,
 )
+from stampbook.shops.models import Shop
 
 
 def _best_balance_query(*, in_program: bool) -> Select[Any]:
@@ -292,3 +294,31 @@ def get_redemption(actor: User | None, redemption_id: int) -> Redemption:
     redemption = load_redemption(redemption_id)
     require(actor, "redemption.view", redemption)
     return redemption
+
+
+FAVOURITES = 20
+
+
+@dataclass(frozen=True)
+class FavouriteLine:
+    reward_id: int
+    reward_name: str
+    cost: int
+    shop_id: int
+    shop_name: str
+
+
+def favourite_rewards(user_id: int, limit: int = FAVOURITES) -> list[FavouriteLine]:
+    rows = db.session.execute(
+        select(Reward.id, Reward.name, Reward.cost, Shop.id, Shop.name)
+        .join(Favorite, Favorite.reward_id == Reward.id)
+        .join(Shop, Shop.id == Reward.shop_id)
+        .where(
+            Favorite.user_id == user_id,
+            Reward.deleted_at.is_(None),
+            Shop.deleted_at.is_(None),
+        )
+        .order_by(Shop.name, Reward.name)
+        .limit(limit)
+    ).all()
+    return [FavouriteLine(*row) for row in rows]

@@ -369,3 +369,9 @@ def role_out(role: Role) -> RoleOut:
             "permissions": sorted(permissions),
         }
     )
+
+
+def shop_name(shop_id: int | None) -> str | None:
+    if shop_id is None:
+        return None
+    return db.session.scalar(select(Shop.name).where(Shop.id == shop_id))

@@ -25,7 +25,6 @@ from stampbook.core import clock
 from stampbook.core.errors import AppError, Forbidden, NotFound
 from stampbook.core.policy import Access, can, require, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.home import queries as pages
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.models import MembershipStatus, Program, StampSystem
@@ -118,7 +117,7 @@ def _task_page(
         history=history,
         chosen=chosen,
         more=more,
-        owners=pages.membership_owners([s.membership_id for s in history]),
+        owners=programs_queries.membership_owners([s.membership_id for s in history]),
         revocable=queries.revocable(actor, [*own, *history], task, now),
         rules=words.task_rules(settings or task),
         own_rules=settings is not None and settings != task.settings(),
@@ -187,7 +186,7 @@ def stamp_member(task_id: int) -> str:
     found = program_queries.list_memberships(
         me(), program.id, MembershipQuery(limit=MEMBER_CHOICES, status=MembershipStatus.ACTIVE)
     )
-    names = pages.membership_owners(m.id for m in found.items)
+    names = programs_queries.membership_owners(m.id for m in found.items)
     form = StampMemberForm()
     form.membership_id.choices = options((m.id, _member_label(m, names)) for m in found.items)
     return render_template("tasks/stamp_member.html", task=task, program=program, form=form)
@@ -232,7 +231,7 @@ def revoke(stamp_id: int) -> Response | str:
     form = ActionForm()
     if not form.validate_on_submit():
         require(me(), "stamp.revoke", RevokeAttempt(stamp, task, clock.now()))
-        who = pages.membership_owners([stamp.membership_id]).get(stamp.membership_id)
+        who = programs_queries.membership_owners([stamp.membership_id]).get(stamp.membership_id)
         return render_template(
             "tasks/confirm.html",
             form=form,
@@ -509,7 +508,7 @@ def overrides(task_id: int) -> Response | str:
         task.program_id,
         MembershipQuery(limit=MEMBER_CHOICES, status=MembershipStatus.ACTIVE),
     )
-    names = pages.membership_owners(
+    names = programs_queries.membership_owners(
         [*(m.id for m in found.items), *(r.membership_id for r in rows)]
     )
     pick.membership_id.choices = options((m.id, _member_label(m, names)) for m in found.items)
@@ -575,7 +574,7 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
             flash(_("Their own settings are saved."), "success")
             return redirect(url_for("task_pages.overrides", task_id=task_id), 303)
         problems = saved.problems
-    names = pages.membership_owners([membership.id])
+    names = programs_queries.membership_owners([membership.id])
     status = 422 if problems or _has_errors(form) else 200
     return render_template(
         "tasks/override_form.html",

@@ -283,3 +283,19 @@ def stamp_tasks(stamp_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
 def get_stamp(stamp_id: int) -> Stamp | None:
     """A stamp by id, for a page to find its task; the services decide who may act on it."""
     return db.session.get(Stamp, stamp_id)
+
+
+def tasks_of(program_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """The live tasks of several programs, ``{program_id: [(task_id, name)]}``, in one query."""
+    ids = sorted(set(program_ids))
+    found: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(Task.program_id, Task.id, Task.name)
+        .where(Task.program_id.in_(ids), Task.deleted_at.is_(None))
+        .order_by(Task.name, Task.id)
+    ).all()
+    for program_id, task_id, name in rows:
+        found[program_id].append((task_id, name))
+    return found

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import me
 from stampbook.accounts.models import User
 from stampbook.core.errors import AppError
@@ -18,7 +19,6 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.flows import invitations
 from stampbook.flows.forms import INVITATION_STATUSES, InviteForm
-from stampbook.home import queries as pages
 from stampbook.programs import queries as programs_queries
 from stampbook.programs import services as programs
 from stampbook.programs.forms import MEMBERSHIP_ROLES, ProgramInviteForm
@@ -77,7 +77,7 @@ def _invitations_page(shop: Shop, form: InviteForm, status: int = 200) -> tuple[
         "flows/invitations.html",
         shop=shop,
         invitations=found.items,
-        names=pages.user_names(i.user_id for i in found.items),
+        names=accounts_queries.user_names(i.user_id for i in found.items),
         wanted=wanted,
         statuses=INVITATION_STATUSES,
         status_words=dict(INVITATION_STATUSES),
@@ -188,7 +188,7 @@ def my_invitations() -> tuple[str, int]:
         "flows/my_invitations.html",
         pending=pending,
         answered=answered,
-        senders=pages.user_names(i.created_by for i in pending),
+        senders=accounts_queries.user_names(i.created_by for i in pending),
         status_words=dict(INVITATION_STATUSES),
         role_words=dict(MEMBERSHIP_ROLES),
         form=ActionForm(),

@@ -27,7 +27,6 @@ from stampbook.core.pagination import CURSOR_PATTERN, MAX_ID, PageQuery
 from stampbook.core.policy import Access, require, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.home import queries as pages
 from stampbook.people import queries, services
 from stampbook.people.api import per_user
 from stampbook.people.forms import (
@@ -50,6 +49,8 @@ from stampbook.people.schemas import (
     PostPatch,
     PostQuery,
 )
+from stampbook.programs import queries as programs_queries
+from stampbook.tasks import queries as tasks_queries
 from stampbook.ui.forms import ActionForm, options
 from stampbook.ui.helpers import (
     Unsaved,
@@ -308,8 +309,8 @@ ABOUT = re.compile(r"^(shop|program|task)-([1-9][0-9]{0,17})$")
 
 def _about_choices(form: MessageForm) -> None:
     """What a message may be about: my programs, their shops and their tasks."""
-    mine = pages.my_memberships(me().id)
-    tasks = pages.tasks_of(m.program_id for m in mine)
+    mine = programs_queries.membership_lines(me().id)
+    tasks = tasks_queries.tasks_of(m.program_id for m in mine)
     shops = sorted({m.shop_id: m.shop_name for m in mine}.items(), key=lambda s: s[1])
     form.about.choices = options(
         [
@@ -470,7 +471,7 @@ def _filters() -> tuple[PostQuery, bool]:
 
 
 def _post_choices(form: PostForm) -> None:
-    mine = pages.my_memberships(me().id)
+    mine = programs_queries.membership_lines(me().id)
     form.program_id.choices = options(
         [(0, _("No program")), *((m.program_id, f"{m.shop_name} · {m.program_name}") for m in mine)]
     )
@@ -549,9 +550,9 @@ def _posts_page(
     ), status
 
 
-def _my_programs() -> list[pages.MembershipLine]:
+def _my_programs() -> list[programs_queries.MembershipLine]:
     user = current_user()
-    return pages.my_memberships(user.id) if user is not None else []
+    return programs_queries.membership_lines(user.id) if user is not None else []
 
 
 @bp.get("/posts")

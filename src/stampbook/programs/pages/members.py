@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import me
 from stampbook.core.db import db
 from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.home import queries as pages
 from stampbook.ledger.forms import AdjustForm
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
@@ -79,7 +79,7 @@ def _members_page(
         statuses=MEMBERSHIP_STATUSES,
         status_words=dict(MEMBERSHIP_STATUSES),
         role_words=dict(MEMBERSHIP_ROLES),
-        names=pages.user_names(m.user_id for m in found.items),
+        names=accounts_queries.user_names(m.user_id for m in found.items),
         may_adjust=sample is not None and can(actor, "membership.adjust", sample),
         more=more,
         customer_form=customer_form or CustomerForm(),

@@ -18,7 +18,6 @@ from stampbook.core.errors import AppError, Conflict
 from stampbook.core.pagination import HistoryQuery, PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.home import queries as pages
 from stampbook.ledger import queries as ledger
 from stampbook.programs import queries, services
 from stampbook.programs import queries as programs_queries
@@ -202,7 +201,7 @@ def members(program_id: int) -> str:
         program=program,
         shop=shop_of(program),
         members=found.items,
-        names=pages.membership_owners(m.id for m in found.items),
+        names=programs_queries.membership_owners(m.id for m in found.items),
         team=team,
         may_manage=team and can(actor, "membership.manage", program),
         histories={m.id for m in found.items if can(actor, "membership.view_entries", m)},
@@ -275,7 +274,7 @@ def points_history(membership_id: int) -> tuple[str, int]:
     owner = (
         None
         if membership.user_id == me().id
-        else pages.membership_owners([membership.id]).get(membership.id)
+        else programs_queries.membership_owners([membership.id]).get(membership.id)
     )
     return render_template(
         "programs/history.html",

@@ -8,11 +8,12 @@ from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import me
 from stampbook.core.pagination import HistoryQuery
 from stampbook.core.policy import Access, can, require, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.home import queries as pages
+from stampbook.programs import queries as programs_queries
 from stampbook.rewards import queries, services
 from stampbook.rewards.forms import (
     CancelForm,
@@ -54,8 +55,8 @@ def receipt(redemption_id: int) -> str:
     return render_template(
         "rewards/receipt.html",
         receipt=redemption,
-        shop_name=pages.shop_name(redemption.shop_id),
-        names=pages.user_names([redemption.user_id, redemption.gifted_by_user_id]),
+        shop_name=shops_queries.shop_name(redemption.shop_id),
+        names=accounts_queries.user_names([redemption.user_id, redemption.gifted_by_user_id]),
         may_cancel=can(me(), "redemption.cancel", redemption),
         may_fulfil=can(me(), "redemption.fulfil", redemption),
         form=CancelForm(),
@@ -67,7 +68,7 @@ def receipt(redemption_id: int) -> str:
 @route(Access.USER)
 def my_receipts() -> str | tuple[str, int]:
     form = ReceiptFilterForm(request.args)
-    shops = {m.shop_id: m.shop_name for m in pages.my_memberships(me().id)}
+    shops = {m.shop_id: m.shop_name for m in programs_queries.membership_lines(me().id)}
     form.shop_id.choices = options(
         [(0, _("All shops")), *sorted(shops.items(), key=lambda s: s[1])]
     )
@@ -108,7 +109,7 @@ def reward_redemptions(reward_id: int) -> str:
         reward=reward,
         receipts=items,
         next_cursor=next_cursor,
-        names=pages.user_names(r.user_id for r in items),
+        names=accounts_queries.user_names(r.user_id for r in items),
         may_cancel=first is not None and can(me(), "redemption.cancel", first),
         may_fulfil=first is not None and can(me(), "redemption.fulfil", first),
         form=CancelForm(),
@@ -151,7 +152,7 @@ def shop_redemptions(shop_id: int) -> tuple[str, int]:
         receipts=items,
         more=more,
         zone=viewer_zone().key,
-        names=pages.user_names(r.user_id for r in items),
+        names=accounts_queries.user_names(r.user_id for r in items),
         may_cancel={r.id for r in items if can(me(), "redemption.cancel", r)},
         may_fulfil={r.id for r in items if can(me(), "redemption.fulfil", r)},
         form=CancelForm(),

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.queries import find_by_email
 from stampbook.core.errors import AppError
@@ -21,8 +22,8 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.home import queries as pages
 from stampbook.people.queries import my_buddies
+from stampbook.programs import queries as programs_queries
 from stampbook.rewards import queries, services
 from stampbook.rewards import services as rewards
 from stampbook.rewards.forms import (
@@ -37,6 +38,7 @@ from stampbook.rewards.models import Redemption, Reward
 from stampbook.rewards.pages.receipts import RECEIPT_STATUS
 from stampbook.rewards.rules import ScheduleSettings, load_settings
 from stampbook.rewards.schemas import RewardIn, RewardPatch
+from stampbook.shops import queries as shops_queries
 from stampbook.shops.queries import load_shop
 from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, options
 from stampbook.ui.helpers import (
@@ -144,7 +146,7 @@ def _reward_page(
 ) -> tuple[str, int]:
     actor = current_user()
     reward = queries.reward_detail(actor, reward_id)
-    mine = pages.my_memberships(actor.id, shop_id=reward.shop_id) if actor else []
+    mine = programs_queries.membership_lines(actor.id, shop_id=reward.shop_id) if actor else []
     choices = options(
         (m.membership_id, _("%(program)s: %(n)s points", program=m.program_name, n=m.balance))
         for m in mine
@@ -160,7 +162,7 @@ def _reward_page(
     return render_template(
         "rewards/reward.html",
         reward=reward,
-        shop_name=pages.shop_name(reward.shop_id),
+        shop_name=shops_queries.shop_name(reward.shop_id),
         mine=mine,
         redeem_form=redeem_form,
         gift_form=gift_form,
@@ -180,7 +182,8 @@ def reward(reward_id: int) -> tuple[str, int]:
 def _choices_for(reward_id: int, form: RedeemForm | ContributeForm | GiftForm) -> None:
     shop_id = services.visible_reward(me(), reward_id).shop_id
     form.membership_id.choices = options(
-        (m.membership_id, m.program_name) for m in pages.my_memberships(me().id, shop_id=shop_id)
+        (m.membership_id, m.program_name)
+        for m in programs_queries.membership_lines(me().id, shop_id=shop_id)
     )
 
 
@@ -438,7 +441,7 @@ def delete_reward(reward_id: int) -> Response | str | tuple[str, int]:
     return render_template(
         "rewards/delete.html",
         reward=reward,
-        shop_name=pages.shop_name(reward.shop_id),
+        shop_name=shops_queries.shop_name(reward.shop_id),
         form=form,
         problem=problem,
     ), status
@@ -486,7 +489,7 @@ def reward_changes(reward_id: int) -> str:
             }
             for c in changes
         ],
-        names=pages.user_names(c.changed_by for c in changes),
+        names=accounts_queries.user_names(c.changed_by for c in changes),
         next_cursor=next_cursor,
     )
 

@@ -15,8 +15,8 @@ from stampbook.accounts.auth import current_user, me
 from stampbook.core.db import db
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.home import queries as pages
 from stampbook.programs import queries as programs
+from stampbook.programs import queries as programs_queries
 from stampbook.programs.schemas import ProgramQuery
 from stampbook.rewards import queries as rewards
 from stampbook.rewards.forms import REWARD_SORTS
@@ -28,6 +28,7 @@ from stampbook.shops.models import Shop
 from stampbook.shops.policy import role_of
 from stampbook.shops.rules import arranged
 from stampbook.shops.schemas import MemberSearchQuery, ShopIn, ShopPatch, ShopQuery
+from stampbook.tasks import queries as tasks_queries
 from stampbook.tasks.forms import MemberStampForm
 from stampbook.ui.forms import IDENTITY_FIELDS, TIME_ZONES, ActionForm
 from stampbook.ui.helpers import (
@@ -115,7 +116,7 @@ def shop(shop_id: int) -> str | tuple[str, int]:
         sorts=REWARD_SORTS,
         problem=problem,
         tools=_tools(model),
-        mine=pages.my_memberships(actor.id, shop_id=shop_id) if actor else [],
+        mine=programs_queries.membership_lines(actor.id, shop_id=shop_id) if actor else [],
         own_role=own_role,
         leave_form=ActionForm(),
     )
@@ -248,7 +249,7 @@ def find_member(shop_id: int) -> str:
         shop=shop,
         q=q,
         matches=matches,
-        tasks=pages.tasks_of(m.program_id for m in matches),
+        tasks=tasks_queries.tasks_of(m.program_id for m in matches),
         form=MemberStampForm(),
     )
 

@@ -14,6 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import me
 from stampbook.accounts.queries import find_by_email
 from stampbook.core.errors import AppError
@@ -21,7 +22,6 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.home import queries as pages
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import (
@@ -145,7 +145,7 @@ def _team_page(
         "shops/team.html",
         shop=shop,
         roles=roles,
-        names=pages.user_names([shop.created_by, *(r.user_id for r in roles)]),
+        names=accounts_queries.user_names([shop.created_by, *(r.user_id for r in roles)]),
         scopes=scopes,
         may_do={
             r.id: ", ".join(
@@ -181,7 +181,7 @@ def team(shop_id: int) -> Response | tuple[str, int]:
                 lambda error: _place_refusal(form, error),
             )
             if not isinstance(saved, Unsaved):
-                name = pages.user_names([user_id]).get(user_id, "")
+                name = accounts_queries.user_names([user_id]).get(user_id, "")
                 flash(_("%(name)s joined the team.", name=name), "success")
                 return redirect(url_for("team_pages.team", shop_id=shop_id), 303)
             unsaved = saved
@@ -213,7 +213,7 @@ def edit_role(role_id: int) -> Response | tuple[str, int]:
         "shops/role.html",
         shop=shop,
         role=role,
-        name=pages.user_names([role.user_id]).get(role.user_id, ""),
+        name=accounts_queries.user_names([role.user_id]).get(role.user_id, ""),
         form=form,
         problems=unsaved.problems,
         defaults=role_defaults(),
@@ -228,7 +228,7 @@ def remove_role(role_id: int) -> Response:
     """Remove someone from the team, or leave it oneself (as ``DELETE /roles/{id}``)."""
     role, shop = queries.removable_role(me(), role_id)
     own = role.user_id == me().id
-    name = pages.user_names([role.user_id]).get(role.user_id, "")
+    name = accounts_queries.user_names([role.user_id]).get(role.user_id, "")
     result = act(
         lambda: services.delete_role(me(), role_id),
         _("You left the team of %(shop)s.", shop=shop.name)
