@@ -461,27 +461,27 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("people_pages.block", "GET"): Case(row(U, A, H, A, A, A, A, A)),
     ("people_pages.block", "POST"): Case(row(U, A, H, A, A, A, A, A)),
     ("people_pages.unblock", "POST"): Case(SIGNED_IN),
-    ("people_pages.conversations", "GET"): Case(SIGNED_IN),
-    ("people_pages.conversation", "GET"): Case(row(U, A, H, A, A, A, A, A)),
+    ("message_pages.conversations", "GET"): Case(SIGNED_IN),
+    ("message_pages.conversation", "GET"): Case(row(U, A, H, A, A, A, A, A)),
     # The member takes messages from co-members (default privacy), not from the outsider.
-    ("people_pages.send_message", "POST"): Case(
+    ("message_pages.send_message", "POST"): Case(
         row(U, D, H, A, A, A, A, A), body={"body": "Hello"}
     ),
-    ("people_pages.mark_read", "POST"): Case(SIGNED_IN),
+    ("message_pages.mark_read", "POST"): Case(SIGNED_IN),
     # The member's message: only they change it; nobody else, admins included, sees it.
-    ("people_pages.edit_message", "GET"): Case(
+    ("message_pages.edit_message", "GET"): Case(
         row(U, H, A, H, H, H, H, H), args={"message_id": "message"}
     ),
-    ("people_pages.edit_message", "POST"): Case(
+    ("message_pages.edit_message", "POST"): Case(
         row(U, H, A, H, H, H, H, H), body={"body": "Edited"}, args={"message_id": "message"}
     ),
-    ("people_pages.delete_message", "POST"): Case(
+    ("message_pages.delete_message", "POST"): Case(
         row(U, R, A, R, R, R, R, R), args={"message_id": "message"}
     ),
-    ("people_pages.posts", "GET"): Case(ANYONE),
-    ("people_pages.new_post", "POST"): Case(SIGNED_IN, body={"body": "Hello"}),
+    ("post_pages.posts", "GET"): Case(ANYONE),
+    ("post_pages.new_post", "POST"): Case(SIGNED_IN, body={"body": "Hello"}),
     # Reviewing the task: the program's active members (the member and the stamper).
-    ("people_pages.new_review", "POST"): Case(
+    ("post_pages.new_review", "POST"): Case(
         row(U, D, A, A, D, D, D, D),
         body=lambda world, role: {
             "rating": "5",
@@ -493,12 +493,12 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ),
     # The member's public post in the program: its author edits it; its author and the
     # program's managers delete it.
-    ("people_pages.post", "GET"): Case(ANYONE, args={"post_id": "post"}),
-    ("people_pages.edit_post", "GET"): Case(row(U, D, A, D, D, D, D, D), args={"post_id": "post"}),
-    ("people_pages.edit_post", "POST"): Case(
+    ("post_pages.post", "GET"): Case(ANYONE, args={"post_id": "post"}),
+    ("post_pages.edit_post", "GET"): Case(row(U, D, A, D, D, D, D, D), args={"post_id": "post"}),
+    ("post_pages.edit_post", "POST"): Case(
         row(U, D, A, D, D, D, D, D), body={"body": "Edited"}, args={"post_id": "post"}
     ),
-    ("people_pages.delete_post", "POST"): Case(
+    ("post_pages.delete_post", "POST"): Case(
         row(U, R, A, R, R, A, A, A), args={"post_id": "post"}
     ),
     ("account_pages.profile", "GET"): Case(SIGNED_IN),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -17,7 +17,7 @@ from stampbook.ledger.services import adjust
 from stampbook.programs import queries as programs_queries
 from stampbook.ui.helpers import (
     attempt,
-    safe_next,
+    go_back,
     validate,
 )
 
@@ -34,13 +34,13 @@ def adjust_points(membership_id: int) -> Response:
     form = AdjustForm()
     if not form.validate_on_submit():
         flash(_("Say how many points (not zero) and why."), "danger")
-        return _back_to_members(membership.program_id)
+        return go_back(url_for("member_pages.members", program_id=membership.program_id))
     body, _problems = validate(
         AdjustmentIn, {"amount": form.amount.data, "note": form.note.data}, form
     )
     if body is None:
         flash(_("Say how many points (not zero) and why."), "danger")
-        return _back_to_members(membership.program_id)
+        return go_back(url_for("member_pages.members", program_id=membership.program_id))
 
     result = attempt(lambda: adjust(me(), membership_id, amount=body.amount, note=body.note))
     if isinstance(result, AppError):
@@ -54,8 +54,4 @@ def adjust_points(membership_id: int) -> Response:
             ),
             "success",
         )
-    return _back_to_members(membership.program_id)
-
-
-def _back_to_members(program_id: int) -> Response:
-    return redirect(safe_next(url_for("member_pages.members", program_id=program_id)), 303)
+    return go_back(url_for("member_pages.members", program_id=membership.program_id))

@@ -952,3 +952,14 @@ def order_choices(user: User) -> OrderChoices:
         ),
         programs=list(programs.values()),
     )
+
+
+def post_subject_names(viewer: User | None, posts: Iterable[PostOut]) -> dict[tuple[str, int], str]:
+    """The names of what ``posts`` are about (programs, rewards, tasks) that ``viewer`` sees."""
+    posts = list(posts)
+    return subject_names(
+        viewer,
+        program_ids=(p.program_id for p in posts),
+        reward_ids=(p.reward_id for p in posts),
+        task_ids=(p.task_id for p in posts),
+    )

@@ -3,6 +3,7 @@ refusal or a validation error lands next to the field it is about."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -10,12 +11,14 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import flash, g, request
+from flask import flash, g, redirect, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.wrappers import Response
 from wtforms import Form
 
 from stampbook.core.db import db
 from stampbook.core.errors import AppError
+from stampbook.core.pagination import CURSOR_PATTERN, MAX_ID
 from stampbook.core.zones import zone
 
 T = TypeVar("T")
@@ -182,3 +185,22 @@ def safe_next(default: str) -> str:
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target
     return default
+
+
+def go_back(default: str) -> Response:
+    """Back where the form came from (its safe ``next``), else to ``default``."""
+    return redirect(safe_next(default), 303)
+
+
+def cursor_arg() -> str | None:
+    """The list's ``cursor`` from the address, when it is one (a bad one starts over)."""
+    cursor = request.args.get("cursor", "")
+    return cursor if re.fullmatch(CURSOR_PATTERN, cursor) else None
+
+
+def id_in(text: str | None) -> int | None:
+    """An id typed in a hidden field or a form (None when it could be no id)."""
+    if text is None or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None

@@ -33,8 +33,8 @@ from stampbook.ui.helpers import (
     Unsaved,
     act,
     given,
+    go_back,
     place_errors,
-    safe_next,
     save,
     validate,
 )
@@ -137,10 +137,6 @@ def _membership_to_manage(membership_id: int) -> tuple[Membership, Program]:
     )
 
 
-def _back_to_members(program_id: int) -> Response:
-    return redirect(safe_next(url_for("member_pages.members", program_id=program_id)), 303)
-
-
 @bp.post("/memberships/<int:membership_id>/role")
 @route(Access.USER, action="membership.manage")
 def change_member_role(membership_id: int) -> Response:
@@ -148,7 +144,7 @@ def change_member_role(membership_id: int) -> Response:
     form = MemberRoleForm()
     if not form.validate_on_submit():
         flash(_("Choose one of the roles offered."), "danger")
-        return _back_to_members(program.id)
+        return go_back(url_for("member_pages.members", program_id=program.id))
     body, _problems = validate(MembershipPatch, {"role_type": form.role_type.data}, form)
     assert body is not None  # the select offers valid roles only
     changes = body.model_dump(mode="json", exclude_unset=True)
@@ -157,7 +153,7 @@ def change_member_role(membership_id: int) -> Response:
         lambda changed: _("The member's role is now %(role)s.", role=_role_word(changed.role_type)),
         refused=say,
     )
-    return _back_to_members(program.id)
+    return go_back(url_for("member_pages.members", program_id=program.id))
 
 
 def _role_word(role_type: str) -> str:
@@ -181,4 +177,4 @@ def remove_member(membership_id: int) -> Response:
     )
     if own and not isinstance(result, AppError):
         return redirect(url_for("program_pages.program", program_id=membership.program_id), 303)
-    return _back_to_members(membership.program_id)
+    return go_back(url_for("member_pages.members", program_id=membership.program_id))
