@@ -36,6 +36,7 @@ lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The benchmark needs PostgreSQL (BENCH_DATABASE_URL, default the local server) and wrk.
 bench: install

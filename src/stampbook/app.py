@@ -18,7 +18,7 @@ from stampbook.accounts import auth
 from stampbook.core import errors, i18n, openapi, routing, system
 from stampbook.core.db import db
 from stampbook.core.errors import MalformedJson, UnsupportedMediaType
-from stampbook.core.extensions import babel, bootstrap, cache, csrf, limiter
+from stampbook.core.extensions import babel, bootstrap, csrf, limiter
 from stampbook.core.policy import policy_of
 
 # Endpoints registered by libraries, not by us; all of them public and read-only.
@@ -74,7 +74,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     db.init_app(app)
     limiter.init_app(app)
     csrf.init_app(app)
-    cache.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     errors.init_app(app)

@@ -70,8 +70,6 @@ def load(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
-        "CACHE_REDIS_URL": redis_url,
         "JOBS_IMMEDIATE": os.environ.get("JOBS_IMMEDIATE", "0") == "1",
         "JOBS_DATABASE": str(instance / "jobs.db"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -265,7 +265,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
             "email": "guest@example.com",
         },
     ),
-    ("invitation_pages.invite_to_program", "POST"): Case(
+    ("member_pages.invite_to_program", "POST"): Case(
         MANAGERS, body={"email": "guest@example.com"}
     ),
     ("invitation_pages.revoke_invitation", "POST"): Case(MANAGERS),

@@ -18,7 +18,6 @@ from stampbook.schedules import rules
 from stampbook.schedules.rules import (
     Schedule,
     count_instants,
-    describe,
     is_open,
     next_instant,
     period_bounds,
@@ -403,44 +402,6 @@ def test_an_empty_interval_counts_nothing() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     assert count_instants(daily, at, at, MADRID) == 0
     assert count_instants(daily, at + timedelta(days=5), at, MADRID) == 0
-
-
-# --- Descriptions ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("schedule", "text"),
-    [
-        (OFFICE, "weekdays 09:00 to 17:00"),
-        (Schedule(days_of_week=[0, 4]), "Mondays and Fridays"),
-        (Schedule(days_of_week=[4, 0, 2]), "Mondays, Wednesdays and Fridays"),
-        (Schedule(days_of_week=[5, 6], times=[time(8)]), "weekends at 08:00"),
-        (Schedule(times=[time(0)]), "every day at 00:00"),
-        (Schedule(months_of_year=[12]), "in December"),
-        (Schedule(months_of_year=[11, 5, 7]), "in May, July and November"),
-        (FRIDAY_NIGHT, "Fridays 22:00 to 02:00 the next day"),
-        (
-            OFFICE.model_copy(update={"excluded": Schedule(dates=[date(2026, 12, 25)])}),
-            "weekdays 09:00 to 17:00 except 2026-12-25",
-        ),
-        (
-            Schedule(
-                dates=[date(2026, 11, 15)],
-                date_ranges=[(date(2026, 12, 1), date(2026, 12, 31))],
-                times=[time(9, 30, 15)],
-            ),
-            "2026-11-15 or from 2026-12-01 to 2026-12-31 at 09:30:15",
-        ),
-        (
-            Schedule(rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"),
-            "on the dates of FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
-        ),
-        (Schedule(excluded=Schedule(days_of_week=[6])), "every day except Sundays"),
-        (Schedule(), "always"),
-    ],
-)
-def test_describe(schedule: Schedule, text: str) -> None:
-    assert describe(schedule) == text
 
 
 # --- Validation -----------------------------------------------------------------------------

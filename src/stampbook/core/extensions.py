@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
-from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 limiter = Limiter(key_func=get_remote_address)
 csrf = CSRFProtect()
-cache = Cache()
 bootstrap = Bootstrap5()
 babel = Babel()
 

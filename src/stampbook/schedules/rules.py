@@ -58,7 +58,6 @@ __all__ = [
     "SEARCH_DAYS",
     "Schedule",
     "count_instants",
-    "describe",
     "is_open",
     "next_instant",
     "period_bounds",
@@ -284,29 +283,6 @@ def count_instants(schedule: Schedule, after: datetime, until: datetime, tz: Zon
             if count >= MAX_COUNT:
                 break
     return count
-
-
-def describe(schedule: Schedule) -> str:
-    """Plain English, e.g. ``"weekdays 09:00 to 17:00 except 2026-12-25"``."""
-    if _is_empty(schedule):
-        return "always"
-    when = [
-        part
-        for part in (
-            _describe_days(schedule.days_of_week),
-            _describe_months(schedule.months_of_year),
-            _describe_dates(schedule.dates, schedule.date_ranges),
-            f"on the dates of {schedule.rrule}" if schedule.rrule else "",
-        )
-        if part
-    ] or ["every day"]
-    if schedule.time_ranges:
-        when.append(_join([_describe_time_range(s, e) for s, e in schedule.time_ranges]))
-    if schedule.times:
-        when.append("at " + _join([_describe_time(t) for t in sorted(set(schedule.times))]))
-    if schedule.excluded is not None:
-        when.append("except " + describe(schedule.excluded))
-    return " ".join(when)
 
 
 # --- Validation helpers ---------------------------------------------------------------------
@@ -610,63 +586,3 @@ class _RuleDates:
 @functools.lru_cache(maxsize=128)
 def _rule_dates(text: str) -> _RuleDates:
     return _RuleDates(_parse_rrule(text))
-
-
-# --- Descriptions ---------------------------------------------------------------------------
-
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _describe_days(days: Iterable[int]) -> str:
-    chosen = sorted(set(days))
-    if not chosen:
-        return ""
-    if len(chosen) == 7:
-        return "every day"
-    if chosen == [0, 1, 2, 3, 4]:
-        return "weekdays"
-    if chosen == [5, 6]:
-        return "weekends"
-    return _join([_DAY_NAMES[day] + "s" for day in chosen])
-
-
-def _describe_months(months: Iterable[int]) -> str:
-    chosen = sorted(set(months))
-    if not chosen:
-        return ""
-    return "in " + _join([_MONTH_NAMES[month - 1] for month in chosen])
-
-
-def _describe_dates(dates: Iterable[date], ranges: Iterable[tuple[date, date]]) -> str:
-    phrases = [day.isoformat() for day in sorted(set(dates))]
-    phrases += [f"from {start} to {end}" for start, end in ranges]
-    return " or ".join(phrases)
-
-
-def _describe_time_range(start: time, end: time) -> str:
-    crosses_midnight = " the next day" if end < start and end != _MIDNIGHT else ""
-    return f"{_describe_time(start)} to {_describe_time(end)}{crosses_midnight}"
-
-
-def _describe_time(moment: time) -> str:
-    return moment.strftime("%H:%M:%S" if moment.second or moment.microsecond else "%H:%M")
-
-
-def _join(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

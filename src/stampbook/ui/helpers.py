@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, request
+from flask_babel import format_datetime
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Response
 from wtforms import Form
@@ -91,13 +92,12 @@ def viewer_zone() -> ZoneInfo:
     return zone(user.time_zone if user is not None else None)
 
 
-def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant as the viewer's wall clock shows it (UTC for visitors)."""
+def local_time(moment: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
+    """An instant as the viewer's wall clock shows it (UTC for visitors), by Flask-Babel in
+    the zone its selector gives (``core.i18n``); ``pattern`` is a CLDR date pattern."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(viewer_zone()).strftime(fmt)
+    return str(format_datetime(moment, pattern))
 
 
 def aware(moment: datetime | None) -> datetime | None:

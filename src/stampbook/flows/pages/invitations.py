@@ -19,10 +19,8 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.flows import invitations
 from stampbook.flows.forms import INVITATION_STATUSES, InviteForm
-from stampbook.programs import queries as programs_queries
 from stampbook.programs import services as programs
-from stampbook.programs.forms import MEMBERSHIP_ROLES, ProgramInviteForm
-from stampbook.programs.pages.members import _members_page
+from stampbook.programs.forms import MEMBERSHIP_ROLES
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.models import Shop
@@ -130,32 +128,6 @@ def _send_invitation(shop_id: int, form: InviteForm) -> tuple[Any, list[str]]:
         return None, problems
     fields = shop_body.model_dump(mode="json", exclude_none=True)
     return attempt(lambda: services.invite_to_shop(me(), shop_id, **fields)), []
-
-
-@bp.post("/programs/<int:program_id>/invitations")
-@route(Access.USER, action="membership.manage")
-def invite_to_program(program_id: int) -> Response | tuple[str, int]:
-    """Invite someone into the program, from its members page."""
-    program = programs_queries.load_program(me(), program_id, "membership.manage")
-    form = ProgramInviteForm()
-    status = 422
-    if form.validate_on_submit():
-        body, problems = validate(
-            ProgramInvitationIn,
-            {"email": form.email.data, "role_type": form.role_type.data},
-            form,
-            INVITATION_FIELDS,
-        )
-        if body is not None:
-            fields = body.model_dump(mode="json", exclude_none=True)
-            result = attempt(lambda: programs.invite(me(), program_id, **fields))
-            if not isinstance(result, AppError):
-                flash(_("%(email)s is invited.", email=body.email), "success")
-                return redirect(url_for("member_pages.members", program_id=program_id), 303)
-            problems = [say(result)]
-            status = result.status
-        place_errors(form, [("email", p) for p in problems])
-    return _members_page(program, invite_form=form, status=status)
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

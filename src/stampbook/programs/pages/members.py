@@ -28,10 +28,14 @@ from stampbook.programs.forms import (
 from stampbook.programs.models import Membership, Program
 from stampbook.programs.policy import shop_of
 from stampbook.programs.schemas import MembershipIn, MembershipPatch, MembershipQuery
+from stampbook.shops.schemas import (
+    ProgramInvitationIn,
+)
 from stampbook.ui.forms import ActionForm
 from stampbook.ui.helpers import (
     Unsaved,
     act,
+    attempt,
     given,
     go_back,
     place_errors,
@@ -40,6 +44,9 @@ from stampbook.ui.helpers import (
 )
 
 bp = PageBlueprint("member_pages", __name__)
+
+# Where the API's refusals of an invitation land in the form.
+INVITATION_FIELDS = {"": "email", "user_id": "email"}
 
 
 MEMBERS_PER_PAGE = 50
@@ -178,3 +185,29 @@ def remove_member(membership_id: int) -> Response:
     if own and not isinstance(result, AppError):
         return redirect(url_for("program_pages.program", program_id=membership.program_id), 303)
     return go_back(url_for("member_pages.members", program_id=membership.program_id))
+
+
+@bp.post("/programs/<int:program_id>/invitations")
+@route(Access.USER, action="membership.manage")
+def invite_to_program(program_id: int) -> Response | tuple[str, int]:
+    """Invite someone into the program, from its members page."""
+    program = programs_queries.load_program(me(), program_id, "membership.manage")
+    form = ProgramInviteForm()
+    status = 422
+    if form.validate_on_submit():
+        body, problems = validate(
+            ProgramInvitationIn,
+            {"email": form.email.data, "role_type": form.role_type.data},
+            form,
+            INVITATION_FIELDS,
+        )
+        if body is not None:
+            fields = body.model_dump(mode="json", exclude_none=True)
+            result = attempt(lambda: programs.invite(me(), program_id, **fields))
+            if not isinstance(result, AppError):
+                flash(_("%(email)s is invited.", email=body.email), "success")
+                return redirect(url_for("member_pages.members", program_id=program_id), 303)
+            problems = [say(result)]
+            status = result.status
+        place_errors(form, [("email", p) for p in problems])
+    return _members_page(program, invite_form=form, status=status)
