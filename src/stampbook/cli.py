@@ -120,10 +120,10 @@ def bench(sizes: tuple[str, ...], seconds: int, output: Path, only: tuple[str, .
 @with_appcontext
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a platform admin (or make an existing user one)."""
-    from stampbook.accounts import services
+    from stampbook.accounts import queries, services
 
     def work() -> str:
-        user = services.find_by_email(email)
+        user = queries.find_by_email(email)
         if user is None:
             user = services.register(email=email, name=name, password=password)
         user.is_admin = True
