@@ -15,14 +15,23 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from stampbook.schedules import rules
+from stampbook.schedules.periods import reset_period
 from stampbook.schedules.rules import (
     Schedule,
     count_instants,
     is_open,
     next_instant,
-    period_bounds,
     previous_instant,
 )
+
+
+def period_bounds(
+    schedule: Schedule, at: datetime, tz: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """The reset period of one schedule around ``at``, as ``(start, resets_at)``."""
+    period = reset_period([schedule], at, tz)
+    return period.start, period.resets_at
+
 
 MADRID = ZoneInfo("Europe/Madrid")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from stampbook.schedules.periods import local_midnight, period_index
 from stampbook.tasks.rules import (
     AwardKind,
     Evaluation,
@@ -21,10 +22,7 @@ from stampbook.tasks.rules import (
     check_settings,
     effective_settings,
     evaluate_stamp,
-    local_midnight,
     lost_awards,
-    period_index,
-    period_start,
     within_grace_period,
 )
 
@@ -623,19 +621,7 @@ def test_an_override_replaces_only_what_it_sets() -> None:
     assert effective_settings(base, None) is base
 
 
-# --- Calendar helpers and properties -----------------------------------------------------------
-
-
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
-@settings(max_examples=60)
-def test_period_start_inverts_period_index(day: date) -> None:
-    for unit in ("day", "week", "month", "year"):
-        index = period_index(day, unit)
-        start = period_start(index, unit)
-        assert start <= day
-        assert period_index(start, unit) == index
-        assert period_index(start - timedelta(days=1), unit) == index - 1
-    assert period_start(period_index(day, "week"), "week").weekday() == 0
+# --- Properties ------------------------------------------------------------------------------
 
 
 @given(

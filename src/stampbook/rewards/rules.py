@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stampbook.core.schemas import Points, PositivePoints, sent
+from stampbook.schedules.periods import Period, reset_period
 from stampbook.schedules.rules import (
     MAX_COUNT,
     Schedule,
     count_instants,
     is_open,
     next_instant,
-    previous_instant,
 )
 
 # A reward's stock never grows past this, however many renewals pile up.
@@ -114,31 +114,16 @@ def load_settings(raw: dict[str, Any] | None) -> ScheduleSettings:
 # --- Time ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Period:
-    """Where a limit counts: from ``start`` (None: since ever) until ``resets_at``."""
-
-    start: datetime | None
-    resets_at: datetime | None
-
-
-# A limit that never resets counts since ever (most rewards: a list asks this of each twice).
-SINCE_EVER = Period(None, None)
-
-
 def limit_period(
     settings: ScheduleSettings, kind: Literal["group", "user"], now: datetime, tz: ZoneInfo
 ) -> Period:
+    """Where a limit of ``kind`` counts at ``now``: between the reset instants around it."""
     schedules = [
         reset.schedule
         for reset in settings.limit_reset
         if reset.limit_type in (kind, LimitType.BOTH)
     ]
-    if not schedules:
-        return SINCE_EVER
-    starts = [s for s in (previous_instant(x, now, tz) for x in schedules) if s is not None]
-    ends = [e for e in (next_instant(x, now, tz) for x in schedules) if e is not None]
-    return Period(max(starts, default=None), min(ends, default=None))
+    return reset_period(schedules, now, tz)
 
 
 def renewed_stock(

@@ -87,7 +87,8 @@ from stampbook.rewards.models import (
     RewardChange,
 )
 from stampbook.rewards.policy import Payment, shop_of
-from stampbook.rewards.rules import Period, ScheduleSettings, Standing, load_settings
+from stampbook.rewards.rules import ScheduleSettings, Standing, load_settings
+from stampbook.schedules.periods import Period
 from stampbook.schedules.rules import is_open
 from stampbook.shops.models import Shop
 

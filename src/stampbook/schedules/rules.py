@@ -4,8 +4,8 @@ One shape is read in two ways:
 
 * as a **window** ("is the shop open now?"): :func:`is_open`;
 * as a **recurrence** ("when does the weekly limit reset?", "when does stock renew?"):
-  :func:`previous_instant`, :func:`next_instant`, :func:`period_bounds` and
-  :func:`count_instants`.
+  :func:`previous_instant`, :func:`next_instant` and :func:`count_instants`; the periods
+  between instants are ``stampbook.schedules.periods``.
 
 Schedules are always evaluated on the wall clock of an IANA time zone, while every public
 function takes and returns aware datetimes (results are in UTC), so callers never handle
@@ -60,7 +60,6 @@ __all__ = [
     "count_instants",
     "is_open",
     "next_instant",
-    "period_bounds",
     "previous_instant",
 ]
 
@@ -251,13 +250,6 @@ def next_instant(schedule: Schedule, at: datetime, tz: ZoneInfo) -> datetime | N
     today = _wall(at, tz).date()
     first, last = _shift(today, -_SLACK_DAYS), _shift(today, SEARCH_DAYS)
     return next((i for i in _instants(schedule, tz, first, last) if i > at), None)
-
-
-def period_bounds(
-    schedule: Schedule, at: datetime, tz: ZoneInfo
-) -> tuple[datetime | None, datetime | None]:
-    """The reset period containing ``at``: ``(previous_instant, next_instant)``."""
-    return previous_instant(schedule, at, tz), next_instant(schedule, at, tz)
 
 
 def count_instants(schedule: Schedule, after: datetime, until: datetime, tz: ZoneInfo) -> int:

@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -44,6 +44,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from stampbook.core.schemas import NOT_BLANK, Moment, Strip, only_if, sent
+from stampbook.schedules.periods import (
+    TimeUnit,
+    local_date,
+    local_midnight,
+    period_index,
+    period_start,
+)
 from stampbook.schedules.rules import Schedule, is_open
 
 # Bounds that keep every product far below the ledger's limits (10**12 per entry).
@@ -66,13 +73,6 @@ Multiple = Annotated[int, Field(ge=1, le=MAX_MULTIPLE, strict=True)]
 BonusName = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), Strip
 ]
-
-
-class TimeUnit(StrEnum):
-    DAY = "day"
-    WEEK = "week"  # ISO weeks, Monday to Sunday
-    MONTH = "month"
-    YEAR = "year"
 
 
 class StreakPeriod(StrEnum):
@@ -270,49 +270,7 @@ def check_settings(settings: TaskSettings) -> list[tuple[str, str]]:
     return problems
 
 
-# --- Calendar -------------------------------------------------------------------------------
-
-
-def local_date(at: datetime, tz: ZoneInfo) -> date:
-    """The calendar date on the wall clocks of ``tz`` at the instant ``at``."""
-    if at.tzinfo is None:
-        raise ValueError("pass an aware datetime")
-    return at.astimezone(tz).date()
-
-
-def period_index(day: date, unit: str) -> int:
-    """Consecutive integers for consecutive days, ISO weeks, months or years."""
-    if unit == TimeUnit.DAY:
-        return day.toordinal()
-    if unit == TimeUnit.WEEK:
-        return (day.toordinal() - 1) // 7  # ordinal 1, 0001-01-01, is a Monday
-    if unit == TimeUnit.MONTH:
-        return day.year * 12 + day.month - 1
-    if unit == TimeUnit.YEAR:
-        return day.year
-    raise ValueError(f"unknown time unit {unit!r}")
-
-
-def period_start(index: int, unit: str) -> date:
-    """The first local date of the period ``index`` (the inverse of :func:`period_index`)."""
-    if unit == TimeUnit.DAY:
-        return date.fromordinal(index)
-    if unit == TimeUnit.WEEK:
-        return date.fromordinal(index * 7 + 1)
-    if unit == TimeUnit.MONTH:
-        return date(index // 12, index % 12 + 1, 1)
-    if unit == TimeUnit.YEAR:
-        return date(index, 1, 1)
-    raise ValueError(f"unknown time unit {unit!r}")
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """The UTC instant at which ``day`` begins in ``tz``.
-
-    Where midnight itself is skipped by a DST jump, the day begins at the jump (zoneinfo
-    reads a skipped time with the offset from before the jump).
-    """
-    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+# --- Streaks --------------------------------------------------------------------------------
 
 
 def _run_length(periods: Set[int], current: int) -> int:
