@@ -15,9 +15,10 @@ from stampbook.flows import merges as flows_merges
 from stampbook.ledger.models import LedgerEntry
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership, Program
+from stampbook.rewards import contributing, redeeming
 from stampbook.rewards import services as rewards
 from stampbook.shops.models import ShopInvitation
-from stampbook.tasks import services as tasks
+from stampbook.tasks import stamping as tasks
 from stampbook.tasks.models import Stamp, Task
 from tests.factories.accounts import auth, make_user
 from tests.factories.ledger import give_points
@@ -237,14 +238,14 @@ def test_refunds_of_payments_made_before_the_merge_reach_the_merged_membership(
     give_points(session, folded, 30)
     plain = make_reward(session, shop, cost=10)
     pot = make_reward(session, shop, cost=50, is_group_reward=True)
-    receipt = rewards.redeem(person, reward_id=plain.id, membership_id=folded.id)
-    part = rewards.contribute(person, reward_id=pot.id, membership_id=folded.id, points=5)
+    receipt = redeeming.redeem(person, reward_id=plain.id, membership_id=folded.id)
+    part = contributing.contribute(person, reward_id=pot.id, membership_id=folded.id, points=5)
     flows_merges.merge_programs(owner, target_id=target.id, source_id=source.id)
     session.expire_all()
     assert (kept.balance, folded.balance) == (15, 0)
     assert receipt.paid_by_membership_id == part.contribution.membership_id == kept.id
 
-    rewards.cancel_redemption(owner, redemption_id=receipt.id, reason="wrong order")
+    redeeming.cancel_redemption(owner, redemption_id=receipt.id, reason="wrong order")
     rewards.delete_reward(owner, reward_id=pot.id)
 
     session.expire_all()

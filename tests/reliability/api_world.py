@@ -22,14 +22,16 @@ from stampbook.accounts.models import Token, TokenKind, User
 from stampbook.accounts.tokens import _digest
 from stampbook.core.db import Base, db, utcnow
 from stampbook.ledger.queries import find_discrepancies
+from stampbook.people import message_services, post_services
 from stampbook.people import services as social
 from stampbook.people.models import PostAudience
 from stampbook.programs import services as programs
 from stampbook.programs.models import MembershipRole
+from stampbook.rewards import contributing, redeeming
 from stampbook.rewards import services as rewards
 from stampbook.shops import services as shops
 from stampbook.shops.models import ShopPrivacy, ShopRoleType
-from stampbook.tasks import services as tasks
+from stampbook.tasks import stamping as tasks
 from tests.factories.accounts import make_token, make_user
 from tests.factories.ledger import give_points
 from tests.factories.rewards import make_reward
@@ -242,20 +244,20 @@ def build_world(app: Flask, session: Session) -> World:
             revoked=stamp(member, task_id=espresso.id).stamp.id,
         )
         tasks.revoke_stamp(owner, stamp_id=world.named["revoked"])
-        redeem = partial(rewards.redeem, member, membership_id=mine.id)
+        redeem = partial(redeeming.redeem, member, membership_id=mine.id)
         world.add(
             "redemption_id",
             coffee_receipt=redeem(reward_id=free_coffee.id).id,
             gift_receipt=redeem(reward_id=gift.id).id,
-            friends_receipt=rewards.redeem(
+            friends_receipt=redeeming.redeem(
                 friend, reward_id=free_coffee.id, membership_id=friends.id
             ).id,
             cancelled=redeem(reward_id=free_coffee.id).id,
         )
-        rewards.cancel_redemption(owner, redemption_id=world.named["cancelled"], reason="Test")
-        rewards.contribute(member, reward_id=party.id, membership_id=mine.id, points=100)
+        redeeming.cancel_redemption(owner, redemption_id=world.named["cancelled"], reason="Test")
+        contributing.contribute(member, reward_id=party.id, membership_id=mine.id, points=100)
         rewards.add_favorite(member, reward_id=free_coffee.id)
-        review, _ = social.create_post(
+        review, _ = post_services.create_post(
             member,
             body="Best coffee in town.",
             audience=PostAudience.PROGRAM,
@@ -263,12 +265,12 @@ def build_world(app: Flask, session: Session) -> World:
             rating=5,
             reward_id=free_coffee.id,
         )
-        note, _ = social.create_post(friend, body="Open late today.")
+        note, _ = post_services.create_post(friend, body="Open late today.")
         world.add("post_id", review=review.id, note=note.id)
         world.add(
             "message_id",
-            hello=social.send_message(member, to_user_id=friend.id, body="Hello").id,
-            reply=social.send_message(friend, to_user_id=member.id, body="Hi!").id,
+            hello=message_services.send_message(member, to_user_id=friend.id, body="Hello").id,
+            reply=message_services.send_message(friend, to_user_id=member.id, body="Hi!").id,
         )
         world.add(
             "request_id",

@@ -173,8 +173,10 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("program_pages.new_program", "POST"): Case(TEAM, body={"name": "New program"}),
     ("program_pages.edit_program", "GET"): Case(MANAGERS),
     ("program_pages.edit_program", "POST"): Case(MANAGERS, body={"summary": "Edited"}),
-    ("task_pages.new_task", "GET"): Case(MANAGERS),
-    ("task_pages.new_task", "POST"): Case(MANAGERS, body={"name": "New task", "point_value": 1}),
+    ("task_settings_pages.new_task", "GET"): Case(MANAGERS),
+    ("task_settings_pages.new_task", "POST"): Case(
+        MANAGERS, body={"name": "New task", "point_value": 1}
+    ),
     ("program_pages.join", "POST"): Case(row(U, A, R, R, A, A, A, A)),
     ("task_pages.stamp", "POST"): Case(row(U, R, A, A, R, A, A, A), body=stamp_the_member),
     # --- programs pages: leave, leaderboard, members, archive, points history; task form,
@@ -187,19 +189,19 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("program_pages.delete_program", "GET"): Case(MANAGERS),
     ("program_pages.delete_program", "POST"): Case(MANAGERS),
     ("program_pages.points_history", "GET"): Case(row(U, H, A, H, H, A, A, A)),
-    ("task_pages.edit_task", "GET"): Case(MANAGERS),
-    ("task_pages.edit_task", "POST"): Case(
+    ("task_settings_pages.edit_task", "GET"): Case(MANAGERS),
+    ("task_settings_pages.edit_task", "POST"): Case(
         MANAGERS, body={"name": "Edited task", "point_value": 3}
     ),
-    ("task_pages.delete_task", "GET"): Case(MANAGERS),
-    ("task_pages.delete_task", "POST"): Case(MANAGERS),
+    ("task_settings_pages.delete_task", "GET"): Case(MANAGERS),
+    ("task_settings_pages.delete_task", "POST"): Case(MANAGERS),
     ("task_pages.note", "POST"): Case(row(U, H, A, D, D, D, D, A), body={"note": "Mine"}),
     ("task_pages.revoke", "GET"): Case(row(U, H, D, D, D, A, A, A)),
     ("task_pages.revoke", "POST"): Case(row(U, H, D, D, D, A, A, A)),
-    ("task_pages.overrides", "GET"): Case(MANAGERS),
-    ("task_pages.override", "GET"): Case(MANAGERS),
-    ("task_pages.override", "POST"): Case(MANAGERS, body={"target": 7}),
-    ("task_pages.delete_override", "POST"): Case(MANAGERS),
+    ("task_settings_pages.overrides", "GET"): Case(MANAGERS),
+    ("task_settings_pages.override", "GET"): Case(MANAGERS),
+    ("task_settings_pages.override", "POST"): Case(MANAGERS, body={"target": 7}),
+    ("task_settings_pages.delete_override", "POST"): Case(MANAGERS),
     # Stamping someone else: the team members who stamp this task ("self" program).
     ("task_pages.stamp_member", "GET"): Case(row(U, D, D, A, D, A, A, A)),
     ("reward_pages.reward", "GET"): Case(ANYONE),
@@ -265,9 +267,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
             "email": "guest@example.com",
         },
     ),
-    ("member_pages.invite_to_program", "POST"): Case(
-        MANAGERS, body={"email": "guest@example.com"}
-    ),
+    ("member_pages.invite_to_program", "POST"): Case(MANAGERS, body={"email": "guest@example.com"}),
     ("invitation_pages.revoke_invitation", "POST"): Case(MANAGERS),
     ("invitation_pages.my_invitations", "GET"): Case(SIGNED_IN),
     # The outsider's invitation into the program: theirs alone to answer, admins included.
@@ -498,9 +498,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("post_pages.edit_post", "POST"): Case(
         row(U, D, A, D, D, D, D, D), body={"body": "Edited"}, args={"post_id": "post"}
     ),
-    ("post_pages.delete_post", "POST"): Case(
-        row(U, R, A, R, R, A, A, A), args={"post_id": "post"}
-    ),
+    ("post_pages.delete_post", "POST"): Case(row(U, R, A, R, R, A, A, A), args={"post_id": "post"}),
     ("account_pages.profile", "GET"): Case(SIGNED_IN),
     ("account_pages.profile", "POST"): Case(
         SIGNED_IN, body={"name": "Renamed", "time_zone": "UTC"}

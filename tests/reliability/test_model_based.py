@@ -58,10 +58,11 @@ from stampbook.flows import merges as flows_merges
 from stampbook.ledger import services as ledger_services
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs import services as programs
+from stampbook.rewards import contributing, loading, redeeming
 from stampbook.rewards import services as rewards
 from stampbook.rewards.models import Reward
 from stampbook.rewards.rules import load_settings
-from stampbook.tasks import services as tasks
+from stampbook.tasks import stamping as tasks
 from tests.concurrency import committed_session
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
@@ -493,7 +494,7 @@ class StampbookMachine(RuleBasedStateMachine):
             kind,
             self.model.check_redeem(membership, reward, quantity, gift_to),
             lambda: (
-                rewards.redeem(
+                redeeming.redeem(
                     self.user(user),
                     reward_id=reward,
                     membership_id=membership,
@@ -515,7 +516,7 @@ class StampbookMachine(RuleBasedStateMachine):
         user = self.model.memberships[membership].user
 
         def work() -> tuple[int, dict[int, int]]:
-            done = rewards.contribute(
+            done = contributing.contribute(
                 self.user(user),
                 reward_id=reward,
                 membership_id=membership,
@@ -543,7 +544,7 @@ class StampbookMachine(RuleBasedStateMachine):
         ok, _ = self.attempt(
             "cancel",
             self.model.check_cancel(redemption),
-            lambda: rewards.cancel_redemption(
+            lambda: redeeming.cancel_redemption(
                 self.user(self.model.owner),
                 redemption_id=redemption,
                 reason="model",
@@ -645,7 +646,7 @@ class StampbookMachine(RuleBasedStateMachine):
             paid = [db.session.get(Reward, reward_id) for reward_id in sorted(reward_ids)]
             found = [reward for reward in paid if reward is not None]
             settings_of = {r.id: load_settings(r.schedule_settings) for r in found}
-            usage = rewards.usage_of(found, settings_of, UTC_ZONE, self.clock.now, user)
+            usage = loading.usage_of(found, settings_of, UTC_ZONE, self.clock.now, user)
             counts |= {(r, user): u.user_used for r, u in usage.items() if u.user_used}
             counts |= {(r, None): u.group_used for r, u in usage.items() if u.group_used}
         return counts

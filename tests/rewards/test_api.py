@@ -713,7 +713,7 @@ def test_a_failure_midway_leaves_nothing_behind(
             original(**kwargs)
         raise RuntimeError("the disk caught fire")
 
-    monkeypatch.setattr("stampbook.rewards.services.ledger.post", failing_post)
+    monkeypatch.setattr("stampbook.rewards.redeeming.ledger.post", failing_post)
     response = redeem(client, session, member, reward)
     assert (response.status_code, response.json["code"]) == (500, "internal_error")
     session.refresh(member)

@@ -15,7 +15,7 @@ from stampbook.core import unit_of_work
 from stampbook.core.db import db
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
-from stampbook.rewards import services
+from stampbook.rewards import contributing, settling
 from stampbook.rewards.models import Contribution, Redemption, Reward
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
@@ -177,14 +177,14 @@ def test_the_expiry_job_run_in_parallel_refunds_each_pot_once(committed: Flask) 
             assert membership is not None
             user = db.session.get(User, membership.user_id)
             unit_of_work.run(
-                lambda m=membership_id, u=user: services.contribute(
+                lambda m=membership_id, u=user: contributing.contribute(
                     u, reward_id=reward_id, membership_id=m, points=30, now=expiry - timedelta(1)
                 )
             )
 
     def job(_: int) -> int:
         with committed.app_context():
-            return unit_of_work.run(lambda: services.refund_expired_group_rewards(now=expiry))
+            return unit_of_work.run(lambda: settling.refund_expired_group_rewards(now=expiry))
 
     refunded = run_parallel(8, job)
 

@@ -15,7 +15,7 @@ from stampbook.core.errors import AppError, Conflict, InsufficientPoints, NotFou
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
-from stampbook.rewards import services
+from stampbook.rewards import contributing, loading, redeeming, services, settling
 from stampbook.rewards.demo import add_demo_rewards
 from stampbook.rewards.models import (
     Contribution,
@@ -61,7 +61,7 @@ def user_of(session: Session, membership: Membership) -> User:
 
 def redeem(session: Session, membership: Membership, reward: Reward, **kwargs: Any) -> Redemption:
     kwargs.setdefault("now", T0)
-    return services.redeem(
+    return redeeming.redeem(
         user_of(session, membership),
         reward_id=reward.id,
         membership_id=membership.id,
@@ -133,7 +133,7 @@ def test_snapshot_survives_edit_and_delete(session: Session, owner: User, shop: 
     assert stored.reward_content == expected
     assert stored.points_paid == 10
     with pytest.raises(NotFound):
-        services.load_reward(reward.id)
+        loading.load_reward(reward.id)
 
 
 def test_open_pot_blocks_edits_that_would_strand_it(
@@ -141,7 +141,7 @@ def test_open_pot_blocks_edits_that_would_strand_it(
 ) -> None:
     reward = make_reward(session, shop, cost=100, is_group_reward=True)
     member = make_member(session, shop, 50)
-    services.contribute(
+    contributing.contribute(
         user_of(session, member), reward_id=reward.id, membership_id=member.id, points=40, now=T0
     )
     for changes in ({"cost": 40}, {"is_group_reward": False}):
@@ -312,7 +312,7 @@ def test_cancelled_receipts_do_not_count_toward_limits(
     reward = make_reward(session, shop, user_limit=1)
     member = make_member(session, shop, 100)
     receipt = redeem(session, member, reward)
-    services.cancel_redemption(owner, redemption_id=receipt.id, reason="mistake", now=T0)
+    redeeming.cancel_redemption(owner, redemption_id=receipt.id, reason="mistake", now=T0)
     redeem(session, member, reward)
 
 
@@ -394,7 +394,7 @@ def test_cancel_refunds_restores_stock_once(session: Session, owner: User, shop:
     reward = make_reward(session, shop, cost=10, quantity=3)
     member = make_member(session, shop, 40)
     receipt = redeem(session, member, reward, quantity=2)
-    cancelled = services.cancel_redemption(owner, redemption_id=receipt.id, reason="No milk")
+    cancelled = redeeming.cancel_redemption(owner, redemption_id=receipt.id, reason="No milk")
     assert (cancelled.status, cancelled.cancel_reason, cancelled.cancelled_by) == (
         RedemptionStatus.CANCELLED,
         "No milk",
@@ -405,7 +405,9 @@ def test_cancel_refunds_restores_stock_once(session: Session, owner: User, shop:
     refund = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == EntryKind.REFUND)).one()
     assert (refund.amount, refund.reverses_id) == (20, receipt.ledger_entry_id)
     assert (
-        code_of(lambda: services.cancel_redemption(owner, redemption_id=receipt.id, reason="again"))
+        code_of(
+            lambda: redeeming.cancel_redemption(owner, redemption_id=receipt.id, reason="again")
+        )
         == "already_cancelled"
     )
     assert balance(session, member) == 40
@@ -418,15 +420,15 @@ def test_fulfil_is_harmless_twice_and_refused_once_cancelled(
     reward = make_reward(session, shop)
     member = make_member(session, shop, 40)
     first, second = redeem(session, member, reward), redeem(session, member, reward)
-    assert services.fulfil_redemption(owner, redemption_id=first.id, now=T0).status == "fulfilled"
-    again = services.fulfil_redemption(owner, redemption_id=first.id, now=T0 + timedelta(1))
+    assert redeeming.fulfil_redemption(owner, redemption_id=first.id, now=T0).status == "fulfilled"
+    again = redeeming.fulfil_redemption(owner, redemption_id=first.id, now=T0 + timedelta(1))
     assert again.fulfilled_at == T0
-    services.cancel_redemption(owner, redemption_id=second.id, reason="x")
-    assert code_of(lambda: services.fulfil_redemption(owner, redemption_id=second.id)) == (
+    redeeming.cancel_redemption(owner, redemption_id=second.id, reason="x")
+    assert code_of(lambda: redeeming.fulfil_redemption(owner, redemption_id=second.id)) == (
         "redemption_cancelled"
     )
     # A fulfilled receipt may still be cancelled (and refunded).
-    services.cancel_redemption(owner, redemption_id=first.id, reason="returned")
+    redeeming.cancel_redemption(owner, redemption_id=first.id, reason="returned")
     assert balance(session, member) == 40
 
 
@@ -435,7 +437,7 @@ def test_fulfil_is_harmless_twice_and_refused_once_cancelled(
 
 def contribute(session: Session, member: Membership, reward: Reward, points: int, **kw: Any):  # type: ignore[no-untyped-def]
     kw.setdefault("now", T0)
-    return services.contribute(
+    return contributing.contribute(
         user_of(session, member), reward_id=reward.id, membership_id=member.id, points=points, **kw
     )
 
@@ -489,7 +491,7 @@ def test_cancelling_a_group_receipt_cancels_the_completion(
     contribute(session, ann, reward, 20)
     done = contribute(session, bob, reward, 30)
     assert done.redemption is not None
-    services.cancel_redemption(owner, redemption_id=done.redemption.id, reason="broken")
+    redeeming.cancel_redemption(owner, redemption_id=done.redemption.id, reason="broken")
     assert session.scalars(select(Redemption.status)).all() == ["cancelled", "cancelled"]
     assert (balance(session, ann), balance(session, bob), reward.quantity) == (50, 50, 1)
     assert find_discrepancies() == []
@@ -516,10 +518,10 @@ def test_expired_pots_are_refunded_once_by_the_job(session: Session, shop: Shop)
     ann = make_member(session, shop, 100)
     contribute(session, ann, reward, 20)
     contribute(session, ann, keep, 10)
-    assert services.refund_expired_group_rewards(now=expiry - timedelta(seconds=1)) == 0
+    assert settling.refund_expired_group_rewards(now=expiry - timedelta(seconds=1)) == 0
     assert code_of(lambda: contribute(session, ann, reward, 5, now=expiry)) == "reward_expired"
-    assert services.refund_expired_group_rewards(now=expiry) == 1
-    assert services.refund_expired_group_rewards(now=expiry + timedelta(days=9)) == 0
+    assert settling.refund_expired_group_rewards(now=expiry) == 1
+    assert settling.refund_expired_group_rewards(now=expiry + timedelta(days=9)) == 0
     assert balance(session, ann) == 90
     assert (reward.group_progress, keep.group_progress) == (0, 10)
     assert find_discrepancies() == []

@@ -13,7 +13,7 @@ from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
-from stampbook.tasks import services
+from stampbook.tasks import stamping
 from stampbook.tasks.models import Stamp, TaskBonusAward, TaskGroupAward
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
@@ -184,9 +184,9 @@ def test_a_busy_payee_found_late_retries_instead_of_waiting(committed: Flask) ->
                 select(Membership.id).where(Membership.id == busy_id).with_for_update()
             ).all()
             with pytest.raises(RetryTransaction):
-                services._lock_without_waiting({busy_id})
+                stamping._lock_without_waiting({busy_id})
             db.session.rollback()
         finally:
             holder.close()
-        services._lock_without_waiting({busy_id})  # free again: taken at once
+        stamping._lock_without_waiting({busy_id})  # free again: taken at once
         db.session.rollback()

@@ -20,7 +20,7 @@ from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership, MembershipStatus
-from stampbook.tasks import services
+from stampbook.tasks import queries, services, stamping
 from stampbook.tasks.demo import DEMO_TASKS, add_demo_tasks
 from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskGroupAward, TaskOverride
 from stampbook.tasks.rules import check_settings
@@ -40,7 +40,7 @@ def world(session: Session) -> World:
 
 
 def stamp(world: World, task: Task, *, actor: Any = None, at: datetime = NOW, **kw: Any):
-    return services.stamp_task(
+    return stamping.stamp_task(
         actor or world.member,
         task_id=task.id,
         membership_id=kw.pop("membership_id", world.membership.id),
@@ -122,7 +122,7 @@ def test_deleted_task_is_gone_but_its_points_stay(world: World, session: Session
     stamp(world, task)
     services.delete_task(world.owner, task_id=task.id, now=NOW)
     with pytest.raises(NotFound):
-        services.get_task(world.member, task.id)
+        queries.get_task(world.member, task.id)
     assert world.membership.balance == 10
 
 
@@ -319,7 +319,7 @@ def test_group_success_pays_each_active_contributor(world: World, session: Sessi
 def test_revoking_reverses_the_base_and_every_bonus(world: World, session: Session) -> None:
     task = make_task(session, world.program, bonus_values={"first_time_only": 5})
     result = stamp(world, task)
-    revoked = services.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
+    revoked = stamping.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
     assert revoked.points == 15
     assert [(e.kind, e.amount) for e in revoked.reversals] == [
         (EntryKind.REVERSAL, -10),
@@ -344,7 +344,7 @@ def test_revoking_takes_back_a_completion_that_no_longer_holds(
     first = stamp(world, task)
     stamp(world, task)  # completes: 10 + 7
     assert world.membership.balance == 27
-    revoked = services.revoke_stamp(world.owner, stamp_id=first.stamp.id, now=NOW)
+    revoked = stamping.revoke_stamp(world.owner, stamp_id=first.stamp.id, now=NOW)
     assert sorted(e.amount for e in revoked.reversals) == [-10, -7]
     assert world.membership.balance == 10
     completed = stamp(world, task, at=NOW + timedelta(hours=1))
@@ -362,7 +362,7 @@ def test_revoking_takes_back_a_group_success_from_every_payee(
     first = stamp(world, task)
     stamp(world, task, membership_id=world.other_membership.id)
     assert (world.membership.balance, world.other_membership.balance) == (30, 30)
-    services.revoke_stamp(world.owner, stamp_id=first.stamp.id, now=NOW)
+    stamping.revoke_stamp(world.owner, stamp_id=first.stamp.id, now=NOW)
     assert (world.membership.balance, world.other_membership.balance) == (0, 10)
     assert session.scalars(select(TaskGroupAward)).all() == []
     assert find_discrepancies() == []
@@ -378,22 +378,22 @@ def test_revoking_spent_points_is_refused_and_changes_nothing(
     )
     before = len(entries(session, world.membership))
     with pytest.raises(InsufficientPoints):
-        services.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
+        stamping.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
     assert len(entries(session, world.membership)) == before
     session.refresh(result.stamp)
     assert result.stamp.revoked_at is None
     assert world.membership.balance == 5
     give_points(session, world.membership, 5)
-    services.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
+    stamping.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
     assert world.membership.balance == 0
 
 
 def test_a_stamp_is_revoked_at_most_once(world: World, session: Session) -> None:
     task = make_task(session, world.program)
     result = stamp(world, task)
-    services.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
+    stamping.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
     with pytest.raises(Conflict) as raised:
-        services.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
+        stamping.revoke_stamp(world.owner, stamp_id=result.stamp.id, now=NOW)
     assert raised.value.code == "already_revoked"
 
 
@@ -404,25 +404,25 @@ def test_whoever_stamped_may_revoke_within_the_grace_period(
     task = make_task(session, world.program)
     early = stamp(world, task, actor=world.stamper)
     late = stamp(world, task, actor=world.stamper, at=NOW + timedelta(hours=1))
-    services.revoke_stamp(world.stamper, stamp_id=early.stamp.id, now=NOW + timedelta(minutes=15))
+    stamping.revoke_stamp(world.stamper, stamp_id=early.stamp.id, now=NOW + timedelta(minutes=15))
     with pytest.raises(Forbidden) as raised:
-        services.revoke_stamp(
+        stamping.revoke_stamp(
             world.stamper, stamp_id=late.stamp.id, now=NOW + timedelta(hours=1, minutes=16)
         )
     assert raised.value.code == "grace_period_over"
     with pytest.raises(Forbidden) as raised:
-        services.revoke_stamp(world.member, stamp_id=late.stamp.id, now=NOW)
+        stamping.revoke_stamp(world.member, stamp_id=late.stamp.id, now=NOW)
     assert raised.value.code == "revoke_not_allowed"
-    services.revoke_stamp(world.manager, stamp_id=late.stamp.id, now=NOW + timedelta(days=30))
+    stamping.revoke_stamp(world.manager, stamp_id=late.stamp.id, now=NOW + timedelta(days=30))
 
 
 def test_only_the_member_writes_the_personal_note(world: World, session: Session) -> None:
     task = make_task(session, world.program)
     result = stamp(world, task)
-    services.annotate_stamp(world.member, stamp_id=result.stamp.id, note="legs hurt")
+    stamping.annotate_stamp(world.member, stamp_id=result.stamp.id, note="legs hurt")
     assert result.stamp.note == "legs hurt"
     with pytest.raises(Forbidden):
-        services.annotate_stamp(world.owner, stamp_id=result.stamp.id, note="no")
+        stamping.annotate_stamp(world.owner, stamp_id=result.stamp.id, note="no")
 
 
 # --- Merges -------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from wtforms.validators import (
 
 from stampbook.accounts.models import Privacy, Section
 from stampbook.core.schemas import MAX_ORDERED
-from stampbook.people.queries import OrderChoices
+from stampbook.people.page_order import OrderChoices
 from stampbook.ui.forms import (
     TIME_ZONES,
     IdentityFields,

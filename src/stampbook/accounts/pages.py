@@ -28,7 +28,7 @@ from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.people import queries
+from stampbook.people import page_order
 from stampbook.rewards import queries as rewards_queries
 from stampbook.shops import queries as shops_queries
 from stampbook.ui.forms import ActionForm, options
@@ -191,7 +191,7 @@ def _in_order(items: Iterable[tuple[int, str]], form: Any, prefix: str) -> list[
 @bp.route("/account/order", methods=["GET", "POST"])
 @route(Access.USER)
 def ordering() -> Response | tuple[str, int]:
-    choices = queries.order_choices(me())
+    choices = page_order.order_choices(me())
     form = order_form(choices)
     problems: list[str] = []
     if form.validate_on_submit():
@@ -230,7 +230,7 @@ def _stars_page(form: StarredShopForm | None = None, status: int = 200) -> tuple
 
 def _shop_choices(form: StarredShopForm) -> None:
     user = me()
-    shops = queries.order_choices(user).shops
+    shops = page_order.order_choices(user).shops
     starred = user.starred_shop_id
     if starred is not None and starred not in {i for i, _name in shops}:
         shops.append((starred, shops_queries.shop_name(starred) or str(starred)))

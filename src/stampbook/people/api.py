@@ -16,7 +16,15 @@ from stampbook.core.extensions import limiter
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.people import queries, services
+from stampbook.people import (
+    buddy_queries,
+    message_queries,
+    message_services,
+    post_queries,
+    post_services,
+    queries,
+    services,
+)
 from stampbook.people.schemas import (
     BlockOut,
     BlockPage,
@@ -61,7 +69,7 @@ def per_user() -> str:
 @bp.output(BuddyPage)
 @bp.doc(summary="My buddies, newest friendship first")
 def list_buddies(query: PageQuery) -> BuddyPage:
-    return queries.my_buddies(me(), query)
+    return buddy_queries.my_buddies(me(), query)
 
 
 @bp.post("/buddies")
@@ -80,7 +88,7 @@ def list_buddies(query: PageQuery) -> BuddyPage:
 )
 def send_buddy_request(body: BuddyRequestIn) -> BuddyRequestOut:
     request = services.send_request(me(), user_id=body.user_id)
-    return queries.request_outs([request])[0]
+    return buddy_queries.request_outs([request])[0]
 
 
 @bp.delete("/buddies/<int:user_id>")
@@ -101,7 +109,7 @@ def remove_buddy(user_id: int) -> tuple[str, int]:
     responses=[404],
 )
 def list_user_buddies(user_id: int, query: PageQuery) -> BuddyPage:
-    return queries.user_buddies(current_user(), user_id, query)
+    return buddy_queries.user_buddies(current_user(), user_id, query)
 
 
 @bp.get("/buddy-requests")
@@ -110,7 +118,7 @@ def list_user_buddies(user_id: int, query: PageQuery) -> BuddyPage:
 @bp.output(BuddyRequestPage)
 @bp.doc(summary="Pending buddy requests to me (incoming) or from me (outgoing)")
 def list_buddy_requests(query: BuddyRequestQuery) -> BuddyRequestPage:
-    return queries.buddy_requests(me(), query)
+    return buddy_queries.buddy_requests(me(), query)
 
 
 @bp.post("/buddy-requests/<int:request_id>/accept")
@@ -119,7 +127,7 @@ def list_buddy_requests(query: BuddyRequestQuery) -> BuddyRequestPage:
 @bp.doc(summary="Accept a buddy request made to actor", responses=[403, 404, 409])
 def accept_buddy_request(request_id: int) -> BuddyOut:
     actor = me()
-    return queries.buddy_out(actor, services.accept_request(actor, request_id))
+    return buddy_queries.buddy_out(actor, services.accept_request(actor, request_id))
 
 
 @bp.post("/buddy-requests/<int:request_id>/decline")
@@ -127,7 +135,7 @@ def accept_buddy_request(request_id: int) -> BuddyOut:
 @bp.output(BuddyRequestOut)
 @bp.doc(summary="Decline a buddy request made to me", responses=[403, 404, 409])
 def decline_buddy_request(request_id: int) -> BuddyRequestOut:
-    return queries.request_outs([services.decline_request(me(), request_id)])[0]
+    return buddy_queries.request_outs([services.decline_request(me(), request_id)])[0]
 
 
 @bp.delete("/buddy-requests/<int:request_id>")
@@ -148,7 +156,7 @@ def cancel_buddy_request(request_id: int) -> tuple[str, int]:
 @bp.output(BlockPage)
 @bp.doc(summary="The users I blocked")
 def list_blocks(query: PageQuery) -> BlockPage:
-    return queries.my_blocks(me(), query)
+    return buddy_queries.my_blocks(me(), query)
 
 
 @bp.post("/blocks/<int:user_id>")
@@ -159,7 +167,7 @@ def list_blocks(query: PageQuery) -> BlockPage:
     responses=[404, 409],
 )
 def block_user(user_id: int) -> BlockOut:
-    return queries.block_out(services.block(me(), user_id=user_id))
+    return buddy_queries.block_out(services.block(me(), user_id=user_id))
 
 
 @bp.delete("/blocks/<int:user_id>")
@@ -180,7 +188,7 @@ def unblock_user(user_id: int) -> tuple[str, int]:
 @bp.output(MessagePage)
 @bp.doc(summary="My messages, sent and received, newest first; ?with_user_id= for one chat")
 def list_messages(query: MessageQuery) -> MessagePage:
-    return queries.messages(me(), query)
+    return message_queries.messages(me(), query)
 
 
 @bp.post("/messages")
@@ -198,7 +206,7 @@ def list_messages(query: MessageQuery) -> MessagePage:
     responses=[403, 404, 409, 429],
 )
 def send_message(body: MessageIn) -> MessageOut:
-    message = services.send_message(me(), **body.model_dump())
+    message = message_services.send_message(me(), **body.model_dump())
     return MessageOut.model_validate(message)
 
 
@@ -208,7 +216,9 @@ def send_message(body: MessageIn) -> MessageOut:
 @bp.output(MessageOut)
 @bp.doc(summary="Edit a message I sent (records edited_at)", responses=[403, 404])
 def edit_message(message_id: int, body: MessagePatch) -> MessageOut:
-    return MessageOut.model_validate(services.edit_message(me(), message_id, body=body.body))
+    return MessageOut.model_validate(
+        message_services.edit_message(me(), message_id, body=body.body)
+    )
 
 
 @bp.delete("/messages/<int:message_id>")
@@ -216,7 +226,7 @@ def edit_message(message_id: int, body: MessagePatch) -> MessageOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a message I sent", responses=[403, 404])
 def delete_message(message_id: int) -> tuple[str, int]:
-    services.delete_message(me(), message_id)
+    message_services.delete_message(me(), message_id)
     return "", 204
 
 
@@ -226,7 +236,7 @@ def delete_message(message_id: int) -> tuple[str, int]:
 @bp.output(ConversationPage)
 @bp.doc(summary="My conversations, latest first, each with its last message and unread count")
 def list_conversations(query: PageQuery) -> ConversationPage:
-    return queries.conversations(me(), query)
+    return message_queries.conversations(me(), query)
 
 
 @bp.post("/conversations/<int:user_id>/read")
@@ -235,7 +245,7 @@ def list_conversations(query: PageQuery) -> ConversationPage:
 @bp.output(ReadOut)
 @bp.doc(summary="Mark the messages a user sent me read (up to up_to_id, or all)", responses=[404])
 def mark_read(user_id: int, body: ReadIn) -> ReadOut:
-    return ReadOut(marked=services.mark_read(me(), user_id=user_id, up_to_id=body.up_to_id))
+    return ReadOut(marked=message_services.mark_read(me(), user_id=user_id, up_to_id=body.up_to_id))
 
 
 # --- Posts ------------------------------------------------------------------------------------
@@ -247,7 +257,7 @@ def mark_read(user_id: int, body: ReadIn) -> ReadOut:
 @bp.output(PostPage)
 @bp.doc(summary="Posts and reviews I may see, newest first; filter by program, author, item")
 def list_posts(query: PostQuery) -> PostPage:
-    return queries.list_posts(current_user(), query)
+    return post_queries.list_posts(current_user(), query)
 
 
 @bp.post("/posts")
@@ -266,8 +276,8 @@ def list_posts(query: PostQuery) -> PostPage:
 )
 def create_post(body: PostIn) -> PostCreated:
     actor = me()
-    post, points = services.create_post(actor, **body.model_dump())
-    out = queries.post_outs(actor, [post])[0]
+    post, points = post_services.create_post(actor, **body.model_dump())
+    out = post_queries.post_outs(actor, [post])[0]
     return PostCreated(**out.model_dump(), points_awarded=points)
 
 
@@ -277,7 +287,7 @@ def create_post(body: PostIn) -> PostCreated:
 @bp.doc(summary="A post", responses=[404])
 def get_post(post_id: int) -> PostOut:
     user = current_user()
-    return queries.post_outs(user, [services.get_post(user, post_id)])[0]
+    return post_queries.post_outs(user, [post_services.get_post(user, post_id)])[0]
 
 
 @bp.patch("/posts/<int:post_id>")
@@ -287,8 +297,8 @@ def get_post(post_id: int) -> PostOut:
 @bp.doc(summary="Edit my post (records edited_at)", responses=[403, 404, 409])
 def edit_post(post_id: int, body: PostPatch) -> PostOut:
     actor = me()
-    post = services.edit_post(actor, post_id, body.model_dump(exclude_unset=True))
-    return queries.post_outs(actor, [post])[0]
+    post = post_services.edit_post(actor, post_id, body.model_dump(exclude_unset=True))
+    return post_queries.post_outs(actor, [post])[0]
 
 
 @bp.delete("/posts/<int:post_id>")
@@ -296,7 +306,7 @@ def edit_post(post_id: int, body: PostPatch) -> PostOut:
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a post (its author, or the program's managers)", responses=[403, 404])
 def delete_post(post_id: int) -> tuple[str, int]:
-    services.delete_post(me(), post_id)
+    post_services.delete_post(me(), post_id)
     return "", 204
 
 

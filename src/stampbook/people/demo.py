@@ -11,7 +11,7 @@ from sqlalchemy import select
 from stampbook.accounts.models import User
 from stampbook.core.db import db
 from stampbook.core.demo import DemoWorld
-from stampbook.people import services
+from stampbook.people import message_services, post_services, services
 from stampbook.people.models import Buddy, PostAudience
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
@@ -34,18 +34,22 @@ def add_demo_people(user_ids: list[int], shop_id: int, program_ids: list[int]) -
     services.send_request(regular, user_id=helper.id)
 
     # A conversation about the coffee card; the last message is still unread.
-    services.send_message(
+    message_services.send_message(
         regular,
         to_user_id=helper.id,
         body="Is the card stamped per cup or per visit?",
         program_id=card,
     )
-    services.send_message(helper, to_user_id=regular.id, body="Per cup! Two cups, two stamps.")
-    services.send_message(regular, to_user_id=helper.id, body="Then see you twice tomorrow.")
+    message_services.send_message(
+        helper, to_user_id=regular.id, body="Per cup! Two cups, two stamps."
+    )
+    message_services.send_message(
+        regular, to_user_id=helper.id, body="Then see you twice tomorrow."
+    )
 
     # Posts: news for the card's members, and a review that earns the shop's review points.
     shop.review_points = REVIEW_POINTS
-    services.create_post(
+    post_services.create_post(
         owner,
         body="New this week: oat milk at no extra cost.",
         audience=PostAudience.PROGRAM,
@@ -57,14 +61,14 @@ def add_demo_people(user_ids: list[int], shop_id: int, program_ids: list[int]) -
         .order_by(Reward.id)
     ).first()
     if reward is not None:
-        services.create_post(
+        post_services.create_post(
             regular,
             body=f"{reward.name}: worth every stamp.",
             program_id=card,
             rating=5,
             reward_id=reward.id,
         )
-    services.create_post(
+    post_services.create_post(
         regular, body="Note to self: try the lemon cake.", audience=PostAudience.PRIVATE
     )
 

@@ -8,7 +8,7 @@ from stampbook.accounts.auth import current_user
 from stampbook.core.pagination import HistoryQuery, PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.rewards import queries, services
+from stampbook.rewards import contributing, queries, redeeming, services
 from stampbook.rewards.schemas import (
     CancelIn,
     ChangePage,
@@ -144,7 +144,7 @@ def list_reward_redemptions(reward_id: int, query: HistoryQuery) -> dict[str, An
     responses=[403, 404, 409, 422],
 )
 def redeem(reward_id: int, body: RedeemIn) -> Any:
-    return services.redeem(
+    return redeeming.redeem(
         current_user(),
         reward_id=reward_id,
         membership_id=body.membership_id,
@@ -163,7 +163,7 @@ def redeem(reward_id: int, body: RedeemIn) -> Any:
     responses=[403, 404, 409],
 )
 def contribute(reward_id: int, body: ContributeIn) -> Any:
-    return services.contribute(
+    return contributing.contribute(
         current_user(), reward_id=reward_id, membership_id=body.membership_id, points=body.points
     )
 
@@ -197,7 +197,7 @@ def get_redemption(redemption_id: int) -> Any:
     responses=[403, 404, 409],
 )
 def cancel_redemption(redemption_id: int, body: CancelIn) -> Any:
-    return services.cancel_redemption(
+    return redeeming.cancel_redemption(
         current_user(), redemption_id=redemption_id, reason=body.reason
     )
 
@@ -207,7 +207,7 @@ def cancel_redemption(redemption_id: int, body: CancelIn) -> Any:
 @bp.output(RedemptionOut)
 @bp.doc(summary="Mark a receipt as handed over (shop team)", responses=[403, 404, 409])
 def fulfil_redemption(redemption_id: int) -> Any:
-    return services.fulfil_redemption(current_user(), redemption_id=redemption_id)
+    return redeeming.fulfil_redemption(current_user(), redemption_id=redemption_id)
 
 
 @bp.get("/shops/<int:shop_id>/redemptions")

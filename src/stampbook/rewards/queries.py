@@ -24,6 +24,14 @@ from stampbook.core.policy import require
 from stampbook.core.schemas import fields_of
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.rewards import rules
+from stampbook.rewards.loading import (
+    load_redemption,
+    load_shop,
+    standing_of,
+    usage_of,
+    visible_reward,
+    zone_of,
+)
 from stampbook.rewards.models import Favorite, Redemption, RedemptionStatus, Reward, RewardChange
 from stampbook.rewards.policy import shop_of
 from stampbook.rewards.rules import ListEntry, ScheduleSettings, SortOrder, Standing, load_settings
@@ -34,15 +42,7 @@ from stampbook.rewards.schemas import (
     RewardSlimItem,
     UserRef,
 )
-from stampbook.rewards.services import (
-    load_redemption,
-    load_shop,
-    standing_of,
-    touch,
-    usage_of,
-    visible_reward,
-    zone_of,
-)
+from stampbook.rewards.settling import touch
 from stampbook.shops.models import Shop
 
 

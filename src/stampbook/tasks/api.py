@@ -8,7 +8,7 @@ from stampbook.accounts.auth import current_user
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.tasks import queries, services
+from stampbook.tasks import queries, services, stamping
 from stampbook.tasks.schemas import (
     OverrideIn,
     OverrideOut,
@@ -59,7 +59,7 @@ def create_task(program_id: int, body: TaskIn) -> Any:
 @bp.output(TaskOut)
 @bp.doc(summary="A task", responses=[404])
 def get_task(task_id: int) -> Any:
-    return services.get_task(current_user(), task_id)
+    return queries.get_task(current_user(), task_id)
 
 
 @bp.patch("/tasks/<int:task_id>")
@@ -130,7 +130,7 @@ def list_stamps(task_id: int, query: StampQuery) -> dict[str, Any]:
     responses=[403, 404, 409, 422],
 )
 def create_stamp(task_id: int, body: StampIn) -> Any:
-    return services.stamp_task(current_user(), task_id=task_id, **body.model_dump())
+    return stamping.stamp_task(current_user(), task_id=task_id, **body.model_dump())
 
 
 @bp.delete("/stamps/<int:stamp_id>")
@@ -144,7 +144,7 @@ def create_stamp(task_id: int, body: StampIn) -> Any:
     responses=[403, 404, 409],
 )
 def revoke_stamp(stamp_id: int) -> Any:
-    return services.revoke_stamp(current_user(), stamp_id=stamp_id)
+    return stamping.revoke_stamp(current_user(), stamp_id=stamp_id)
 
 
 @bp.patch("/stamps/<int:stamp_id>")
@@ -153,7 +153,7 @@ def revoke_stamp(stamp_id: int) -> Any:
 @bp.output(StampOut)
 @bp.doc(summary="Write the personal note of one of my stamps", responses=[403, 404, 422])
 def annotate_stamp(stamp_id: int, body: StampNotePatch) -> Any:
-    return services.annotate_stamp(current_user(), stamp_id=stamp_id, note=body.note)
+    return stamping.annotate_stamp(current_user(), stamp_id=stamp_id, note=body.note)
 
 
 @bp.get("/programs/<int:program_id>/stats")

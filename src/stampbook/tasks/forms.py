@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from stampbook.schedules.periods import TimeUnit
 from stampbook.tasks.models import TaskPrivacy
 from stampbook.tasks.rules import (
     MAX_BONUSES,
@@ -28,7 +29,6 @@ from stampbook.tasks.rules import (
     MAX_SPAN,
     MAX_TASK_POINTS,
     StreakPeriod,
-    TimeUnit,
 )
 from stampbook.ui.forms import IdentityFields, options
 from stampbook.ui.schedule_forms import ListBase, Loc, ScheduleList, WindowForm

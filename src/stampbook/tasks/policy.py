@@ -15,6 +15,14 @@ Who may stamp a membership, by the program's ``stamp_system_type``:
 * ``members``: a member stamps any membership they can see in the program;
 * ``stampers``: members do not stamp at all.
 
+Whether a stamp may happen is decided in three places, each once. *Who* may stamp whom is
+decided here, by the ``task.stamp`` rule (:func:`may_stamp_others` says, from the same parts,
+whether a page offers stamping other members). The *state* of the membership (active) and of
+the program (not archived) is checked by the stamping service
+(``stampbook.tasks.stamping.stamp_task``), which asks the rule once. *When and how often*
+(deadline, availability, partial stamps, frequency, limits) is decided by the pure rules,
+``stampbook.tasks.rules.evaluate_stamp``, with the schedules (``stampbook.schedules``).
+
 Revoking: program and shop managers at any time; whoever made the stamp within
 ``REVOKE_GRACE_PERIOD``. A stamp's personal note is its member's to edit.
 """
@@ -165,6 +173,21 @@ def stamp_task(actor: User | None, attempt: StampAttempt) -> Decision:
     if system == StampSystem.SELF:
         return Decision.ALLOW if mine.id == membership.id else Decision.DENY
     return Decision.ALLOW if system == StampSystem.MEMBERS else Decision.DENY
+
+
+def may_stamp_others(actor: User | None, task: Task, program: Program) -> bool:
+    """Whether pages offer ``actor`` stamping other members of ``program`` on ``task``: admins,
+    the team that stamps the task, and members where the members stamp each other.
+
+    What a page offers only: each stamp is still decided, for its membership, by the
+    ``task.stamp`` rule.
+    """
+    if actor is None:
+        return False
+    if actor.is_admin or may_stamp_as_team(actor, program_team(actor, program), task):
+        return True
+    members_stamp = program.stamp_system_type == StampSystem.MEMBERS
+    return members_stamp and membership_of(actor, program) is not None
 
 
 @rule("stamp.revoke")

@@ -1,4 +1,6 @@
-"""Reads of tasks for the API: task lists, stamp histories, a program's group stats."""
+"""Reads of tasks: loading a task for an actor (and, for a stamp, the membership and override
+read with it) and a member's settings of it; for the API, task lists, stamp histories and a
+program's group stats; and the pages' reads."""
 
 from __future__ import annotations
 
@@ -6,30 +8,138 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, select
+from sqlalchemy.orm import aliased
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import may_see_section, visible_owners
-from stampbook.core.db import db
+from stampbook.core.db import AnyRow, AnySelect, cached_read, db, load_with, with_parents
 from stampbook.core.errors import NotFound
-from stampbook.core.pagination import PageQuery, newest_first, within
+from stampbook.core.pagination import MAX_ID, PageQuery, newest_first, within
 from stampbook.core.policy import can, require
+from stampbook.core.zones import zone
 from stampbook.ledger.models import LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
-from stampbook.programs.policy import membership_of, program_team, shop_of
+from stampbook.programs.policy import (
+    membership_of,
+    program_team,
+    remember_actor_parts,
+    shop_of,
+    with_actor_parts,
+)
 from stampbook.programs.queries import get_program
+from stampbook.schedules.periods import local_date
+from stampbook.shops.models import Shop
+from stampbook.tasks import rules
 from stampbook.tasks.models import Stamp, Task, TaskOverride, TaskPrivacy
 from stampbook.tasks.policy import RevokeAttempt, program_of, sees_all_history
 from stampbook.tasks.rules import (
     BonusValues,
     StreakBonus,
     StreakPeriod,
-    local_date,
+    TaskSettings,
     streak_in_progress,
 )
 from stampbook.tasks.schemas import StampQuery, StatsQuery
-from stampbook.tasks.services import get_task, member_zone
+
+# --- Loading a task -------------------------------------------------------------------------
+
+
+_TASK = with_actor_parts(
+    with_parents(Task, (Program, Program.id == Task.program_id), (Shop, Shop.id == Program.shop_id))
+)
+# A stamp also reads the stamped membership (the bind parameter ``membership_id``) and its
+# override of the task with the task, which the permission check and the stamp ask next: a
+# round trip fewer each (the membership is the actor's own when members stamp themselves).
+_Stamped = aliased(Membership, name="stamped")
+_TASK_TO_STAMP = (
+    _TASK.add_columns(_Stamped, TaskOverride)
+    .outerjoin(_Stamped, _Stamped.id == bindparam("membership_id"))
+    .outerjoin(
+        TaskOverride,
+        and_(TaskOverride.task_id == Task.id, TaskOverride.membership_id == _Stamped.id),
+    )
+)
+
+
+def _load_task(
+    query: AnySelect, actor: User | None, task_id: int, action: str, **params: Any
+) -> AnyRow:
+    row = load_with(query, task_id, actor_id=actor.id if actor else None, **params)
+    if row is None or row[0].deleted_at is not None:
+        raise NotFound("No such task.")
+    task, program, shop, role, mine = row[:5]
+    remember_actor_parts(actor, program, shop, role, mine)
+    require(actor, action, task)
+    return row
+
+
+def get_task(actor: User | None, task_id: int, action: str = "task.view") -> Task:
+    """A live task, read with its program and shop and the actor's part in them, if the actor
+    may do ``action`` on it (404 for a task they do not see, 403 for one they may not act on)."""
+    task: Task = _load_task(_TASK, actor, task_id, action)[0]
+    return task
+
+
+def task_to_stamp(actor: User | None, task_id: int, membership_id: int) -> Task:
+    """:func:`get_task`, and the stamped membership and its override read with it."""
+    # An id no row can have is left to the membership's own lookup to refuse, as before.
+    stamped_id = membership_id if 1 <= membership_id <= MAX_ID else None
+    row = _load_task(_TASK_TO_STAMP, actor, task_id, "task.view", membership_id=stamped_id)
+    task: Task = row[0]
+    stamped, override = row[5:]
+    if stamped is not None:
+        _remember_override(task.id, stamped.id, override)
+    return task
+
+
+def membership_in(task: Task, membership_id: int) -> Membership:
+    """A membership of the task's program (404 otherwise); who may act on it is the caller's."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.program_id != task.program_id:
+        raise NotFound("No such membership in this task's program.")
+    return membership
+
+
+def member_zone(membership: Membership, shop: Shop) -> ZoneInfo:
+    """The member's time zone; the shop's for a customer without an account."""
+    user = db.session.get(User, membership.user_id) if membership.user_id is not None else None
+    return zone(user.time_zone if user else None, shop.time_zone)
+
+
+# --- A member's settings of a task ----------------------------------------------------------
+
+
+_OVERRIDE = select(TaskOverride).where(
+    TaskOverride.task_id == bindparam("task_id"),
+    TaskOverride.membership_id == bindparam("membership_id"),
+)
+
+
+def override_row(task_id: int, membership_id: int) -> TaskOverride | None:
+    """A member's override of a task, if any; unchecked (the caller loaded the task)."""
+    return db.session.scalars(
+        _OVERRIDE, {"task_id": task_id, "membership_id": membership_id}
+    ).first()
+
+
+def effective_settings(task: Task, membership_id: int) -> TaskSettings:
+    """The task's settings for one member: the task's, with the member's override on top."""
+    # Asked by the permission check and again by the stamp itself: one read per request.
+    row = cached_read(
+        ("task_override", task.id, membership_id), lambda: override_row(task.id, membership_id)
+    )
+    return rules.effective_settings(task.settings(), row.settings() if row else None)
+
+
+def _remember_override(task_id: int, membership_id: int, row: TaskOverride | None) -> None:
+    """An override read with other rows answers :func:`effective_settings` for this request."""
+    cached_read(("task_override", task_id, membership_id), lambda: row)
+
+
+# --- Reads for the API ----------------------------------------------------------------------
 
 
 def list_tasks(
@@ -281,7 +391,8 @@ def stamp_tasks(stamp_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
 
 
 def get_stamp(stamp_id: int) -> Stamp | None:
-    """A stamp by id, for a page to find its task; the services decide who may act on it."""
+    """A stamp by id, for a page to find its task; ``stampbook.tasks.stamping`` decides who may
+    act on it."""
     return db.session.get(Stamp, stamp_id)
 
 

@@ -17,7 +17,7 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.people import queries, services
+from stampbook.people import message_queries, message_services, shared_queries
 from stampbook.people.api import per_user
 from stampbook.people.forms import (
     MessageEditForm,
@@ -51,7 +51,9 @@ MESSAGES_PER_PAGE = 30
 @bp.get("/messages")
 @route(Access.USER)
 def conversations() -> str:
-    page = queries.conversations(me(), PageQuery(limit=CONVERSATIONS_PER_PAGE, cursor=cursor_arg()))
+    page = message_queries.conversations(
+        me(), PageQuery(limit=CONVERSATIONS_PER_PAGE, cursor=cursor_arg())
+    )
     return render_template(
         "people/conversations.html", conversations=page.items, next_cursor=page.next_cursor
     )
@@ -91,12 +93,12 @@ def _conversation_page(
     user_id: int, form: MessageForm | None = None, status: int = 200
 ) -> tuple[str, int]:
     actor = me()
-    other = queries.correspondent(actor, user_id)
+    other = message_queries.correspondent(actor, user_id)
     try:
         query = MessageQuery(with_user_id=other.id, limit=MESSAGES_PER_PAGE, cursor=cursor_arg())
     except ValidationError:  # pragma: no cover - _cursor only passes well-formed cursors
         query = MessageQuery(with_user_id=other.id, limit=MESSAGES_PER_PAGE)
-    page = queries.messages(actor, query)
+    page = message_queries.messages(actor, query)
     shown = list(reversed(page.items))  # oldest first, as one reads
     if form is None:
         form = MessageForm()
@@ -111,7 +113,7 @@ def _conversation_page(
         messages=shown,
         older=page.next_cursor,
         unread=unread,
-        names=queries.subject_names(
+        names=shared_queries.subject_names(
             actor,
             shop_ids=(m.shop_id for m in shown),
             program_ids=(m.program_id for m in shown),
@@ -144,14 +146,14 @@ def send_message(user_id: int) -> Response | tuple[str, int]:
     if body is None:
         form.body.errors = [*form.body.errors, *problems]
         return _conversation_page(user_id, form, 422)
-    result = attempt(lambda: services.send_message(me(), **body.model_dump()))
+    result = attempt(lambda: message_services.send_message(me(), **body.model_dump()))
     if isinstance(result, AppError):
         target = form.about if result.status == 404 and _about(form.about.data) else form.body
         target.errors = [say(result)]
         return _conversation_page(user_id, form, result.status)
     seen = id_in(form.seen.data)
     if seen is not None:  # a reply: theirs up to the newest shown are read
-        services.mark_read(me(), user_id=user_id, up_to_id=seen)
+        message_services.mark_read(me(), user_id=user_id, up_to_id=seen)
     flash(_("Message sent."), "success")
     return redirect(url_for("message_pages.conversation", user_id=user_id, _anchor="reply"), 303)
 
@@ -161,7 +163,7 @@ def send_message(user_id: int) -> Response | tuple[str, int]:
 def mark_read(user_id: int) -> Response:
     up_to = id_in(request.form.get("up_to_id"))
     marked = act(
-        lambda: services.mark_read(me(), user_id=user_id, up_to_id=up_to),
+        lambda: message_services.mark_read(me(), user_id=user_id, up_to_id=up_to),
         lambda count: ngettext(
             "%(num)d message marked read.", "%(num)d messages marked read.", count
         ),
@@ -176,13 +178,13 @@ def mark_read(user_id: int) -> Response:
 @bp.route("/messages/<int:message_id>/edit", methods=["GET", "POST"])
 @route(Access.USER, action="message.edit")
 def edit_message(message_id: int) -> Response | tuple[str, int]:
-    message = services.own_message(me(), message_id)
+    message = message_services.own_message(me(), message_id)
     form = MessageEditForm(obj=message)
     problems: list[str] = []
     if form.validate_on_submit():
         body, problems = validate(MessagePatch, {"body": form.body.data}, form)
         if body is not None:
-            services.edit_message(me(), message_id, body=body.body)
+            message_services.edit_message(me(), message_id, body=body.body)
             flash(_("Message edited."), "success")
             return redirect(url_for("message_pages.conversation", user_id=message.to_user_id), 303)
     return render_template(
@@ -190,18 +192,18 @@ def edit_message(message_id: int) -> Response | tuple[str, int]:
         form=form,
         problems=problems,
         message=message,
-        other=queries.refs([message.to_user_id])[message.to_user_id],
+        other=shared_queries.refs([message.to_user_id])[message.to_user_id],
     ), 422 if form.errors or problems else 200
 
 
 @bp.post("/messages/<int:message_id>/delete")
 @route(Access.USER, action="message.delete")
 def delete_message(message_id: int) -> Response:
-    found = attempt(lambda: services.own_message(me(), message_id))
+    found = attempt(lambda: message_services.own_message(me(), message_id))
     if isinstance(found, AppError):
         flash(say(found), "danger")
         return redirect(url_for("message_pages.conversations"), 303)
     other = found.to_user_id
-    services.delete_message(me(), message_id)
+    message_services.delete_message(me(), message_id)
     flash(_("Message deleted."), "info")
     return redirect(url_for("message_pages.conversation", user_id=other), 303)

@@ -22,7 +22,14 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.people import queries, services
+from stampbook.people import (
+    buddy_queries,
+    message_queries,
+    post_queries,
+    queries,
+    services,
+    shared_queries,
+)
 from stampbook.people.api import per_user
 from stampbook.people.forms import (
     BuddyAskForm,
@@ -63,7 +70,7 @@ def waiting() -> Waiting | None:
     if user is None or not db.session.in_transaction():
         return None
     if "people_waiting" not in g:
-        g.people_waiting = Waiting(*queries.waiting_counts(user.id))
+        g.people_waiting = Waiting(*shared_queries.waiting_counts(user.id))
     found: Waiting = g.people_waiting
     return found
 
@@ -81,19 +88,19 @@ def _badges() -> dict[str, Any]:
 def user(user_id: int) -> str:
     viewer = current_user()
     owner, sections = queries.user_page(viewer, user_id)
-    posts = queries.list_posts(
+    posts = post_queries.list_posts(
         viewer, PostQuery(author_id=owner.id, limit=POSTS_ON_USER_PAGE), authors=[owner]
     )
     pending = None
     if viewer is not None and sections.relationship in ("request_sent", "request_received"):
-        pending = queries.pending_request_between(viewer.id, owner.id)
+        pending = buddy_queries.pending_request_between(viewer.id, owner.id)
     return render_template(
         "people/user.html",
         owner=owner,
         sections=sections,
         posts=posts.items,
         more_posts=posts.next_cursor is not None,
-        names=queries.post_subject_names(viewer, posts.items),
+        names=post_queries.post_subject_names(viewer, posts.items),
         pending=pending,
         form=ActionForm(),
     )
@@ -108,16 +115,20 @@ def _buddies_page(form: BuddyAskForm | None = None, status: int = 200) -> tuple[
         page = PageQuery(limit=BUDDIES_PER_PAGE, cursor=cursor_arg())
     except ValidationError:  # pragma: no cover - _cursor only passes well-formed cursors
         page = PageQuery(limit=BUDDIES_PER_PAGE)
-    mine = queries.my_buddies(actor, page)
-    incoming = queries.buddy_requests(actor, BuddyRequestQuery(direction="incoming", limit=LISTED))
-    outgoing = queries.buddy_requests(actor, BuddyRequestQuery(direction="outgoing", limit=LISTED))
+    mine = buddy_queries.my_buddies(actor, page)
+    incoming = buddy_queries.buddy_requests(
+        actor, BuddyRequestQuery(direction="incoming", limit=LISTED)
+    )
+    outgoing = buddy_queries.buddy_requests(
+        actor, BuddyRequestQuery(direction="outgoing", limit=LISTED)
+    )
     return render_template(
         "people/buddies.html",
         buddies=mine.items,
         next_cursor=mine.next_cursor,
         incoming=incoming.items,
         outgoing=outgoing.items,
-        blocks=queries.my_blocks(actor, PageQuery(limit=LISTED)).items,
+        blocks=buddy_queries.my_blocks(actor, PageQuery(limit=LISTED)).items,
         form=form or BuddyAskForm(),
         action=ActionForm(),
     ), status
@@ -220,7 +231,7 @@ def remove_buddy(user_id: int) -> Response:
 def block(user_id: int) -> Response | str:
     """Say what blocking does, then block (a POST from this page)."""
     actor = me()
-    other = queries.correspondent(actor, user_id) if user_id != actor.id else None
+    other = message_queries.correspondent(actor, user_id) if user_id != actor.id else None
     if other is None:
         raise NotFound("No such user.")
     form = ActionForm()

@@ -18,7 +18,7 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, require, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.people import queries, services
+from stampbook.people import buddy_queries, post_queries, post_services, shared_queries
 from stampbook.people.api import per_user
 from stampbook.people.forms import (
     PostEditForm,
@@ -72,13 +72,13 @@ def _post_choices(form: PostForm) -> None:
     form.program_id.choices = options(
         [(0, _("No program")), *((m.program_id, f"{m.shop_name} · {m.program_name}") for m in mine)]
     )
-    buddies = queries.my_buddies(me(), PageQuery(limit=200)).items
+    buddies = buddy_queries.my_buddies(me(), PageQuery(limit=200)).items
     form.recipient_ids.choices = options((b.user.id, b.user.name) for b in buddies)
 
 
 def _review_target(
     form: ReviewForm | None = None, wanted: PostQuery | None = None
-) -> queries.ReviewTarget | None:
+) -> post_queries.ReviewTarget | None:
     reward_id = task_id = None
     if form is not None:
         reward_id, task_id = id_in(form.reward_id.data), id_in(form.task_id.data)
@@ -88,7 +88,7 @@ def _review_target(
         return None
     if reward_id is not None and task_id is not None:
         return None
-    return queries.review_target(me(), reward_id=reward_id, task_id=task_id)
+    return post_queries.review_target(me(), reward_id=reward_id, task_id=task_id)
 
 
 def _posts_page(
@@ -99,7 +99,7 @@ def _posts_page(
 ) -> tuple[str, int]:
     viewer = current_user()
     wanted, understood = _filters()
-    found = queries.list_posts(viewer, wanted)
+    found = post_queries.list_posts(viewer, wanted)
     target = None
     if viewer is not None:
         target = _review_target(review_form, wanted)
@@ -112,8 +112,8 @@ def _posts_page(
         else:
             post_form = post_form or PostForm(program_id=wanted.program_id or 0)
             _post_choices(post_form)
-    names = queries.post_subject_names(viewer, found.items)
-    names |= queries.subject_names(
+    names = post_queries.post_subject_names(viewer, found.items)
+    names |= shared_queries.subject_names(
         viewer,
         program_ids=[wanted.program_id],
         reward_ids=[wanted.reward_id],
@@ -174,7 +174,7 @@ def new_post() -> Response | tuple[str, int]:
     if body is None:
         form.body.errors = [*form.body.errors, *problems]
         return _posts_page(post_form=form, status=422)
-    result = attempt(lambda: services.create_post(me(), **body.model_dump()))
+    result = attempt(lambda: post_services.create_post(me(), **body.model_dump()))
     if isinstance(result, AppError):
         target = form.program_id if result.code == "not_a_member" else form.body
         target.errors = [say(result)]
@@ -209,7 +209,7 @@ def new_review() -> Response | tuple[str, int]:
     if body is None:
         form.body.errors = [*form.body.errors, *problems]
         return _posts_page(review_form=form, status=422)
-    result = attempt(lambda: services.create_post(me(), **body.model_dump()))
+    result = attempt(lambda: post_services.create_post(me(), **body.model_dump()))
     if isinstance(result, AppError):
         form.program_id.errors = [say(result)]
         return _posts_page(review_form=form, status=result.status)
@@ -230,8 +230,8 @@ def new_review() -> Response | tuple[str, int]:
 
 def _one_post(post_id: int) -> tuple[Any, PostOut]:
     viewer = current_user()
-    post = services.get_post(viewer, post_id)
-    return post, queries.post_outs(viewer, [post])[0]
+    post = post_services.get_post(viewer, post_id)
+    return post, post_queries.post_outs(viewer, [post])[0]
 
 
 @bp.get("/posts/<int:post_id>")
@@ -239,11 +239,11 @@ def _one_post(post_id: int) -> tuple[Any, PostOut]:
 def post(post_id: int) -> str:
     viewer = current_user()
     _post, shown = _one_post(post_id)
-    recipients = queries.refs(shown.recipient_ids or [])
+    recipients = shared_queries.refs(shown.recipient_ids or [])
     return render_template(
         "people/post.html",
         post=shown,
-        names=queries.post_subject_names(viewer, [shown]),
+        names=post_queries.post_subject_names(viewer, [shown]),
         recipients=[recipients[i] for i in shown.recipient_ids or [] if i in recipients],
         action=ActionForm(),
     )
@@ -268,7 +268,9 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
             data["rating"] = int(form.rating.data or post.rating)
         saved = save(
             validate(PostPatch, data, form),
-            lambda body: services.edit_post(me(), post_id, body.model_dump(exclude_unset=True)),
+            lambda body: post_services.edit_post(
+                me(), post_id, body.model_dump(exclude_unset=True)
+            ),
             lambda error: place_errors(form, [("body", say(error))]),
         )
         if not isinstance(saved, Unsaved):
@@ -284,7 +286,7 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
 @route(Access.USER, action="post.delete")
 def delete_post(post_id: int) -> Response:
     deleted = act(
-        lambda: services.delete_post(me(), post_id),
+        lambda: post_services.delete_post(me(), post_id),
         _("The post is deleted."),
         refused=say,
         category="info",

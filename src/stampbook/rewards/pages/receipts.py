@@ -14,7 +14,7 @@ from stampbook.core.pagination import HistoryQuery
 from stampbook.core.policy import Access, can, require, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.programs import queries as programs_queries
-from stampbook.rewards import queries, services
+from stampbook.rewards import loading, queries, redeeming
 from stampbook.rewards.forms import (
     CancelForm,
     ReceiptFilterForm,
@@ -100,7 +100,7 @@ def my_receipts() -> str | tuple[str, int]:
 @bp.get("/rewards/<int:reward_id>/redemptions")
 @route(Access.USER, action="reward.view_redemptions")
 def reward_redemptions(reward_id: int) -> str:
-    reward = services.visible_reward(me(), reward_id, "reward.view_redemptions")
+    reward = loading.visible_reward(me(), reward_id, "reward.view_redemptions")
     history = from_cursor(HistoryQuery, limit=RECEIPTS_PER_PAGE)
     items, next_cursor = queries.reward_redemptions(me(), reward_id, history)
     first: Redemption | None = items[0] if items else None
@@ -169,7 +169,7 @@ def cancel_receipt(redemption_id: int) -> Response:
         flash(_("Say why the receipt is cancelled."), "danger")
         return redirect(back, 303)
     act(
-        lambda: services.cancel_redemption(
+        lambda: redeeming.cancel_redemption(
             me(), redemption_id=redemption_id, reason=form.reason.data or ""
         ),
         _("Receipt %(id)s is cancelled; its points are refunded.", id=redemption_id),
@@ -182,10 +182,10 @@ def cancel_receipt(redemption_id: int) -> Response:
 def fulfil_receipt(redemption_id: int) -> Response:
     # Who may not see the receipt gets 404, who sees it but may not hand it over 403 (as the
     # API does); a cancelled receipt is said in words.
-    require(me(), "redemption.fulfil", services.load_redemption(redemption_id))
+    require(me(), "redemption.fulfil", loading.load_redemption(redemption_id))
     back = safe_next(url_for("receipt_pages.receipt", redemption_id=redemption_id))
     act(
-        lambda: services.fulfil_redemption(me(), redemption_id=redemption_id),
+        lambda: redeeming.fulfil_redemption(me(), redemption_id=redemption_id),
         _("Receipt %(id)s is marked as handed over.", id=redemption_id),
     )
     return redirect(back, 303)

@@ -22,9 +22,9 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.people.queries import my_buddies
+from stampbook.people.buddy_queries import my_buddies
 from stampbook.programs import queries as programs_queries
-from stampbook.rewards import queries, services
+from stampbook.rewards import contributing, loading, queries, redeeming, services
 from stampbook.rewards import services as rewards
 from stampbook.rewards.forms import (
     REWARD_FIELDS,
@@ -168,7 +168,7 @@ def _reward_page(
         gift_form=gift_form,
         contribute_form=contribute_form,
         favourite_form=ActionForm(),
-        tools=_team_tools(services.load_reward(reward_id)),
+        tools=_team_tools(loading.load_reward(reward_id)),
         settings=settings_words(reward.schedule_settings),
     ), status
 
@@ -180,7 +180,7 @@ def reward(reward_id: int) -> tuple[str, int]:
 
 
 def _choices_for(reward_id: int, form: RedeemForm | ContributeForm | GiftForm) -> None:
-    shop_id = services.visible_reward(me(), reward_id).shop_id
+    shop_id = loading.visible_reward(me(), reward_id).shop_id
     form.membership_id.choices = options(
         (m.membership_id, m.program_name)
         for m in programs_queries.membership_lines(me().id, shop_id=shop_id)
@@ -190,7 +190,7 @@ def _choices_for(reward_id: int, form: RedeemForm | ContributeForm | GiftForm) -
 def _redeem(reward_id: int, form: RedeemForm | GiftForm, **gift: Any) -> Redemption | AppError:
     """Redeem with the membership and quantity the form says (``gift``: for whom)."""
     return attempt(
-        lambda: services.redeem(
+        lambda: redeeming.redeem(
             me(),
             reward_id=reward_id,
             membership_id=int(form.membership_id.data or 0),
@@ -286,7 +286,7 @@ def contribute(reward_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _reward_page(reward_id, contribute_form=form, status=422)
     result = attempt(
-        lambda: services.contribute(
+        lambda: contributing.contribute(
             me(),
             reward_id=reward_id,
             membership_id=int(form.membership_id.data or 0),
@@ -392,7 +392,7 @@ def _shown(reward: Reward, stock: int | None) -> dict[str, Any]:
 @bp.route("/rewards/<int:reward_id>/edit", methods=["GET", "POST"])
 @route(Access.USER, action="reward.edit")
 def edit_reward(reward_id: int) -> Response | str | tuple[str, int]:
-    reward = services.visible_reward(me(), reward_id, "reward.edit")
+    reward = loading.visible_reward(me(), reward_id, "reward.edit")
     shop = load_shop(me(), reward.shop_id)
     shown = _shown(reward, queries.reward_detail(me(), reward_id).quantity)
     form = RewardForm(data=shown)
@@ -424,7 +424,7 @@ def _text(value: Any) -> str:
 @bp.route("/rewards/<int:reward_id>/delete", methods=["GET", "POST"])
 @route(Access.USER, action="reward.delete")
 def delete_reward(reward_id: int) -> Response | str | tuple[str, int]:
-    reward = services.visible_reward(me(), reward_id, "reward.delete")
+    reward = loading.visible_reward(me(), reward_id, "reward.delete")
     form = ActionForm()
     problem = None
     if form.validate_on_submit():
@@ -474,7 +474,7 @@ def _value_words(field: str, value: Any) -> str:
 @bp.get("/rewards/<int:reward_id>/changes")
 @route(Access.USER, action="reward.view_changes")
 def reward_changes(reward_id: int) -> str:
-    reward = services.visible_reward(me(), reward_id, "reward.view_changes")
+    reward = loading.visible_reward(me(), reward_id, "reward.view_changes")
     page = from_cursor(PageQuery, limit=CHANGES_PER_PAGE)
     changes, next_cursor = queries.reward_changes(me(), reward_id, page)
     return render_template(

@@ -1,10 +1,5 @@
-"""Task pages: a task's rules in plain words, my stamps and their notes, the stamps others
-may see, revoking, the group's progress; stamping; and the team's task forms (every option,
-bonuses as rows), deletion and per-member overrides.
-
-The views belong to the program pages' blueprint (``program_pages``: one blueprint, two
-modules); ``stampbook.programs.pages.program`` imports this module once its blueprint exists.
-"""
+"""The team's task pages: creating a task, editing it (every option, bonuses as rows),
+deleting it, and members' own settings of it (per-member overrides)."""
 
 from __future__ import annotations
 
@@ -15,59 +10,44 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms import FieldList, Form, FormField
 
-from stampbook.accounts.auth import current_user, me
-from stampbook.accounts.models import User
-from stampbook.core import clock
-from stampbook.core.errors import AppError, Forbidden, NotFound
-from stampbook.core.policy import Access, can, require, route
+from stampbook.accounts.auth import me
+from stampbook.core.errors import AppError, NotFound
+from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
-from stampbook.programs.models import MembershipStatus, Program, StampSystem
-from stampbook.programs.policy import membership_of, program_team, shop_of
+from stampbook.programs.models import MembershipStatus
 from stampbook.programs.schemas import MembershipQuery
-from stampbook.shops import queries as shops_queries
 from stampbook.tasks import queries, services, words
 from stampbook.tasks.forms import (
     BONUS_LISTS,
     OVERRIDE_FIELDS,
     TASK_FIELDS,
-    MemberStampForm,
-    NoteForm,
     OverrideForm,
     PickMemberForm,
-    StampForm,
-    StampMemberForm,
     TaskForm,
 )
-from stampbook.tasks.models import Stamp, Task
-from stampbook.tasks.policy import RevokeAttempt, StampAttempt, may_stamp_as_team, program_of
+from stampbook.tasks.models import Task
+from stampbook.tasks.pages import MEMBER_CHOICES, member_label
+from stampbook.tasks.policy import program_of
 from stampbook.tasks.rules import BonusValues
-from stampbook.tasks.schemas import OverrideIn, StampQuery, TaskIn, TaskPatch
+from stampbook.tasks.schemas import OverrideIn, TaskIn, TaskPatch
 from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, options
 from stampbook.ui.helpers import (
     Unsaved,
     act,
-    attempt,
     aware,
-    from_cursor,
     given,
-    local_time,
     refusal_errors,
-    safe_next,
     save,
     viewer_zone,
 )
 from stampbook.ui.schedule_forms import place_form_errors, validate_form
 
-bp = PageBlueprint("task_pages", __name__)
+bp = PageBlueprint("task_settings_pages", __name__)
 
-HISTORY = 20
-MEMBER_CHOICES = 200
 DETAILS = (*IDENTITY_FIELDS, "privacy_mode")
 OPTIONS = (
     "point_value",
@@ -76,200 +56,6 @@ OPTIONS = (
     "target",
     "group_target",
 )
-
-# --- The task page --------------------------------------------------------------------------
-
-
-def _chosen_member() -> int | None:
-    wanted = request.args.get("membership_id", "")
-    return int(wanted) if wanted.isdigit() and 0 < len(wanted) < 19 else None
-
-
-def _task_page(
-    task_id: int, *, note: tuple[int, NoteForm] | None = None, status: int = 200
-) -> tuple[str, int]:
-    actor = current_user()
-    task = services.get_task(actor, task_id)
-    program = program_of(task)
-    mine = membership_of(actor, program)
-    live = not program.is_archived
-    own: list[Stamp] = []
-    if mine is not None:
-        found, _cursor = queries.stamp_history(
-            actor, task_id, StampQuery(membership_id=mine.id, limit=HISTORY)
-        )
-        own = list(found)
-    chosen = _chosen_member()
-    history, next_cursor = queries.stamp_history(
-        actor, task_id, from_cursor(StampQuery, limit=HISTORY, membership_id=chosen)
-    )
-    now = clock.now()
-    settings = services.effective_settings(task, mine.id) if mine is not None else None
-    group_total, my_total = queries.task_progress(task, mine.id if mine is not None else None)
-    more = (request.args.to_dict() | {"cursor": next_cursor}) if next_cursor else None
-    return render_template(
-        "tasks/task.html",
-        task=task,
-        program=program,
-        shop=shop_of(program),
-        mine=mine,
-        own=own,
-        history=history,
-        chosen=chosen,
-        more=more,
-        owners=programs_queries.membership_owners([s.membership_id for s in history]),
-        revocable=queries.revocable(actor, [*own, *history], task, now),
-        rules=words.task_rules(settings or task),
-        own_rules=settings is not None and settings != task.settings(),
-        target=(settings.target if settings is not None else task.target),
-        group_total=group_total,
-        my_total=my_total,
-        may_stamp=mine is not None and live and can(actor, "task.stamp", StampAttempt(task, mine)),
-        may_stamp_others=_may_stamp_others(actor, task, program),
-        may_edit=live and can(actor, "task.edit", task),
-        may_override=live and can(actor, "task.override", task),
-        stamp_form=StampForm(),
-        note=note,
-        note_form=NoteForm(),
-        action_form=ActionForm(),
-    ), status
-
-
-@bp.get("/tasks/<int:task_id>")
-@route(Access.PUBLIC, action="task.view")
-def task(task_id: int) -> tuple[str, int]:
-    return _task_page(task_id)
-
-
-@bp.post("/tasks/<int:task_id>/stamp")
-@route(Access.USER, action="task.stamp", idempotent=True)
-def stamp(task_id: int) -> Response:
-    task = services.get_task(me(), task_id)
-    form = StampForm()
-    back = safe_next(url_for("program_pages.program", program_id=task.program_id))
-    if not form.validate_on_submit():
-        flash(_("The stamp needs a membership and a quantity of at least 1."), "danger")
-        return redirect(back, 303)
-    act(
-        lambda: services.stamp_task(
-            me(),
-            task_id=task_id,
-            membership_id=int(form.membership_id.data or 0),
-            quantity=form.quantity.data or 1,
-            partial=bool(form.partial.data),
-            note=form.note.data or None,
-        ),
-        lambda stamped: words.earned(stamped.points, stamped.breakdown, task.name),
-        refused=lambda error: _("%(task)s: %(problem)s", task=task.name, problem=error.detail),
-    )
-    return redirect(back, 303)
-
-
-def _may_stamp_others(actor: User | None, task: Task, program: Program) -> bool:
-    """Whether the page offers stamping other members (the stamp itself is checked again)."""
-    if actor is None or program.is_archived:
-        return False
-    if actor.is_admin or may_stamp_as_team(actor, program_team(actor, program), task):
-        return True
-    members_stamp = program.stamp_system_type == StampSystem.MEMBERS
-    return members_stamp and membership_of(actor, program) is not None
-
-
-@bp.get("/tasks/<int:task_id>/stamp-member")
-@route(Access.USER, action="task.stamp")
-def stamp_member(task_id: int) -> str:
-    """Stamp another member of the program: the team, or members where they stamp each other."""
-    task = services.get_task(me(), task_id)
-    program = program_of(task)
-    if not _may_stamp_others(me(), task, program):
-        raise Forbidden(_("You may not stamp other members on this task."))
-    found = program_queries.list_memberships(
-        me(), program.id, MembershipQuery(limit=MEMBER_CHOICES, status=MembershipStatus.ACTIVE)
-    )
-    names = programs_queries.membership_owners(m.id for m in found.items)
-    form = StampMemberForm()
-    form.membership_id.choices = options((m.id, _member_label(m, names)) for m in found.items)
-    return render_template("tasks/stamp_member.html", task=task, program=program, form=form)
-
-
-# --- My notes, revoking ---------------------------------------------------------------------
-
-
-def _stamp_of(actor: User, stamp_id: int) -> tuple[Stamp, Task]:
-    """A stamp of a task the actor sees, and that task (404 otherwise)."""
-    stamp = queries.get_stamp(stamp_id)
-    if stamp is None:
-        raise NotFound(_("No such stamp."))
-    return stamp, services.get_task(actor, stamp.task_id)
-
-
-@bp.post("/stamps/<int:stamp_id>/note")
-@route(Access.USER, action="stamp.annotate")
-def note(stamp_id: int) -> Response | tuple[str, int]:
-    """Write (or clear) my personal note on one of my stamps."""
-    stamp, task = _stamp_of(me(), stamp_id)
-    require(me(), "stamp.annotate", stamp)
-    form = NoteForm()
-    if not form.validate_on_submit():
-        return _task_page(task.id, note=(stamp.id, form), status=422)
-    result = attempt(
-        lambda: services.annotate_stamp(me(), stamp_id=stamp_id, note=form.note.data or None)
-    )
-    if isinstance(result, AppError):
-        form.note.errors = [result.detail]
-        return _task_page(task.id, note=(stamp.id, form), status=result.status)
-    flash(_("Your note is saved.") if result.note else _("Your note is removed."), "success")
-    return redirect(safe_next(url_for("task_pages.task", task_id=task.id)), 303)
-
-
-@bp.route("/stamps/<int:stamp_id>/revoke", methods=["GET", "POST"])
-@route(Access.USER, action="stamp.revoke", idempotent=True)
-def revoke(stamp_id: int) -> Response | str:
-    """Take a stamp back, after a confirmation: what it earned is reversed."""
-    stamp, task = _stamp_of(me(), stamp_id)
-    back = safe_next(url_for("task_pages.task", task_id=task.id))
-    form = ActionForm()
-    if not form.validate_on_submit():
-        require(me(), "stamp.revoke", RevokeAttempt(stamp, task, clock.now()))
-        who = programs_queries.membership_owners([stamp.membership_id]).get(stamp.membership_id)
-        return render_template(
-            "tasks/confirm.html",
-            form=form,
-            title=_("Revoke this stamp of %(task)s?", task=task.name),
-            lines=[
-                ngettext(
-                    "Stamped for %(who)s on %(when)s: %(num)s point.",
-                    "Stamped for %(who)s on %(when)s: %(num)s points.",
-                    stamp.points,
-                    who=who or _("a customer"),
-                    when=local_time(stamp.created_at),
-                ),
-                _(
-                    "Its points, and the bonuses it no longer earns, are taken back. If they "
-                    "were spent already, the stamp cannot be revoked."
-                ),
-            ],
-            button=_("Revoke the stamp"),
-            danger=True,
-            back=back,
-            next=back,
-        )
-    result = attempt(lambda: services.revoke_stamp(me(), stamp_id=stamp_id))
-    if isinstance(result, AppError):
-        if result.status in (403, 404):
-            raise result
-        flash(result.detail, "danger")
-    else:
-        flash(
-            ngettext(
-                "The stamp is revoked: %(num)s point taken back.",
-                "The stamp is revoked: %(num)s points taken back.",
-                result.points,
-            ),
-            "success",
-        )
-    return redirect(back, 303)
-
 
 # --- Creating, editing, deleting a task ------------------------------------------------------
 
@@ -437,7 +223,7 @@ def _form_values(task: Task) -> dict[str, Any]:
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @route(Access.USER, action="task.edit")
 def edit_task(task_id: int) -> Response | tuple[str, int]:
-    task = services.get_task(me(), task_id, "task.edit")
+    task = queries.get_task(me(), task_id, "task.edit")
     program = program_of(task)
     form = TaskForm(data=_form_values(task))
     problems: list[str] = []
@@ -459,7 +245,7 @@ def edit_task(task_id: int) -> Response | tuple[str, int]:
 @bp.route("/tasks/<int:task_id>/delete", methods=["GET", "POST"])
 @route(Access.USER, action="task.delete")
 def delete_task(task_id: int) -> Response | str:
-    task = services.get_task(me(), task_id, "task.delete")
+    task = queries.get_task(me(), task_id, "task.delete")
     form = ActionForm()
     if not form.validate_on_submit():
         return render_template(
@@ -485,15 +271,6 @@ def delete_task(task_id: int) -> Response | str:
 # --- Per-member overrides --------------------------------------------------------------------
 
 
-def _member_label(membership: Any, names: Mapping[int, str]) -> str:
-    return (
-        names.get(membership.id)
-        or membership.email
-        or membership.external_id
-        or _("Member %(id)s", id=membership.id)
-    )
-
-
 @bp.get("/tasks/<int:task_id>/overrides")
 @route(Access.USER, action="task.override")
 def overrides(task_id: int) -> Response | str:
@@ -502,8 +279,10 @@ def overrides(task_id: int) -> Response | str:
     pick = PickMemberForm(request.args)
     if pick.membership_id.raw_data and pick.membership_id.raw_data[0].isdigit():
         chosen = int(pick.membership_id.raw_data[0])
-        return redirect(url_for("task_pages.override", task_id=task_id, membership_id=chosen), 303)
-    found = program_queries.list_memberships(
+        return redirect(
+            url_for("task_settings_pages.override", task_id=task_id, membership_id=chosen), 303
+        )
+    found = programs_queries.list_memberships(
         me(),
         task.program_id,
         MembershipQuery(limit=MEMBER_CHOICES, status=MembershipStatus.ACTIVE),
@@ -511,7 +290,7 @@ def overrides(task_id: int) -> Response | str:
     names = programs_queries.membership_owners(
         [*(m.id for m in found.items), *(r.membership_id for r in rows)]
     )
-    pick.membership_id.choices = options((m.id, _member_label(m, names)) for m in found.items)
+    pick.membership_id.choices = options((m.id, member_label(m, names)) for m in found.items)
     return render_template(
         "tasks/overrides.html",
         task=task,
@@ -555,7 +334,7 @@ def _override_data(form: OverrideForm) -> dict[str, Any]:
 @route(Access.USER, action="task.override")
 def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
     """One member's own target, deadline, frequency and times for a task."""
-    task = services.get_task(me(), task_id, "task.override")
+    task = queries.get_task(me(), task_id, "task.override")
     membership = programs_queries.load_membership(me(), membership_id)
     if membership.program_id != task.program_id:
         raise NotFound(_("No such membership in this task's program."))
@@ -572,7 +351,7 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
         )
         if not isinstance(saved, Unsaved):
             flash(_("Their own settings are saved."), "success")
-            return redirect(url_for("task_pages.overrides", task_id=task_id), 303)
+            return redirect(url_for("task_settings_pages.overrides", task_id=task_id), 303)
         problems = saved.problems
     names = programs_queries.membership_owners([membership.id])
     status = 422 if problems or _has_errors(form) else 200
@@ -581,7 +360,7 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
         task=task,
         program=program_of(task),
         membership=membership,
-        who=_member_label(membership, names),
+        who=member_label(membership, names),
         row=row,
         current=words.override_rules(row) if row is not None else [],
         form=form,
@@ -593,30 +372,9 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
 @bp.post("/tasks/<int:task_id>/overrides/<int:membership_id>/delete")
 @route(Access.USER, action="task.override")
 def delete_override(task_id: int, membership_id: int) -> Response:
-    services.get_task(me(), task_id, "task.override")
+    queries.get_task(me(), task_id, "task.override")
     act(
         lambda: services.delete_override(me(), task_id=task_id, membership_id=membership_id),
         _("Their own settings are removed: the task's apply."),
     )
-    return redirect(url_for("task_pages.overrides", task_id=task_id), 303)
-
-
-@bp.post("/shops/<int:shop_id>/stamp")
-@route(Access.USER, action="task.stamp", idempotent=True)
-def stamp_found_member(shop_id: int) -> Response:
-    shops_queries.load_shop(me(), shop_id, "shop.search_members")
-    form = MemberStampForm()
-    back = url_for("shop_pages.find_member", shop_id=shop_id, q=request.form.get("q", ""))
-    if not form.validate_on_submit():
-        flash(_("Choose a task and a quantity of at least 1."), "danger")
-        return redirect(back, 303)
-    act(
-        lambda: services.stamp_task(
-            me(),
-            task_id=int(form.task_id.data or 0),
-            membership_id=int(form.membership_id.data or 0),
-            quantity=form.quantity.data or 1,
-        ),
-        lambda stamped: words.earned(stamped.points, stamped.breakdown),
-    )
-    return redirect(back, 303)
+    return redirect(url_for("task_settings_pages.overrides", task_id=task_id), 303)

@@ -1,0 +1,203 @@
+"""Posts and reviews use cases. Services never commit.
+
+A review (a rating of a task of the program, or of a reward of its shop) may earn the shop's
+review points, paid through the ledger's book once per user and item: a ``ReviewAward`` is
+unique per user and item, and a parallel review that loses the race runs again and finds
+the item paid (:func:`stampbook.people.services.unique_or_retry`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+
+from stampbook.accounts.models import Section, User
+from stampbook.accounts.policy import visible_owners
+from stampbook.core.db import db, utcnow
+from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.policy import require
+from stampbook.ledger import book as ledger
+from stampbook.ledger.models import EntryKind
+from stampbook.people import rules
+from stampbook.people.models import (
+    Block,
+    Post,
+    PostAudience,
+    PostRecipient,
+    ReviewAward,
+    ReviewItem,
+)
+from stampbook.people.services import unique_or_retry
+from stampbook.programs.models import Membership, Program
+from stampbook.programs.policy import membership_of, program_team
+from stampbook.rewards.models import Reward
+from stampbook.shops.models import Shop
+from stampbook.tasks.models import Task
+
+
+def _review_subject(
+    program: Program, reward_id: int | None, task_id: int | None
+) -> tuple[ReviewItem, int]:
+    """The item reviewed: a task of the program or a reward of its shop (404 otherwise)."""
+    if task_id is not None:
+        task = db.session.get(Task, task_id)
+        if task is None or task.deleted_at is not None or task.program_id != program.id:
+            raise NotFound("No such task in this program.")
+        return ReviewItem.TASK, task.id
+    assert reward_id is not None  # the schema requires one of the two
+    reward = db.session.get(Reward, reward_id)
+    if reward is None or reward.is_deleted or reward.shop_id != program.shop_id:
+        raise NotFound("No such reward in this program's shop.")
+    return ReviewItem.REWARD, reward.id
+
+
+def _pay_review(
+    actor: User, post: Post, program: Program, membership: Membership, item: tuple[ReviewItem, int]
+) -> int:
+    shop = db.session.get(Shop, program.shop_id)
+    assert shop is not None  # a foreign key guarantees it
+    item_type, item_id = item
+    already = db.session.scalar(
+        select(
+            exists().where(
+                ReviewAward.user_id == actor.id,
+                ReviewAward.item_type == item_type,
+                ReviewAward.item_id == item_id,
+            )
+        )
+    )
+    points = rules.review_points(shop.review_points, post.audience, bool(already))
+    if not points:
+        return 0
+    entry = ledger.post(
+        membership_id=membership.id,
+        amount=points,
+        kind=EntryKind.REVIEW,
+        actor_id=actor.id,
+        cause_type="review",
+        cause_id=post.id,
+        note=f"Review of {item_type} {item_id}",
+    )
+    award = ReviewAward(
+        user_id=actor.id,
+        item_type=item_type,
+        item_id=item_id,
+        post_id=post.id,
+        membership_id=membership.id,
+        points=points,
+        entry_id=entry.id,
+    )
+    # A parallel review of the same item that committed first wins; this transaction then
+    # runs again and finds the item paid (the entry above is rolled back with it).
+    with unique_or_retry():
+        db.session.add(award)
+    return points
+
+
+def _recipients(actor: User, user_ids: list[int]) -> list[User]:
+    """The users an invited post is for: each must exist and show you their page (404), and
+    none may have blocked you (403). Two queries and a privacy check, however many."""
+    if not user_ids:
+        return []
+    found = db.session.scalars(
+        select(User).where(User.id.in_(user_ids), User.deleted_at.is_(None))
+    ).all()
+    seen = visible_owners(actor, found, Section.PAGE)
+    missing = sorted(set(user_ids) - seen)
+    if missing:
+        raise NotFound(f"No such user: {', '.join(map(str, missing))}.")
+    blockers = db.session.scalars(
+        select(Block.blocker_id).where(Block.blocker_id.in_(user_ids), Block.blocked_id == actor.id)
+    ).first()
+    if blockers is not None:
+        raise Forbidden("A recipient does not accept anything from you.", code="blocked_by_user")
+    return list(found)
+
+
+def create_post(
+    actor: User,
+    *,
+    body: str,
+    audience: PostAudience = PostAudience.PUBLIC,
+    program_id: int | None = None,
+    recipient_ids: list[int] | None = None,
+    rating: int | None = None,
+    reward_id: int | None = None,
+    task_id: int | None = None,
+    now: datetime | None = None,
+) -> tuple[Post, int]:
+    """Post; a review (``rating`` with a reward or task) may earn the shop's review points.
+    Returns the post and the points it earned."""
+    program: Program | None = None
+    membership: Membership | None = None
+    if program_id is not None:
+        program = db.session.get(Program, program_id)
+        if program is None:
+            raise NotFound("No such program.")
+        require(actor, "program.view", program)
+        membership = membership_of(actor, program)
+        insider = membership is not None or program_team(actor, program) is not None
+        if not insider:
+            raise Forbidden("Only the program's members post in it.", code="not_a_member")
+    item = None
+    if rating is not None:
+        assert program is not None  # the schema requires a program for a review
+        if membership is None:
+            raise Forbidden("Only the program's members review.", code="not_a_member")
+        item = _review_subject(program, reward_id, task_id)
+    recipients = _recipients(actor, recipient_ids or [])
+    post = Post(
+        author_id=actor.id,
+        audience=audience,
+        program_id=program_id,
+        body=body,
+        rating=rating,
+        reward_id=reward_id,
+        task_id=task_id,
+        created_at=now or utcnow(),
+    )
+    db.session.add(post)
+    db.session.flush()
+    db.session.add_all(PostRecipient(post_id=post.id, user_id=r.id) for r in recipients)
+    points = 0
+    if item is not None and program is not None and membership is not None:
+        points = _pay_review(actor, post, program, membership, item)
+    db.session.flush()
+    return post, points
+
+
+def _load_post(actor: User | None, post_id: int, action: str) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound("No such post.")
+    require(actor, action, post)
+    return post
+
+
+def get_post(actor: User | None, post_id: int) -> Post:
+    return _load_post(actor, post_id, "post.view")
+
+
+def edit_post(
+    actor: User, post_id: int, changes: dict[str, Any], *, now: datetime | None = None
+) -> Post:
+    post = _load_post(actor, post_id, "post.edit")
+    if post.author_id != actor.id:
+        raise Forbidden("Only its author edits a post.")
+    if "rating" in changes and post.rating is None:
+        raise Conflict("Only a review has a rating.", code="not_a_review")
+    for field, value in changes.items():
+        setattr(post, field, value)
+    post.edited_at = now or utcnow()
+    db.session.flush()
+    return post
+
+
+def delete_post(actor: User, post_id: int, *, now: datetime | None = None) -> None:
+    """Soft: the row stays (a review's award points at it), its text goes."""
+    post = _load_post(actor, post_id, "post.delete")
+    post.deleted_at = now or utcnow()
+    post.body = ""
+    db.session.flush()

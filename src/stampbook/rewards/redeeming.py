@@ -1,0 +1,270 @@
+"""Redeeming a reward (for oneself, or as a gift), and the receipts: cancelling (which refunds
+them) and fulfilling them.
+
+Like every service, these never commit (see :mod:`stampbook.rewards.services`), and they
+take their locks in the order :mod:`stampbook.rewards.locking` describes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.util import identity_key
+
+from stampbook.accounts.models import User
+from stampbook.core import clock
+from stampbook.core.db import db, load_with, with_parents
+from stampbook.core.errors import Conflict, NotFound
+from stampbook.core.policy import can, require
+from stampbook.ledger import book as ledger
+from stampbook.ledger.models import EntryKind
+from stampbook.programs.models import Membership, Program
+from stampbook.rewards import rules
+from stampbook.rewards.loading import (
+    MAX_ID,
+    get_by_id,
+    load_redemption,
+    load_reward,
+    raise_if_refused,
+    standing_of,
+    usage_of,
+    zone_of,
+)
+from stampbook.rewards.locking import (
+    lock_memberships,
+    lock_reward,
+    renew,
+    take_stock,
+    write_reward,
+)
+from stampbook.rewards.models import (
+    Contribution,
+    ContributionStatus,
+    Redemption,
+    RedemptionStatus,
+    Reward,
+)
+from stampbook.rewards.policy import Payment, shop_of
+from stampbook.rewards.rules import load_settings
+from stampbook.rewards.settling import touch
+
+SNAPSHOT_FIELDS = ("id", "name", "summary", "description", "color", "icon", "cost")
+
+
+def snapshot(reward: Reward) -> dict[str, Any]:
+    """What a receipt keeps of the reward, whatever happens to the reward later."""
+    return {name: getattr(reward, name) for name in SNAPSHOT_FIELDS}
+
+
+_MEMBERSHIP = with_parents(Membership, (Program, Program.id == Membership.program_id))
+
+
+def _membership(membership_id: int) -> Membership | None:
+    """The paying membership, with its program (the ``reward.redeem`` rule reads it next) in
+    the same query, unless this request has loaded the membership already."""
+    if not 1 <= membership_id <= MAX_ID:
+        return None
+    found: Membership | None = db.session.identity_map.get(identity_key(Membership, membership_id))
+    if found is None:
+        row = load_with(_MEMBERSHIP, membership_id)
+        found = None if row is None else row[0]
+    return found
+
+
+def payer(actor: User | None, reward: Reward, membership_id: int, action: str) -> Membership:
+    """The caller's own membership that pays; admins too pay only with their own."""
+    membership = _membership(membership_id)
+    require(actor, action, Payment(reward, membership))
+    if actor is None or membership is None or membership.user_id != actor.id:
+        raise NotFound("No such membership.")
+    return membership
+
+
+def _gift_recipient(actor: User, reward: Reward, gift_to_user_id: int | None) -> int | None:
+    if gift_to_user_id is None:
+        return None
+    if not reward.is_giftable:
+        raise Conflict("This reward cannot be given as a gift.", code="not_giftable")
+    if gift_to_user_id == actor.id:
+        raise Conflict(
+            "A gift is for someone else; leave gift_to_user_id out to redeem for yourself.",
+            code="gift_to_self",
+        )
+    recipient: User | None = get_by_id(User, gift_to_user_id)
+    if recipient is None or recipient.is_deleted or not can(actor, "user.view", recipient):
+        raise NotFound("No such user.")
+    return recipient.id
+
+
+def redeem(
+    actor: User | None,
+    *,
+    reward_id: int,
+    membership_id: int,
+    quantity: int = 1,
+    gift_to_user_id: int | None = None,
+    now: datetime | None = None,
+) -> Redemption:
+    """Spend a membership's points on a reward; the receipt goes to the caller or, for a
+    gift, to the recipient. Checks, in order: visible (404), available (``reward_unavailable``),
+    not expired, points, stock, group and user limits (``limit_reached``)."""
+    now = now or clock.now()
+    reward = load_reward(reward_id)
+    membership = payer(actor, reward, membership_id, "reward.redeem")
+    assert actor is not None
+    recipient_id = _gift_recipient(actor, reward, gift_to_user_id)
+
+    balances = lock_memberships([membership.id])
+    reward = lock_reward(reward.id)
+    if reward.is_deleted:
+        raise NotFound("No such reward.")
+    if reward.is_group_reward:
+        touch(reward, now)
+        raise Conflict(
+            "This is a group reward: contribute points toward it instead.", code="group_reward"
+        )
+    tz = zone_of(shop_of(reward.shop_id))
+    settings = load_settings(reward.schedule_settings)
+    usage = usage_of([reward], {reward.id: settings}, tz, now, actor.id)[reward.id]
+    standing = standing_of(
+        reward,
+        settings=settings,
+        tz=tz,
+        now=now,
+        balance=balances[membership.id],
+        usage=usage,
+        quantity=quantity,
+    )
+    raise_if_refused(standing)
+
+    renew(reward, settings, tz, now)
+    take_stock(reward, quantity)
+    redemption = Redemption(
+        shop_id=reward.shop_id,
+        reward_id=reward.id,
+        user_id=recipient_id or actor.id,
+        paid_by_membership_id=membership.id,
+        paid_by_user_id=actor.id,
+        gifted_by_user_id=actor.id if recipient_id is not None else None,
+        status=RedemptionStatus.ISSUED,
+        quantity=quantity,
+        points_paid=standing.price,
+        reward_content=snapshot(reward),
+        created_at=now,
+    )
+    db.session.add(redemption)
+    db.session.flush()
+    entry = ledger.post(
+        membership_id=membership.id,
+        amount=-standing.price,
+        kind=EntryKind.REDEMPTION,
+        actor_id=actor.id,
+        cause_type="redemption",
+        cause_id=redemption.id,
+        note=reward.name,
+    )
+    redemption.ledger_entry_id = entry.id
+    db.session.flush()
+    return redemption
+
+
+# --- Receipts -------------------------------------------------------------------------------
+
+
+def _round_receipts(redemption: Redemption) -> list[Redemption]:
+    if redemption.group_round is None:
+        return [redemption]
+    return list(
+        db.session.scalars(
+            select(Redemption)
+            .where(
+                Redemption.reward_id == redemption.reward_id,
+                Redemption.group_round == redemption.group_round,
+            )
+            .order_by(Redemption.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def cancel_redemption(
+    actor: User | None, *, redemption_id: int, reason: str, now: datetime | None = None
+) -> Redemption:
+    """Refund a receipt's points, put its stock back, mark it cancelled; at most once.
+
+    A group receipt cancels its whole completion: every contribution of it is refunded.
+    """
+    now = now or clock.now()
+    redemption = load_redemption(redemption_id)
+    require(actor, "redemption.cancel", redemption)
+    assert actor is not None
+    if redemption.status == RedemptionStatus.CANCELLED:
+        raise Conflict("This redemption is already cancelled.", code="already_cancelled")
+    receipts = _round_receipts(redemption)
+    parts: Sequence[Contribution] = []
+    if redemption.group_round is not None:
+        parts = db.session.scalars(
+            select(Contribution)
+            .where(Contribution.redemption_id.in_([r.id for r in receipts]))
+            .order_by(Contribution.membership_id, Contribution.id)
+        ).all()
+    lock_memberships([r.paid_by_membership_id for r in receipts])
+    reward = lock_reward(redemption.reward_id)
+    receipts = _round_receipts(redemption)
+    if any(r.status == RedemptionStatus.CANCELLED for r in receipts):
+        raise Conflict("This redemption is already cancelled.", code="already_cancelled")
+
+    note = f"Cancelled: {reason}"[:500]
+    if redemption.group_round is None:
+        assert redemption.ledger_entry_id is not None
+        ledger.reverse(
+            redemption.ledger_entry_id,
+            actor_id=actor.id,
+            kind=EntryKind.REFUND,
+            note=note,
+            membership_id=redemption.paid_by_membership_id,
+        )
+    for part in parts:
+        assert part.ledger_entry_id is not None
+        refund = ledger.reverse(
+            part.ledger_entry_id,
+            actor_id=actor.id,
+            kind=EntryKind.REFUND,
+            note=note,
+            membership_id=part.membership_id,
+        )
+        part.status = ContributionStatus.REFUNDED
+        part.refund_entry_id = refund.id
+    if reward.quantity is not None:
+        units = 1 if redemption.group_round is not None else redemption.quantity
+        write_reward(reward, quantity=min(reward.quantity + units, rules.MAX_STOCK))
+    for receipt in receipts:
+        receipt.status = RedemptionStatus.CANCELLED
+        receipt.cancelled_at = now
+        receipt.cancelled_by = actor.id
+        receipt.cancel_reason = reason
+    db.session.flush()
+    return redemption
+
+
+def fulfil_redemption(
+    actor: User | None, *, redemption_id: int, now: datetime | None = None
+) -> Redemption:
+    """The team handed the reward over. Fulfilling twice is harmless; a cancelled one, no."""
+    now = now or clock.now()
+    redemption = load_redemption(redemption_id)
+    require(actor, "redemption.fulfil", redemption)
+    assert actor is not None
+    done = db.session.execute(
+        update(Redemption)
+        .where(Redemption.id == redemption.id, Redemption.status == RedemptionStatus.ISSUED)
+        .values(status=RedemptionStatus.FULFILLED, fulfilled_at=now, fulfilled_by=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(redemption)
+    if not getattr(done, "rowcount", 0) and redemption.status == RedemptionStatus.CANCELLED:
+        raise Conflict("This redemption was cancelled.", code="redemption_cancelled")
+    return redemption
