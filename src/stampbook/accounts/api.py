@@ -21,6 +21,7 @@ from stampbook.accounts.schemas import (
 from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
+from stampbook.shops.policy import ShopAction
 
 bp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1", tag="Accounts")
 
@@ -122,7 +123,7 @@ def change_email(body: EmailChangeIn) -> MeOut:
 
 
 @bp.put("/users/me/starred-shop")
-@route(Access.USER, action="shop.view")
+@route(Access.USER, action=ShopAction.SHOP_VIEW)
 @bp.input(StarredShopIn, arg_name="body")
 @bp.output(MeOut)
 @bp.doc(summary="Star a shop (one at a time)", responses=[404])

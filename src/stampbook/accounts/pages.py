@@ -22,6 +22,7 @@ from stampbook.accounts.forms import (
     order_form,
 )
 from stampbook.accounts.models import Section, TokenKind
+from stampbook.accounts.policy import AccountAction
 from stampbook.accounts.schemas import UserPatch
 from stampbook.core.errors import AppError, Conflict, Unauthorized
 from stampbook.core.extensions import failed, limiter
@@ -105,7 +106,7 @@ def logout() -> Response:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@route(Access.USER, action="user.edit")
+@route(Access.USER, action=AccountAction.USER_EDIT)
 def change_password() -> Response | str | tuple[str, int]:
     form = PasswordChangeForm()
     if form.validate_on_submit():

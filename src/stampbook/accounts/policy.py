@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import Select, literal, select, union, union_all
 
@@ -27,6 +28,14 @@ from stampbook.core.policy import Decision, rule
 from stampbook.people.models import Buddy
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import Role, Shop
+
+
+class AccountAction(StrEnum):
+    """The actions this domain's rules decide."""
+
+    # Decided by the route itself: a user edits only their own account.
+    USER_EDIT = "user.edit"
+    USER_VIEW = "user.view"
 
 
 def are_friends(viewer_id: int, owner_id: int) -> bool:
@@ -196,6 +205,6 @@ def may_see_section(viewer: User | None, owner: User, section: Section) -> bool:
     return owner.id in visible_owners(viewer, [owner], section)
 
 
-@rule("user.view")
+@rule(AccountAction.USER_VIEW)
 def view_user(actor: User | None, user: User) -> Decision:
     return Decision.ALLOW if may_see_section(actor, user, Section.PAGE) else Decision.HIDDEN

@@ -18,6 +18,7 @@ from stampbook.core.policy import require
 from stampbook.people.policy import team_shops
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import Shop
+from stampbook.shops.policy import ShopAction
 from stampbook.tasks.models import Task
 
 
@@ -140,7 +141,7 @@ def star_shop(user: User, *, shop_id: int) -> User:
     shop = db.session.get(Shop, shop_id)
     if shop is None:
         raise NotFound("No such shop.")
-    require(user, "shop.view", shop)
+    require(user, ShopAction.SHOP_VIEW, shop)
     user.starred_shop_id = shop.id
     db.session.flush()
     return user

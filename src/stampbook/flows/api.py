@@ -9,10 +9,12 @@ from stampbook.accounts.auth import me
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.flows import deletions, invitations, merges
+from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import (
     ProgramMergeIn,
     ProgramMergeOut,
 )
+from stampbook.shops.policy import ShopAction
 from stampbook.shops.schemas import (
     InvitationOut,
     ShopMergeIn,
@@ -23,7 +25,7 @@ bp = ApiBlueprint("flows", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/shops/<int:shop_id>/merge")
-@route(Access.USER, action="shop.merge", idempotent=True)
+@route(Access.USER, action=ShopAction.SHOP_MERGE, idempotent=True)
 @bp.input(ShopMergeIn, arg_name="body")
 @bp.output(ShopMergeOut)
 @bp.doc(
@@ -36,7 +38,7 @@ def merge_shop(shop_id: int, body: ShopMergeIn) -> ShopMergeOut:
 
 
 @bp.post("/programs/<int:program_id>/merge")
-@route(Access.USER, action="program.merge", idempotent=True)
+@route(Access.USER, action=ProgramAction.PROGRAM_MERGE, idempotent=True)
 @bp.input(ProgramMergeIn, arg_name="body")
 @bp.output(ProgramMergeOut)
 @bp.doc(
@@ -50,7 +52,7 @@ def merge_program(program_id: int, body: ProgramMergeIn) -> ProgramMergeOut:
 
 
 @bp.delete("/shops/<int:shop_id>")
-@route(Access.USER, action="shop.delete")
+@route(Access.USER, action=ShopAction.SHOP_DELETE)
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete a shop (creator only): its programs are archived, balances stay readable",
@@ -72,7 +74,7 @@ def delete_me() -> tuple[str, int]:
 
 
 @bp.post("/invitations/<int:invitation_id>/accept")
-@route(Access.USER, action="invitation.respond")
+@route(Access.USER, action=ProgramAction.INVITATION_RESPOND)
 @bp.output(InvitationOut)
 @bp.doc(summary="Accept an invitation addressed to me", responses=[404, 409], tags=["Shops"])
 def accept_invitation(invitation_id: int) -> Any:
@@ -80,7 +82,7 @@ def accept_invitation(invitation_id: int) -> Any:
 
 
 @bp.post("/invitations/<int:invitation_id>/decline")
-@route(Access.USER, action="invitation.respond")
+@route(Access.USER, action=ProgramAction.INVITATION_RESPOND)
 @bp.output(InvitationOut)
 @bp.doc(summary="Decline an invitation addressed to me", responses=[404, 409], tags=["Shops"])
 def decline_invitation(invitation_id: int) -> Any:
@@ -88,7 +90,7 @@ def decline_invitation(invitation_id: int) -> Any:
 
 
 @bp.delete("/invitations/<int:invitation_id>")
-@route(Access.USER, action="invitation.revoke")
+@route(Access.USER, action=ProgramAction.INVITATION_REVOKE)
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Withdraw a pending invitation (whoever may send it)",

@@ -14,12 +14,13 @@ from stampbook.programs import services as programs
 from stampbook.programs.models import Program
 from stampbook.shops import queries as shops_queries
 from stampbook.shops import services as shops
+from stampbook.shops.policy import ShopAction
 
 
 def delete_shop(actor: User, shop_id: int, *, now: datetime | None = None) -> None:
     """Soft-delete (creator only): programs archived, memberships archived, nothing lost."""
     now = now or utcnow()
-    shop = shops_queries.load_shop(actor, shop_id, "shop.delete")
+    shop = shops_queries.load_shop(actor, shop_id, ShopAction.SHOP_DELETE)
     programs.archive_programs(
         db.session.scalars(select(Program.id).where(Program.shop_id == shop.id)), now
     )

@@ -10,6 +10,7 @@ from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict
 from stampbook.programs import services as programs
 from stampbook.programs.models import MembershipStatus
+from stampbook.programs.policy import ProgramAction
 from stampbook.shops.models import (
     InvitationStatus,
     ShopInvitation,
@@ -28,7 +29,7 @@ def accept_invitation(
     actor: User, invitation_id: int, *, now: datetime | None = None
 ) -> ShopInvitation:
     """The invitee says yes: they see the shop, or become a member of the program."""
-    invitation = _pending(actor, invitation_id, "invitation.respond")
+    invitation = _pending(actor, invitation_id, ProgramAction.INVITATION_RESPOND)
     if invitation.program_id is not None:
         programs.accept_program_invitation(actor, invitation)
     invitation.user_id = actor.id
@@ -41,7 +42,7 @@ def accept_invitation(
 def decline_invitation(
     actor: User, invitation_id: int, *, now: datetime | None = None
 ) -> ShopInvitation:
-    invitation = _pending(actor, invitation_id, "invitation.respond")
+    invitation = _pending(actor, invitation_id, ProgramAction.INVITATION_RESPOND)
     if invitation.program_id is not None:
         programs.release_invited(invitation.program_id, actor.id, MembershipStatus.LEFT)
     invitation.user_id = actor.id
@@ -53,7 +54,7 @@ def decline_invitation(
 
 def revoke_invitation(actor: User, invitation_id: int, *, now: datetime | None = None) -> None:
     """The team withdraws a pending invitation; an invited membership becomes ``removed``."""
-    invitation = _pending(actor, invitation_id, "invitation.revoke")
+    invitation = _pending(actor, invitation_id, ProgramAction.INVITATION_REVOKE)
     if invitation.program_id is not None and invitation.user_id is not None:
         programs.release_invited(
             invitation.program_id, invitation.user_id, MembershipStatus.REMOVED

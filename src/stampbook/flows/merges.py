@@ -19,6 +19,7 @@ from stampbook.programs.models import (
     Program,
 )
 from stampbook.programs.policy import (
+    ProgramAction,
     shop_of,
 )
 from stampbook.programs.rules import identity_of, merged_status, require_live, stronger_role
@@ -30,6 +31,7 @@ from stampbook.shops.models import (
     Shop,
     ShopInvitation,
 )
+from stampbook.shops.policy import ShopAction
 from stampbook.shops.queries import present
 from stampbook.shops.rules import ordered
 from stampbook.shops.schemas import ShopMergeOut
@@ -61,8 +63,8 @@ def merge_shops(
     if set(shops) != {target_id, source_id}:
         raise NotFound("No such shop.")
     target, source = shops[target_id], shops[source_id]
-    require(actor, "shop.merge", target)
-    require(actor, "shop.merge", source)
+    require(actor, ShopAction.SHOP_MERGE, target)
+    require(actor, ShopAction.SHOP_MERGE, source)
     if target is source:
         raise Conflict("A shop cannot merge into itself.", code="same_shop")
 
@@ -110,8 +112,8 @@ def merge_programs(
     if set(programs) != {target_id, source_id}:
         raise NotFound("No such program.")
     target, source = programs[target_id], programs[source_id]
-    require(actor, "program.merge", target)
-    require(actor, "program.merge", source)
+    require(actor, ProgramAction.PROGRAM_MERGE, target)
+    require(actor, ProgramAction.PROGRAM_MERGE, source)
     if target is source:
         raise Conflict("A program cannot merge into itself.", code="same_program")
     if target.shop_id != source.shop_id:

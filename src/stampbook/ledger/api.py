@@ -10,6 +10,7 @@ from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.core.schemas import fields_of
 from stampbook.ledger import queries
+from stampbook.ledger.policy import LedgerAction
 from stampbook.ledger.schemas import AdjustmentIn, EntryOut, EntryPage
 from stampbook.ledger.services import adjust
 
@@ -17,7 +18,7 @@ bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history"
 
 
 @bp.get("/memberships/<int:membership_id>/entries")
-@route(Access.USER, action="membership.view_entries")
+@route(Access.USER, action=LedgerAction.MEMBERSHIP_VIEW_ENTRIES)
 @bp.input(HistoryQuery, location="query", arg_name="query")
 @bp.output(EntryPage)
 @bp.doc(summary="A membership's points history, newest first", responses=[404])
@@ -27,7 +28,7 @@ def list_entries(membership_id: int, query: HistoryQuery) -> dict[str, Any]:
 
 
 @bp.post("/memberships/<int:membership_id>/adjustments")
-@route(Access.USER, action="membership.adjust", idempotent=True)
+@route(Access.USER, action=LedgerAction.MEMBERSHIP_ADJUST, idempotent=True)
 @bp.input(AdjustmentIn, arg_name="body")
 @bp.output(EntryOut, status_code=201)
 @bp.doc(

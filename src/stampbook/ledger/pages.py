@@ -12,6 +12,7 @@ from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.ledger.forms import AdjustForm
+from stampbook.ledger.policy import LedgerAction
 from stampbook.ledger.schemas import AdjustmentIn
 from stampbook.ledger.services import adjust
 from stampbook.programs import queries as programs_queries
@@ -25,12 +26,14 @@ bp = PageBlueprint("ledger_pages", __name__)
 
 
 @bp.post("/memberships/<int:membership_id>/adjust")
-@route(Access.USER, action="membership.adjust", idempotent=True)
+@route(Access.USER, action=LedgerAction.MEMBERSHIP_ADJUST, idempotent=True)
 def adjust_points(membership_id: int) -> Response:
     """Add or remove points by hand with the reason (shop managers), as
     ``POST /memberships/{id}/adjustments``; the form's idempotency key (the guard's) makes a
     resend harmless."""
-    membership = programs_queries.load_membership(me(), membership_id, "membership.adjust")
+    membership = programs_queries.load_membership(
+        me(), membership_id, LedgerAction.MEMBERSHIP_ADJUST
+    )
     form = AdjustForm()
     if not form.validate_on_submit():
         flash(_("Say how many points (not zero) and why."), "danger")

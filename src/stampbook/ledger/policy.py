@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from stampbook.accounts.models import User
 from stampbook.core.db import db
 from stampbook.core.policy import Decision, rule
 from stampbook.programs.models import Membership, Program
 from stampbook.shops.models import Shop
 from stampbook.shops.policy import team_member
+
+
+class LedgerAction(StrEnum):
+    """The actions this domain's rules decide."""
+
+    MEMBERSHIP_ADJUST = "membership.adjust"
+    MEMBERSHIP_VIEW_ENTRIES = "membership.view_entries"
 
 
 def _manages_shop_of(actor: User, membership: Membership) -> bool:
@@ -17,7 +26,7 @@ def _manages_shop_of(actor: User, membership: Membership) -> bool:
     return member is not None and member.is_manager
 
 
-@rule("membership.view_entries")
+@rule(LedgerAction.MEMBERSHIP_VIEW_ENTRIES)
 def view_entries(actor: User | None, membership: Membership) -> Decision:
     if actor is None:
         return Decision.HIDDEN
@@ -26,7 +35,7 @@ def view_entries(actor: User | None, membership: Membership) -> Decision:
     return Decision.HIDDEN
 
 
-@rule("membership.adjust")
+@rule(LedgerAction.MEMBERSHIP_ADJUST)
 def adjust(actor: User | None, membership: Membership) -> Decision:
     if actor is None:
         return Decision.HIDDEN

@@ -22,6 +22,7 @@ from stampbook.core.pagination import (
 )
 from stampbook.core.policy import require
 from stampbook.ledger.models import LedgerEntry
+from stampbook.ledger.policy import LedgerAction
 from stampbook.programs.models import Membership, Program
 from stampbook.shops.models import Shop
 
@@ -40,7 +41,7 @@ def history(
     membership = db.session.get(Membership, membership_id)
     if membership is None:
         raise NotFound("No such membership.")
-    require(actor, "membership.view_entries", membership)
+    require(actor, LedgerAction.MEMBERSHIP_VIEW_ENTRIES, membership)
     statement = _entries(
         since=query.since is not None,
         until=query.until is not None,

@@ -8,6 +8,7 @@ from stampbook.core.errors import NotFound
 from stampbook.core.policy import require
 from stampbook.ledger.book import post
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.policy import LedgerAction
 from stampbook.programs.models import Membership
 
 
@@ -16,7 +17,7 @@ def adjust(actor: User | None, membership_id: int, *, amount: int, note: str) ->
     membership = db.session.get(Membership, membership_id)
     if membership is None:
         raise NotFound("No such membership.")
-    require(actor, "membership.adjust", membership)
+    require(actor, LedgerAction.MEMBERSHIP_ADJUST, membership)
     return post(
         membership_id=membership_id,
         amount=amount,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 
 from stampbook.accounts.auth import current_user, me
+from stampbook.accounts.policy import AccountAction
 from stampbook.accounts.schemas import (
     UserOut,
 )
@@ -25,6 +26,7 @@ from stampbook.people import (
     queries,
     services,
 )
+from stampbook.people.policy import PeopleAction
 from stampbook.people.schemas import (
     BlockOut,
     BlockPage,
@@ -101,7 +103,7 @@ def remove_buddy(user_id: int) -> tuple[str, int]:
 
 
 @bp.get("/users/<int:user_id>/buddies")
-@route(Access.PUBLIC, action="user.view")
+@route(Access.PUBLIC, action=AccountAction.USER_VIEW)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(BuddyPage)
 @bp.doc(
@@ -122,7 +124,7 @@ def list_buddy_requests(query: BuddyRequestQuery) -> BuddyRequestPage:
 
 
 @bp.post("/buddy-requests/<int:request_id>/accept")
-@route(Access.USER, action="buddy_request.respond")
+@route(Access.USER, action=PeopleAction.BUDDY_REQUEST_RESPOND)
 @bp.output(BuddyOut)
 @bp.doc(summary="Accept a buddy request made to actor", responses=[403, 404, 409])
 def accept_buddy_request(request_id: int) -> BuddyOut:
@@ -131,7 +133,7 @@ def accept_buddy_request(request_id: int) -> BuddyOut:
 
 
 @bp.post("/buddy-requests/<int:request_id>/decline")
-@route(Access.USER, action="buddy_request.respond")
+@route(Access.USER, action=PeopleAction.BUDDY_REQUEST_RESPOND)
 @bp.output(BuddyRequestOut)
 @bp.doc(summary="Decline a buddy request made to me", responses=[403, 404, 409])
 def decline_buddy_request(request_id: int) -> BuddyRequestOut:
@@ -139,7 +141,7 @@ def decline_buddy_request(request_id: int) -> BuddyRequestOut:
 
 
 @bp.delete("/buddy-requests/<int:request_id>")
-@route(Access.USER, action="buddy_request.cancel")
+@route(Access.USER, action=PeopleAction.BUDDY_REQUEST_CANCEL)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Cancel a buddy request I made", responses=[403, 404, 409])
 def cancel_buddy_request(request_id: int) -> tuple[str, int]:
@@ -211,7 +213,7 @@ def send_message(body: MessageIn) -> MessageOut:
 
 
 @bp.patch("/messages/<int:message_id>")
-@route(Access.USER, action="message.edit")
+@route(Access.USER, action=PeopleAction.MESSAGE_EDIT)
 @bp.input(MessagePatch, arg_name="body")
 @bp.output(MessageOut)
 @bp.doc(summary="Edit a message I sent (records edited_at)", responses=[403, 404])
@@ -222,7 +224,7 @@ def edit_message(message_id: int, body: MessagePatch) -> MessageOut:
 
 
 @bp.delete("/messages/<int:message_id>")
-@route(Access.USER, action="message.delete")
+@route(Access.USER, action=PeopleAction.MESSAGE_DELETE)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a message I sent", responses=[403, 404])
 def delete_message(message_id: int) -> tuple[str, int]:
@@ -252,7 +254,7 @@ def mark_read(user_id: int, body: ReadIn) -> ReadOut:
 
 
 @bp.get("/posts")
-@route(Access.PUBLIC, action="post.view")
+@route(Access.PUBLIC, action=PeopleAction.POST_VIEW)
 @bp.input(PostQuery, location="query", arg_name="query")
 @bp.output(PostPage)
 @bp.doc(summary="Posts and reviews I may see, newest first; filter by program, author, item")
@@ -282,7 +284,7 @@ def create_post(body: PostIn) -> PostCreated:
 
 
 @bp.get("/posts/<int:post_id>")
-@route(Access.PUBLIC, action="post.view")
+@route(Access.PUBLIC, action=PeopleAction.POST_VIEW)
 @bp.output(PostOut)
 @bp.doc(summary="A post", responses=[404])
 def get_post(post_id: int) -> PostOut:
@@ -291,7 +293,7 @@ def get_post(post_id: int) -> PostOut:
 
 
 @bp.patch("/posts/<int:post_id>")
-@route(Access.USER, action="post.edit")
+@route(Access.USER, action=PeopleAction.POST_EDIT)
 @bp.input(PostPatch, arg_name="body")
 @bp.output(PostOut)
 @bp.doc(summary="Edit my post (records edited_at)", responses=[403, 404, 409])
@@ -302,7 +304,7 @@ def edit_post(post_id: int, body: PostPatch) -> PostOut:
 
 
 @bp.delete("/posts/<int:post_id>")
-@route(Access.USER, action="post.delete")
+@route(Access.USER, action=PeopleAction.POST_DELETE)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a post (its author, or the program's managers)", responses=[403, 404])
 def delete_post(post_id: int) -> tuple[str, int]:
@@ -311,7 +313,7 @@ def delete_post(post_id: int) -> tuple[str, int]:
 
 
 @bp.get("/users/<int:user_id>")
-@route(Access.PUBLIC, action="user.view")
+@route(Access.PUBLIC, action=AccountAction.USER_VIEW)
 @bp.output(UserPageOut)
 @bp.doc(
     summary="A user's page, as their privacy settings allow",

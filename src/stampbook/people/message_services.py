@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 
 from stampbook.accounts.models import Section, User
-from stampbook.accounts.policy import may_see_section
+from stampbook.accounts.policy import AccountAction, may_see_section
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import can, require
 from stampbook.people.models import Message
+from stampbook.people.policy import PeopleAction
 from stampbook.people.services import person, refuse_blocks
 from stampbook.programs.models import Program
 from stampbook.shops.models import Shop
@@ -65,7 +66,7 @@ def send_message(
     recipient = person(to_user_id)
     answering = _has_written(recipient.id, actor.id)
     if not answering:
-        require(actor, "user.view", recipient)
+        require(actor, AccountAction.USER_VIEW, recipient)
     refuse_blocks(actor, recipient)
     if not answering and not may_see_section(actor, recipient, Section.MESSAGES):
         raise Forbidden(
@@ -101,7 +102,7 @@ def _own_message(actor: User, message_id: int, action: str) -> Message:
 def edit_message(
     actor: User, message_id: int, *, body: str, now: datetime | None = None
 ) -> Message:
-    message = _own_message(actor, message_id, "message.edit")
+    message = _own_message(actor, message_id, PeopleAction.MESSAGE_EDIT)
     message.body = body
     message.edited_at = now or utcnow()
     db.session.flush()
@@ -109,13 +110,13 @@ def edit_message(
 
 
 def delete_message(actor: User, message_id: int) -> None:
-    db.session.delete(_own_message(actor, message_id, "message.delete"))
+    db.session.delete(_own_message(actor, message_id, PeopleAction.MESSAGE_DELETE))
     db.session.flush()
 
 
 def own_message(actor: User, message_id: int) -> Message:
     """A message its sender is about to edit (its recipient gets 403, anybody else 404)."""
-    return _own_message(actor, message_id, "message.edit")
+    return _own_message(actor, message_id, PeopleAction.MESSAGE_EDIT)
 
 
 def mark_read(

@@ -17,6 +17,7 @@ are never wider than the per-object rules of ``stampbook.programs.policy``, ``ta
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
@@ -42,6 +43,19 @@ from stampbook.rewards.models import Reward
 from stampbook.shops.models import Role, Shop
 from stampbook.shops.policy import visible_shops_clause
 from stampbook.tasks.models import Task, TaskPrivacy
+
+
+class PeopleAction(StrEnum):
+    """The actions this domain's rules decide."""
+
+    BUDDY_REQUEST_CANCEL = "buddy_request.cancel"
+    BUDDY_REQUEST_RESPOND = "buddy_request.respond"
+    MESSAGE_DELETE = "message.delete"
+    MESSAGE_EDIT = "message.edit"
+    POST_DELETE = "post.delete"
+    POST_EDIT = "post.edit"
+    POST_VIEW = "post.view"
+
 
 # --- SQL: what a viewer sees, across shops ----------------------------------------------------
 
@@ -193,40 +207,40 @@ def _between(actor: User | None, sender_id: int, recipient_id: int) -> Decision:
     return Decision.HIDDEN
 
 
-@rule("buddy_request.respond")
+@rule(PeopleAction.BUDDY_REQUEST_RESPOND)
 def respond_to_request(actor: User | None, request: BuddyRequest) -> Decision:
     """Accept or decline: the recipient only (the sender sees it, but cancels instead)."""
     return _between(actor, request.to_user_id, request.from_user_id)
 
 
-@rule("buddy_request.cancel")
+@rule(PeopleAction.BUDDY_REQUEST_CANCEL)
 def cancel_request(actor: User | None, request: BuddyRequest) -> Decision:
     return _between(actor, request.from_user_id, request.to_user_id)
 
 
-@rule("message.edit")
+@rule(PeopleAction.MESSAGE_EDIT)
 def edit_message(actor: User | None, message: Message) -> Decision:
     return _between(actor, message.from_user_id, message.to_user_id)
 
 
-@rule("message.delete")
+@rule(PeopleAction.MESSAGE_DELETE)
 def delete_message(actor: User | None, message: Message) -> Decision:
     return _between(actor, message.from_user_id, message.to_user_id)
 
 
-@rule("post.view")
+@rule(PeopleAction.POST_VIEW)
 def view_post(actor: User | None, post: Post) -> Decision:
     return Decision.ALLOW if may_see_post(actor, post) else Decision.HIDDEN
 
 
-@rule("post.edit")
+@rule(PeopleAction.POST_EDIT)
 def edit_post(actor: User | None, post: Post) -> Decision:
     if not may_see_post(actor, post):
         return Decision.HIDDEN
     return Decision.ALLOW if actor is not None and actor.id == post.author_id else Decision.DENY
 
 
-@rule("post.delete")
+@rule(PeopleAction.POST_DELETE)
 def delete_post(actor: User | None, post: Post) -> Decision:
     """Its author, or the managers of the program it was posted in (moderation)."""
     if not may_see_post(actor, post):

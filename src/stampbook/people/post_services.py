@@ -29,9 +29,10 @@ from stampbook.people.models import (
     ReviewAward,
     ReviewItem,
 )
+from stampbook.people.policy import PeopleAction
 from stampbook.people.services import unique_or_retry
 from stampbook.programs.models import Membership, Program
-from stampbook.programs.policy import membership_of, program_team
+from stampbook.programs.policy import ProgramAction, membership_of, program_team
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
 from stampbook.tasks.models import Task
@@ -136,7 +137,7 @@ def create_post(
         program = db.session.get(Program, program_id)
         if program is None:
             raise NotFound("No such program.")
-        require(actor, "program.view", program)
+        require(actor, ProgramAction.PROGRAM_VIEW, program)
         membership = membership_of(actor, program)
         insider = membership is not None or program_team(actor, program) is not None
         if not insider:
@@ -177,13 +178,13 @@ def _load_post(actor: User | None, post_id: int, action: str) -> Post:
 
 
 def get_post(actor: User | None, post_id: int) -> Post:
-    return _load_post(actor, post_id, "post.view")
+    return _load_post(actor, post_id, PeopleAction.POST_VIEW)
 
 
 def edit_post(
     actor: User, post_id: int, changes: dict[str, Any], *, now: datetime | None = None
 ) -> Post:
-    post = _load_post(actor, post_id, "post.edit")
+    post = _load_post(actor, post_id, PeopleAction.POST_EDIT)
     if post.author_id != actor.id:
         raise Forbidden("Only its author edits a post.")
     if "rating" in changes and post.rating is None:
@@ -197,7 +198,7 @@ def edit_post(
 
 def delete_post(actor: User, post_id: int, *, now: datetime | None = None) -> None:
     """Soft: the row stays (a review's award points at it), its text goes."""
-    post = _load_post(actor, post_id, "post.delete")
+    post = _load_post(actor, post_id, PeopleAction.POST_DELETE)
     post.deleted_at = now or utcnow()
     post.body = ""
     db.session.flush()

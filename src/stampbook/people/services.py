@@ -21,12 +21,14 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
+from stampbook.accounts.policy import AccountAction
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import require
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.people import rules
 from stampbook.people.models import Block, Buddy, BuddyRequest, RequestStatus
+from stampbook.people.policy import PeopleAction
 
 
 @contextmanager
@@ -49,7 +51,7 @@ def person(user_id: int) -> User:
 
 def _visible_person(actor: User, user_id: int) -> User:
     user = person(user_id)
-    require(actor, "user.view", user)
+    require(actor, AccountAction.USER_VIEW, user)
     return user
 
 
@@ -156,7 +158,7 @@ def _load_request(actor: User, request_id: int, action: str) -> BuddyRequest:
 
 
 def accept_request(actor: User, request_id: int, *, now: datetime | None = None) -> Buddy:
-    request = _load_request(actor, request_id, "buddy_request.respond")
+    request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_RESPOND)
     if request.to_user_id != actor.id:
         raise Forbidden("Only the person asked can accept.")
     refuse_blocks(actor, person(request.from_user_id))
@@ -164,7 +166,7 @@ def accept_request(actor: User, request_id: int, *, now: datetime | None = None)
 
 
 def decline_request(actor: User, request_id: int, *, now: datetime | None = None) -> BuddyRequest:
-    request = _load_request(actor, request_id, "buddy_request.respond")
+    request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_RESPOND)
     if request.to_user_id != actor.id:
         raise Forbidden("Only the person asked can decline.")
     _answer(request, RequestStatus.DECLINED, now or utcnow())
@@ -172,7 +174,7 @@ def decline_request(actor: User, request_id: int, *, now: datetime | None = None
 
 
 def cancel_request(actor: User, request_id: int, *, now: datetime | None = None) -> None:
-    request = _load_request(actor, request_id, "buddy_request.cancel")
+    request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_CANCEL)
     if request.from_user_id != actor.id:
         raise Forbidden("Only its sender can cancel a request; decline it instead.")
     _answer(request, RequestStatus.CANCELLED, now or utcnow())

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, literal, select, union_all
 
 from stampbook.accounts.models import User
+from stampbook.accounts.policy import AccountAction
 from stampbook.core.db import db
 from stampbook.core.errors import NotFound
 from stampbook.core.policy import require
@@ -36,7 +37,7 @@ def visible_owner(viewer: User | None, user_id: int) -> User:
     owner = db.session.get(User, user_id)
     if owner is None:
         raise NotFound("No such user.")
-    require(viewer, "user.view", owner)
+    require(viewer, AccountAction.USER_VIEW, owner)
     return owner
 
 

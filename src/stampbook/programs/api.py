@@ -9,6 +9,7 @@ from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.programs import queries, services
 from stampbook.programs import queries as programs_queries
+from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import (
     Leaderboard,
     LeaderboardQuery,
@@ -29,7 +30,7 @@ bp = ApiBlueprint("programs", __name__, url_prefix="/api/v1", tag="Programs")
 
 
 @bp.get("/shops/<int:shop_id>/programs")
-@route(Access.PUBLIC, action="program.view")
+@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
 @bp.input(ProgramQuery, location="query", arg_name="query")
 @bp.output(ProgramPage)
 @bp.doc(summary="The shop's programs the caller may see, newest first", responses=[404])
@@ -38,7 +39,7 @@ def list_programs(shop_id: int, query: ProgramQuery) -> ProgramPage:
 
 
 @bp.post("/shops/<int:shop_id>/programs")
-@route(Access.USER, action="program.create")
+@route(Access.USER, action=ProgramAction.PROGRAM_CREATE)
 @bp.input(ProgramIn, arg_name="body")
 @bp.output(ProgramOut, status_code=201)
 @bp.doc(
@@ -50,7 +51,7 @@ def create_program(shop_id: int, body: ProgramIn) -> Any:
 
 
 @bp.get("/programs/<int:program_id>")
-@route(Access.PUBLIC, action="program.view")
+@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
 @bp.output(ProgramOut)
 @bp.doc(summary="A program", responses=[404])
 def get_program(program_id: int) -> Any:
@@ -58,7 +59,7 @@ def get_program(program_id: int) -> Any:
 
 
 @bp.patch("/programs/<int:program_id>")
-@route(Access.USER, action="program.edit")
+@route(Access.USER, action=ProgramAction.PROGRAM_EDIT)
 @bp.input(ProgramPatch, arg_name="body")
 @bp.output(ProgramOut)
 @bp.doc(summary="Edit a program (its managers)", responses=[403, 404, 409])
@@ -68,7 +69,7 @@ def update_program(program_id: int, body: ProgramPatch) -> Any:
 
 
 @bp.delete("/programs/<int:program_id>")
-@route(Access.USER, action="program.delete")
+@route(Access.USER, action=ProgramAction.PROGRAM_DELETE)
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete a program (shop creator or managers): archived, balances kept readable",
@@ -80,7 +81,7 @@ def delete_program(program_id: int) -> tuple[str, int]:
 
 
 @bp.get("/programs/<int:program_id>/memberships")
-@route(Access.PUBLIC, action="membership.view")
+@route(Access.PUBLIC, action=ProgramAction.MEMBERSHIP_VIEW)
 @bp.input(MembershipQuery, location="query", arg_name="query")
 @bp.output(MembershipPage)
 @bp.doc(summary="The program's members and balances, as privacy allows", responses=[404])
@@ -89,7 +90,7 @@ def list_memberships(program_id: int, query: MembershipQuery) -> MembershipPage:
 
 
 @bp.post("/programs/<int:program_id>/memberships")
-@route(Access.USER, action="membership.join")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_JOIN)
 @bp.input(MembershipIn, arg_name="body")
 @bp.output(MembershipOut, status_code=201)
 @bp.doc(
@@ -111,7 +112,7 @@ def my_memberships(query: MembershipQuery) -> MembershipPage:
 
 
 @bp.get("/memberships/<int:membership_id>")
-@route(Access.PUBLIC, action="membership.view")
+@route(Access.PUBLIC, action=ProgramAction.MEMBERSHIP_VIEW)
 @bp.output(MembershipOut)
 @bp.doc(summary="A membership and its balance", responses=[404])
 def get_membership(membership_id: int) -> MembershipOut:
@@ -119,7 +120,7 @@ def get_membership(membership_id: int) -> MembershipOut:
 
 
 @bp.patch("/memberships/<int:membership_id>")
-@route(Access.USER, action="membership.manage")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE)
 @bp.input(MembershipPatch, arg_name="body")
 @bp.output(MembershipOut)
 @bp.doc(summary="Change a member's role or permissions (managers)", responses=[403, 404, 409])
@@ -129,7 +130,7 @@ def update_membership(membership_id: int, body: MembershipPatch) -> Any:
 
 
 @bp.delete("/memberships/<int:membership_id>")
-@route(Access.USER, action="membership.leave")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_LEAVE)
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Leave (your own) or remove (managers) a membership; its points and history stay",
@@ -141,7 +142,7 @@ def delete_membership(membership_id: int) -> tuple[str, int]:
 
 
 @bp.post("/programs/<int:program_id>/invitations")
-@route(Access.USER, action="membership.manage")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE)
 @bp.input(ProgramInvitationIn, arg_name="body")
 @bp.output(InvitationOut, status_code=201)
 @bp.doc(summary="Invite someone into the program, by user id or email", responses=[403, 404, 409])
@@ -150,7 +151,7 @@ def invite_to_program(program_id: int, body: ProgramInvitationIn) -> Any:
 
 
 @bp.get("/programs/<int:program_id>/leaderboard")
-@route(Access.PUBLIC, action="program.view")
+@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
 @bp.input(LeaderboardQuery, location="query", arg_name="query")
 @bp.output(Leaderboard)
 @bp.doc(summary="The program's top members by balance, as their privacy allows", responses=[404])

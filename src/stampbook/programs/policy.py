@@ -21,6 +21,7 @@ Helpers for other domains: :func:`membership_of`, :func:`program_team`, :func:`s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import aliased
@@ -46,12 +47,30 @@ from stampbook.programs.rules import (
 from stampbook.shops.models import Role, Shop, ShopInvitation, ShopRoleType
 from stampbook.shops.policy import (
     CREATOR,
+    ShopAction,
     ShopPermission,
     TeamMember,
     may_see_shop,
     remember_role,
     team_member,
 )
+
+
+class ProgramAction(StrEnum):
+    """The actions this domain's rules decide."""
+
+    INVITATION_RESPOND = "invitation.respond"
+    INVITATION_REVOKE = "invitation.revoke"
+    MEMBERSHIP_JOIN = "membership.join"
+    MEMBERSHIP_LEAVE = "membership.leave"
+    MEMBERSHIP_MANAGE = "membership.manage"
+    MEMBERSHIP_VIEW = "membership.view"
+    PROGRAM_CREATE = "program.create"
+    PROGRAM_DELETE = "program.delete"
+    PROGRAM_EDIT = "program.edit"
+    PROGRAM_MERGE = "program.merge"
+    PROGRAM_VIEW = "program.view"
+
 
 # Strongest first; the label of a team member is the strongest part they hold.
 TEAM_RANK = {
@@ -284,12 +303,12 @@ def _shop_manager_may(actor: User | None, program: Program) -> Decision:
     return Decision.ALLOW if allowed else Decision.DENY
 
 
-@rule("program.view")
+@rule(ProgramAction.PROGRAM_VIEW)
 def view_program(actor: User | None, program: Program) -> Decision:
     return Decision.ALLOW if may_see_program(actor, program) else Decision.HIDDEN
 
 
-@rule("program.create")
+@rule(ProgramAction.PROGRAM_CREATE)
 def create_program(actor: User | None, shop: Shop) -> Decision:
     """Checked on the shop: the creator, managers and assistants (``create_programs``)."""
     if not may_see_shop(actor, shop):
@@ -299,29 +318,29 @@ def create_program(actor: User | None, shop: Shop) -> Decision:
     return Decision.ALLOW if allowed else Decision.DENY
 
 
-@rule("program.edit")
+@rule(ProgramAction.PROGRAM_EDIT)
 def edit_program(actor: User | None, program: Program) -> Decision:
     return _team_may(actor, program, ProgramPermission.EDIT_PROGRAM)
 
 
-@rule("program.delete")
+@rule(ProgramAction.PROGRAM_DELETE)
 def delete_program(actor: User | None, program: Program) -> Decision:
     """The shop's creator and managers only, not program managers."""
     return _shop_manager_may(actor, program)
 
 
-@rule("program.merge")
+@rule(ProgramAction.PROGRAM_MERGE)
 def merge_program(actor: User | None, program: Program) -> Decision:
     """Checked on both programs, like ``program.delete`` (the source is archived)."""
     return _shop_manager_may(actor, program)
 
 
-@rule("membership.view")
+@rule(ProgramAction.MEMBERSHIP_VIEW)
 def view_membership(actor: User | None, membership: Membership) -> Decision:
     return Decision.ALLOW if may_see_membership(actor, membership) else Decision.HIDDEN
 
 
-@rule("membership.join")
+@rule(ProgramAction.MEMBERSHIP_JOIN)
 def join_program(actor: User | None, program: Program) -> Decision:
     """Checked on the program: joining by oneself is for ``public`` membership mode (and,
     in a personal program, for its creator coming back)."""
@@ -335,34 +354,34 @@ def join_program(actor: User | None, program: Program) -> Decision:
     return Decision.ALLOW if own_tracker else Decision.DENY
 
 
-@rule("membership.manage")
+@rule(ProgramAction.MEMBERSHIP_MANAGE)
 def manage_members(actor: User | None, program: Program) -> Decision:
     """Checked on the program: invite, add, change and remove its members."""
     return _team_may(actor, program, ProgramPermission.MANAGE_MEMBERS)
 
 
-@rule("membership.leave")
+@rule(ProgramAction.MEMBERSHIP_LEAVE)
 def leave_program(actor: User | None, membership: Membership) -> Decision:
     if actor is not None and membership.user_id == actor.id:
         return Decision.ALLOW if membership.status in SEEN_STATUSES else Decision.DENY
     return Decision.DENY if may_see_membership(actor, membership) else Decision.HIDDEN
 
 
-@rule("invitation.respond")
+@rule(ProgramAction.INVITATION_RESPOND)
 def respond_to_invitation(actor: User | None, invitation: ShopInvitation) -> Decision:
     """Accept or decline: the invitee only; nobody else learns that it exists."""
     return Decision.ALLOW if is_invitee(actor, invitation) else Decision.HIDDEN
 
 
-@rule("invitation.revoke")
+@rule(ProgramAction.INVITATION_REVOKE)
 def revoke_invitation(actor: User | None, invitation: ShopInvitation) -> Decision:
     """Whoever may send it: ``shop.invite`` for shops, ``membership.manage`` for programs."""
     if invitation.program_id is not None:
         program = db.session.get(Program, invitation.program_id)
         assert program is not None
-        decision = decide(actor, "membership.manage", program)
+        decision = decide(actor, ProgramAction.MEMBERSHIP_MANAGE, program)
     else:
-        decision = decide(actor, "shop.invite", db.session.get(Shop, invitation.shop_id))
+        decision = decide(actor, ShopAction.SHOP_INVITE, db.session.get(Shop, invitation.shop_id))
     if decision is Decision.HIDDEN and is_invitee(actor, invitation):
         return Decision.DENY  # the invitee declines instead
     return decision

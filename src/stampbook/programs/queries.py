@@ -27,6 +27,7 @@ from stampbook.programs.models import (
     ProgramPrivacy,
 )
 from stampbook.programs.policy import (
+    ProgramAction,
     membership_of,
     program_team,
     remember_actor_parts,
@@ -46,6 +47,7 @@ from stampbook.programs.schemas import (
     ProgramQuery,
 )
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
+from stampbook.shops.policy import ShopAction
 from stampbook.tasks.models import Task
 
 T = TypeVar("T")
@@ -85,7 +87,7 @@ def list_programs(actor: User | None, shop_id: int, query: ProgramQuery) -> Prog
     shop = db.session.get(Shop, shop_id)
     if shop is None:
         raise NotFound("No such shop.")
-    require(actor, "shop.view", shop)
+    require(actor, ShopAction.SHOP_VIEW, shop)
     archived = Program.archived_at.is_not(None) if query.archived else Program.archived_at.is_(None)
     programs = select(Program).where(
         Program.shop_id == shop.id, archived, visible_programs_clause(actor, shop)
@@ -239,8 +241,8 @@ class ProgramMergePreview:
 
 def merge_preview(actor: User, *, target_id: int, source_id: int) -> ProgramMergePreview:
     """The counts a merge confirmation states, checked by the same rules as the merge."""
-    target = load_program(actor, target_id, "program.merge")
-    source = load_program(actor, source_id, "program.merge")
+    target = load_program(actor, target_id, ProgramAction.PROGRAM_MERGE)
+    source = load_program(actor, source_id, ProgramAction.PROGRAM_MERGE)
     if target.id == source.id:
         raise Conflict("A program cannot merge into itself.", code="same_program")
     if target.shop_id != source.shop_id:
@@ -294,7 +296,9 @@ _MEMBERSHIP = with_actor_parts(
 )
 
 
-def load_program(actor: User | None, program_id: int, action: str = "program.view") -> Program:
+def load_program(
+    actor: User | None, program_id: int, action: str = ProgramAction.PROGRAM_VIEW
+) -> Program:
     """The program, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
     row = load_with(_PROGRAM, program_id, actor_id=actor.id if actor else None)
     if row is None:
@@ -307,7 +311,7 @@ def load_program(actor: User | None, program_id: int, action: str = "program.vie
 
 
 def load_membership(
-    actor: User | None, membership_id: int, action: str = "membership.view"
+    actor: User | None, membership_id: int, action: str = ProgramAction.MEMBERSHIP_VIEW
 ) -> Membership:
     row = load_with(_MEMBERSHIP, membership_id, actor_id=actor.id if actor else None)
     if row is None:

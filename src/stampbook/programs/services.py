@@ -30,6 +30,7 @@ from stampbook.programs.models import (
     Program,
 )
 from stampbook.programs.policy import (
+    ProgramAction,
     membership_of,
     membership_row,
     program_team,
@@ -70,7 +71,7 @@ def create_program(actor: User, shop_id: int, **fields: Any) -> Program:
     shop = db.session.get(Shop, shop_id)
     if shop is None:
         raise NotFound("No such shop.")
-    require(actor, "program.create", shop)
+    require(actor, ProgramAction.PROGRAM_CREATE, shop)
     program = Program(shop_id=shop.id, created_by=actor.id, **fields)
     db.session.add(program)
     db.session.flush()
@@ -83,7 +84,7 @@ def create_program(actor: User, shop_id: int, **fields: Any) -> Program:
 
 
 def update_program(actor: User, program_id: int, changes: dict[str, Any]) -> Program:
-    program = load_program(actor, program_id, "program.edit")
+    program = load_program(actor, program_id, ProgramAction.PROGRAM_EDIT)
     require_live(program)
     if changes.get("membership_mode") == MembershipMode.PERSONAL:
         _check_can_become_personal(program)
@@ -144,7 +145,7 @@ def archive_programs(program_ids: Iterable[int], now: datetime) -> None:
 
 def delete_program(actor: User, program_id: int, *, now: datetime | None = None) -> None:
     """Archive the program (shop creator or managers); members keep their balances."""
-    program = load_program(actor, program_id, "program.delete")
+    program = load_program(actor, program_id, ProgramAction.PROGRAM_DELETE)
     require_live(program)
     archive_programs([program.id], now or utcnow())
     shop = shop_of(program)
@@ -165,11 +166,11 @@ def join(actor: User, program_id: int, *, now: datetime | None = None) -> Member
         row.status = MembershipStatus.ACTIVE
         db.session.flush()
         return row
-    if decide(actor, "membership.join", program) is Decision.DENY:
+    if decide(actor, ProgramAction.MEMBERSHIP_JOIN, program) is Decision.DENY:
         if program.membership_mode == MembershipMode.PERSONAL:
             raise Forbidden("A personal program has no other members.", code="personal_program")
         raise Forbidden("This program takes members by invitation.", code="invitation_required")
-    require(actor, "membership.join", program)
+    require(actor, ProgramAction.MEMBERSHIP_JOIN, program)
     if row is None:
         return _insert(Membership(program_id=program.id, user_id=actor.id))
     if row.status == MembershipStatus.ACTIVE:
@@ -196,7 +197,7 @@ def add_customer(
     actor: User, program_id: int, *, email: str | None, external_id: str | None
 ) -> Membership:
     """An unclaimed customer's membership (no account yet), active at once, for the team."""
-    program = load_program(actor, program_id, "membership.manage")
+    program = load_program(actor, program_id, ProgramAction.MEMBERSHIP_MANAGE)
     require_live(program)
     _refuse_personal(program)
     email = email.strip().lower() if email else None
@@ -284,7 +285,7 @@ def _invite(
     email: str | None = None,
     role_type: str,
 ) -> tuple[ShopInvitation, Membership | None]:
-    program = load_program(actor, program_id, "membership.manage")
+    program = load_program(actor, program_id, ProgramAction.MEMBERSHIP_MANAGE)
     require_live(program)
     _refuse_personal(program)
     _check_grant(actor, program, role_type, {})
@@ -400,7 +401,7 @@ def close_invitations(
 def update_membership(actor: User, membership_id: int, changes: dict[str, Any]) -> Membership:
     """Change a member's program role or permissions (program or shop managers)."""
     membership = load_membership(actor, membership_id)
-    program = load_program(actor, membership.program_id, "membership.manage")
+    program = load_program(actor, membership.program_id, ProgramAction.MEMBERSHIP_MANAGE)
     require_live(program)
     if membership.status != MembershipStatus.ACTIVE:
         raise Conflict("Only an active membership has a role to change.", code="not_active")
@@ -423,10 +424,10 @@ def end_membership(actor: User, membership_id: int, *, now: datetime | None = No
     program = db.session.get(Program, membership.program_id)
     assert program is not None
     if membership.user_id == actor.id:
-        require(actor, "membership.leave", membership)
+        require(actor, ProgramAction.MEMBERSHIP_LEAVE, membership)
         ended, answer = MembershipStatus.LEFT, InvitationStatus.DECLINED
     else:
-        require(actor, "membership.manage", program)
+        require(actor, ProgramAction.MEMBERSHIP_MANAGE, program)
         require_live(program)
         if membership.status not in OPEN_STATUSES:
             raise Conflict("This membership has ended already.", code="not_active")

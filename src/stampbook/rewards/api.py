@@ -9,6 +9,7 @@ from stampbook.core.pagination import HistoryQuery, PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.rewards import contributing, queries, redeeming, services
+from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.schemas import (
     CancelIn,
     ChangePage,
@@ -37,7 +38,7 @@ def _page(found: tuple[Any, str | None]) -> dict[str, Any]:
 
 
 @bp.get("/shops/<int:shop_id>/rewards")
-@route(Access.PUBLIC, action="reward.list")
+@route(Access.PUBLIC, action=RewardAction.REWARD_LIST)
 @bp.input(RewardListQuery, location="query", arg_name="query")
 @bp.output(RewardList)
 @bp.doc(
@@ -59,7 +60,7 @@ def list_rewards(shop_id: int, query: RewardListQuery) -> dict[str, Any]:
 
 
 @bp.post("/shops/<int:shop_id>/rewards")
-@route(Access.USER, action="reward.create")
+@route(Access.USER, action=RewardAction.REWARD_CREATE)
 @bp.input(RewardIn, arg_name="body")
 @bp.output(RewardOut, status_code=201)
 @bp.doc(summary="Create a reward (creator, managers, assistants)", responses=[403, 404, 409])
@@ -68,7 +69,7 @@ def create_reward(shop_id: int, body: RewardIn) -> Any:
 
 
 @bp.get("/rewards/<int:reward_id>")
-@route(Access.PUBLIC, action="reward.view")
+@route(Access.PUBLIC, action=RewardAction.REWARD_VIEW)
 @bp.output(RewardDetailOut)
 @bp.doc(summary="A reward, its status for me and who redeemed it last", responses=[404])
 def get_reward(reward_id: int) -> Any:
@@ -76,7 +77,7 @@ def get_reward(reward_id: int) -> Any:
 
 
 @bp.patch("/rewards/<int:reward_id>")
-@route(Access.USER, action="reward.edit")
+@route(Access.USER, action=RewardAction.REWARD_EDIT)
 @bp.input(RewardPatch, arg_name="body")
 @bp.output(RewardOut)
 @bp.doc(summary="Edit a reward; every change is recorded", responses=[403, 404, 409])
@@ -86,7 +87,7 @@ def patch_reward(reward_id: int, body: RewardPatch) -> Any:
 
 
 @bp.delete("/rewards/<int:reward_id>")
-@route(Access.USER, action="reward.delete")
+@route(Access.USER, action=RewardAction.REWARD_DELETE)
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete a reward (receipts stay whole; a group pot is refunded)",
@@ -98,7 +99,7 @@ def delete_reward(reward_id: int) -> tuple[str, int]:
 
 
 @bp.put("/rewards/<int:reward_id>/favorite")
-@route(Access.USER, action="reward.favorite")
+@route(Access.USER, action=RewardAction.REWARD_FAVORITE)
 @bp.output(FavoriteOut)
 @bp.doc(summary="Star a reward", responses=[404])
 def add_favorite(reward_id: int) -> Any:
@@ -107,7 +108,7 @@ def add_favorite(reward_id: int) -> Any:
 
 
 @bp.delete("/rewards/<int:reward_id>/favorite")
-@route(Access.USER, action="reward.favorite")
+@route(Access.USER, action=RewardAction.REWARD_FAVORITE)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Unstar a reward", responses=[404])
 def remove_favorite(reward_id: int) -> tuple[str, int]:
@@ -116,7 +117,7 @@ def remove_favorite(reward_id: int) -> tuple[str, int]:
 
 
 @bp.get("/rewards/<int:reward_id>/changes")
-@route(Access.USER, action="reward.view_changes")
+@route(Access.USER, action=RewardAction.REWARD_VIEW_CHANGES)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(ChangePage)
 @bp.doc(summary="A reward's change history, newest first (shop team)", responses=[403, 404])
@@ -125,7 +126,7 @@ def list_changes(reward_id: int, query: PageQuery) -> dict[str, Any]:
 
 
 @bp.get("/rewards/<int:reward_id>/redemptions")
-@route(Access.USER, action="reward.view_redemptions")
+@route(Access.USER, action=RewardAction.REWARD_VIEW_REDEMPTIONS)
 @bp.input(HistoryQuery, location="query", arg_name="query")
 @bp.output(RedemptionPage)
 @bp.doc(summary="A reward's redemption history, newest first (shop team)", responses=[403, 404])
@@ -134,7 +135,7 @@ def list_reward_redemptions(reward_id: int, query: HistoryQuery) -> dict[str, An
 
 
 @bp.post("/rewards/<int:reward_id>/redemptions")
-@route(Access.USER, action="reward.redeem", idempotent=True)
+@route(Access.USER, action=RewardAction.REWARD_REDEEM, idempotent=True)
 @bp.input(RedeemIn, arg_name="body")
 @bp.output(RedemptionOut, status_code=201)
 @bp.doc(
@@ -154,7 +155,7 @@ def redeem(reward_id: int, body: RedeemIn) -> Any:
 
 
 @bp.post("/rewards/<int:reward_id>/contributions")
-@route(Access.USER, action="reward.contribute", idempotent=True)
+@route(Access.USER, action=RewardAction.REWARD_CONTRIBUTE, idempotent=True)
 @bp.input(ContributeIn, arg_name="body")
 @bp.output(ContributionResultOut, status_code=201)
 @bp.doc(
@@ -180,7 +181,7 @@ def list_my_redemptions(query: MyRedemptionQuery) -> dict[str, Any]:
 
 
 @bp.get("/redemptions/<int:redemption_id>")
-@route(Access.USER, action="redemption.view")
+@route(Access.USER, action=RewardAction.REDEMPTION_VIEW)
 @bp.output(RedemptionOut)
 @bp.doc(summary="One receipt (its owner, its giver or the shop team)", responses=[404])
 def get_redemption(redemption_id: int) -> Any:
@@ -188,7 +189,7 @@ def get_redemption(redemption_id: int) -> Any:
 
 
 @bp.post("/redemptions/<int:redemption_id>/cancel")
-@route(Access.USER, action="redemption.cancel", idempotent=True)
+@route(Access.USER, action=RewardAction.REDEMPTION_CANCEL, idempotent=True)
 @bp.input(CancelIn, arg_name="body")
 @bp.output(RedemptionOut)
 @bp.doc(
@@ -203,7 +204,7 @@ def cancel_redemption(redemption_id: int, body: CancelIn) -> Any:
 
 
 @bp.post("/redemptions/<int:redemption_id>/fulfil")
-@route(Access.USER, action="redemption.fulfil")
+@route(Access.USER, action=RewardAction.REDEMPTION_FULFIL)
 @bp.output(RedemptionOut)
 @bp.doc(summary="Mark a receipt as handed over (shop team)", responses=[403, 404, 409])
 def fulfil_redemption(redemption_id: int) -> Any:
@@ -211,7 +212,7 @@ def fulfil_redemption(redemption_id: int) -> Any:
 
 
 @bp.get("/shops/<int:shop_id>/redemptions")
-@route(Access.USER, action="redemption.list_for_shop")
+@route(Access.USER, action=RewardAction.REDEMPTION_LIST_FOR_SHOP)
 @bp.input(ShopRedemptionQuery, location="query", arg_name="query")
 @bp.output(RedemptionPage)
 @bp.doc(summary="A shop's receipts, newest first (shop team)", responses=[403, 404])

@@ -47,7 +47,7 @@ from stampbook.rewards.models import (
     RedemptionStatus,
     Reward,
 )
-from stampbook.rewards.policy import shop_of
+from stampbook.rewards.policy import RewardAction, shop_of
 from stampbook.rewards.redeeming import payer, snapshot
 from stampbook.rewards.rules import load_settings
 from stampbook.rewards.settling import touch
@@ -88,7 +88,7 @@ def contribute(
     """Put points toward a group reward; only what the pot still misses is taken."""
     now = now or clock.now()
     reward = load_reward(reward_id)
-    membership = payer(actor, reward, membership_id, "reward.contribute")
+    membership = payer(actor, reward, membership_id, RewardAction.REWARD_CONTRIBUTE)
     assert actor is not None
 
     balances = lock_memberships([membership.id])

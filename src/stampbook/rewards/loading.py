@@ -26,6 +26,7 @@ from stampbook.core.policy import require
 from stampbook.core.zones import zone
 from stampbook.rewards import rules
 from stampbook.rewards.models import Redemption, RedemptionStatus, Reward
+from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.rules import ScheduleSettings, Standing
 from stampbook.schedules.periods import Period
 from stampbook.schedules.rules import is_open
@@ -64,7 +65,9 @@ def load_reward(reward_id: int) -> Reward:
     return reward
 
 
-def visible_reward(actor: User | None, reward_id: int, action: str = "reward.view") -> Reward:
+def visible_reward(
+    actor: User | None, reward_id: int, action: str = RewardAction.REWARD_VIEW
+) -> Reward:
     reward = load_reward(reward_id)
     require(actor, action, reward)
     return reward

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
@@ -25,6 +26,25 @@ from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.rewards.models import Redemption, Reward
 from stampbook.shops.models import Shop, ShopRoleType
 from stampbook.shops.policy import ShopPermission, TeamMember, may_see_shop, team_member
+
+
+class RewardAction(StrEnum):
+    """The actions this domain's rules decide."""
+
+    REDEMPTION_CANCEL = "redemption.cancel"
+    REDEMPTION_FULFIL = "redemption.fulfil"
+    REDEMPTION_LIST_FOR_SHOP = "redemption.list_for_shop"
+    REDEMPTION_VIEW = "redemption.view"
+    REWARD_CONTRIBUTE = "reward.contribute"
+    REWARD_CREATE = "reward.create"
+    REWARD_DELETE = "reward.delete"
+    REWARD_EDIT = "reward.edit"
+    REWARD_FAVORITE = "reward.favorite"
+    REWARD_LIST = "reward.list"
+    REWARD_REDEEM = "reward.redeem"
+    REWARD_VIEW = "reward.view"
+    REWARD_VIEW_CHANGES = "reward.view_changes"
+    REWARD_VIEW_REDEMPTIONS = "reward.view_redemptions"
 
 
 @dataclass(frozen=True)
@@ -60,17 +80,17 @@ def _seen_then(seen: bool, allowed: bool) -> Decision:
     return Decision.ALLOW if allowed else Decision.DENY
 
 
-@rule("reward.list")
+@rule(RewardAction.REWARD_LIST)
 def list_rewards(actor: User | None, shop: Shop) -> Decision:
     return Decision.ALLOW if may_see_shop(actor, shop) else Decision.HIDDEN
 
 
-@rule("reward.view")
+@rule(RewardAction.REWARD_VIEW)
 def view_reward(actor: User | None, reward: Reward) -> Decision:
     return Decision.ALLOW if may_see_reward(actor, reward) else Decision.HIDDEN
 
 
-@rule("reward.create")
+@rule(RewardAction.REWARD_CREATE)
 def create_reward(actor: User | None, shop: Shop) -> Decision:
     member = team_member(actor, shop)
     allowed = member is not None and (
@@ -87,12 +107,12 @@ def _control(actor: User | None, reward: Reward) -> Decision:
     return Decision.ALLOW if allowed else Decision.DENY
 
 
-@rule("reward.edit")
+@rule(RewardAction.REWARD_EDIT)
 def edit_reward(actor: User | None, reward: Reward) -> Decision:
     return _control(actor, reward)
 
 
-@rule("reward.delete")
+@rule(RewardAction.REWARD_DELETE)
 def delete_reward(actor: User | None, reward: Reward) -> Decision:
     return _control(actor, reward)
 
@@ -102,17 +122,17 @@ def _team_sees(actor: User | None, reward: Reward) -> Decision:
     return _seen_then(may_see_reward(actor, reward), in_team)
 
 
-@rule("reward.view_changes")
+@rule(RewardAction.REWARD_VIEW_CHANGES)
 def view_changes(actor: User | None, reward: Reward) -> Decision:
     return _team_sees(actor, reward)
 
 
-@rule("reward.view_redemptions")
+@rule(RewardAction.REWARD_VIEW_REDEMPTIONS)
 def view_reward_redemptions(actor: User | None, reward: Reward) -> Decision:
     return _team_sees(actor, reward)
 
 
-@rule("reward.favorite")
+@rule(RewardAction.REWARD_FAVORITE)
 def favorite(actor: User | None, reward: Reward) -> Decision:
     if actor is None or not may_see_reward(actor, reward):
         return Decision.HIDDEN
@@ -131,12 +151,12 @@ def _pay(actor: User | None, payment: Payment) -> Decision:
     return Decision.ALLOW if in_shop and active else Decision.DENY
 
 
-@rule("reward.redeem")
+@rule(RewardAction.REWARD_REDEEM)
 def redeem(actor: User | None, payment: Payment) -> Decision:
     return _pay(actor, payment)
 
 
-@rule("reward.contribute")
+@rule(RewardAction.REWARD_CONTRIBUTE)
 def contribute(actor: User | None, payment: Payment) -> Decision:
     return _pay(actor, payment)
 
@@ -159,23 +179,23 @@ def _on_receipt(
     return Decision.ALLOW if allowed else Decision.DENY
 
 
-@rule("redemption.view")
+@rule(RewardAction.REDEMPTION_VIEW)
 def view_redemption(actor: User | None, redemption: Redemption) -> Decision:
     if actor is not None and _involved(actor, redemption):
         return Decision.ALLOW
     return _on_receipt(actor, redemption)
 
 
-@rule("redemption.cancel")
+@rule(RewardAction.REDEMPTION_CANCEL)
 def cancel_redemption(actor: User | None, redemption: Redemption) -> Decision:
     return _on_receipt(actor, redemption, ShopPermission.CANCEL_REDEMPTIONS)
 
 
-@rule("redemption.fulfil")
+@rule(RewardAction.REDEMPTION_FULFIL)
 def fulfil_redemption(actor: User | None, redemption: Redemption) -> Decision:
     return _on_receipt(actor, redemption, ShopPermission.CANCEL_REDEMPTIONS, ShopPermission.STAMP)
 
 
-@rule("redemption.list_for_shop")
+@rule(RewardAction.REDEMPTION_LIST_FOR_SHOP)
 def list_shop_redemptions(actor: User | None, shop: Shop) -> Decision:
     return _seen_then(may_see_shop(actor, shop), team_member(actor, shop) is not None)

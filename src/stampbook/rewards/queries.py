@@ -33,7 +33,7 @@ from stampbook.rewards.loading import (
     zone_of,
 )
 from stampbook.rewards.models import Favorite, Redemption, RedemptionStatus, Reward, RewardChange
-from stampbook.rewards.policy import shop_of
+from stampbook.rewards.policy import RewardAction, shop_of
 from stampbook.rewards.rules import ListEntry, ScheduleSettings, SortOrder, Standing, load_settings
 from stampbook.rewards.schemas import (
     RewardDetailOut,
@@ -165,7 +165,7 @@ def list_rewards(
 ) -> list[RewardListItem | RewardSlimItem]:
     now = now or clock.now()
     shop = load_shop(shop_id)
-    require(actor, "reward.list", shop)
+    require(actor, RewardAction.REWARD_LIST, shop)
     rows = db.session.execute(
         _LIST[program_id is not None],
         {"shop_id": shop.id, "actor_id": actor.id if actor else None, "program_id": program_id},
@@ -245,7 +245,7 @@ def reward_detail(
 def reward_changes(
     actor: User | None, reward_id: int, page: PageQuery
 ) -> tuple[Sequence[RewardChange], str | None]:
-    reward = visible_reward(actor, reward_id, "reward.view_changes")
+    reward = visible_reward(actor, reward_id, RewardAction.REWARD_VIEW_CHANGES)
     return newest_first(
         select(RewardChange).where(RewardChange.reward_id == reward.id), RewardChange.id, page
     )
@@ -274,7 +274,7 @@ def shop_redemptions(
     status: RedemptionStatus | None = None,
 ) -> tuple[Sequence[Redemption], str | None]:
     shop = load_shop(shop_id)
-    require(actor, "redemption.list_for_shop", shop)
+    require(actor, RewardAction.REDEMPTION_LIST_FOR_SHOP, shop)
     query = select(Redemption).where(Redemption.shop_id == shop.id)
     if reward_id is not None:
         query = query.where(Redemption.reward_id == reward_id)
@@ -286,13 +286,13 @@ def shop_redemptions(
 def reward_redemptions(
     actor: User | None, reward_id: int, history: HistoryQuery
 ) -> tuple[Sequence[Redemption], str | None]:
-    reward = visible_reward(actor, reward_id, "reward.view_redemptions")
+    reward = visible_reward(actor, reward_id, RewardAction.REWARD_VIEW_REDEMPTIONS)
     return _receipts(select(Redemption).where(Redemption.reward_id == reward.id), history)
 
 
 def get_redemption(actor: User | None, redemption_id: int) -> Redemption:
     redemption = load_redemption(redemption_id)
-    require(actor, "redemption.view", redemption)
+    require(actor, RewardAction.REDEMPTION_VIEW, redemption)
     return redemption
 
 

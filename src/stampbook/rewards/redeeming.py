@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
 from stampbook.accounts.models import User
+from stampbook.accounts.policy import AccountAction
 from stampbook.core import clock
 from stampbook.core.db import db, load_with, with_parents
 from stampbook.core.errors import Conflict, NotFound
@@ -47,7 +48,7 @@ from stampbook.rewards.models import (
     RedemptionStatus,
     Reward,
 )
-from stampbook.rewards.policy import Payment, shop_of
+from stampbook.rewards.policy import Payment, RewardAction, shop_of
 from stampbook.rewards.rules import load_settings
 from stampbook.rewards.settling import touch
 
@@ -94,7 +95,11 @@ def _gift_recipient(actor: User, reward: Reward, gift_to_user_id: int | None) ->
             code="gift_to_self",
         )
     recipient: User | None = get_by_id(User, gift_to_user_id)
-    if recipient is None or recipient.is_deleted or not can(actor, "user.view", recipient):
+    if (
+        recipient is None
+        or recipient.is_deleted
+        or not can(actor, AccountAction.USER_VIEW, recipient)
+    ):
         raise NotFound("No such user.")
     return recipient.id
 
@@ -113,7 +118,7 @@ def redeem(
     not expired, points, stock, group and user limits (``limit_reached``)."""
     now = now or clock.now()
     reward = load_reward(reward_id)
-    membership = payer(actor, reward, membership_id, "reward.redeem")
+    membership = payer(actor, reward, membership_id, RewardAction.REWARD_REDEEM)
     assert actor is not None
     recipient_id = _gift_recipient(actor, reward, gift_to_user_id)
 
@@ -199,7 +204,7 @@ def cancel_redemption(
     """
     now = now or clock.now()
     redemption = load_redemption(redemption_id)
-    require(actor, "redemption.cancel", redemption)
+    require(actor, RewardAction.REDEMPTION_CANCEL, redemption)
     assert actor is not None
     if redemption.status == RedemptionStatus.CANCELLED:
         raise Conflict("This redemption is already cancelled.", code="already_cancelled")
@@ -256,7 +261,7 @@ def fulfil_redemption(
     """The team handed the reward over. Fulfilling twice is harmless; a cancelled one, no."""
     now = now or clock.now()
     redemption = load_redemption(redemption_id)
-    require(actor, "redemption.fulfil", redemption)
+    require(actor, RewardAction.REDEMPTION_FULFIL, redemption)
     assert actor is not None
     done = db.session.execute(
         update(Redemption)

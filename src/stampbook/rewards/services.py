@@ -33,7 +33,7 @@ from stampbook.rewards.models import (
     Reward,
     RewardChange,
 )
-from stampbook.rewards.policy import shop_of
+from stampbook.rewards.policy import RewardAction, shop_of
 from stampbook.rewards.rules import load_settings
 from stampbook.rewards.settling import refund_open_contributions, settle_if_expired
 
@@ -96,7 +96,7 @@ def create_reward(
 ) -> Reward:
     now = now or clock.now()
     shop = load_shop(shop_id)
-    require(actor, "reward.create", shop)
+    require(actor, RewardAction.REWARD_CREATE, shop)
     assert actor is not None
     alive = db.session.scalar(
         select(func.count())
@@ -121,7 +121,7 @@ def update_reward(
 ) -> Reward:
     """Edit a reward; each changed field is recorded in its change history."""
     now = now or clock.now()
-    reward = visible_reward(actor, reward_id, "reward.edit")
+    reward = visible_reward(actor, reward_id, RewardAction.REWARD_EDIT)
     assert actor is not None
     values = _normalised(changes)
     settle_if_expired(reward, now)
@@ -156,7 +156,7 @@ def update_reward(
 def delete_reward(actor: User | None, *, reward_id: int, now: datetime | None = None) -> None:
     """Soft delete: receipts keep pointing at it; open contributions are refunded now."""
     now = now or clock.now()
-    reward = visible_reward(actor, reward_id, "reward.delete")
+    reward = visible_reward(actor, reward_id, RewardAction.REWARD_DELETE)
     assert actor is not None
     if reward.is_group_reward:
         refund_open_contributions(reward.id, actor_id=actor.id, note="Reward deleted")
@@ -221,7 +221,7 @@ def move_payments(membership_map: Mapping[int, int]) -> None:
 
 
 def add_favorite(actor: User | None, *, reward_id: int) -> Favorite:
-    reward = visible_reward(actor, reward_id, "reward.favorite")
+    reward = visible_reward(actor, reward_id, RewardAction.REWARD_FAVORITE)
     assert actor is not None
     query = select(Favorite).where(Favorite.user_id == actor.id, Favorite.reward_id == reward.id)
     existing = db.session.scalars(query).first()
@@ -238,7 +238,7 @@ def add_favorite(actor: User | None, *, reward_id: int) -> Favorite:
 
 
 def remove_favorite(actor: User | None, *, reward_id: int) -> None:
-    reward = visible_reward(actor, reward_id, "reward.favorite")
+    reward = visible_reward(actor, reward_id, RewardAction.REWARD_FAVORITE)
     assert actor is not None
     favorite = db.session.scalars(
         select(Favorite).where(Favorite.user_id == actor.id, Favorite.reward_id == reward.id)

@@ -9,6 +9,7 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.shops import queries, services
+from stampbook.shops.policy import ShopAction
 from stampbook.shops.schemas import (
     InvitationIn,
     InvitationOut,
@@ -31,7 +32,7 @@ bp = ApiBlueprint("shops", __name__, url_prefix="/api/v1", tag="Shops")
 
 
 @bp.get("/shops")
-@route(Access.PUBLIC, action="shop.view")
+@route(Access.PUBLIC, action=ShopAction.SHOP_VIEW)
 @bp.input(ShopQuery, location="query", arg_name="query")
 @bp.output(ShopPage)
 @bp.doc(summary="Public shops and the shops I belong to, newest first; ?q= searches names")
@@ -49,7 +50,7 @@ def create_shop(body: ShopIn) -> ShopOut:
 
 
 @bp.get("/shops/<int:shop_id>")
-@route(Access.PUBLIC, action="shop.view")
+@route(Access.PUBLIC, action=ShopAction.SHOP_VIEW)
 @bp.output(ShopOut)
 @bp.doc(summary="A shop, with whether it is open now", responses=[404])
 def get_shop(shop_id: int) -> ShopOut:
@@ -57,7 +58,7 @@ def get_shop(shop_id: int) -> ShopOut:
 
 
 @bp.patch("/shops/<int:shop_id>")
-@route(Access.USER, action="shop.edit")
+@route(Access.USER, action=ShopAction.SHOP_EDIT)
 @bp.input(ShopPatch, arg_name="body")
 @bp.output(ShopOut)
 @bp.doc(summary="Edit a shop (creator and managers)", responses=[403, 404])
@@ -66,7 +67,7 @@ def update_shop(shop_id: int, body: ShopPatch) -> ShopOut:
 
 
 @bp.get("/shops/<int:shop_id>/roles")
-@route(Access.PUBLIC, action="role.view")
+@route(Access.PUBLIC, action=ShopAction.ROLE_VIEW)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(RolePage)
 @bp.doc(summary="The shop's team, as each person's privacy allows", responses=[404])
@@ -75,7 +76,7 @@ def list_roles(shop_id: int, query: PageQuery) -> RolePage:
 
 
 @bp.post("/shops/<int:shop_id>/roles")
-@route(Access.USER, action="role.manage")
+@route(Access.USER, action=ShopAction.ROLE_MANAGE)
 @bp.input(RoleIn, arg_name="body")
 @bp.output(RoleOut, status_code=201)
 @bp.doc(summary="Add someone to the team (creator and managers)", responses=[403, 404, 409])
@@ -84,7 +85,7 @@ def create_role(shop_id: int, body: RoleIn) -> RoleOut:
 
 
 @bp.patch("/roles/<int:role_id>")
-@route(Access.USER, action="role.manage")
+@route(Access.USER, action=ShopAction.ROLE_MANAGE)
 @bp.input(RolePatch, arg_name="body")
 @bp.output(RoleOut)
 @bp.doc(summary="Change a role's type, permissions or scope", responses=[403, 404])
@@ -93,7 +94,7 @@ def update_role(role_id: int, body: RolePatch) -> RoleOut:
 
 
 @bp.delete("/roles/<int:role_id>")
-@route(Access.USER, action="role.manage")
+@route(Access.USER, action=ShopAction.ROLE_MANAGE)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Remove someone from the team, or leave it yourself", responses=[403, 404])
 def delete_role(role_id: int) -> tuple[str, int]:
@@ -102,7 +103,7 @@ def delete_role(role_id: int) -> tuple[str, int]:
 
 
 @bp.get("/shops/<int:shop_id>/invitations")
-@route(Access.USER, action="shop.invite")
+@route(Access.USER, action=ShopAction.SHOP_INVITE)
 @bp.input(InvitationQuery, location="query", arg_name="query")
 @bp.output(InvitationPage)
 @bp.doc(summary="The invitations of the shop and its programs (managers)", responses=[403, 404])
@@ -111,7 +112,7 @@ def list_shop_invitations(shop_id: int, query: InvitationQuery) -> InvitationPag
 
 
 @bp.post("/shops/<int:shop_id>/invitations")
-@route(Access.USER, action="shop.invite")
+@route(Access.USER, action=ShopAction.SHOP_INVITE)
 @bp.input(InvitationIn, arg_name="body")
 @bp.output(InvitationOut, status_code=201)
 @bp.doc(summary="Invite someone into an invite-only shop", responses=[403, 404, 409])
@@ -129,7 +130,7 @@ def my_invitations(query: InvitationQuery) -> InvitationPage:
 
 
 @bp.get("/shops/<int:shop_id>/members")
-@route(Access.USER, action="shop.search_members")
+@route(Access.USER, action=ShopAction.SHOP_SEARCH_MEMBERS)
 @bp.input(MemberSearchQuery, location="query", arg_name="query")
 @bp.output(MemberMatches)
 @bp.doc(

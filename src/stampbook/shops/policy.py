@@ -34,6 +34,20 @@ from stampbook.shops.models import (
     ShopRoleType,
 )
 
+
+class ShopAction(StrEnum):
+    """The actions this domain's rules decide."""
+
+    ROLE_MANAGE = "role.manage"
+    ROLE_VIEW = "role.view"
+    SHOP_DELETE = "shop.delete"
+    SHOP_EDIT = "shop.edit"
+    SHOP_INVITE = "shop.invite"
+    SHOP_MERGE = "shop.merge"
+    SHOP_SEARCH_MEMBERS = "shop.search_members"
+    SHOP_VIEW = "shop.view"
+
+
 CREATOR = "creator"
 
 
@@ -212,34 +226,34 @@ def _may(actor: User | None, shop: Shop, permission: ShopPermission) -> bool:
 # --- Rules ----------------------------------------------------------------------------------
 
 
-@rule("shop.view")
+@rule(ShopAction.SHOP_VIEW)
 def view_shop(actor: User | None, shop: Shop) -> Decision:
     return Decision.ALLOW if may_see_shop(actor, shop) else Decision.HIDDEN
 
 
-@rule("shop.edit")
+@rule(ShopAction.SHOP_EDIT)
 def edit_shop(actor: User | None, shop: Shop) -> Decision:
     return _seen_then(actor, shop, _may(actor, shop, ShopPermission.EDIT_SHOP))
 
 
-@rule("shop.delete")
+@rule(ShopAction.SHOP_DELETE)
 def delete_shop(actor: User | None, shop: Shop) -> Decision:
     return _seen_then(actor, shop, actor is not None and shop.created_by == actor.id)
 
 
-@rule("shop.merge")
+@rule(ShopAction.SHOP_MERGE)
 def merge_shop(actor: User | None, shop: Shop) -> Decision:
     """Checked on both shops: only the creator of both may merge them."""
     return _seen_then(actor, shop, actor is not None and shop.created_by == actor.id)
 
 
-@rule("shop.invite")
+@rule(ShopAction.SHOP_INVITE)
 def invite_to_shop(actor: User | None, shop: Shop) -> Decision:
     """Send, list and revoke the shop's invitations."""
     return _seen_then(actor, shop, _may(actor, shop, ShopPermission.MANAGE_MEMBERS))
 
 
-@rule("shop.search_members")
+@rule(ShopAction.SHOP_SEARCH_MEMBERS)
 def search_members(actor: User | None, shop: Shop) -> Decision:
     """Find a member to stamp or manage: team members who may stamp or manage members."""
     allowed = _may(actor, shop, ShopPermission.STAMP) or _may(
@@ -248,13 +262,13 @@ def search_members(actor: User | None, shop: Shop) -> Decision:
     return _seen_then(actor, shop, allowed)
 
 
-@rule("role.view")
+@rule(ShopAction.ROLE_VIEW)
 def view_roles(actor: User | None, shop: Shop) -> Decision:
     """Who sees the team list; each person in it is shown as their own privacy allows."""
     return Decision.ALLOW if may_see_shop(actor, shop) else Decision.HIDDEN
 
 
-@rule("role.manage")
+@rule(ShopAction.ROLE_MANAGE)
 def manage_roles(actor: User | None, shop: Shop) -> Decision:
     """Add, change and remove roles: the creator and managers (``manage_roles``)."""
     return _seen_then(actor, shop, _may(actor, shop, ShopPermission.MANAGE_ROLES))

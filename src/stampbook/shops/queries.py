@@ -15,7 +15,7 @@ from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.pagination import PageQuery, newest_first
 from stampbook.core.policy import require
 from stampbook.programs.models import Membership, MembershipStatus, Program
-from stampbook.programs.policy import is_invitee
+from stampbook.programs.policy import ProgramAction, is_invitee
 from stampbook.programs.queries import filtered_page
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import (
@@ -27,6 +27,7 @@ from stampbook.shops.models import (
 )
 from stampbook.shops.policy import (
     ROLE_RANK,
+    ShopAction,
     invited_clause,
     permissions_for,
     shop_role,
@@ -61,7 +62,7 @@ def list_shops(actor: User | None, query: ShopQuery, *, now: datetime | None = N
 
 def list_roles(actor: User | None, shop_id: int, query: PageQuery) -> RolePage:
     """The team sees the whole team; others see those whose privacy shows their shops."""
-    shop = load_shop(actor, shop_id, "role.view")
+    shop = load_shop(actor, shop_id, ShopAction.ROLE_VIEW)
     roles = select(Role).where(Role.shop_id == shop.id)
     if (actor is not None and actor.is_admin) or team_member(actor, shop) is not None:
         items, next_cursor = newest_first(roles, Role.id, query)
@@ -85,7 +86,7 @@ def my_invitations(actor: User, query: InvitationQuery) -> InvitationPage:
 
 def shop_invitations(actor: User, shop_id: int, query: InvitationQuery) -> InvitationPage:
     """Every invitation of the shop and its programs, for those who may send them."""
-    shop = load_shop(actor, shop_id, "shop.invite")
+    shop = load_shop(actor, shop_id, ShopAction.SHOP_INVITE)
     invitations = select(ShopInvitation).where(ShopInvitation.shop_id == shop.id)
     if query.status is not None:
         invitations = invitations.where(ShopInvitation.status == query.status)
@@ -101,7 +102,7 @@ def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -
     users. (An index on the copies goes unused: the OR of the two prefixes, parameterised by
     each of the shop's programs, is planned as a filter.)
     """
-    shop = load_shop(actor, shop_id, "shop.search_members")
+    shop = load_shop(actor, shop_id, ShopAction.SHOP_SEARCH_MEMBERS)
     prefix = query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = db.session.execute(
         select(Membership, Program.name, User.name, User.email)
@@ -201,8 +202,8 @@ class ShopMergePreview:
 
 def merge_preview(actor: User, *, target_id: int, source_id: int) -> ShopMergePreview:
     """The counts a merge confirmation states, checked by the same rule as the merge."""
-    target = load_shop(actor, target_id, "shop.merge")
-    source = load_shop(actor, source_id, "shop.merge")
+    target = load_shop(actor, target_id, ShopAction.SHOP_MERGE)
+    source = load_shop(actor, source_id, ShopAction.SHOP_MERGE)
     if target.id == source.id:
         raise Conflict("A shop cannot merge into itself.", code="same_shop")
     programs, archived = db.session.execute(
@@ -315,7 +316,7 @@ def managed_role(actor: User, role_id: int) -> tuple[Role, Shop]:
     role = db.session.get(Role, role_id)
     if role is None:
         raise NotFound("No such role.")
-    return role, load_shop(actor, role.shop_id, "role.manage")
+    return role, load_shop(actor, role.shop_id, ShopAction.ROLE_MANAGE)
 
 
 def load_invitation(actor: User, invitation_id: int, action: str) -> ShopInvitation:
@@ -325,7 +326,7 @@ def load_invitation(actor: User, invitation_id: int, action: str) -> ShopInvitat
     if invitation is None:
         raise NotFound("No such invitation.")
     require(actor, action, invitation)
-    if action == "invitation.respond" and not is_invitee(actor, invitation):
+    if action == ProgramAction.INVITATION_RESPOND and not is_invitee(actor, invitation):
         raise NotFound("No such invitation.")
     return invitation
 
@@ -336,11 +337,11 @@ def removable_role(actor: User, role_id: int) -> tuple[Role, Shop]:
     role = db.session.get(Role, role_id)
     if role is None:
         raise NotFound("No such role.")
-    action = "role.view" if role.user_id == actor.id else "role.manage"
+    action = ShopAction.ROLE_VIEW if role.user_id == actor.id else ShopAction.ROLE_MANAGE
     return role, load_shop(actor, role.shop_id, action)
 
 
-def load_shop(actor: User | None, shop_id: int, action: str = "shop.view") -> Shop:
+def load_shop(actor: User | None, shop_id: int, action: str = ShopAction.SHOP_VIEW) -> Shop:
     """The shop, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
     shop = db.session.get(Shop, shop_id)
     if shop is None:

@@ -30,6 +30,7 @@ from stampbook.shops.models import (
 from stampbook.shops.policy import (
     ALL,
     ROLE_RANK,
+    ShopAction,
     ShopPermission,
     permissions_for,
     role_of,
@@ -57,7 +58,7 @@ def get_shop(actor: User | None, shop_id: int, *, now: datetime | None = None) -
 def update_shop(
     actor: User, shop_id: int, changes: dict[str, Any], *, now: datetime | None = None
 ) -> ShopOut:
-    shop = load_shop(actor, shop_id, "shop.edit")
+    shop = load_shop(actor, shop_id, ShopAction.SHOP_EDIT)
     if "order_program_ids" in changes:
         own = db.session.scalars(
             select(Program.id).where(Program.shop_id == shop.id, Program.archived_at.is_(None))
@@ -184,7 +185,7 @@ def create_role(
     task_id: int | None = None,
 ) -> RoleOut:
     """Add someone to the team (creator and managers; within their own permissions)."""
-    shop = load_shop(actor, shop_id, "role.manage")
+    shop = load_shop(actor, shop_id, ShopAction.ROLE_MANAGE)
     user = db.session.get(User, user_id)
     if user is None or user.is_deleted:
         raise NotFound("No such user.")
@@ -216,13 +217,13 @@ def _load_role(actor: User, role_id: int) -> tuple[Role, Shop]:
         raise NotFound("No such role.")
     shop = db.session.get(Shop, role.shop_id)
     assert shop is not None
-    require(actor, "role.view", shop)
+    require(actor, ShopAction.ROLE_VIEW, shop)
     return role, shop
 
 
 def update_role(actor: User, role_id: int, changes: dict[str, Any]) -> RoleOut:
     role, shop = _load_role(actor, role_id)
-    require(actor, "role.manage", shop)
+    require(actor, ShopAction.ROLE_MANAGE, shop)
     if role.user_id == actor.id and not actor.is_admin:
         raise Forbidden("Your own role is changed by someone else.", code="own_role")
     _check_grant(actor, shop, role.role_type, role.permission_settings)
@@ -246,7 +247,7 @@ def delete_role(actor: User, role_id: int) -> None:
     """Remove someone from the team (within one's own permissions), or leave it oneself."""
     role, shop = _load_role(actor, role_id)
     if role.user_id != actor.id:
-        require(actor, "role.manage", shop)
+        require(actor, ShopAction.ROLE_MANAGE, shop)
         _check_grant(actor, shop, role.role_type, role.permission_settings)
     db.session.delete(role)
     db.session.flush()
@@ -259,7 +260,7 @@ def invite_to_shop(
     actor: User, shop_id: int, *, user_id: int | None = None, email: str | None = None
 ) -> ShopInvitation:
     """Invite someone to see an ``invite`` shop (managers, ``manage_members``)."""
-    shop = load_shop(actor, shop_id, "shop.invite")
+    shop = load_shop(actor, shop_id, ShopAction.SHOP_INVITE)
     if shop.privacy_mode != ShopPrivacy.INVITE:
         raise Conflict("Only an invite-only shop takes invitations.", code="not_invite_only")
     if user_id is not None:

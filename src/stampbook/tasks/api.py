@@ -9,6 +9,7 @@ from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.tasks import queries, services, stamping
+from stampbook.tasks.policy import TaskAction
 from stampbook.tasks.schemas import (
     OverrideIn,
     OverrideOut,
@@ -31,7 +32,7 @@ bp = ApiBlueprint("tasks", __name__, url_prefix="/api/v1", tag="Tasks")
 
 
 @bp.get("/programs/<int:program_id>/tasks")
-@route(Access.PUBLIC, action="task.view")
+@route(Access.PUBLIC, action=TaskAction.TASK_VIEW)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(TaskPage)
 @bp.doc(summary="A program's tasks that the caller may see, newest first", responses=[404])
@@ -41,7 +42,7 @@ def list_tasks(program_id: int, query: PageQuery) -> dict[str, Any]:
 
 
 @bp.post("/programs/<int:program_id>/tasks")
-@route(Access.USER, action="task.create")
+@route(Access.USER, action=TaskAction.TASK_CREATE)
 @bp.input(TaskIn, arg_name="body")
 @bp.output(TaskOut, status_code=201)
 @bp.doc(
@@ -55,7 +56,7 @@ def create_task(program_id: int, body: TaskIn) -> Any:
 
 
 @bp.get("/tasks/<int:task_id>")
-@route(Access.PUBLIC, action="task.view")
+@route(Access.PUBLIC, action=TaskAction.TASK_VIEW)
 @bp.output(TaskOut)
 @bp.doc(summary="A task", responses=[404])
 def get_task(task_id: int) -> Any:
@@ -63,7 +64,7 @@ def get_task(task_id: int) -> Any:
 
 
 @bp.patch("/tasks/<int:task_id>")
-@route(Access.USER, action="task.edit")
+@route(Access.USER, action=TaskAction.TASK_EDIT)
 @bp.input(TaskPatch, arg_name="body")
 @bp.output(TaskOut)
 @bp.doc(summary="Edit a task; null clears an optional option", responses=[403, 404, 422])
@@ -74,7 +75,7 @@ def patch_task(task_id: int, body: TaskPatch) -> Any:
 
 
 @bp.delete("/tasks/<int:task_id>")
-@route(Access.USER, action="task.delete")
+@route(Access.USER, action=TaskAction.TASK_DELETE)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete a task (its stamps and points stay)", responses=[403, 404])
 def delete_task(task_id: int) -> tuple[str, int]:
@@ -83,7 +84,7 @@ def delete_task(task_id: int) -> tuple[str, int]:
 
 
 @bp.put("/tasks/<int:task_id>/overrides/<int:membership_id>")
-@route(Access.USER, action="task.override")
+@route(Access.USER, action=TaskAction.TASK_OVERRIDE)
 @bp.input(OverrideIn, arg_name="body")
 @bp.output(OverrideOut)
 @bp.doc(
@@ -97,7 +98,7 @@ def put_override(task_id: int, membership_id: int, body: OverrideIn) -> Any:
 
 
 @bp.delete("/tasks/<int:task_id>/overrides/<int:membership_id>")
-@route(Access.USER, action="task.override")
+@route(Access.USER, action=TaskAction.TASK_OVERRIDE)
 @bp.output({}, status_code=204)
 @bp.doc(summary="Remove one member's override: the task's settings apply", responses=[403, 404])
 def delete_override(task_id: int, membership_id: int) -> tuple[str, int]:
@@ -106,7 +107,7 @@ def delete_override(task_id: int, membership_id: int) -> tuple[str, int]:
 
 
 @bp.get("/tasks/<int:task_id>/stamps")
-@route(Access.PUBLIC, action="task.view")
+@route(Access.PUBLIC, action=TaskAction.TASK_VIEW)
 @bp.input(StampQuery, location="query", arg_name="query")
 @bp.output(StampPage)
 @bp.doc(
@@ -119,7 +120,7 @@ def list_stamps(task_id: int, query: StampQuery) -> dict[str, Any]:
 
 
 @bp.post("/tasks/<int:task_id>/stamps")
-@route(Access.USER, action="task.stamp", idempotent=True)
+@route(Access.USER, action=TaskAction.TASK_STAMP, idempotent=True)
 @bp.input(StampIn, arg_name="body")
 @bp.output(StampResultOut, status_code=201)
 @bp.doc(
@@ -134,7 +135,7 @@ def create_stamp(task_id: int, body: StampIn) -> Any:
 
 
 @bp.delete("/stamps/<int:stamp_id>")
-@route(Access.USER, action="stamp.revoke", idempotent=True)
+@route(Access.USER, action=TaskAction.STAMP_REVOKE, idempotent=True)
 @bp.output(RevocationOut)
 @bp.doc(
     summary="Revoke a stamp: reverse what it earned; accepts Idempotency-Key",
@@ -148,7 +149,7 @@ def revoke_stamp(stamp_id: int) -> Any:
 
 
 @bp.patch("/stamps/<int:stamp_id>")
-@route(Access.USER, action="stamp.annotate")
+@route(Access.USER, action=TaskAction.STAMP_ANNOTATE)
 @bp.input(StampNotePatch, arg_name="body")
 @bp.output(StampOut)
 @bp.doc(summary="Write the personal note of one of my stamps", responses=[403, 404, 422])
@@ -157,7 +158,7 @@ def annotate_stamp(stamp_id: int, body: StampNotePatch) -> Any:
 
 
 @bp.get("/programs/<int:program_id>/stats")
-@route(Access.USER, action="program.view_stats")
+@route(Access.USER, action=TaskAction.PROGRAM_VIEW_STATS)
 @bp.input(StatsQuery, location="query", arg_name="query")
 @bp.output(StatsOut)
 @bp.doc(

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
@@ -52,6 +53,20 @@ from stampbook.programs.policy import (
 from stampbook.programs.rules import ProgramPermission
 from stampbook.tasks.models import Stamp, Task, TaskPrivacy
 from stampbook.tasks.rules import within_grace_period
+
+
+class TaskAction(StrEnum):
+    """The actions this domain's rules decide."""
+
+    PROGRAM_VIEW_STATS = "program.view_stats"
+    STAMP_ANNOTATE = "stamp.annotate"
+    STAMP_REVOKE = "stamp.revoke"
+    TASK_CREATE = "task.create"
+    TASK_DELETE = "task.delete"
+    TASK_EDIT = "task.edit"
+    TASK_OVERRIDE = "task.override"
+    TASK_STAMP = "task.stamp"
+    TASK_VIEW = "task.view"
 
 
 @dataclass(frozen=True)
@@ -125,12 +140,12 @@ def _visible_then(actor: User | None, task: Task, allowed: bool) -> Decision:
     return Decision.ALLOW if allowed else Decision.DENY
 
 
-@rule("task.view")
+@rule(TaskAction.TASK_VIEW)
 def view_task(actor: User | None, task: Task) -> Decision:
     return Decision.ALLOW if may_see_task(actor, task) else Decision.HIDDEN
 
 
-@rule("task.create")
+@rule(TaskAction.TASK_CREATE)
 def create_task(actor: User | None, program: Program) -> Decision:
     """Checked on the program."""
     if not may_see_program(actor, program):
@@ -140,25 +155,25 @@ def create_task(actor: User | None, program: Program) -> Decision:
     return Decision.ALLOW if allowed else Decision.DENY
 
 
-@rule("task.edit")
+@rule(TaskAction.TASK_EDIT)
 def edit_task(actor: User | None, task: Task) -> Decision:
     return _visible_then(
         actor, task, controls_task(actor, program_team(actor, program_of(task)), task)
     )
 
 
-@rule("task.delete")
+@rule(TaskAction.TASK_DELETE)
 def delete_task(actor: User | None, task: Task) -> Decision:
     return edit_task(actor, task)
 
 
-@rule("task.override")
+@rule(TaskAction.TASK_OVERRIDE)
 def override_task(actor: User | None, task: Task) -> Decision:
     """Set or clear one member's target, deadline, availability or frequency."""
     return edit_task(actor, task)
 
 
-@rule("task.stamp")
+@rule(TaskAction.TASK_STAMP)
 def stamp_task(actor: User | None, attempt: StampAttempt) -> Decision:
     task, membership = attempt.task, attempt.membership
     if actor is None or not may_see_task(actor, task) or not may_see_membership(actor, membership):
@@ -190,7 +205,7 @@ def may_stamp_others(actor: User | None, task: Task, program: Program) -> bool:
     return members_stamp and membership_of(actor, program) is not None
 
 
-@rule("stamp.revoke")
+@rule(TaskAction.STAMP_REVOKE)
 def revoke_stamp(actor: User | None, attempt: RevokeAttempt) -> Decision:
     stamp, task = attempt.stamp, attempt.task
     if actor is None:
@@ -211,7 +226,7 @@ def revoke_stamp(actor: User | None, attempt: RevokeAttempt) -> Decision:
     return Decision.DENY if seen else Decision.HIDDEN
 
 
-@rule("stamp.annotate")
+@rule(TaskAction.STAMP_ANNOTATE)
 def annotate_stamp(actor: User | None, stamp: Stamp) -> Decision:
     """The personal note of a stamp: its member's."""
     membership = db.session.get(Membership, stamp.membership_id)
@@ -224,7 +239,7 @@ def annotate_stamp(actor: User | None, stamp: Stamp) -> Decision:
     return Decision.DENY if seen else Decision.HIDDEN
 
 
-@rule("program.view_stats")
+@rule(TaskAction.PROGRAM_VIEW_STATS)
 def view_stats(actor: User | None, program: Program) -> Decision:
     """The team; the members too unless the program is private."""
     if not may_see_program(actor, program):

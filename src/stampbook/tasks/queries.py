@@ -23,6 +23,7 @@ from stampbook.core.zones import zone
 from stampbook.ledger.models import LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.policy import (
+    ProgramAction,
     membership_of,
     program_team,
     remember_actor_parts,
@@ -34,7 +35,7 @@ from stampbook.schedules.periods import local_date
 from stampbook.shops.models import Shop
 from stampbook.tasks import rules
 from stampbook.tasks.models import Stamp, Task, TaskOverride, TaskPrivacy
-from stampbook.tasks.policy import RevokeAttempt, program_of, sees_all_history
+from stampbook.tasks.policy import RevokeAttempt, TaskAction, program_of, sees_all_history
 from stampbook.tasks.rules import (
     BonusValues,
     StreakBonus,
@@ -76,7 +77,7 @@ def _load_task(
     return row
 
 
-def get_task(actor: User | None, task_id: int, action: str = "task.view") -> Task:
+def get_task(actor: User | None, task_id: int, action: str = TaskAction.TASK_VIEW) -> Task:
     """A live task, read with its program and shop and the actor's part in them, if the actor
     may do ``action`` on it (404 for a task they do not see, 403 for one they may not act on)."""
     task: Task = _load_task(_TASK, actor, task_id, action)[0]
@@ -87,7 +88,7 @@ def task_to_stamp(actor: User | None, task_id: int, membership_id: int) -> Task:
     """:func:`get_task`, and the stamped membership and its override read with it."""
     # An id no row can have is left to the membership's own lookup to refuse, as before.
     stamped_id = membership_id if 1 <= membership_id <= MAX_ID else None
-    row = _load_task(_TASK_TO_STAMP, actor, task_id, "task.view", membership_id=stamped_id)
+    row = _load_task(_TASK_TO_STAMP, actor, task_id, TaskAction.TASK_VIEW, membership_id=stamped_id)
     task: Task = row[0]
     stamped, override = row[5:]
     if stamped is not None:
@@ -146,7 +147,7 @@ def list_tasks(
     actor: User | None, program_id: int, page: PageQuery
 ) -> tuple[Sequence[Task], str | None]:
     program = get_program(program_id)
-    require(actor, "program.view", program)
+    require(actor, ProgramAction.PROGRAM_VIEW, program)
     query = select(Task).where(Task.program_id == program.id, Task.deleted_at.is_(None))
     if not sees_all_history(actor, program):
         privacies = [TaskPrivacy.PUBLIC]
@@ -221,7 +222,7 @@ def program_stats(actor: User | None, program_id: int, query: StatsQuery) -> dic
     """Members, points issued and spent, and stamps per task. All time, the totals are the
     memberships' running ones (a row per member); for a period, the entries of that period."""
     program = get_program(program_id)
-    require(actor, "program.view_stats", program)
+    require(actor, TaskAction.PROGRAM_VIEW_STATS, program)
     in_program = Membership.program_id == program.id
     active = func.count(case((Membership.status == MembershipStatus.ACTIVE, 1)))
     if query.since is None and query.until is None:
@@ -355,12 +356,12 @@ def revocable(actor: User | None, stamps: Sequence[Stamp], task: Task, now: date
     ids = sorted({s.membership_id for s in asked})
     if ids:
         db.session.scalars(select(Membership).where(Membership.id.in_(ids))).all()
-    return {s.id for s in asked if can(actor, "stamp.revoke", RevokeAttempt(s, task, now))}
+    return {s.id for s in asked if can(actor, TaskAction.STAMP_REVOKE, RevokeAttempt(s, task, now))}
 
 
 def list_overrides(actor: User | None, task_id: int) -> tuple[Task, list[TaskOverride]]:
     """A task's per-member overrides, for whoever may set them; one query."""
-    task = get_task(actor, task_id, "task.override")
+    task = get_task(actor, task_id, TaskAction.TASK_OVERRIDE)
     rows = db.session.scalars(
         select(TaskOverride).where(TaskOverride.task_id == task.id).order_by(TaskOverride.id)
     ).all()
@@ -369,7 +370,7 @@ def list_overrides(actor: User | None, task_id: int) -> tuple[Task, list[TaskOve
 
 def get_override(actor: User | None, task_id: int, membership_id: int) -> TaskOverride | None:
     """One member's override of a task, for whoever may set it (None if there is none)."""
-    task = get_task(actor, task_id, "task.override")
+    task = get_task(actor, task_id, TaskAction.TASK_OVERRIDE)
     return db.session.scalars(
         select(TaskOverride).where(
             TaskOverride.task_id == task.id, TaskOverride.membership_id == membership_id

@@ -22,6 +22,7 @@ from stampbook.core.policy import require
 from stampbook.programs.queries import get_program
 from stampbook.tasks import rules
 from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskOverride
+from stampbook.tasks.policy import TaskAction
 from stampbook.tasks.queries import get_task, membership_in, override_row
 from stampbook.tasks.rules import OverrideSettings, TaskSettings
 
@@ -66,7 +67,7 @@ def _validated_settings(values: dict[str, Any], *, merged: bool = False) -> Task
 
 def create_task(actor: User | None, *, program_id: int, fields: dict[str, Any]) -> Task:
     program = get_program(program_id)
-    require(actor, "task.create", program)
+    require(actor, TaskAction.TASK_CREATE, program)
     assert actor is not None  # the rule lets no anonymous caller through
     if program.is_archived:
         raise Conflict("The program is archived.", code="program_archived")
@@ -82,7 +83,7 @@ def create_task(actor: User | None, *, program_id: int, fields: dict[str, Any]) 
 
 
 def update_task(actor: User | None, *, task_id: int, changes: dict[str, Any]) -> Task:
-    task = get_task(actor, task_id, "task.edit")
+    task = get_task(actor, task_id, TaskAction.TASK_EDIT)
     current = task.settings().model_dump()
     settings = _validated_settings(
         {**current, **{k: v for k, v in changes.items() if k in TaskSettings.model_fields}},
@@ -98,7 +99,7 @@ def update_task(actor: User | None, *, task_id: int, changes: dict[str, Any]) ->
 
 def delete_task(actor: User | None, *, task_id: int, now: datetime | None = None) -> None:
     """Hide the task; its stamps and the points they earned stay."""
-    task = get_task(actor, task_id, "task.delete")
+    task = get_task(actor, task_id, TaskAction.TASK_DELETE)
     task.deleted_at = now or clock.now()
     db.session.flush()
 
@@ -106,7 +107,7 @@ def delete_task(actor: User | None, *, task_id: int, now: datetime | None = None
 def set_override(
     actor: User | None, *, task_id: int, membership_id: int, fields: dict[str, Any]
 ) -> TaskOverride:
-    task = get_task(actor, task_id, "task.override")
+    task = get_task(actor, task_id, TaskAction.TASK_OVERRIDE)
     membership = membership_in(task, membership_id)
     try:
         override = OverrideSettings.model_validate(fields)
@@ -132,7 +133,7 @@ def set_override(
 
 
 def delete_override(actor: User | None, *, task_id: int, membership_id: int) -> None:
-    task = get_task(actor, task_id, "task.override")
+    task = get_task(actor, task_id, TaskAction.TASK_OVERRIDE)
     row = override_row(task.id, membership_in(task, membership_id).id)
     if row is None:
         raise NotFound("This member has no override of this task.")

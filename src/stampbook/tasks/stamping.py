@@ -50,7 +50,7 @@ from stampbook.programs.models import Membership, MembershipStatus
 from stampbook.shops.models import Shop
 from stampbook.tasks import rules
 from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskGroupAward
-from stampbook.tasks.policy import RevokeAttempt, StampAttempt, program_of
+from stampbook.tasks.policy import RevokeAttempt, StampAttempt, TaskAction, program_of
 from stampbook.tasks.queries import effective_settings, member_zone, membership_in, task_to_stamp
 from stampbook.tasks.rules import Evaluation, PastStamp, TaskSettings
 
@@ -223,7 +223,7 @@ def stamp_task(
     now = now or clock.now()
     task = task_to_stamp(actor, task_id, membership_id)
     membership = membership_in(task, membership_id)
-    decision = decide(actor, "task.stamp", StampAttempt(task, membership))
+    decision = decide(actor, TaskAction.TASK_STAMP, StampAttempt(task, membership))
     if decision is Decision.HIDDEN:
         raise NotFound("No such membership in this task's program.")
     _require_active(membership)
@@ -412,7 +412,7 @@ def revoke_stamp(actor: User | None, *, stamp_id: int, now: datetime | None = No
         raise NotFound("No such stamp.")
     task = db.session.get(Task, stamp.task_id)
     assert task is not None  # a foreign key guarantees it
-    decision = decide(actor, "stamp.revoke", RevokeAttempt(stamp, task, now))
+    decision = decide(actor, TaskAction.STAMP_REVOKE, RevokeAttempt(stamp, task, now))
     if decision is Decision.HIDDEN:
         raise NotFound("No such stamp.")
     if decision is Decision.DENY:
@@ -471,7 +471,7 @@ def annotate_stamp(actor: User | None, *, stamp_id: int, note: str | None) -> St
     stamp = db.session.get(Stamp, stamp_id)
     if stamp is None:
         raise NotFound("No such stamp.")
-    require(actor, "stamp.annotate", stamp)
+    require(actor, TaskAction.STAMP_ANNOTATE, stamp)
     stamp.note = note
     db.session.flush()
     return stamp

@@ -17,6 +17,7 @@ from stampbook.core.wording import MESSAGES
 from stampbook.flows import deletions
 from stampbook.shops import queries
 from stampbook.shops import queries as shops_queries
+from stampbook.shops.policy import ShopAction
 from stampbook.ui.forms import (
     ActionForm,
 )
@@ -28,9 +29,9 @@ bp = PageBlueprint("deletion_pages", __name__)
 
 
 @bp.route("/shops/<int:shop_id>/delete", methods=["GET", "POST"])
-@route(Access.USER, action="shop.delete")
+@route(Access.USER, action=ShopAction.SHOP_DELETE)
 def delete_shop(shop_id: int) -> Response | str:
-    shop = shops_queries.load_shop(me(), shop_id, "shop.delete")
+    shop = shops_queries.load_shop(me(), shop_id, ShopAction.SHOP_DELETE)
     form = ActionForm()
     if form.validate_on_submit():
         name = shop.name

@@ -21,9 +21,11 @@ from stampbook.flows import invitations
 from stampbook.flows.forms import INVITATION_STATUSES, InviteForm
 from stampbook.programs import services as programs
 from stampbook.programs.forms import MEMBERSHIP_ROLES
+from stampbook.programs.policy import ProgramAction
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.models import Shop
+from stampbook.shops.policy import ShopAction
 from stampbook.shops.schemas import (
     InvitationIn,
     InvitationQuery,
@@ -87,10 +89,10 @@ def _invitations_page(shop: Shop, form: InviteForm, status: int = 200) -> tuple[
 
 
 @bp.route("/shops/<int:shop_id>/invitations", methods=["GET", "POST"])
-@route(Access.USER, action="shop.invite")
+@route(Access.USER, action=ShopAction.SHOP_INVITE)
 def shop_invitations(shop_id: int) -> Response | tuple[str, int]:
     """The shop's invitations (its own and its programs'), and the form to send one."""
-    shop = shops_queries.load_shop(me(), shop_id, "shop.invite")
+    shop = shops_queries.load_shop(me(), shop_id, ShopAction.SHOP_INVITE)
     form = InviteForm()
     form.target.choices = options(_invite_targets(shop))
     if request.method == "GET":
@@ -131,9 +133,9 @@ def _send_invitation(shop_id: int, form: InviteForm) -> tuple[Any, list[str]]:
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
-@route(Access.USER, action="invitation.revoke")
+@route(Access.USER, action=ProgramAction.INVITATION_REVOKE)
 def revoke_invitation(invitation_id: int) -> Response:
-    invitation = queries.load_invitation(me(), invitation_id, "invitation.revoke")
+    invitation = queries.load_invitation(me(), invitation_id, ProgramAction.INVITATION_REVOKE)
     act(
         lambda: invitations.revoke_invitation(me(), invitation_id),
         _("The invitation is withdrawn."),
@@ -168,7 +170,7 @@ def my_invitations() -> tuple[str, int]:
 
 
 def _answer(invitation_id: int, call: Callable[[User, int], Any], *, accepted: bool) -> Response:
-    queries.load_invitation(me(), invitation_id, "invitation.respond")
+    queries.load_invitation(me(), invitation_id, ProgramAction.INVITATION_RESPOND)
     result = act(
         lambda: call(me(), invitation_id),
         _("Welcome: you accepted the invitation.")
@@ -187,12 +189,12 @@ def _answer(invitation_id: int, call: Callable[[User, int], Any], *, accepted: b
 
 
 @bp.post("/invitations/<int:invitation_id>/accept")
-@route(Access.USER, action="invitation.respond")
+@route(Access.USER, action=ProgramAction.INVITATION_RESPOND)
 def accept_invitation(invitation_id: int) -> Response:
     return _answer(invitation_id, invitations.accept_invitation, accepted=True)
 
 
 @bp.post("/invitations/<int:invitation_id>/decline")
-@route(Access.USER, action="invitation.respond")
+@route(Access.USER, action=ProgramAction.INVITATION_RESPOND)
 def decline_invitation(invitation_id: int) -> Response:
     return _answer(invitation_id, invitations.decline_invitation, accepted=False)

@@ -18,9 +18,10 @@ from stampbook.flows import merges
 from stampbook.flows.forms import ChooseForm, MergeForm
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
-from stampbook.programs.policy import shop_of
+from stampbook.programs.policy import ProgramAction, shop_of
 from stampbook.shops import queries
 from stampbook.shops import queries as shops_queries
+from stampbook.shops.policy import ShopAction
 from stampbook.ui.forms import options
 from stampbook.ui.helpers import (
     act,
@@ -61,10 +62,10 @@ def _merged(merge: Callable[[int], Any], said: Callable[[Any], str], unchosen: s
 
 
 @bp.route("/shops/<int:shop_id>/merge", methods=["GET", "POST"])
-@route(Access.USER, action="shop.merge", idempotent=True)
+@route(Access.USER, action=ShopAction.SHOP_MERGE, idempotent=True)
 def merge_shop(shop_id: int) -> Response | tuple[str, int]:
     """Choose a shop of one's own, read what will move, then merge it into this one."""
-    shop = shops_queries.load_shop(me(), shop_id, "shop.merge")
+    shop = shops_queries.load_shop(me(), shop_id, ShopAction.SHOP_MERGE)
     if request.method == "POST":
         merged = _merged(
             lambda source_id: merges.merge_shops(me(), target_id=shop_id, source_id=source_id),
@@ -97,10 +98,10 @@ def merge_shop(shop_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/programs/<int:program_id>/merge", methods=["GET", "POST"])
-@route(Access.USER, action="program.merge", idempotent=True)
+@route(Access.USER, action=ProgramAction.PROGRAM_MERGE, idempotent=True)
 def merge_program(program_id: int) -> Response | tuple[str, int]:
     """Choose another program of the shop, read what will move, then merge it into this one."""
-    program = programs_queries.load_program(me(), program_id, "program.merge")
+    program = programs_queries.load_program(me(), program_id, ProgramAction.PROGRAM_MERGE)
     if request.method == "POST":
         merged = _merged(
             lambda source_id: merges.merge_programs(

@@ -23,6 +23,7 @@ from stampbook.people.forms import (
     MessageEditForm,
     MessageForm,
 )
+from stampbook.people.policy import PeopleAction
 from stampbook.people.schemas import (
     MessageIn,
     MessagePatch,
@@ -176,7 +177,7 @@ def mark_read(user_id: int) -> Response:
 
 
 @bp.route("/messages/<int:message_id>/edit", methods=["GET", "POST"])
-@route(Access.USER, action="message.edit")
+@route(Access.USER, action=PeopleAction.MESSAGE_EDIT)
 def edit_message(message_id: int) -> Response | tuple[str, int]:
     message = message_services.own_message(me(), message_id)
     form = MessageEditForm(obj=message)
@@ -197,7 +198,7 @@ def edit_message(message_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/messages/<int:message_id>/delete")
-@route(Access.USER, action="message.delete")
+@route(Access.USER, action=PeopleAction.MESSAGE_DELETE)
 def delete_message(message_id: int) -> Response:
     found = attempt(lambda: message_services.own_message(me(), message_id))
     if isinstance(found, AppError):

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import current_user, me
+from stampbook.accounts.policy import AccountAction
 from stampbook.core.db import db
 from stampbook.core.errors import AppError, NotFound
 from stampbook.core.extensions import limiter
@@ -34,6 +35,7 @@ from stampbook.people.api import per_user
 from stampbook.people.forms import (
     BuddyAskForm,
 )
+from stampbook.people.policy import PeopleAction
 from stampbook.people.schemas import (
     BuddyRequestQuery,
     PostQuery,
@@ -84,7 +86,7 @@ def _badges() -> dict[str, Any]:
 
 
 @bp.get("/users/<int:user_id>")
-@route(Access.PUBLIC, action="user.view")
+@route(Access.PUBLIC, action=AccountAction.USER_VIEW)
 def user(user_id: int) -> str:
     viewer = current_user()
     owner, sections = queries.user_page(viewer, user_id)
@@ -180,7 +182,7 @@ def ask_user(user_id: int) -> Response:
 
 
 @bp.post("/buddy-requests/<int:request_id>/accept")
-@route(Access.USER, action="buddy_request.respond")
+@route(Access.USER, action=PeopleAction.BUDDY_REQUEST_RESPOND)
 def accept_request(request_id: int) -> Response:
     act(
         lambda: services.accept_request(me(), request_id),
@@ -191,7 +193,7 @@ def accept_request(request_id: int) -> Response:
 
 
 @bp.post("/buddy-requests/<int:request_id>/decline")
-@route(Access.USER, action="buddy_request.respond")
+@route(Access.USER, action=PeopleAction.BUDDY_REQUEST_RESPOND)
 def decline_request(request_id: int) -> Response:
     act(
         lambda: services.decline_request(me(), request_id),
@@ -203,7 +205,7 @@ def decline_request(request_id: int) -> Response:
 
 
 @bp.post("/buddy-requests/<int:request_id>/cancel")
-@route(Access.USER, action="buddy_request.cancel")
+@route(Access.USER, action=PeopleAction.BUDDY_REQUEST_CANCEL)
 def cancel_request(request_id: int) -> Response:
     act(
         lambda: services.cancel_request(me(), request_id),

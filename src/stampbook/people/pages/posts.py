@@ -27,6 +27,7 @@ from stampbook.people.forms import (
     ReviewForm,
 )
 from stampbook.people.models import PostAudience
+from stampbook.people.policy import PeopleAction
 from stampbook.people.schemas import (
     PostIn,
     PostOut,
@@ -145,7 +146,7 @@ def _my_programs() -> list[programs_queries.MembershipLine]:
 
 
 @bp.get("/posts")
-@route(Access.PUBLIC, action="post.view")
+@route(Access.PUBLIC, action=PeopleAction.POST_VIEW)
 def posts() -> tuple[str, int]:
     return _posts_page()
 
@@ -235,7 +236,7 @@ def _one_post(post_id: int) -> tuple[Any, PostOut]:
 
 
 @bp.get("/posts/<int:post_id>")
-@route(Access.PUBLIC, action="post.view")
+@route(Access.PUBLIC, action=PeopleAction.POST_VIEW)
 def post(post_id: int) -> str:
     viewer = current_user()
     _post, shown = _one_post(post_id)
@@ -250,10 +251,10 @@ def post(post_id: int) -> str:
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
-@route(Access.USER, action="post.edit")
+@route(Access.USER, action=PeopleAction.POST_EDIT)
 def edit_post(post_id: int) -> Response | tuple[str, int]:
     post, shown = _one_post(post_id)
-    require(me(), "post.edit", post)
+    require(me(), PeopleAction.POST_EDIT, post)
     if post.author_id != me().id:  # as the service says: admins moderate, authors edit
         raise Forbidden("Only its author edits a post.")
     form = PostEditForm(obj=post)
@@ -283,7 +284,7 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/posts/<int:post_id>/delete")
-@route(Access.USER, action="post.delete")
+@route(Access.USER, action=PeopleAction.POST_DELETE)
 def delete_post(post_id: int) -> Response:
     deleted = act(
         lambda: post_services.delete_post(me(), post_id),

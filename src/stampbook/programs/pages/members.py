@@ -15,6 +15,7 @@ from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.ledger.forms import AdjustForm
+from stampbook.ledger.policy import LedgerAction
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
 from stampbook.programs import services as programs
@@ -26,7 +27,7 @@ from stampbook.programs.forms import (
     ProgramInviteForm,
 )
 from stampbook.programs.models import Membership, Program
-from stampbook.programs.policy import shop_of
+from stampbook.programs.policy import ProgramAction, shop_of
 from stampbook.programs.schemas import MembershipIn, MembershipPatch, MembershipQuery
 from stampbook.shops.schemas import (
     ProgramInvitationIn,
@@ -87,7 +88,7 @@ def _members_page(
         status_words=dict(MEMBERSHIP_STATUSES),
         role_words=dict(MEMBERSHIP_ROLES),
         names=accounts_queries.user_names(m.user_id for m in found.items),
-        may_adjust=sample is not None and can(actor, "membership.adjust", sample),
+        may_adjust=sample is not None and can(actor, LedgerAction.MEMBERSHIP_ADJUST, sample),
         more=more,
         customer_form=customer_form or CustomerForm(),
         invite_form=invite_form or ProgramInviteForm(),
@@ -95,15 +96,15 @@ def _members_page(
         adjust_form=AdjustForm(),
         remove_form=ActionForm(),
         problems=problems or [],
-        may_merge=can(actor, "program.merge", program),
+        may_merge=can(actor, ProgramAction.PROGRAM_MERGE, program),
     ), status
 
 
 @bp.route("/programs/<int:program_id>/members/manage", methods=["GET", "POST"])
-@route(Access.USER, action="membership.manage")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE)
 def members(program_id: int) -> Response | tuple[str, int]:
     """The members with their roles and balances; the POST adds an unclaimed customer."""
-    program = programs_queries.load_program(me(), program_id, "membership.manage")
+    program = programs_queries.load_program(me(), program_id, ProgramAction.MEMBERSHIP_MANAGE)
     if request.method == "GET":
         return _members_page(program)
     form = CustomerForm()
@@ -140,12 +141,12 @@ def _membership_to_manage(membership_id: int) -> tuple[Membership, Program]:
     """404 for a membership the viewer may not see, 403 for a program they may not manage."""
     membership = programs_queries.load_membership(me(), membership_id)
     return membership, programs_queries.load_program(
-        me(), membership.program_id, "membership.manage"
+        me(), membership.program_id, ProgramAction.MEMBERSHIP_MANAGE
     )
 
 
 @bp.post("/memberships/<int:membership_id>/role")
-@route(Access.USER, action="membership.manage")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE)
 def change_member_role(membership_id: int) -> Response:
     _membership, program = _membership_to_manage(membership_id)
     form = MemberRoleForm()
@@ -168,13 +169,13 @@ def _role_word(role_type: str) -> str:
 
 
 @bp.post("/memberships/<int:membership_id>/remove")
-@route(Access.USER, action="membership.leave")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_LEAVE)
 def remove_member(membership_id: int) -> Response:
     """Remove a member (the team), or leave (one's own), as ``DELETE /memberships/{id}``."""
     membership = programs_queries.load_membership(me(), membership_id)
     own = membership.user_id == me().id
     if not own:
-        programs_queries.load_program(me(), membership.program_id, "membership.manage")
+        programs_queries.load_program(me(), membership.program_id, ProgramAction.MEMBERSHIP_MANAGE)
     result = act(
         lambda: programs.end_membership(me(), membership_id),
         _("You left the program; your points and history stay.")
@@ -188,10 +189,10 @@ def remove_member(membership_id: int) -> Response:
 
 
 @bp.post("/programs/<int:program_id>/invitations")
-@route(Access.USER, action="membership.manage")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE)
 def invite_to_program(program_id: int) -> Response | tuple[str, int]:
     """Invite someone into the program, from its members page."""
-    program = programs_queries.load_program(me(), program_id, "membership.manage")
+    program = programs_queries.load_program(me(), program_id, ProgramAction.MEMBERSHIP_MANAGE)
     form = ProgramInviteForm()
     status = 422
     if form.validate_on_submit():

@@ -19,6 +19,7 @@ from stampbook.core.pagination import HistoryQuery, PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.ledger import queries as ledger
+from stampbook.ledger.policy import LedgerAction
 from stampbook.programs import queries, services
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.forms import (
@@ -28,13 +29,13 @@ from stampbook.programs.forms import (
     ProgramForm,
 )
 from stampbook.programs.models import MembershipStatus
-from stampbook.programs.policy import membership_of, program_team, shop_of
+from stampbook.programs.policy import ProgramAction, membership_of, program_team, shop_of
 from stampbook.programs.queries import get_program
 from stampbook.programs.schemas import LeaderboardQuery, MembershipQuery, ProgramIn, ProgramPatch
 from stampbook.shops.queries import load_shop
 from stampbook.tasks import queries as task_queries
 from stampbook.tasks import words
-from stampbook.tasks.policy import StampAttempt
+from stampbook.tasks.policy import StampAttempt, TaskAction
 from stampbook.tasks.schemas import StatsQuery
 from stampbook.ui.forms import ActionForm
 from stampbook.ui.helpers import (
@@ -56,7 +57,7 @@ ENTRIES_PER_PAGE = 30
 
 
 @bp.get("/programs/<int:program_id>")
-@route(Access.PUBLIC, action="program.view")
+@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
 def program(program_id: int) -> str:
     actor = current_user()
     program = programs_queries.load_program(actor, program_id)
@@ -64,13 +65,13 @@ def program(program_id: int) -> str:
     task_list, _cursor = task_queries.list_tasks(actor, program_id, PageQuery(limit=200))
     live = not program.is_archived
     stampable = (
-        {t.id for t in task_list if can(actor, "task.stamp", StampAttempt(t, mine))}
+        {t.id for t in task_list if can(actor, TaskAction.TASK_STAMP, StampAttempt(t, mine))}
         if mine is not None and live
         else set()
     )
     stats = (
         task_queries.program_stats(actor, program_id, StatsQuery())
-        if can(actor, "program.view_stats", program)
+        if can(actor, TaskAction.PROGRAM_VIEW_STATS, program)
         else None
     )
     return render_template(
@@ -88,13 +89,13 @@ def program(program_id: int) -> str:
         may_join=mine is None
         and actor is not None
         and live
-        and can(actor, "membership.join", program),
+        and can(actor, ProgramAction.MEMBERSHIP_JOIN, program),
         may_leave=mine is not None,
-        may_edit=live and can(actor, "program.edit", program),
-        may_delete=live and can(actor, "program.delete", program),
-        may_merge=live and can(actor, "program.merge", program),
-        may_manage_members=live and can(actor, "membership.manage", program),
-        may_add_task=live and can(actor, "task.create", program),
+        may_edit=live and can(actor, ProgramAction.PROGRAM_EDIT, program),
+        may_delete=live and can(actor, ProgramAction.PROGRAM_DELETE, program),
+        may_merge=live and can(actor, ProgramAction.PROGRAM_MERGE, program),
+        may_manage_members=live and can(actor, ProgramAction.MEMBERSHIP_MANAGE, program),
+        may_add_task=live and can(actor, TaskAction.TASK_CREATE, program),
         join_form=ActionForm(),
     )
 
@@ -117,14 +118,14 @@ def _streak_lines(
 
 
 @bp.post("/programs/<int:program_id>/join")
-@route(Access.USER, action="membership.join")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_JOIN)
 def join(program_id: int) -> Response:
     act(lambda: services.join(me(), program_id), _("Welcome aboard: you are a member now."))
     return redirect(url_for("program_pages.program", program_id=program_id), 303)
 
 
 @bp.route("/programs/<int:program_id>/leave", methods=["GET", "POST"])
-@route(Access.USER, action="membership.leave")
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_LEAVE)
 def leave(program_id: int) -> Response | str:
     """Leave a program, after a confirmation: the points and history stay."""
     program = programs_queries.load_program(me(), program_id)
@@ -162,7 +163,7 @@ def leave(program_id: int) -> Response | str:
 
 
 @bp.get("/programs/<int:program_id>/leaderboard")
-@route(Access.PUBLIC, action="program.view")
+@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
 def leaderboard(program_id: int) -> str:
     actor = current_user()
     program = programs_queries.load_program(actor, program_id)
@@ -177,7 +178,7 @@ def leaderboard(program_id: int) -> str:
 
 
 @bp.get("/programs/<int:program_id>/members")
-@route(Access.PUBLIC, action="membership.view")
+@route(Access.PUBLIC, action=ProgramAction.MEMBERSHIP_VIEW)
 def members(program_id: int) -> str:
     """The program's members and balances, as the API lists them (privacy decides)."""
     actor = current_user()
@@ -203,8 +204,10 @@ def members(program_id: int) -> str:
         members=found.items,
         names=programs_queries.membership_owners(m.id for m in found.items),
         team=team,
-        may_manage=team and can(actor, "membership.manage", program),
-        histories={m.id for m in found.items if can(actor, "membership.view_entries", m)},
+        may_manage=team and can(actor, ProgramAction.MEMBERSHIP_MANAGE, program),
+        histories={
+            m.id for m in found.items if can(actor, LedgerAction.MEMBERSHIP_VIEW_ENTRIES, m)
+        },
         role_words=words.ROLE_WORDS,
         member_statuses=words.MEMBER_STATUSES,
         form=form,
@@ -213,10 +216,10 @@ def members(program_id: int) -> str:
 
 
 @bp.route("/programs/<int:program_id>/delete", methods=["GET", "POST"])
-@route(Access.USER, action="program.delete")
+@route(Access.USER, action=ProgramAction.PROGRAM_DELETE)
 def delete_program(program_id: int) -> Response | str | tuple[str, int]:
     """Archive a program (the shop's managers), after a confirmation."""
-    program = programs_queries.load_program(me(), program_id, "program.delete")
+    program = programs_queries.load_program(me(), program_id, ProgramAction.PROGRAM_DELETE)
     back = url_for("program_pages.program", program_id=program_id)
     form = ActionForm()
     if not form.validate_on_submit():
@@ -247,10 +250,12 @@ def delete_program(program_id: int) -> Response | str | tuple[str, int]:
 
 
 @bp.get("/memberships/<int:membership_id>/history")
-@route(Access.USER, action="membership.view_entries")
+@route(Access.USER, action=LedgerAction.MEMBERSHIP_VIEW_ENTRIES)
 def points_history(membership_id: int) -> tuple[str, int]:
     """A membership's points: every ledger entry, newest first, by period, page by page."""
-    membership = programs_queries.load_membership(me(), membership_id, "membership.view_entries")
+    membership = programs_queries.load_membership(
+        me(), membership_id, LedgerAction.MEMBERSHIP_VIEW_ENTRIES
+    )
     form = HistoryFilterForm(request.args)
     form.validate()
     since, until = day_range(form.since.data, form.until.data)
@@ -297,9 +302,9 @@ def _program_data(form: ProgramForm) -> dict[str, Any]:
 
 
 @bp.route("/shops/<int:shop_id>/programs/new", methods=["GET", "POST"])
-@route(Access.USER, action="program.create")
+@route(Access.USER, action=ProgramAction.PROGRAM_CREATE)
 def new_program(shop_id: int) -> Response | str | tuple[str, int]:
-    shop = load_shop(me(), shop_id, "program.create")
+    shop = load_shop(me(), shop_id, ProgramAction.PROGRAM_CREATE)
     form = ProgramForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -315,9 +320,9 @@ def new_program(shop_id: int) -> Response | str | tuple[str, int]:
 
 
 @bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
-@route(Access.USER, action="program.edit")
+@route(Access.USER, action=ProgramAction.PROGRAM_EDIT)
 def edit_program(program_id: int) -> Response | str | tuple[str, int]:
-    program = programs_queries.load_program(me(), program_id, "program.edit")
+    program = programs_queries.load_program(me(), program_id, ProgramAction.PROGRAM_EDIT)
     form = ProgramForm(obj=program)
     problems: list[str] = []
     if form.validate_on_submit():

@@ -21,6 +21,7 @@ from stampbook.rewards.forms import (
     ShopReceiptFilterForm,
 )
 from stampbook.rewards.models import Redemption
+from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.schemas import MyRedemptionQuery, ShopRedemptionQuery
 from stampbook.shops import queries as shops_queries
 from stampbook.ui.forms import ActionForm, options
@@ -49,7 +50,7 @@ RECEIPT_STATUS = {
 
 
 @bp.get("/receipts/<int:redemption_id>")
-@route(Access.USER, action="redemption.view")
+@route(Access.USER, action=RewardAction.REDEMPTION_VIEW)
 def receipt(redemption_id: int) -> str:
     redemption = queries.get_redemption(me(), redemption_id)
     return render_template(
@@ -57,8 +58,8 @@ def receipt(redemption_id: int) -> str:
         receipt=redemption,
         shop_name=shops_queries.shop_name(redemption.shop_id),
         names=accounts_queries.user_names([redemption.user_id, redemption.gifted_by_user_id]),
-        may_cancel=can(me(), "redemption.cancel", redemption),
-        may_fulfil=can(me(), "redemption.fulfil", redemption),
+        may_cancel=can(me(), RewardAction.REDEMPTION_CANCEL, redemption),
+        may_fulfil=can(me(), RewardAction.REDEMPTION_FULFIL, redemption),
         form=CancelForm(),
         fulfil_form=ActionForm(),
     )
@@ -98,9 +99,9 @@ def my_receipts() -> str | tuple[str, int]:
 
 
 @bp.get("/rewards/<int:reward_id>/redemptions")
-@route(Access.USER, action="reward.view_redemptions")
+@route(Access.USER, action=RewardAction.REWARD_VIEW_REDEMPTIONS)
 def reward_redemptions(reward_id: int) -> str:
-    reward = loading.visible_reward(me(), reward_id, "reward.view_redemptions")
+    reward = loading.visible_reward(me(), reward_id, RewardAction.REWARD_VIEW_REDEMPTIONS)
     history = from_cursor(HistoryQuery, limit=RECEIPTS_PER_PAGE)
     items, next_cursor = queries.reward_redemptions(me(), reward_id, history)
     first: Redemption | None = items[0] if items else None
@@ -110,17 +111,17 @@ def reward_redemptions(reward_id: int) -> str:
         receipts=items,
         next_cursor=next_cursor,
         names=accounts_queries.user_names(r.user_id for r in items),
-        may_cancel=first is not None and can(me(), "redemption.cancel", first),
-        may_fulfil=first is not None and can(me(), "redemption.fulfil", first),
+        may_cancel=first is not None and can(me(), RewardAction.REDEMPTION_CANCEL, first),
+        may_fulfil=first is not None and can(me(), RewardAction.REDEMPTION_FULFIL, first),
         form=CancelForm(),
         fulfil_form=ActionForm(),
     )
 
 
 @bp.get("/shops/<int:shop_id>/redemptions")
-@route(Access.USER, action="redemption.list_for_shop")
+@route(Access.USER, action=RewardAction.REDEMPTION_LIST_FOR_SHOP)
 def shop_redemptions(shop_id: int) -> tuple[str, int]:
-    shop = shops_queries.load_shop(me(), shop_id, "redemption.list_for_shop")
+    shop = shops_queries.load_shop(me(), shop_id, RewardAction.REDEMPTION_LIST_FOR_SHOP)
     form = ShopReceiptFilterForm(request.args)
     reward_names = dict(shops_queries.shop_items(shop_id, tasks=False).rewards)
     form.reward_id.choices = options([(0, _("Every reward")), *reward_names.items()])
@@ -153,15 +154,15 @@ def shop_redemptions(shop_id: int) -> tuple[str, int]:
         more=more,
         zone=viewer_zone().key,
         names=accounts_queries.user_names(r.user_id for r in items),
-        may_cancel={r.id for r in items if can(me(), "redemption.cancel", r)},
-        may_fulfil={r.id for r in items if can(me(), "redemption.fulfil", r)},
+        may_cancel={r.id for r in items if can(me(), RewardAction.REDEMPTION_CANCEL, r)},
+        may_fulfil={r.id for r in items if can(me(), RewardAction.REDEMPTION_FULFIL, r)},
         form=CancelForm(),
         fulfil_form=ActionForm(),
     ), 422 if form.errors else 200
 
 
 @bp.post("/receipts/<int:redemption_id>/cancel")
-@route(Access.USER, action="redemption.cancel", idempotent=True)
+@route(Access.USER, action=RewardAction.REDEMPTION_CANCEL, idempotent=True)
 def cancel_receipt(redemption_id: int) -> Response:
     form = CancelForm()
     back = safe_next(url_for("receipt_pages.receipt", redemption_id=redemption_id))
@@ -178,11 +179,11 @@ def cancel_receipt(redemption_id: int) -> Response:
 
 
 @bp.post("/receipts/<int:redemption_id>/fulfil")
-@route(Access.USER, action="redemption.fulfil")
+@route(Access.USER, action=RewardAction.REDEMPTION_FULFIL)
 def fulfil_receipt(redemption_id: int) -> Response:
     # Who may not see the receipt gets 404, who sees it but may not hand it over 403 (as the
     # API does); a cancelled receipt is said in words.
-    require(me(), "redemption.fulfil", loading.load_redemption(redemption_id))
+    require(me(), RewardAction.REDEMPTION_FULFIL, loading.load_redemption(redemption_id))
     back = safe_next(url_for("receipt_pages.receipt", redemption_id=redemption_id))
     act(
         lambda: redeeming.fulfil_redemption(me(), redemption_id=redemption_id),

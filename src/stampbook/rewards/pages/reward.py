@@ -36,6 +36,7 @@ from stampbook.rewards.forms import (
 )
 from stampbook.rewards.models import Redemption, Reward
 from stampbook.rewards.pages.receipts import RECEIPT_STATUS
+from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.rules import ScheduleSettings, load_settings
 from stampbook.rewards.schemas import RewardIn, RewardPatch
 from stampbook.shops import queries as shops_queries
@@ -174,7 +175,7 @@ def _reward_page(
 
 
 @bp.get("/rewards/<int:reward_id>")
-@route(Access.PUBLIC, action="reward.view")
+@route(Access.PUBLIC, action=RewardAction.REWARD_VIEW)
 def reward(reward_id: int) -> tuple[str, int]:
     return _reward_page(reward_id)
 
@@ -212,7 +213,7 @@ def _to_receipt(redemption: Redemption, said: str) -> Response:
 
 
 @bp.post("/rewards/<int:reward_id>/redeem")
-@route(Access.USER, action="reward.redeem", idempotent=True)
+@route(Access.USER, action=RewardAction.REWARD_REDEEM, idempotent=True)
 def redeem(reward_id: int) -> Response | tuple[str, int]:
     form = RedeemForm()
     _choices_for(reward_id, form)
@@ -233,7 +234,7 @@ def redeem(reward_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/rewards/<int:reward_id>/gift")
-@route(Access.USER, action="reward.redeem", idempotent=True)
+@route(Access.USER, action=RewardAction.REWARD_REDEEM, idempotent=True)
 def gift(reward_id: int) -> Response | tuple[str, int]:
     form = GiftForm()
     _choices_for(reward_id, form)
@@ -279,7 +280,7 @@ def gift(reward_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/rewards/<int:reward_id>/contribute")
-@route(Access.USER, action="reward.contribute", idempotent=True)
+@route(Access.USER, action=RewardAction.REWARD_CONTRIBUTE, idempotent=True)
 def contribute(reward_id: int) -> Response | tuple[str, int]:
     form = ContributeForm()
     _choices_for(reward_id, form)
@@ -306,7 +307,7 @@ def contribute(reward_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/rewards/<int:reward_id>/favorite")
-@route(Access.USER, action="reward.favorite")
+@route(Access.USER, action=RewardAction.REWARD_FAVORITE)
 def favourite(reward_id: int) -> Response:
     if request.form.get("star") == "0":
         services.remove_favorite(me(), reward_id=reward_id)
@@ -350,9 +351,9 @@ def _form_page(
 
 
 @bp.route("/shops/<int:shop_id>/rewards/new", methods=["GET", "POST"])
-@route(Access.USER, action="reward.create")
+@route(Access.USER, action=RewardAction.REWARD_CREATE)
 def new_reward(shop_id: int) -> Response | str | tuple[str, int]:
-    shop = load_shop(me(), shop_id, "reward.create")
+    shop = load_shop(me(), shop_id, RewardAction.REWARD_CREATE)
     form = RewardForm()
     unsaved = Unsaved([])
     if form.validate_on_submit():
@@ -390,9 +391,9 @@ def _shown(reward: Reward, stock: int | None) -> dict[str, Any]:
 
 
 @bp.route("/rewards/<int:reward_id>/edit", methods=["GET", "POST"])
-@route(Access.USER, action="reward.edit")
+@route(Access.USER, action=RewardAction.REWARD_EDIT)
 def edit_reward(reward_id: int) -> Response | str | tuple[str, int]:
-    reward = loading.visible_reward(me(), reward_id, "reward.edit")
+    reward = loading.visible_reward(me(), reward_id, RewardAction.REWARD_EDIT)
     shop = load_shop(me(), reward.shop_id)
     shown = _shown(reward, queries.reward_detail(me(), reward_id).quantity)
     form = RewardForm(data=shown)
@@ -422,9 +423,9 @@ def _text(value: Any) -> str:
 
 
 @bp.route("/rewards/<int:reward_id>/delete", methods=["GET", "POST"])
-@route(Access.USER, action="reward.delete")
+@route(Access.USER, action=RewardAction.REWARD_DELETE)
 def delete_reward(reward_id: int) -> Response | str | tuple[str, int]:
-    reward = loading.visible_reward(me(), reward_id, "reward.delete")
+    reward = loading.visible_reward(me(), reward_id, RewardAction.REWARD_DELETE)
     form = ActionForm()
     problem = None
     if form.validate_on_submit():
@@ -472,9 +473,9 @@ def _value_words(field: str, value: Any) -> str:
 
 
 @bp.get("/rewards/<int:reward_id>/changes")
-@route(Access.USER, action="reward.view_changes")
+@route(Access.USER, action=RewardAction.REWARD_VIEW_CHANGES)
 def reward_changes(reward_id: int) -> str:
-    reward = loading.visible_reward(me(), reward_id, "reward.view_changes")
+    reward = loading.visible_reward(me(), reward_id, RewardAction.REWARD_VIEW_CHANGES)
     page = from_cursor(PageQuery, limit=CHANGES_PER_PAGE)
     changes, next_cursor = queries.reward_changes(me(), reward_id, page)
     return render_template(
@@ -495,7 +496,7 @@ def reward_changes(reward_id: int) -> str:
 
 
 @bp.post("/account/stars/rewards/<int:reward_id>/remove")
-@route(Access.USER, action="reward.favorite")
+@route(Access.USER, action=RewardAction.REWARD_FAVORITE)
 def unstar_reward(reward_id: int) -> Response:
     act(
         lambda: rewards.remove_favorite(me(), reward_id=reward_id),

@@ -17,15 +17,17 @@ from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.programs import queries as programs
 from stampbook.programs import queries as programs_queries
+from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import ProgramQuery
 from stampbook.rewards import queries as rewards
 from stampbook.rewards.forms import REWARD_SORTS
+from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.schemas import RewardListQuery
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import ArrangeForm, ShopForm, arrange_form
 from stampbook.shops.models import Shop
-from stampbook.shops.policy import role_of
+from stampbook.shops.policy import ShopAction, role_of
 from stampbook.shops.rules import arranged
 from stampbook.shops.schemas import MemberSearchQuery, ShopIn, ShopPatch, ShopQuery
 from stampbook.tasks import queries as tasks_queries
@@ -53,7 +55,7 @@ RECEIPTS_PER_PAGE = 50
 
 
 @bp.get("/explore")
-@route(Access.PUBLIC, action="shop.view")
+@route(Access.PUBLIC, action=ShopAction.SHOP_VIEW)
 def explore() -> str | tuple[str, int]:
     try:
         query = ShopQuery.model_validate(
@@ -69,20 +71,20 @@ def _tools(shop: Shop) -> dict[str, bool]:
     """Which of the team's tools the viewer may use in this shop."""
     actor = current_user()
     return {
-        "edit": can(actor, "shop.edit", shop),
-        "new_program": can(actor, "program.create", shop),
-        "new_reward": can(actor, "reward.create", shop),
-        "stamp": can(actor, "shop.search_members", shop),
-        "redemptions": can(actor, "redemption.list_for_shop", shop),
-        "team": can(actor, "role.manage", shop),
-        "invitations": can(actor, "shop.invite", shop),
-        "merge": can(actor, "shop.merge", shop),
-        "delete": can(actor, "shop.delete", shop),
+        "edit": can(actor, ShopAction.SHOP_EDIT, shop),
+        "new_program": can(actor, ProgramAction.PROGRAM_CREATE, shop),
+        "new_reward": can(actor, RewardAction.REWARD_CREATE, shop),
+        "stamp": can(actor, ShopAction.SHOP_SEARCH_MEMBERS, shop),
+        "redemptions": can(actor, RewardAction.REDEMPTION_LIST_FOR_SHOP, shop),
+        "team": can(actor, ShopAction.ROLE_MANAGE, shop),
+        "invitations": can(actor, ShopAction.SHOP_INVITE, shop),
+        "merge": can(actor, ShopAction.SHOP_MERGE, shop),
+        "delete": can(actor, ShopAction.SHOP_DELETE, shop),
     }
 
 
 @bp.get("/shops/<int:shop_id>")
-@route(Access.PUBLIC, action="shop.view")
+@route(Access.PUBLIC, action=ShopAction.SHOP_VIEW)
 def shop(shop_id: int) -> str | tuple[str, int]:
     actor = current_user()
     shop = services.get_shop(actor, shop_id)
@@ -138,7 +140,7 @@ def _shop_form_page(form: ShopForm, problems: list[str], shop: Shop | None) -> t
         problems=problems,
         shop=shop,
         time_zones=TIME_ZONES,
-        may_delete=shop is not None and can(me(), "shop.delete", shop),
+        may_delete=shop is not None and can(me(), ShopAction.SHOP_DELETE, shop),
     ), status
 
 
@@ -157,9 +159,9 @@ def new_shop() -> Response | str | tuple[str, int]:
 
 
 @bp.route("/shops/<int:shop_id>/edit", methods=["GET", "POST"])
-@route(Access.USER, action="shop.edit")
+@route(Access.USER, action=ShopAction.SHOP_EDIT)
 def edit_shop(shop_id: int) -> Response | str | tuple[str, int]:
-    shop = shops_queries.load_shop(me(), shop_id, "shop.edit")
+    shop = shops_queries.load_shop(me(), shop_id, ShopAction.SHOP_EDIT)
     form = ShopForm(obj=shop)
     problems: list[str] = []
     if form.validate_on_submit():
@@ -200,9 +202,9 @@ def _new_order(form: ArrangeForm, prefix: str, items: list[tuple[int, str]]) -> 
 
 
 @bp.route("/shops/<int:shop_id>/arrange", methods=["GET", "POST"])
-@route(Access.USER, action="shop.edit")
+@route(Access.USER, action=ShopAction.SHOP_EDIT)
 def arrange(shop_id: int) -> Response | str | tuple[str, int]:
-    shop = shops_queries.load_shop(me(), shop_id, "shop.edit")
+    shop = shops_queries.load_shop(me(), shop_id, ShopAction.SHOP_EDIT)
     program_items, reward_items = _current_order(shop)
     form = arrange_form(program_items, reward_items)
     problems: list[str] = []
@@ -237,9 +239,9 @@ def arrange(shop_id: int) -> Response | str | tuple[str, int]:
 
 
 @bp.get("/shops/<int:shop_id>/stamp")
-@route(Access.USER, action="shop.search_members")
+@route(Access.USER, action=ShopAction.SHOP_SEARCH_MEMBERS)
 def find_member(shop_id: int) -> str:
-    shop = shops_queries.load_shop(me(), shop_id, "shop.search_members")
+    shop = shops_queries.load_shop(me(), shop_id, ShopAction.SHOP_SEARCH_MEMBERS)
     q = request.args.get("q", "").strip()
     matches = []
     if q:

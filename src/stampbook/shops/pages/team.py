@@ -33,6 +33,7 @@ from stampbook.shops.forms import (
     role_defaults,
 )
 from stampbook.shops.models import Role, Shop
+from stampbook.shops.policy import ShopAction
 from stampbook.shops.schemas import (
     MemberSearchQuery,
     RoleIn,
@@ -163,9 +164,9 @@ def _team_page(
 
 
 @bp.route("/shops/<int:shop_id>/team", methods=["GET", "POST"])
-@route(Access.USER, action="role.manage")
+@route(Access.USER, action=ShopAction.ROLE_MANAGE)
 def team(shop_id: int) -> Response | tuple[str, int]:
-    shop = shops_queries.load_shop(me(), shop_id, "role.manage")
+    shop = shops_queries.load_shop(me(), shop_id, ShopAction.ROLE_MANAGE)
     form = NewRoleForm()
     choices, scopes = _scope_choices(shop_id)
     form.scope.choices = options(choices)
@@ -189,7 +190,7 @@ def team(shop_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/roles/<int:role_id>/edit", methods=["GET", "POST"])
-@route(Access.USER, action="role.manage")
+@route(Access.USER, action=ShopAction.ROLE_MANAGE)
 def edit_role(role_id: int) -> Response | tuple[str, int]:
     role, shop = queries.managed_role(me(), role_id)
     form = RoleForm(data={"role_type": role.role_type, "scope": _scope_of(role)})
@@ -223,7 +224,7 @@ def edit_role(role_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/roles/<int:role_id>/delete")
-@route(Access.USER, action="role.manage")
+@route(Access.USER, action=ShopAction.ROLE_MANAGE)
 def remove_role(role_id: int) -> Response:
     """Remove someone from the team, or leave it oneself (as ``DELETE /roles/{id}``)."""
     role, shop = queries.removable_role(me(), role_id)

@@ -31,7 +31,7 @@ from stampbook.tasks.forms import (
 )
 from stampbook.tasks.models import Task
 from stampbook.tasks.pages import MEMBER_CHOICES, member_label
-from stampbook.tasks.policy import program_of
+from stampbook.tasks.policy import TaskAction, program_of
 from stampbook.tasks.rules import BonusValues
 from stampbook.tasks.schemas import OverrideIn, TaskIn, TaskPatch
 from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, options
@@ -170,9 +170,9 @@ def _task_form_page(
 
 
 @bp.route("/programs/<int:program_id>/tasks/new", methods=["GET", "POST"])
-@route(Access.USER, action="task.create")
+@route(Access.USER, action=TaskAction.TASK_CREATE)
 def new_task(program_id: int) -> Response | tuple[str, int]:
-    program = programs_queries.load_program(me(), program_id, "task.create")
+    program = programs_queries.load_program(me(), program_id, TaskAction.TASK_CREATE)
     form = TaskForm()
     problems: list[str] = []
     if not _more_rows(form) and form.validate_on_submit():
@@ -221,9 +221,9 @@ def _form_values(task: Task) -> dict[str, Any]:
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
-@route(Access.USER, action="task.edit")
+@route(Access.USER, action=TaskAction.TASK_EDIT)
 def edit_task(task_id: int) -> Response | tuple[str, int]:
-    task = queries.get_task(me(), task_id, "task.edit")
+    task = queries.get_task(me(), task_id, TaskAction.TASK_EDIT)
     program = program_of(task)
     form = TaskForm(data=_form_values(task))
     problems: list[str] = []
@@ -243,9 +243,9 @@ def edit_task(task_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/tasks/<int:task_id>/delete", methods=["GET", "POST"])
-@route(Access.USER, action="task.delete")
+@route(Access.USER, action=TaskAction.TASK_DELETE)
 def delete_task(task_id: int) -> Response | str:
-    task = queries.get_task(me(), task_id, "task.delete")
+    task = queries.get_task(me(), task_id, TaskAction.TASK_DELETE)
     form = ActionForm()
     if not form.validate_on_submit():
         return render_template(
@@ -272,7 +272,7 @@ def delete_task(task_id: int) -> Response | str:
 
 
 @bp.get("/tasks/<int:task_id>/overrides")
-@route(Access.USER, action="task.override")
+@route(Access.USER, action=TaskAction.TASK_OVERRIDE)
 def overrides(task_id: int) -> Response | str:
     """The members with their own settings of a task, and a choice of whom to give some."""
     task, rows = queries.list_overrides(me(), task_id)
@@ -331,10 +331,10 @@ def _override_data(form: OverrideForm) -> dict[str, Any]:
 
 
 @bp.route("/tasks/<int:task_id>/overrides/<int:membership_id>", methods=["GET", "POST"])
-@route(Access.USER, action="task.override")
+@route(Access.USER, action=TaskAction.TASK_OVERRIDE)
 def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
     """One member's own target, deadline, frequency and times for a task."""
-    task = queries.get_task(me(), task_id, "task.override")
+    task = queries.get_task(me(), task_id, TaskAction.TASK_OVERRIDE)
     membership = programs_queries.load_membership(me(), membership_id)
     if membership.program_id != task.program_id:
         raise NotFound(_("No such membership in this task's program."))
@@ -370,9 +370,9 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/tasks/<int:task_id>/overrides/<int:membership_id>/delete")
-@route(Access.USER, action="task.override")
+@route(Access.USER, action=TaskAction.TASK_OVERRIDE)
 def delete_override(task_id: int, membership_id: int) -> Response:
-    queries.get_task(me(), task_id, "task.override")
+    queries.get_task(me(), task_id, TaskAction.TASK_OVERRIDE)
     act(
         lambda: services.delete_override(me(), task_id=task_id, membership_id=membership_id),
         _("Their own settings are removed: the task's apply."),

@@ -20,11 +20,18 @@ from stampbook.programs.models import MembershipStatus
 from stampbook.programs.policy import membership_of, shop_of
 from stampbook.programs.schemas import MembershipQuery
 from stampbook.shops import queries as shops_queries
+from stampbook.shops.policy import ShopAction
 from stampbook.tasks import queries, stamping, words
 from stampbook.tasks.forms import MemberStampForm, NoteForm, StampForm, StampMemberForm
 from stampbook.tasks.models import Stamp, Task
 from stampbook.tasks.pages import MEMBER_CHOICES, member_label
-from stampbook.tasks.policy import RevokeAttempt, StampAttempt, may_stamp_others, program_of
+from stampbook.tasks.policy import (
+    RevokeAttempt,
+    StampAttempt,
+    TaskAction,
+    may_stamp_others,
+    program_of,
+)
 from stampbook.tasks.schemas import StampQuery
 from stampbook.ui.forms import ActionForm, options
 from stampbook.ui.helpers import act, attempt, from_cursor, local_time, safe_next
@@ -80,10 +87,12 @@ def _task_page(
         target=(settings.target if settings is not None else task.target),
         group_total=group_total,
         my_total=my_total,
-        may_stamp=mine is not None and live and can(actor, "task.stamp", StampAttempt(task, mine)),
+        may_stamp=mine is not None
+        and live
+        and can(actor, TaskAction.TASK_STAMP, StampAttempt(task, mine)),
         may_stamp_others=live and may_stamp_others(actor, task, program),
-        may_edit=live and can(actor, "task.edit", task),
-        may_override=live and can(actor, "task.override", task),
+        may_edit=live and can(actor, TaskAction.TASK_EDIT, task),
+        may_override=live and can(actor, TaskAction.TASK_OVERRIDE, task),
         stamp_form=StampForm(),
         note=note,
         note_form=NoteForm(),
@@ -92,7 +101,7 @@ def _task_page(
 
 
 @bp.get("/tasks/<int:task_id>")
-@route(Access.PUBLIC, action="task.view")
+@route(Access.PUBLIC, action=TaskAction.TASK_VIEW)
 def task(task_id: int) -> tuple[str, int]:
     return _task_page(task_id)
 
@@ -101,7 +110,7 @@ def task(task_id: int) -> tuple[str, int]:
 
 
 @bp.post("/tasks/<int:task_id>/stamp")
-@route(Access.USER, action="task.stamp", idempotent=True)
+@route(Access.USER, action=TaskAction.TASK_STAMP, idempotent=True)
 def stamp(task_id: int) -> Response:
     task = queries.get_task(me(), task_id)
     form = StampForm()
@@ -125,7 +134,7 @@ def stamp(task_id: int) -> Response:
 
 
 @bp.get("/tasks/<int:task_id>/stamp-member")
-@route(Access.USER, action="task.stamp")
+@route(Access.USER, action=TaskAction.TASK_STAMP)
 def stamp_member(task_id: int) -> str:
     """Stamp another member of the program: the team, or members where they stamp each other."""
     task = queries.get_task(me(), task_id)
@@ -142,9 +151,9 @@ def stamp_member(task_id: int) -> str:
 
 
 @bp.post("/shops/<int:shop_id>/stamp")
-@route(Access.USER, action="task.stamp", idempotent=True)
+@route(Access.USER, action=TaskAction.TASK_STAMP, idempotent=True)
 def stamp_found_member(shop_id: int) -> Response:
-    shops_queries.load_shop(me(), shop_id, "shop.search_members")
+    shops_queries.load_shop(me(), shop_id, ShopAction.SHOP_SEARCH_MEMBERS)
     form = MemberStampForm()
     back = url_for("shop_pages.find_member", shop_id=shop_id, q=request.form.get("q", ""))
     if not form.validate_on_submit():
@@ -174,11 +183,11 @@ def _stamp_of(actor: User, stamp_id: int) -> tuple[Stamp, Task]:
 
 
 @bp.post("/stamps/<int:stamp_id>/note")
-@route(Access.USER, action="stamp.annotate")
+@route(Access.USER, action=TaskAction.STAMP_ANNOTATE)
 def note(stamp_id: int) -> Response | tuple[str, int]:
     """Write (or clear) my personal note on one of my stamps."""
     stamp, task = _stamp_of(me(), stamp_id)
-    require(me(), "stamp.annotate", stamp)
+    require(me(), TaskAction.STAMP_ANNOTATE, stamp)
     form = NoteForm()
     if not form.validate_on_submit():
         return _task_page(task.id, note=(stamp.id, form), status=422)
@@ -193,14 +202,14 @@ def note(stamp_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/stamps/<int:stamp_id>/revoke", methods=["GET", "POST"])
-@route(Access.USER, action="stamp.revoke", idempotent=True)
+@route(Access.USER, action=TaskAction.STAMP_REVOKE, idempotent=True)
 def revoke(stamp_id: int) -> Response | str:
     """Take a stamp back, after a confirmation: what it earned is reversed."""
     stamp, task = _stamp_of(me(), stamp_id)
     back = safe_next(url_for("task_pages.task", task_id=task.id))
     form = ActionForm()
     if not form.validate_on_submit():
-        require(me(), "stamp.revoke", RevokeAttempt(stamp, task, clock.now()))
+        require(me(), TaskAction.STAMP_REVOKE, RevokeAttempt(stamp, task, clock.now()))
         who = programs_queries.membership_owners([stamp.membership_id]).get(stamp.membership_id)
         return render_template(
             "tasks/confirm.html",
