@@ -79,6 +79,33 @@ def test_web_login_is_rate_limited(database_url: str, app: Flask, tmp_path: Path
     assert statuses == [401, 401, 401, 429]
 
 
+def test_the_api_and_the_page_draw_from_one_login_limit(
+    database_url: str, app: Flask, tmp_path: Path
+) -> None:
+    limited = limited_app(database_url, tmp_path, WTF_CSRF_ENABLED=False)
+    assert [a.status_code for a in failed_logins(limited, 2)] == [401, 401]
+    client = limited.test_client()
+    statuses = [
+        client.post("/login", data={"email": "n@example.com", "password": "wrong!"}).status_code
+        for _ in range(2)
+    ]
+    assert statuses == [401, 429]
+    # Showing the page's form costs nothing.
+    assert client.get("/login").status_code == 200
+
+
+def test_registering_through_either_door_draws_from_one_limit(
+    database_url: str, app: Flask, tmp_path: Path
+) -> None:
+    client = limited_app(database_url, tmp_path, WTF_CSRF_ENABLED=False).test_client()
+    api = client.post("/api/v1/users", json={"email": "bad", "name": "x", "password": "x"})
+    page = [
+        client.post("/register", data={"email": "bad", "name": "x", "password": "x"}).status_code
+        for _ in range(2)
+    ]
+    assert (api.status_code, page) == (422, [422, 429])
+
+
 def _redis_url() -> str | None:
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     try:

@@ -11,7 +11,7 @@ from flask import Flask
 from stampbook.core.extensions import limiter
 from tests.concurrency import committed_session
 from tests.conftest import make_test_app
-from tests.factories.accounts import make_token, make_user
+from tests.factories.accounts import PASSWORD, make_token, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +26,7 @@ def _restore_limiter() -> Iterator[None]:
         setattr(limiter, name, value)
 
 
-def limited_app(database_url: str, tmp_path: Path) -> Flask:
+def limited_app(database_url: str, tmp_path: Path, **overrides: object) -> Flask:
     return make_test_app(
         database_url,
         tmp_path,
@@ -34,6 +34,7 @@ def limited_app(database_url: str, tmp_path: Path) -> Flask:
         MESSAGE_RATE_LIMIT="2 per minute",
         BUDDY_REQUEST_RATE_LIMIT="2 per minute",
         POST_RATE_LIMIT="2 per minute",
+        **overrides,
     )
 
 
@@ -73,3 +74,20 @@ def test_one_sender_cannot_flood(committed: Flask, database_url: str, tmp_path: 
     assert posts == [201, 201, 429]
     # Reading is not limited.
     assert client.get("/api/v1/messages", headers=as_(0)).status_code == 200
+
+
+def test_messages_through_the_api_count_against_the_page(
+    committed: Flask, database_url: str, tmp_path: Path
+) -> None:
+    with committed_session(committed) as session:
+        sender = make_user(session)
+        recipient = make_user(session, privacy_settings={"messages": "public"})
+        token, email, recipient_id = make_token(session, sender), sender.email, recipient.id
+    client = limited_app(database_url, tmp_path, WTF_CSRF_ENABLED=False).test_client()
+    body = {"to_user_id": recipient_id, "body": "Hello"}
+    headers = {"Authorization": f"Bearer {token}"}
+    sent = [client.post("/api/v1/messages", headers=headers, json=body).status_code for _ in "ab"]
+    assert sent == [201, 201]
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    page = client.post(f"/messages/with/{recipient_id}", data={"body": "Hello again"})
+    assert page.status_code == 429

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
-from stampbook.accounts import services
+from stampbook.accounts import limits, services
 from stampbook.accounts.auth import current_token, me
 from stampbook.accounts.models import TokenKind, User
 from stampbook.accounts.schemas import (
@@ -18,7 +16,6 @@ from stampbook.accounts.schemas import (
     UserOut,
     UserPatch,
 )
-from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.shops.policy import ShopAction
@@ -41,7 +38,7 @@ def _me_out(user: User) -> MeOut:
 
 @bp.post("/users")
 @route(Access.PUBLIC)
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
+@limits.register
 @bp.input(RegisterIn, arg_name="body")
 @bp.output(MeOut, status_code=201)
 @bp.doc(summary="Register a new account")
@@ -52,7 +49,7 @@ def register(body: RegisterIn) -> MeOut:
 
 @bp.post("/tokens")
 @route(Access.PUBLIC)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=failed)
+@limits.login
 @bp.input(TokenIn, arg_name="body")
 @bp.output(TokenOut, status_code=201)
 @bp.doc(summary="Log in: trade email and password for a bearer token", responses=[401, 429])
@@ -91,7 +88,7 @@ def patch_me(body: UserPatch) -> MeOut:
 
 @bp.post("/users/me/password")
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=failed)
+@limits.change_password
 @bp.input(PasswordChangeIn, arg_name="body")
 @bp.output({}, status_code=204)
 @bp.doc(
@@ -111,7 +108,7 @@ def change_password(body: PasswordChangeIn) -> tuple[str, int]:
 
 @bp.post("/users/me/email")
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=failed)
+@limits.change_email
 @bp.input(EmailChangeIn, arg_name="body")
 @bp.output(MeOut)
 @bp.doc(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from stampbook.accounts import services
+from stampbook.accounts import limits, services
 from stampbook.accounts.auth import SESSION_TOKEN, current_token, me
 from stampbook.accounts.forms import (
     EmailForm,
@@ -25,7 +25,6 @@ from stampbook.accounts.models import Section, TokenKind
 from stampbook.accounts.policy import AccountAction
 from stampbook.accounts.schemas import UserPatch
 from stampbook.core.errors import AppError, Conflict, Unauthorized
-from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
@@ -53,7 +52,7 @@ def _start_session(secret: str) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @route(Access.PUBLIC)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed)
+@limits.login
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
@@ -73,7 +72,7 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.route("/register", methods=["GET", "POST"])
 @route(Access.PUBLIC)
-@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
+@limits.register
 def register() -> Response | str | tuple[str, int]:
     form = RegisterForm()
     if form.validate_on_submit():
@@ -107,6 +106,7 @@ def logout() -> Response:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @route(Access.USER, action=AccountAction.USER_EDIT)
+@limits.change_password
 def change_password() -> Response | str | tuple[str, int]:
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -260,7 +260,7 @@ def stars() -> Response | tuple[str, int]:
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed)
+@limits.change_email
 def email() -> Response | tuple[str, int]:
     form = EmailForm()
     if form.validate_on_submit():

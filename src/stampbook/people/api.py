@@ -6,19 +6,17 @@ Buddy requests, messages and posts are rate limited per sender (``BUDDY_REQUEST_
 
 from __future__ import annotations
 
-from flask import current_app
-
 from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.policy import AccountAction
 from stampbook.accounts.schemas import (
     UserOut,
 )
-from stampbook.core.extensions import limiter
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.people import (
     buddy_queries,
+    limits,
     message_queries,
     message_services,
     post_queries,
@@ -56,12 +54,6 @@ from stampbook.people.schemas import (
 bp = ApiBlueprint("people", __name__, url_prefix="/api/v1", tag="People")
 
 
-def per_user() -> str:
-    """Rate limits count per signed-in sender, whatever address they come from."""
-    user = current_user()
-    return f"user:{user.id}" if user is not None else "anonymous"
-
-
 # --- Buddies ----------------------------------------------------------------------------------
 
 
@@ -76,7 +68,7 @@ def list_buddies(query: PageQuery) -> BuddyPage:
 
 @bp.post("/buddies")
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["BUDDY_REQUEST_RATE_LIMIT"], key_func=per_user)
+@limits.buddy_request
 @bp.input(BuddyRequestIn, arg_name="body")
 @bp.output(BuddyRequestOut, status_code=201)
 @bp.doc(
@@ -195,7 +187,7 @@ def list_messages(query: MessageQuery) -> MessagePage:
 
 @bp.post("/messages")
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=per_user)
+@limits.message
 @bp.input(MessageIn, arg_name="body")
 @bp.output(MessageOut, status_code=201)
 @bp.doc(
@@ -264,7 +256,7 @@ def list_posts(query: PostQuery) -> PostPage:
 
 @bp.post("/posts")
 @route(Access.USER, idempotent=True)
-@limiter.limit(lambda: current_app.config["POST_RATE_LIMIT"], key_func=per_user)
+@limits.post
 @bp.input(PostIn, arg_name="body")
 @bp.output(PostCreated, status_code=201)
 @bp.doc(

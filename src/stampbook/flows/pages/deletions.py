@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from stampbook.accounts import limits
 from stampbook.accounts import services as accounts
 from stampbook.accounts.auth import me
 from stampbook.accounts.forms import DeleteAccountForm
 from stampbook.core.errors import AppError
-from stampbook.core.extensions import failed, limiter
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import MESSAGES
@@ -48,7 +48,7 @@ def delete_shop(shop_id: int) -> Response | str:
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=failed)
+@limits.delete_account
 def delete_account() -> Response | tuple[str, int]:
     form = DeleteAccountForm()
     if form.validate_on_submit():

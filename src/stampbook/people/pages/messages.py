@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from pydantic import ValidationError
@@ -12,13 +12,11 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import me
 from stampbook.core.errors import AppError
-from stampbook.core.extensions import limiter
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.people import message_queries, message_services, shared_queries
-from stampbook.people.api import per_user
+from stampbook.people import limits, message_queries, message_services, shared_queries
 from stampbook.people.forms import (
     MessageEditForm,
     MessageForm,
@@ -136,7 +134,7 @@ MESSAGE_FIELDS = {"shop_id": "about", "program_id": "about", "task_id": "about"}
 
 @bp.post("/messages/with/<int:user_id>")
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"], key_func=per_user)
+@limits.message
 def send_message(user_id: int) -> Response | tuple[str, int]:
     form = MessageForm()
     _about_choices(form)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
@@ -18,20 +18,19 @@ from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.policy import AccountAction
 from stampbook.core.db import db
 from stampbook.core.errors import AppError, NotFound
-from stampbook.core.extensions import limiter
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
 from stampbook.people import (
     buddy_queries,
+    limits,
     message_queries,
     post_queries,
     queries,
     services,
     shared_queries,
 )
-from stampbook.people.api import per_user
 from stampbook.people.forms import (
     BuddyAskForm,
 )
@@ -150,7 +149,7 @@ def _asked(result: Any) -> str:
 
 @bp.post("/buddies")
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["BUDDY_REQUEST_RATE_LIMIT"], key_func=per_user)
+@limits.buddy_request
 def ask_by_email() -> Response | tuple[str, int]:
     form = BuddyAskForm()
     if not form.validate_on_submit():
@@ -175,7 +174,7 @@ def ask_by_email() -> Response | tuple[str, int]:
 
 @bp.post("/users/<int:user_id>/buddy-request")
 @route(Access.USER)
-@limiter.limit(lambda: current_app.config["BUDDY_REQUEST_RATE_LIMIT"], key_func=per_user)
+@limits.buddy_request
 def ask_user(user_id: int) -> Response:
     act(lambda: services.send_request(me(), user_id=user_id), _asked, refused=say)
     return go_back(url_for("people_pages.user", user_id=user_id))

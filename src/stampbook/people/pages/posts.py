@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from pydantic import ValidationError
@@ -13,13 +13,11 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user, me
 from stampbook.core.errors import AppError, Forbidden, NotFound
-from stampbook.core.extensions import limiter
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, require, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
-from stampbook.people import buddy_queries, post_queries, post_services, shared_queries
-from stampbook.people.api import per_user
+from stampbook.people import buddy_queries, limits, post_queries, post_services, shared_queries
 from stampbook.people.forms import (
     PostEditForm,
     PostFilterForm,
@@ -153,7 +151,7 @@ def posts() -> tuple[str, int]:
 
 @bp.post("/posts")
 @route(Access.USER, idempotent=True)
-@limiter.limit(lambda: current_app.config["POST_RATE_LIMIT"], key_func=per_user)
+@limits.post
 def new_post() -> Response | tuple[str, int]:
     form = PostForm()
     _post_choices(form)
@@ -187,7 +185,7 @@ def new_post() -> Response | tuple[str, int]:
 
 @bp.post("/posts/review")
 @route(Access.USER, idempotent=True)
-@limiter.limit(lambda: current_app.config["POST_RATE_LIMIT"], key_func=per_user)
+@limits.post
 def new_review() -> Response | tuple[str, int]:
     form = ReviewForm()
     target = _review_target(form)
