@@ -21,10 +21,10 @@ from stampbook.ui.schedule_forms import (
     ScheduleField,
     ScheduleList,
     WindowForm,
-    describe,
     place_form_errors,
     validate_form,
 )
+from stampbook.ui.schedule_words import describe
 
 
 class Page(Form):

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext as babel_ngettext
 
 from stampbook.tasks.rules import (
     AvailabilitySettings,
@@ -20,18 +18,8 @@ from stampbook.tasks.rules import (
     StreakBonus,
 )
 from stampbook.ui.helpers import local_time
-from stampbook.ui.schedule_forms import describe
-
-
-def _(text: str, **values: Any) -> str:
-    """``gettext``, typed (marked texts are extracted from ``_`` calls)."""
-    return str(gettext(text, **values))
-
-
-def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
-    """``ngettext``, typed: the form for ``num``, with ``%(num)s`` filled in."""
-    return str(babel_ngettext(singular, plural, num, **values))
-
+from stampbook.ui.schedule_words import describe
+from stampbook.ui.words import _, ngettext
 
 # Small spans said in words: "every three days".
 COUNTS = {

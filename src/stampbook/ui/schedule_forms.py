@@ -91,30 +91,35 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, time
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     FieldList,
     Form,
     FormField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
-    StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
 from wtforms.utils import unset_value
 from wtforms.validators import NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from stampbook.schedules.rules import MAX_ITEMS, MAX_RRULE_LENGTH, Schedule
+from stampbook.schedules.rules import MAX_RRULE_LENGTH, Schedule
+from stampbook.ui.schedule_inputs import (
+    Checkboxes,
+    DatesInput,
+    DayField,
+    HoursInput,
+    MonthDaysInput,
+    TimesInput,
+    WallTimeField,
+    _time_text,
+)
+from stampbook.ui.words import _
 
 __all__ = [
     "MAX_ENTRIES",
@@ -126,7 +131,6 @@ __all__ = [
     "ScheduleForm",
     "ScheduleList",
     "WindowForm",
-    "describe",
     "place_form_errors",
     "validate_form",
 ]
@@ -138,11 +142,6 @@ if TYPE_CHECKING:  # the stubs' generics; WTForms' classes take no parameters at
     _FormFieldBase = FormField[Any]
 else:
     ListBase, _FormFieldBase = FieldList, FormField
-
-
-def _(text: str, **values: Any) -> str:
-    """``gettext`` (marked texts are extracted from ``_`` calls), typed."""
-    return str(gettext(text, **values))
 
 
 Loc = Sequence[str | int]
@@ -174,15 +173,6 @@ MONTHS = [
     (11, _l("November")),
     (12, _l("December")),
 ]
-DAYS_PLURAL = [
-    _l("Mondays"),
-    _l("Tuesdays"),
-    _l("Wednesdays"),
-    _l("Thursdays"),
-    _l("Fridays"),
-    _l("Saturdays"),
-    _l("Sundays"),
-]
 UNITS = [("day", _l("days")), ("week", _l("weeks")), ("month", _l("months")), ("year", _l("years"))]
 FREQUENCIES = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 UNIT_OF = {freq: unit for unit, freq in FREQUENCIES.items()}
@@ -190,15 +180,6 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Months and years repeat on the start date's day: without one, on the 1st and on 1 January.
 DEFAULT_START = date(2000, 1, 1)
 
-# Items of a list input: separated by commas, semicolons or lines.
-_ITEMS = re.compile(r"[,;\n]+")
-# The two ends of a range: "to", "a", "hasta", "until", "..", a dash.
-_DATE_RANGE = re.compile(
-    r"\s+(?:to|a|al|hasta|until)\s+|\s*(?:\.\.|\u2013|\u2014)\s*|\s+-\s+", re.I
-)
-_TIME_RANGE = re.compile(r"\s+(?:to|a|hasta|until)\s+|\s*(?:\.\.|\u2013|\u2014|-)\s*", re.I)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 # What the repeat inputs write, and only that: anything else is an expert's rule.
 _BUILT = re.compile(
     r"(?:DTSTART:(?P<start>\d{8})\n)?RRULE:FREQ=(?P<freq>DAILY|WEEKLY|MONTHLY|YEARLY)"
@@ -208,172 +189,6 @@ _BUILT = re.compile(
 
 
 # --- Inputs ---------------------------------------------------------------------------------
-
-
-def _shown(items: Sequence[str]) -> str:
-    listed = ", ".join(f"“{item[:40]}”" for item in items[:3])
-    return listed + (", …" if len(items) > 3 else "")
-
-
-def _wall_time(text: str) -> time:
-    match = _TIME.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(text)
-    hour, minute, second = (int(part or 0) for part in match.groups())
-    return time(hour, minute, second)  # ValueError past 23:59:59
-
-
-def _time_text(moment: time) -> str:
-    return moment.isoformat() if moment.second or moment.microsecond else f"{moment:%H:%M}"
-
-
-def _day(text: str) -> date:
-    if _DATE.fullmatch(text.strip()) is None:
-        raise ValueError(text)
-    return date.fromisoformat(text.strip())
-
-
-class Checkboxes(SelectMultipleField):
-    """Several choices, one checkbox each (whole numbers)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, label: Any, choices: Sequence[tuple[int, Any]], **kwargs: Any) -> None:
-        super().__init__(
-            label,
-            choices=[SelectChoice(value, text) for value, text in choices],
-            coerce=int,
-            default=list,
-            **kwargs,
-        )
-
-
-class DayField(DateField):
-    """A date input whose value is written the ISO way whatever the year."""
-
-    def __init__(self, label: Any, **kwargs: Any) -> None:
-        super().__init__(label, validators=[Optional()], **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.isoformat() if isinstance(self.data, date) else ""
-
-
-class WallTimeField(TimeField):
-    """A time input (``08:00``; seconds kept when a saved schedule has them)."""
-
-    def __init__(self, label: Any, **kwargs: Any) -> None:
-        super().__init__(label, validators=[Optional()], format=["%H:%M", "%H:%M:%S"], **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return _time_text(self.data) if isinstance(self.data, time) else ""
-
-
-class ListInput(StringField):
-    """Several items typed in one input, separated by commas. ``data`` is the list."""
-
-    def parse(self, text: str) -> Any:
-        raise NotImplementedError
-
-    def show(self, item: Any) -> str:
-        return str(item)
-
-    def refusal(self, bad: Sequence[str]) -> str:
-        raise NotImplementedError
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data: Any = []
-        text = str(valuelist[0]) if valuelist else ""
-        parts = [part.strip() for part in _ITEMS.split(text) if part.strip()]
-        if len(parts) > MAX_ITEMS:
-            raise ValueError(_("At most %(n)s items.", n=MAX_ITEMS))
-        bad = []
-        for part in parts:
-            try:
-                self.data.append(self.parse(part))
-            except ValueError:
-                bad.append(part)
-        if bad:
-            raise ValueError(self.refusal(bad))
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return ", ".join(self.show(item) for item in self.data or [])
-
-
-class DatesInput(ListInput):
-    """Dates and date ranges: ``2026-12-24, 2026-12-27 to 2026-12-31``."""
-
-    def parse(self, text: str) -> date | tuple[date, date]:
-        ends = _DATE_RANGE.split(text)
-        if len(ends) == 1:
-            return _day(text)
-        if len(ends) != 2:
-            raise ValueError(text)
-        return _day(ends[0]), _day(ends[1])
-
-    def show(self, item: Any) -> str:
-        if isinstance(item, tuple):
-            return _("%(start)s to %(end)s", start=item[0].isoformat(), end=item[1].isoformat())
-        return str(item.isoformat())
-
-    def refusal(self, bad: Sequence[str]) -> str:
-        return _(
-            "Not a date: %(items)s. Write dates as 2026-12-24 and ranges as "
-            "2026-12-27 to 2026-12-31.",
-            items=_shown(bad),
-        )
-
-
-class TimesInput(ListInput):
-    """Times of day: ``08:00, 20:30``."""
-
-    def parse(self, text: str) -> time:
-        return _wall_time(text)
-
-    def show(self, item: Any) -> str:
-        return _time_text(item)
-
-    def refusal(self, bad: Sequence[str]) -> str:
-        return _("Not a time: %(items)s. Write times as 08:00 or 20:30.", items=_shown(bad))
-
-
-class HoursInput(ListInput):
-    """Time ranges: ``12:00-14:00, 18:00-22:00``."""
-
-    def parse(self, text: str) -> tuple[time, time]:
-        ends = _TIME_RANGE.split(text)
-        if len(ends) != 2:
-            raise ValueError(text)
-        return _wall_time(ends[0]), _wall_time(ends[1])
-
-    def show(self, item: Any) -> str:
-        return f"{_time_text(item[0])}-{_time_text(item[1])}"
-
-    def refusal(self, bad: Sequence[str]) -> str:
-        return _("Not a time range: %(items)s. Write ranges as 12:00-14:00.", items=_shown(bad))
-
-
-class MonthDaysInput(ListInput):
-    """Days of the month: ``1, 15``; ``-1`` is the last day."""
-
-    def parse(self, text: str) -> int:
-        day = int(text)
-        if not (1 <= day <= 31 or -31 <= day <= -1):
-            raise ValueError(text)
-        return day
-
-    def refusal(self, bad: Sequence[str]) -> str:
-        return _(
-            "Not a day of the month: %(items)s. Use 1 to 31, or -1 for the last day "
-            "(-2 the one before…).",
-            items=_shown(bad),
-        )
 
 
 # --- One schedule ---------------------------------------------------------------------------
@@ -461,7 +276,7 @@ class ScheduleForm(Form):
             values["date_from"] = None if start == date.min else start
             values["date_until"] = None if end == date.max else end
         values["dates"] = [*schedule.dates, *ranges]
-        built = _read_built(schedule)
+        built = read_built(schedule)
         if built is not None:
             values |= built
         else:
@@ -666,7 +481,7 @@ def _rrule(
     return head + "RRULE:" + ";".join(parts)
 
 
-def _read_built(schedule: Schedule) -> dict[str, Any] | None:
+def read_built(schedule: Schedule) -> dict[str, Any] | None:
     """The repeat inputs that wrote ``schedule.rrule``, if they did (else None)."""
     if schedule.rrule is None:
         return None
@@ -899,84 +714,3 @@ def validate_form(
 
 
 # --- A schedule in words --------------------------------------------------------------------
-
-
-def _days_words(days: Sequence[int]) -> str:
-    chosen = sorted(set(days))
-    if chosen == [0, 1, 2, 3, 4]:
-        return _("weekdays")
-    if chosen == [5, 6]:
-        return _("weekends")
-    if len(chosen) == 7:
-        return _("every day")
-    return ", ".join(str(DAYS_PLURAL[day]) for day in chosen)
-
-
-def _range_words(start: date, end: date) -> str:
-    return _("%(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
-
-
-def _repeat_words(schedule: Schedule) -> str:
-    built = _read_built(schedule)
-    if built is None:
-        return _("on the dates of the rule %(rule)s", rule=schedule.rrule or "")
-    said = []
-    every = built["every"]
-    if every is not None:
-        unit = built["unit"]
-        if unit == "day":
-            said.append(ngettext("every %(num)d day", "every %(num)d days", every))
-        elif unit == "week":
-            said.append(ngettext("every %(num)d week", "every %(num)d weeks", every))
-        elif unit == "month":
-            said.append(ngettext("every %(num)d month", "every %(num)d months", every))
-        else:
-            said.append(ngettext("every %(num)d year", "every %(num)d years", every))
-        if built["starting"] is not None:
-            said.append(_("starting %(day)s", day=built["starting"].isoformat()))
-    month_days = built["month_days"]
-    counted = [str(day) for day in month_days if day > 0]
-    if counted:
-        said.append(_("on day %(days)s of the month", days=", ".join(counted)))
-    if -1 in month_days:
-        said.append(_("on the last day of the month"))
-    from_end = [str(-day) for day in month_days if day < -1]
-    if from_end:
-        said.append(_("on day %(days)s from the end of the month", days=", ".join(from_end)))
-    return ", ".join(str(part) for part in said)
-
-
-def describe(saved: Schedule | Mapping[str, Any]) -> str:
-    """A schedule in the viewer's language, e.g. ``weekdays · 09:00 to 17:00 · except
-    2026-12-25``: each part its own phrase, joined by dots."""
-    schedule = saved if isinstance(saved, Schedule) else Schedule.model_validate(saved)
-    parts = []
-    if schedule.days_of_week:
-        parts.append(_days_words(schedule.days_of_week))
-    if schedule.months_of_year:
-        months = ", ".join(str(MONTHS[month - 1][1]) for month in sorted(schedule.months_of_year))
-        parts.append(_("in %(months)s", months=months))
-    listed = [day.isoformat() for day in schedule.dates]
-    for start, end in schedule.date_ranges:
-        if start == date.min and end != date.max:
-            parts.append(_("until %(end)s", end=end.isoformat()))
-        elif end == date.max and start != date.min:
-            parts.append(_("from %(start)s", start=start.isoformat()))
-        else:
-            listed.append(_range_words(start, end))
-    if listed:
-        parts.append(_("on %(dates)s", dates=", ".join(listed)))
-    if schedule.rrule:
-        parts.append(_repeat_words(schedule))
-    if schedule.time_ranges:
-        parts.append(
-            ", ".join(
-                _("%(start)s to %(end)s", start=_time_text(start), end=_time_text(end))
-                for start, end in schedule.time_ranges
-            )
-        )
-    if schedule.times:
-        parts.append(_("at %(times)s", times=", ".join(map(_time_text, sorted(schedule.times)))))
-    if schedule.excluded is not None:
-        parts.append(_("except %(what)s", what=describe(schedule.excluded)))
-    return " · ".join(parts) or _("always")

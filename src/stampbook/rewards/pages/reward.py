@@ -54,7 +54,8 @@ from stampbook.ui.helpers import (
     save,
     viewer_zone,
 )
-from stampbook.ui.schedule_forms import describe, place_form_errors, validate_form
+from stampbook.ui.schedule_forms import place_form_errors, validate_form
+from stampbook.ui.schedule_words import describe
 
 bp = PageBlueprint("reward_pages", __name__)
 
