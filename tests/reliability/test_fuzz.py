@@ -256,9 +256,11 @@ def _empty_range(pair: Any) -> bool:
 
 # Operations whose 404 after a create under the same path is the documented answer, not the
 # created resource gone: POST /buddies creates a buddy *request*, and DELETE /buddies/{user_id}
-# ends a friendship, which only exists once the other person accepts.
+# ends a friendship, which only exists once the other person accepts; a role scoped to a reward
+# or task names one of the shop's own, and a shop just created has none (any scope is 404).
 NOT_A_CREATED_RESOURCE: dict[tuple[str, str], list[Any]] = {
     ("DELETE", "/api/v1/buddies/{user_id}"): [ensure_resource_availability],
+    ("POST", "/api/v1/shops/{shop_id}/roles"): [ensure_resource_availability],
 }
 
 
