@@ -20,6 +20,7 @@ from stampbook.core.db import db
 from stampbook.core.errors import MalformedJson, UnsupportedMediaType
 from stampbook.core.extensions import babel, bootstrap, csrf, limiter
 from stampbook.core.policy import policy_of
+from stampbook.ui import pages as ui_pages
 
 # Endpoints registered by libraries, not by us; all of them public and read-only.
 LIBRARY_ENDPOINTS = {
@@ -86,6 +87,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
         csrf.exempt(blueprint)  # bearer tokens, never cookies: no CSRF to forge
         app.register_blueprint(blueprint)
     app.register_blueprint(system.bp)
+    app.register_blueprint(ui_pages.bp)
     for blueprint in domains.blueprints("pages"):
         app.register_blueprint(blueprint)
     app.jinja_loader = ChoiceLoader(

@@ -141,7 +141,7 @@ def giftable_reward(session: Session, world: World) -> None:
 EXPECTED: dict[tuple[str, str], Case] = {
     # --- Pages and probes -------------------------------------------------------------------
     ("pages.home", "GET"): Case(ANYONE),
-    ("pages.choose_language", "POST"): Case(ANYONE, body={"lang": "es"}),
+    ("ui.choose_language", "POST"): Case(ANYONE, body={"lang": "es"}),
     ("system.healthz", "GET"): Case(ANYONE),
     ("system.readyz", "GET"): Case(ANYONE),
     ("system.docs_asset", "GET"): Case(ANYONE),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -11,6 +13,7 @@ from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.wording import say
+from stampbook.ledger import words
 from stampbook.ledger.forms import AdjustForm
 from stampbook.ledger.policy import LedgerAction
 from stampbook.ledger.schemas import AdjustmentIn
@@ -23,6 +26,11 @@ from stampbook.ui.helpers import (
 )
 
 bp = PageBlueprint("ledger_pages", __name__)
+
+
+@bp.app_context_processor
+def _ledger_words() -> dict[str, Any]:
+    return {"kind_words": words.KIND_WORDS}
 
 
 @bp.post("/memberships/<int:membership_id>/adjust")

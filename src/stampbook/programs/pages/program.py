@@ -19,9 +19,11 @@ from stampbook.core.pagination import HistoryQuery, PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.ledger import queries as ledger
+from stampbook.ledger import words as ledger_words
 from stampbook.ledger.policy import LedgerAction
 from stampbook.programs import queries, services
 from stampbook.programs import queries as programs_queries
+from stampbook.programs import words as program_words
 from stampbook.programs.forms import (
     PROGRAM_FIELDS,
     HistoryFilterForm,
@@ -208,8 +210,8 @@ def members(program_id: int) -> str:
         histories={
             m.id for m in found.items if can(actor, LedgerAction.MEMBERSHIP_VIEW_ENTRIES, m)
         },
-        role_words=words.ROLE_WORDS,
-        member_statuses=words.MEMBER_STATUSES,
+        role_words=program_words.ROLE_WORDS,
+        member_statuses=program_words.MEMBER_STATUSES,
         form=form,
         more=more,
     )
@@ -289,8 +291,8 @@ def points_history(membership_id: int) -> tuple[str, int]:
         owner=owner,
         entries=entries,
         stamps=stamps,
-        entry_kinds=words.ENTRY_KINDS,
-        cause_words=words.CAUSE_WORDS,
+        entry_kinds=ledger_words.ENTRY_KINDS,
+        cause_words=ledger_words.CAUSE_WORDS,
         form=form,
         more=more,
         zone=viewer_zone().key,

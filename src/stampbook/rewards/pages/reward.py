@@ -59,6 +59,15 @@ from stampbook.ui.schedule_words import describe
 
 bp = PageBlueprint("reward_pages", __name__)
 
+# A reward's status in a list, in a word.
+STATUS_WORDS = {
+    "redeemable": _l("Redeemable"),
+    "too_expensive": _l("Not enough points"),
+    "unavailable": _l("Not available now"),
+    "expired": _l("Expired"),
+    "out_of_stock": _l("Out of stock"),
+}
+
 CHANGES_PER_PAGE = 50
 BUDDIES_SHOWN = 200
 
@@ -88,7 +97,7 @@ FIELD_NAMES = {
 
 @bp.app_context_processor
 def _reward_words() -> dict[str, Any]:
-    return {"receipt_status": RECEIPT_STATUS}
+    return {"receipt_status": RECEIPT_STATUS, "status_words": STATUS_WORDS}
 
 
 # --- Schedules in words ---------------------------------------------------------------------

@@ -37,6 +37,7 @@ from stampbook.ui.forms import ActionForm, options
 from stampbook.ui.helpers import act, attempt, from_cursor, local_time, safe_next
 
 bp = PageBlueprint("task_pages", __name__)
+bp.add_app_template_filter(words.task_rules, "task_rules")
 
 HISTORY = 20
 
