@@ -46,7 +46,7 @@ bench: install
 # Extract the texts marked for translation, merge them into each language's catalogue, compile.
 TRANSLATIONS := src/stampbook/translations
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output -w 100 src/stampbook
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _t -k _n:1,2 -o $(TRANSLATIONS)/messages.pot --no-location --omit-header --sort-output -w 100 src/stampbook
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete -w 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 

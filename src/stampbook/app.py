@@ -48,7 +48,7 @@ class Request(FlaskRequest):
     """Malformed JSON is a client error with its own code, not a generic 400."""
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
-        raise MalformedJson("The body is not valid JSON.")
+        raise MalformedJson()
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
@@ -123,7 +123,7 @@ def _refuse_non_json_bodies() -> None:
         and request.mimetype != "application/json"
         and (request.content_length or request.headers.get("Transfer-Encoding"))
     ):
-        raise UnsupportedMediaType("Send the body as application/json.")
+        raise UnsupportedMediaType()
 
 
 def _security_headers(response: Response) -> Response:

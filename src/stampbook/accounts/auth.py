@@ -20,10 +20,10 @@ def authenticate(*, api: bool) -> User | None:
             return None
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret:
-            raise Unauthorized("Use 'Authorization: Bearer <token>'.", code="invalid_token")
+            raise Unauthorized(code="invalid_token")
         token = tokens.find_active(secret.strip(), kind=TokenKind.API)
         if token is None or token.user.is_deleted:
-            raise Unauthorized("The token is unknown, expired or revoked.", code="invalid_token")
+            raise Unauthorized(code="invalid_token")
     else:
         cookie_secret = session.get(SESSION_TOKEN)
         if not isinstance(cookie_secret, str) or not cookie_secret:

@@ -27,7 +27,6 @@ from stampbook.accounts.schemas import UserPatch
 from stampbook.core.errors import AppError, Conflict, Unauthorized
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.people import page_order
 from stampbook.rewards import queries as rewards_queries
 from stampbook.shops import queries as shops_queries
@@ -62,8 +61,8 @@ def login() -> Response | str | tuple[str, int]:
                 password=form.password.data or "",
                 kind=TokenKind.SESSION,
             )
-        except Unauthorized:
-            form.password.errors = [_("The email or password is wrong.")]
+        except Unauthorized as error:
+            form.password.errors = [error.detail]
             return render_template("accounts/login.html", form=form), 401
         _start_session(secret)
         return redirect(url_for("pages.home"))
@@ -82,8 +81,8 @@ def register() -> Response | str | tuple[str, int]:
                 name=form.name.data or "",
                 password=form.password.data or "",
             )
-        except Conflict:
-            form.email.errors = [_("An account with this email exists.")]
+        except Conflict as error:
+            form.email.errors = [error.detail]
             return render_template("accounts/register.html", form=form), 409
         secret, _token = services.log_in(
             email=form.email.data or "", password=form.password.data or "", kind=TokenKind.SESSION
@@ -120,10 +119,7 @@ def change_password() -> Response | str | tuple[str, int]:
             )
         )
         if isinstance(result, AppError):
-            wrong = result.code == "invalid_credentials"
-            form.old_password.errors = [
-                _("The current password is wrong.") if wrong else result.detail
-            ]
+            form.old_password.errors = [result.detail]
             return render_template("accounts/password.html", form=form), result.status
         flash(_("Your password is changed; your other sessions are signed out."), "success")
         return redirect(url_for("pages.home"))
@@ -135,7 +131,7 @@ def _save(changes: dict[str, Any], form: Any) -> list[str] | None:
     saved = save(
         validate(UserPatch, changes, form),
         lambda body: services.update_profile(me(), body.model_dump(exclude_unset=True)),
-        lambda error: place_errors(form, [("", say(error))]),
+        lambda error: place_errors(form, [("", error.detail)]),
     )
     return saved.problems if isinstance(saved, Unsaved) else None
 
@@ -252,7 +248,7 @@ def stars() -> Response | tuple[str, int]:
         lambda: services.star_shop(me(), shop_id=shop_id) if shop_id else services.unstar_shop(me())
     )
     if isinstance(result, AppError):
-        form.shop_id.errors = [say(result)]
+        form.shop_id.errors = [result.detail]
         return _stars_page(form, result.status)
     flash(_("Your starred shop is saved.") if shop_id else _("No shop is starred now."), "success")
     return redirect(url_for("account_pages.stars"), 303)
@@ -273,7 +269,7 @@ def email() -> Response | tuple[str, int]:
             flash(_("Your email is now %(email)s.", email=result.email), "success")
             return redirect(url_for("account_pages.email"), 303)
         target = form.password if result.code == "invalid_credentials" else form.email
-        target.errors = [say(result)]
+        target.errors = [result.detail]
         return render_template(
             "accounts/settings_email.html", form=form, active="email"
         ), result.status

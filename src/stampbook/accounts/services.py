@@ -26,7 +26,7 @@ def register(*, email: str, name: str, password: str, time_zone: str = "UTC") ->
     email = normalise_email(email)
     taken = db.session.scalar(select(func.count()).select_from(User).where(User.email == email))
     if taken:
-        raise Conflict("An account with this email exists.", code="email_taken")
+        raise Conflict(code="email_taken")
     user = User(
         email=email, name=name, time_zone=time_zone, password_hash=passwords.hash_password(password)
     )
@@ -41,7 +41,7 @@ def check_credentials(*, email: str, password: str) -> User:
         select(User).where(User.email == normalise_email(email), User.deleted_at.is_(None))
     ).first()
     if not passwords.verify_password(user.password_hash if user else None, password) or not user:
-        raise Unauthorized("The email or password is wrong.", code="invalid_credentials")
+        raise Unauthorized(code="invalid_credentials")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
@@ -83,7 +83,12 @@ def _checked_order(user: User, order: dict[str, Any]) -> dict[str, Any]:
         mine = set(db.session.scalars(select(shops_of(user.id).subquery().c[0])))
         foreign = [i for i in shop_ids if i not in mine]
         if foreign:
-            raise NotFound(f"shop_ids: not a shop of yours: {', '.join(map(str, foreign))}.")
+            raise NotFound(
+                thing="your_shops",
+                field="shop_ids",
+                ids=", ".join(map(str, foreign)),
+                count=len(foreign),
+            )
     if program_tasks:
         programs = set(
             db.session.scalars(
@@ -110,12 +115,15 @@ def _checked_order(user: User, order: dict[str, Any]) -> dict[str, Any]:
         )
         for program_id, task_ids in program_tasks.items():
             if program_id not in programs:
-                raise NotFound(f"program_task_ids: not a program of yours: {program_id}.")
+                raise NotFound(thing="your_program", field="program_task_ids", program=program_id)
             foreign = [t for t in task_ids if task_program.get(t) != program_id]
             if foreign:
                 raise NotFound(
-                    f"program_task_ids: not a task of program {program_id}: "
-                    f"{', '.join(map(str, foreign))}."
+                    thing="program_tasks",
+                    field="program_task_ids",
+                    program=program_id,
+                    ids=", ".join(map(str, foreign)),
+                    count=len(foreign),
                 )
     return {
         "shop_ids": shop_ids,
@@ -126,12 +134,12 @@ def _checked_order(user: User, order: dict[str, Any]) -> dict[str, Any]:
 def change_email(user: User, *, email: str, password: str) -> User:
     """A new sign-in address, confirmed with the current password."""
     if not passwords.verify_password(user.password_hash, password):
-        raise Unauthorized("The current password is wrong.", code="invalid_credentials")
+        raise Unauthorized(code="invalid_credentials", given="password")
     email = normalise_email(email)
     if email != user.email:
         taken = db.session.scalar(select(User.id).where(User.email == email))
         if taken is not None:
-            raise Conflict("An account with this email exists.", code="email_taken")
+            raise Conflict(code="email_taken")
         user.email = email
         db.session.flush()
     return user
@@ -140,7 +148,7 @@ def change_email(user: User, *, email: str, password: str) -> User:
 def star_shop(user: User, *, shop_id: int) -> User:
     shop = db.session.get(Shop, shop_id)
     if shop is None:
-        raise NotFound("No such shop.")
+        raise NotFound(thing="shop")
     require(user, ShopAction.SHOP_VIEW, shop)
     user.starred_shop_id = shop.id
     db.session.flush()
@@ -158,7 +166,7 @@ def change_password(
 ) -> None:
     """Set a new password; every other session and token of the user ends."""
     if not passwords.verify_password(user.password_hash, old_password):
-        raise Unauthorized("The current password is wrong.", code="invalid_credentials")
+        raise Unauthorized(code="invalid_credentials", given="password")
     user.password_hash = passwords.hash_password(new_password)
     tokens.revoke_all(user.id, except_token_id=keep_token_id)
 

@@ -8,6 +8,7 @@ answered as a bare ``internal_error``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from apiflask.exceptions import HTTPError as APIFlaskHTTPError
@@ -16,6 +17,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from stampbook.core import wording
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://stampbook.dev/problems/"
@@ -23,26 +26,43 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class AppError(Exception):
-    """An error the caller can act on. ``code`` is stable: clients switch on it."""
+    """An error the caller can act on. ``code`` is stable: clients switch on it.
+
+    The words are not the raise site's: ``detail`` is the code's message in
+    ``core.wording``, filled in with ``params`` (the keyword arguments), in the request's
+    language. ``extra`` goes into the problem JSON as it is (``resets_at``, ``errors``...).
+    """
 
     status: int = 400
     code: str = "bad_request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any):
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+    def __init__(
+        self, *, code: str | None = None, extra: Mapping[str, Any] | None = None, **params: Any
+    ):
         if code is not None:
             self.code = code
-        self.extra = extra
+        self.params = params
+        self.extra = dict(extra or {})
+        super().__init__(wording.english(self.code, params))
+
+    @property
+    def detail(self) -> str:
+        """The code's message with its parameters, in the request's language."""
+        return wording.text(self.code, self.params)
 
 
 class ValidationFailed(AppError):
     status, code, title = 422, "validation_failed", "The request has invalid fields"
 
-    def __init__(self, errors: list[dict[str, str]], detail: str | None = None):
-        super().__init__(detail or "; ".join(f"{e['field']}: {e['message']}" for e in errors))
-        self.extra = {"errors": errors}
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__(extra={"errors": errors})
+
+    @property
+    def detail(self) -> str:
+        """Each bad field and what is wrong with it."""
+        errors = self.extra["errors"]
+        return "; ".join(f"{e['field']}: {e['message']}" for e in errors) or super().detail
 
 
 class Unauthorized(AppError):
@@ -200,7 +220,7 @@ def handle_database_unavailable(error: OperationalError | PoolTimeoutError) -> A
         503,
         "service_unavailable",
         ServiceUnavailable.title,
-        "The database is not reachable; try again shortly.",
+        wording.text("service_unavailable"),
         {"Retry-After": "5"},
     )
 
@@ -211,7 +231,7 @@ def handle_unexpected(error: Exception) -> Any:
         500,
         "internal_error",
         "Internal server error",
-        "Something went wrong on our side; it has been logged.",
+        wording.text("internal_error"),
     )
 
 
@@ -222,7 +242,7 @@ def handle_integrity_error(error: IntegrityError) -> Any:
         409,
         "conflict",
         Conflict.title,
-        "This conflicts with existing data (a duplicate, or something in use).",
+        wording.text("conflict"),
     )
 
 

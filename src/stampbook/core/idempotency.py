@@ -87,11 +87,7 @@ def request_fingerprint() -> str:
 
 def validate_key(key: str) -> None:
     if re.fullmatch(KEY_PATTERN, key) is None:
-        raise AppError(
-            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (inner spaces"
-            " allowed).",
-            code="invalid_idempotency_key",
-        )
+        raise AppError(code="invalid_idempotency_key", header=HEADER, max=MAX_KEY_LENGTH)
 
 
 def form_key_field() -> Markup:
@@ -168,9 +164,7 @@ def execute(*, caller: str, key: str, handle: Callable[[], Response]) -> Respons
         cutoff = utcnow() - timedelta(hours=current_app.config["IDEMPOTENCY_KEY_HOURS"])
         if existing.created_at >= cutoff:
             if existing.request_hash != fingerprint:
-                raise IdempotencyKeyReused(
-                    "This Idempotency-Key was used with a different request; use a new key."
-                )
+                raise IdempotencyKeyReused()
             return _replay(existing)
         # Expired: the key may be used afresh.
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == existing.id))

@@ -188,6 +188,14 @@ def _process(app: APIFlask, spec: dict[str, Any]) -> dict[str, Any]:
                 )
     for schema in _request_schemas(spec):
         _forbid_nul(schema)
+    # A blueprint whose routes each name their resource's tag (flows') leaves its own unused.
+    used = {
+        tag
+        for ops in spec.get("paths", {}).values()
+        for op in ops.values()
+        for tag in op.get("tags", ())
+    }
+    spec["tags"] = [tag for tag in spec.get("tags", []) if tag["name"] in used]
     return spec
 
 

@@ -101,7 +101,7 @@ def require(actor: User | None, action: str, obj: Any) -> None:
     if decision is Decision.HIDDEN:
         raise NotFound()
     if decision is Decision.DENY:
-        raise Forbidden(f"You may not {action.replace('.', ' ').replace('_', ' ')}.")
+        raise Forbidden()
 
 
 def registered_actions() -> list[str]:

@@ -45,7 +45,7 @@ def _check_access(policy: RoutePolicy) -> None:
     if policy.access is Access.PUBLIC:
         return
     if user is None:
-        raise Unauthorized("Sign in to do this.")
+        raise Unauthorized()
     if policy.access is Access.ADMIN and not user.is_admin:
         # Admin routes are not advertised to others.
         raise NotFound() if request.method in SAFE_METHODS else Forbidden()

@@ -220,7 +220,7 @@ class JsonBodies(PydanticAdapter):
         try:
             data = json.loads(request.get_data(cache=True), parse_float=_json_number)
         except ValueError as error:
-            raise MalformedJson("The body is not valid JSON.") from error
+            raise MalformedJson() from error
         nul = _nul_errors(data, location)
         if nul:
             raise ValidationFailed(nul)

@@ -1,48 +1,357 @@
-"""One catalogue of wording for refusals: each error ``code``, said in words a person reads,
-in their language. Pages show these; a code without an entry shows the service's own detail.
+"""One catalogue of error wording: every error ``code`` said in words a person reads, in
+their language. The API's ``detail``, the pages and notifications all take their words from
+here (``AppError.detail``, :func:`text`); a raise site names the code and the
+message's parameters, never English words of its own.
+
+Each code has one message: a msgid with ``%(name)s`` placeholders (``_t``), or a singular and
+a plural msgid with the parameter whose number picks the form (``_n``, ``ngettext``). Where
+what a code is about changes the whole sentence (``not_found``: no such shop, no such user...),
+its message is a :class:`Choice` of whole sentences by one parameter: translated words are
+never glued into a sentence. ``_t`` and ``_n`` are markers for ``make translations``
+(``pybabel extract -k _t -k _n:1,2``); ``tests/core/test_wording.py`` checks that every code
+raised anywhere has its message here, with its Spanish.
 """
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from stampbook.core.errors import AppError
+from babel.support import NullTranslations
+from flask import has_app_context, has_request_context
+from flask_babel import force_locale, get_translations
 
-MESSAGES = {
-    "escalation": _l("You may not grant more than you may do yourself."),
-    "is_creator": _l("The creator leads the team already."),
-    "already_in_team": _l("They are in the team already: change their role instead."),
-    "already_invited": _l("They are invited already."),
-    "already_member": _l("They are a member already."),
-    "not_invite_only": _l(
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+ENGLISH = NullTranslations()
+
+
+@dataclass(frozen=True)
+class Text:
+    """One message: ``msgid`` with ``%(name)s`` placeholders; with ``plural``, the singular
+    and plural msgids, and ``num``, the parameter whose number picks the form."""
+
+    msgid: str
+    plural: str | None = None
+    num: str | None = None
+
+    @property
+    def msgids(self) -> tuple[str, ...]:
+        return (self.msgid,) if self.plural is None else (self.msgid, self.plural)
+
+    @property
+    def names(self) -> set[str]:
+        """The parameters the message needs."""
+        found = {name for msgid in self.msgids for name in PLACEHOLDER.findall(msgid)}
+        return found | ({self.num} if self.num else set())
+
+    def render(self, params: Mapping[str, Any], translations: NullTranslations) -> str:
+        if self.plural is None or self.num is None:
+            template = translations.gettext(self.msgid)
+        else:
+            template = translations.ngettext(self.msgid, self.plural, _count(params, self.num))
+        return template % _Lenient(params) if "%" in template else template
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Whole sentences, one for each value of the parameter ``by``; the ``default`` one's
+    for any other value, or none."""
+
+    by: str
+    options: Mapping[str, Text]
+    default: str
+
+    def pick(self, params: Mapping[str, Any]) -> Text:
+        return self.options.get(str(params.get(self.by)), self.options[self.default])
+
+    @property
+    def texts(self) -> tuple[Text, ...]:
+        return tuple(self.options.values())
+
+
+Message = Text | Choice
+
+
+def _t(msgid: str) -> Text:
+    """A message (marker: ``pybabel extract -k _t``)."""
+    return Text(msgid)
+
+
+def _n(singular: str, plural: str, num: str) -> Text:
+    """A message with a plural form, picked by the parameter ``num`` (``-k _n:1,2``)."""
+    return Text(singular, plural, num)
+
+
+class _Lenient(dict[str, Any]):
+    """Parameters for ``%``: a missing one shows as ``…`` rather than failing an answer."""
+
+    def __missing__(self, key: str) -> str:
+        logger.warning("error wording lacks the parameter %r", key)
+        return "…"
+
+
+def _count(params: Mapping[str, Any], name: str) -> int:
+    try:
+        return int(params[name])
+    except (KeyError, TypeError, ValueError):
+        logger.warning("error wording lacks the number %r", name)
+        return 0
+
+
+# The one message of every error code. Codes are a contract (clients switch on them); these
+# words are not.
+MESSAGES: dict[str, Message] = {
+    # The defaults of the error classes (core.errors) and of the handlers there.
+    "bad_request": _t("The request is not valid."),
+    "validation_failed": _t("The request has invalid fields."),
+    "unauthorized": _t("Sign in to do this."),
+    "forbidden": _t("You may not do this."),
+    "not_found": Choice(
+        "thing",
+        {
+            "other": _t("Not found."),
+            "shop": _t("No such shop."),
+            "program": _t("No such program."),
+            "membership": _t("No such membership."),
+            "user": _t("No such user."),
+            "users": _n("No such user: %(ids)s.", "No such users: %(ids)s.", "count"),
+            "reward": _t("No such reward."),
+            "task": _t("No such task."),
+            "stamp": _t("No such stamp."),
+            "role": _t("No such role."),
+            "invitation": _t("No such invitation."),
+            "message": _t("No such message."),
+            "post": _t("No such post."),
+            "redemption": _t("No such redemption."),
+            "ledger_entry": _t("No such ledger entry."),
+            "buddy_request": _t("No such buddy request."),
+            "task_membership": _t("No such membership in this task's program."),
+            "program_task": _t("No such task in this program."),
+            "program_reward": _t("No such reward in this program's shop."),
+            "reward_or_task": _t("No such reward or task."),
+            "override": _t("This member has no override of this task."),
+            "buddy": _t("This person is not your buddy."),
+            "buddies": _t("This person's buddies are not visible to you."),
+            "history": _t("This history is not visible to you."),
+            "scope_reward": _t("Not a reward of this shop."),
+            "scope_task": _t("Not a task of this shop."),
+            "shop_programs": _n(
+                "%(field)s: not a program of this shop: %(ids)s.",
+                "%(field)s: not programs of this shop: %(ids)s.",
+                "count",
+            ),
+            "shop_rewards": _n(
+                "%(field)s: not a reward of this shop: %(ids)s.",
+                "%(field)s: not rewards of this shop: %(ids)s.",
+                "count",
+            ),
+            "your_shops": _n(
+                "%(field)s: not a shop of yours: %(ids)s.",
+                "%(field)s: not shops of yours: %(ids)s.",
+                "count",
+            ),
+            "your_program": _t("%(field)s: not a program of yours: %(program)s."),
+            "program_tasks": _n(
+                "%(field)s: not a task of program %(program)s: %(ids)s.",
+                "%(field)s: not tasks of program %(program)s: %(ids)s.",
+                "count",
+            ),
+        },
+        default="other",
+    ),
+    "conflict": _t("This conflicts with existing data (a duplicate, or something in use)."),
+    "insufficient_points": _n(
+        "This needs %(needed)s point; the balance is %(balance)s.",
+        "This needs %(needed)s points; the balance is %(balance)s.",
+        "needed",
+    ),
+    "idempotency_key_reused": _t(
+        "This Idempotency-Key was used with a different request; use a new key."
+    ),
+    "malformed_json": _t("The body is not valid JSON."),
+    "unsupported_media_type": _t("Send the body as application/json."),
+    "service_unavailable": _t("The database is not reachable; try again shortly."),
+    "internal_error": _t("Something went wrong on our side; it has been logged."),
+    # Requests and sign-in.
+    "invalid_idempotency_key": _t(
+        "%(header)s must be 1 to %(max)s visible ASCII characters (inner spaces allowed)."
+    ),
+    "invalid_token": _t(
+        "Send a valid token as 'Authorization: Bearer <token>': this one is malformed, "
+        "unknown, expired or revoked."
+    ),
+    "invalid_credentials": Choice(
+        "given",
+        {
+            "login": _t("The email or password is wrong."),
+            "password": _t("The current password is wrong."),
+        },
+        default="login",
+    ),
+    "email_taken": _t("An account with this email exists."),
+    # Shops and their teams.
+    "escalation": _t("You may not grant more than you may do yourself."),
+    "is_creator": _t("The creator leads the team already."),
+    "already_in_team": _t("They are in the team already: change their role instead."),
+    "own_role": _t("Your own role is given and changed by someone else."),
+    "invalid_scope": _t(
+        "Scope only an assistant or a viewer, and to one reward or one task, not both."
+    ),
+    "not_invite_only": _t(
         "Only an invite-only shop takes invitations: make it invite only first, or invite "
         "them into a program."
     ),
-    "creator": _l("The shop's creator's membership is theirs alone."),
-    "customer_is_member": _l("An unclaimed customer can only be a member."),
-    "personal_program": _l("A personal program has no other members."),
-    "archived": _l("This program is archived: it can be read, not changed."),
-    "same_shop": _l("A shop cannot merge into itself."),
-    "same_program": _l("A program cannot merge into itself."),
-    "different_shops": _l("Only programs of one shop merge."),
-    "self_request": _l("You cannot be your own buddy."),
-    "already_buddies": _l("You are buddies already."),
-    "request_pending": _l("You asked already; wait for an answer."),
-    "not_pending": _l("This request was answered or cancelled already."),
-    "you_blocked_user": _l("You blocked this person; unblock them first."),
-    "blocked_by_user": _l("This person does not accept anything from you."),
-    "self_block": _l("You cannot block yourself."),
-    "self_message": _l("Write to someone else."),
-    "messages_not_allowed": _l("This person's settings do not let you write to them."),
-    "not_a_member": _l("Only the program's members post and review in it."),
-    "not_a_review": _l("Only a review has a rating."),
-    "invalid_credentials": _l("The current password is wrong."),
-    "email_taken": _l("An account with this email exists."),
-    "own_role": _l("Your own role is given and changed by someone else."),
+    "already_invited": _t("They are invited already."),
+    "answered": Choice(
+        "status",
+        {
+            "other": _t("This invitation is answered already."),
+            "accepted": _t("This invitation is accepted already."),
+            "declined": _t("This invitation is declined already."),
+            "revoked": _t("This invitation is withdrawn already."),
+        },
+        default="other",
+    ),
+    "same_shop": _t("A shop cannot merge into itself."),
+    # Programs and memberships.
+    "same_program": _t("A program cannot merge into itself."),
+    "different_shops": _t("Only programs of one shop merge."),
+    "archived": _t("This program is archived: it can be read, not changed."),
+    "program_archived": _t("The program is archived."),
+    "personal_program": _t("A personal program has no other members."),
+    "program_has_members": _t(
+        "A personal program has its creator as only member; others are in this one."
+    ),
+    "invitation_required": _t("This program takes members by invitation."),
+    "already_member": Choice(
+        "who",
+        {"they": _t("They are a member already."), "you": _t("You are a member already.")},
+        default="they",
+    ),
+    "removed": _t("You were removed; the team may invite you back."),
+    "creator": _t("The shop's creator's membership is theirs alone."),
+    "customer_is_member": _t("An unclaimed customer can only be a member."),
+    "not_active": _t("This membership is not active."),
+    # Tasks and stamps.
+    "invalid_settings": _t("These settings break the task's rules: %(problems)s"),
+    "stamp_not_allowed": _t("You may not stamp this membership on this task."),
+    "membership_inactive": _t("This membership is not active."),
+    "deadline_passed": _t("The deadline of this task has passed."),
+    "task_unavailable": _t("This task cannot be stamped at this time."),
+    "partial_not_allowed": _t("This task gives no partial credit."),
+    "max_reached": Choice(
+        "reached",
+        {
+            "target": _t("The target of this task is reached."),
+            "stamp": _t("One stamp carries at most %(max_multiple)s."),
+            "remaining": _n(
+                "Only %(remaining)s more until the target.",
+                "Only %(remaining)s more until the target.",
+                "remaining",
+            ),
+        },
+        default="target",
+    ),
+    "frequency_exceeded": Choice(
+        "time_unit",
+        {
+            "day": _n(
+                "At most %(limit)s every day.", "At most %(limit)s every %(every)s days.", "every"
+            ),
+            "week": _n(
+                "At most %(limit)s every week.", "At most %(limit)s every %(every)s weeks.", "every"
+            ),
+            "month": _n(
+                "At most %(limit)s every month.",
+                "At most %(limit)s every %(every)s months.",
+                "every",
+            ),
+            "year": _n(
+                "At most %(limit)s every year.", "At most %(limit)s every %(every)s years.", "every"
+            ),
+        },
+        default="day",
+    ),
+    "grace_period_over": _t("The time to take back your own stamp is over; ask a manager."),
+    "revoke_not_allowed": _t("You may not revoke this stamp."),
+    "already_revoked": _t("This stamp is already revoked."),
+    # Rewards, redemptions and contributions.
+    "too_many_rewards": _n(
+        "A shop has at most %(max)s reward.", "A shop has at most %(max)s rewards.", "max"
+    ),
+    "contributions_open": _t(
+        "Points are waiting in this reward's pot: raise the cost above them, or delete the "
+        "reward to refund them."
+    ),
+    "reward_unavailable": _t("This reward cannot be redeemed at this time."),
+    "reward_expired": _t("This reward has expired."),
+    "out_of_stock": _t("Not enough of this reward is left."),
+    "limit_reached": Choice(
+        "limit",
+        {
+            "group": _t("This reward has been redeemed as often as allowed for now."),
+            "user": _t("You have redeemed this reward as often as allowed for now."),
+        },
+        default="group",
+    ),
+    "not_giftable": _t("This reward cannot be given as a gift."),
+    "gift_to_self": _t("A gift is for someone else."),
+    "group_reward": _t("This is a group reward: contribute points toward it instead."),
+    "not_contributable": _t("This reward takes no contributions."),
+    "already_cancelled": _t("This redemption is already cancelled."),
+    "redemption_cancelled": _t("This redemption was cancelled."),
+    # Points.
+    "amount_too_large": _t("The amount is too large."),
+    "balance_limit": _t("The balance would exceed its maximum."),
+    "already_reversed": _t("This entry has already been reversed."),
+    # People: buddies, blocks, messages and posts.
+    "self_request": _t("You cannot be your own buddy."),
+    "already_buddies": _t("You are buddies already."),
+    "request_pending": _t("You asked already; wait for an answer."),
+    "not_pending": _t("This request was answered or cancelled already."),
+    "you_blocked_user": _t("You blocked this person; unblock them first."),
+    "blocked_by_user": _t("This person does not accept anything from you."),
+    "self_block": _t("You cannot block yourself."),
+    "self_message": _t("Write to someone else."),
+    "messages_not_allowed": _t("This person's settings do not let you write to them."),
+    "not_a_member": _t("Only the program's members post and review in it."),
+    "not_a_review": _t("Only a review has a rating."),
 }
 
 
-def say(error: AppError) -> str:
-    """A refusal in words: the catalogue's for the codes it knows, the service's otherwise."""
-    found = MESSAGES.get(error.code)
-    return str(found) if found is not None else error.detail
+def message(code: str, params: Mapping[str, Any] | None = None) -> Text | None:
+    """The message ``code`` takes with ``params`` (a Choice picked), None for an unknown code."""
+    found = MESSAGES.get(code)
+    if isinstance(found, Choice):
+        return found.pick(params or {})
+    return found
+
+
+def text(code: str, params: Mapping[str, Any] | None = None, *, locale: str | None = None) -> str:
+    """The words for ``code`` with ``params``: in ``locale`` if given (a notification for
+    someone else), else in the request's language (English without a request)."""
+    params = params or {}
+    chosen = message(code, params)
+    if chosen is None:
+        logger.warning("no wording for the error code %r", code)
+        chosen = _unknown(code)
+    if locale is not None and has_app_context():
+        with force_locale(locale):
+            return chosen.render(params, get_translations())
+    translations = get_translations() if has_request_context() else ENGLISH
+    return chosen.render(params, translations)
+
+
+def english(code: str, params: Mapping[str, Any] | None = None) -> str:
+    """The words for ``code`` in English, whatever the request's language (logs)."""
+    params = params or {}
+    return (message(code, params) or _unknown(code)).render(params, ENGLISH)
+
+
+def _unknown(code: str) -> Text:
+    return Text(code.replace("_", " ").capitalize() + ".")

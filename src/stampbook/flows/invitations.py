@@ -21,7 +21,7 @@ from stampbook.shops.queries import load_invitation
 def _pending(actor: User, invitation_id: int, action: str) -> ShopInvitation:
     invitation = load_invitation(actor, invitation_id, action)
     if invitation.status != InvitationStatus.PENDING:
-        raise Conflict(f"This invitation is {invitation.status} already.", code="answered")
+        raise Conflict(code="answered", status=invitation.status)
     return invitation
 
 

@@ -61,12 +61,12 @@ def merge_shops(
         )
     }
     if set(shops) != {target_id, source_id}:
-        raise NotFound("No such shop.")
+        raise NotFound(thing="shop")
     target, source = shops[target_id], shops[source_id]
     require(actor, ShopAction.SHOP_MERGE, target)
     require(actor, ShopAction.SHOP_MERGE, source)
     if target is source:
-        raise Conflict("A shop cannot merge into itself.", code="same_shop")
+        raise Conflict(code="same_shop")
 
     moved = db.session.scalars(select(Program).where(Program.shop_id == source.id)).all()
     for program in moved:
@@ -110,14 +110,14 @@ def merge_programs(
     now = now or utcnow()
     programs = lock_programs([target_id, source_id])
     if set(programs) != {target_id, source_id}:
-        raise NotFound("No such program.")
+        raise NotFound(thing="program")
     target, source = programs[target_id], programs[source_id]
     require(actor, ProgramAction.PROGRAM_MERGE, target)
     require(actor, ProgramAction.PROGRAM_MERGE, source)
     if target is source:
-        raise Conflict("A program cannot merge into itself.", code="same_program")
+        raise Conflict(code="same_program")
     if target.shop_id != source.shop_id:
-        raise Conflict("Only programs of one shop merge.", code="different_shops")
+        raise Conflict(code="different_shops")
     require_live(target)
     require_live(source)
 

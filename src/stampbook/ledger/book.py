@@ -60,7 +60,7 @@ def post(
     if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
         raise ValueError(f"a ledger amount is a non-zero integer, not {amount!r}")
     if abs(amount) > MAX_AMOUNT:
-        raise Conflict("The amount is too large.", code="amount_too_large")
+        raise Conflict(code="amount_too_large")
     session = db.session
     params = {
         "membership_id": membership_id,
@@ -73,14 +73,11 @@ def post(
     if moved is None:
         balance = execute_core(_BALANCE, params).scalar_one_or_none()
         if balance is None:
-            raise NotFound("No such membership.")
+            raise NotFound(thing="membership")
         if amount < 0:
-            raise InsufficientPoints(
-                f"This needs {-amount} points; the balance is {balance}.",
-                balance=balance,
-                needed=-amount,
-            )
-        raise Conflict("The balance would exceed its maximum.", code="balance_limit")
+            shortfall = {"balance": balance, "needed": -amount}
+            raise InsufficientPoints(extra=shortfall, **shortfall)
+        raise Conflict(code="balance_limit")
     new_balance, earned, spent = moved
     _sync_cached_balance(membership_id, new_balance, earned, spent)
     entry = LedgerEntry(
@@ -123,12 +120,12 @@ def reverse(
     """
     original = db.session.get(LedgerEntry, entry_id)
     if original is None:
-        raise NotFound("No such ledger entry.")
+        raise NotFound(thing="ledger_entry")
     already = db.session.execute(
         select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry_id)
     ).first()
     if already is not None or original.reverses_id is not None:
-        raise Conflict("This entry has already been reversed.", code="already_reversed")
+        raise Conflict(code="already_reversed")
     return post(
         membership_id=original.membership_id if membership_id is None else membership_id,
         amount=-original.amount,

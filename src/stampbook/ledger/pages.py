@@ -12,7 +12,6 @@ from stampbook.accounts.auth import me
 from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.ledger import words
 from stampbook.ledger.forms import AdjustForm
 from stampbook.ledger.policy import LedgerAction
@@ -55,7 +54,7 @@ def adjust_points(membership_id: int) -> Response:
 
     result = attempt(lambda: adjust(me(), membership_id, amount=body.amount, note=body.note))
     if isinstance(result, AppError):
-        flash(say(result), "danger")
+        flash(result.detail, "danger")
     else:
         flash(
             _(

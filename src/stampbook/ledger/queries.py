@@ -40,7 +40,7 @@ def history(
 ) -> tuple[Sequence[LedgerEntry], str | None]:
     membership = db.session.get(Membership, membership_id)
     if membership is None:
-        raise NotFound("No such membership.")
+        raise NotFound(thing="membership")
     require(actor, LedgerAction.MEMBERSHIP_VIEW_ENTRIES, membership)
     statement = _entries(
         since=query.since is not None,

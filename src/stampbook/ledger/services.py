@@ -16,7 +16,7 @@ def adjust(actor: User | None, membership_id: int, *, amount: int, note: str) ->
     """A manual correction by the shop team, recorded with who made it and why."""
     membership = db.session.get(Membership, membership_id)
     if membership is None:
-        raise NotFound("No such membership.")
+        raise NotFound(thing="membership")
     require(actor, LedgerAction.MEMBERSHIP_ADJUST, membership)
     return post(
         membership_id=membership_id,

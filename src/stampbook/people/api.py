@@ -118,7 +118,7 @@ def list_buddy_requests(query: BuddyRequestQuery) -> BuddyRequestPage:
 @bp.post("/buddy-requests/<int:request_id>/accept")
 @route(Access.USER, action=PeopleAction.BUDDY_REQUEST_RESPOND)
 @bp.output(BuddyOut)
-@bp.doc(summary="Accept a buddy request made to actor", responses=[403, 404, 409])
+@bp.doc(summary="Accept a buddy request made to me", responses=[403, 404, 409])
 def accept_buddy_request(request_id: int) -> BuddyOut:
     actor = me()
     return buddy_queries.buddy_out(actor, services.accept_request(actor, request_id))
@@ -308,6 +308,7 @@ def delete_post(post_id: int) -> tuple[str, int]:
 @route(Access.PUBLIC, action=AccountAction.USER_VIEW)
 @bp.output(UserPageOut)
 @bp.doc(
+    tags=["Accounts"],
     summary="A user's page, as their privacy settings allow",
     description=(
         "Details, and up to 20 items of each part the caller may see: shops, programs (with "

@@ -85,7 +85,7 @@ def user_buddies(viewer: User | None, user_id: int, page: PageQuery) -> BuddyPag
     fewer than ``limit`` items: buddies who hide their own list are left out of it."""
     owner = visible_owner(viewer, user_id)
     if owner.id not in visible_owners(viewer, [owner], Section.BUDDIES):
-        raise NotFound("This user's buddies are not visible to you.")
+        raise NotFound(thing="buddies")
     rows, next_cursor = newest_first(select(Buddy).where(_mine(owner.id)), Buddy.id, page)
     return BuddyPage(items=_shown_buddies(viewer, owner, rows), next_cursor=next_cursor)
 

@@ -78,7 +78,7 @@ def correspondent(actor: User, user_id: int) -> User:
     with, or whose page they may see (404 otherwise: a hidden person's name does not leak)."""
     other = db.session.get(User, user_id)
     if other is None or other.id == actor.id:
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     if may_see_section(actor, other, Section.PAGE):
         return other
     exchanged = exists().where(
@@ -89,4 +89,4 @@ def correspondent(actor: User, user_id: int) -> User:
     )
     if db.session.scalar(select(exchanged)):
         return other
-    raise NotFound("No such user.")
+    raise NotFound(thing="user")

@@ -46,7 +46,7 @@ def _check_about(
             continue
         found = db.session.get(model, object_id)
         if found is None or not can(actor, f"{kind}.view", found):
-            raise NotFound(f"No such {kind}.")
+            raise NotFound(thing=kind)
 
 
 def send_message(
@@ -62,16 +62,14 @@ def send_message(
     """Write to someone whose settings allow it (``Section.MESSAGES``); anyone may answer a
     person who wrote to them. Blocks refuse it either way."""
     if to_user_id == actor.id:
-        raise Conflict("Write to someone else.", code="self_message")
+        raise Conflict(code="self_message")
     recipient = person(to_user_id)
     answering = _has_written(recipient.id, actor.id)
     if not answering:
         require(actor, AccountAction.USER_VIEW, recipient)
     refuse_blocks(actor, recipient)
     if not answering and not may_see_section(actor, recipient, Section.MESSAGES):
-        raise Forbidden(
-            "This user's settings do not let you message them.", code="messages_not_allowed"
-        )
+        raise Forbidden(code="messages_not_allowed")
     _check_about(actor, shop_id, program_id, task_id)
     message = Message(
         from_user_id=actor.id,
@@ -90,12 +88,12 @@ def send_message(
 def _own_message(actor: User, message_id: int, action: str) -> Message:
     message = db.session.get(Message, message_id)
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(thing="message")
     require(actor, action, message)
     if actor.id == message.to_user_id:
-        raise Forbidden("Only its sender may change a message.")
+        raise Forbidden()
     if actor.id != message.from_user_id:
-        raise NotFound("No such message.")  # admins too: messages are their two people's
+        raise NotFound(thing="message")  # admins too: messages are their two people's
     return message
 
 
@@ -124,7 +122,7 @@ def mark_read(
 ) -> int:
     """Mark the messages ``user_id`` sent me read (up to ``up_to_id``); how many changed."""
     if db.session.get(User, user_id) is None:
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     conditions = [
         Message.to_user_id == actor.id,
         Message.from_user_id == user_id,

@@ -45,12 +45,12 @@ def _review_subject(
     if task_id is not None:
         task = db.session.get(Task, task_id)
         if task is None or task.deleted_at is not None or task.program_id != program.id:
-            raise NotFound("No such task in this program.")
+            raise NotFound(thing="program_task")
         return ReviewItem.TASK, task.id
     assert reward_id is not None  # the schema requires one of the two
     reward = db.session.get(Reward, reward_id)
     if reward is None or reward.is_deleted or reward.shop_id != program.shop_id:
-        raise NotFound("No such reward in this program's shop.")
+        raise NotFound(thing="program_reward")
     return ReviewItem.REWARD, reward.id
 
 
@@ -108,12 +108,12 @@ def _recipients(actor: User, user_ids: list[int]) -> list[User]:
     seen = visible_owners(actor, found, Section.PAGE)
     missing = sorted(set(user_ids) - seen)
     if missing:
-        raise NotFound(f"No such user: {', '.join(map(str, missing))}.")
+        raise NotFound(thing="users", ids=", ".join(map(str, missing)), count=len(missing))
     blockers = db.session.scalars(
         select(Block.blocker_id).where(Block.blocker_id.in_(user_ids), Block.blocked_id == actor.id)
     ).first()
     if blockers is not None:
-        raise Forbidden("A recipient does not accept anything from you.", code="blocked_by_user")
+        raise Forbidden(code="blocked_by_user")
     return list(found)
 
 
@@ -136,17 +136,17 @@ def create_post(
     if program_id is not None:
         program = db.session.get(Program, program_id)
         if program is None:
-            raise NotFound("No such program.")
+            raise NotFound(thing="program")
         require(actor, ProgramAction.PROGRAM_VIEW, program)
         membership = membership_of(actor, program)
         insider = membership is not None or program_team(actor, program) is not None
         if not insider:
-            raise Forbidden("Only the program's members post in it.", code="not_a_member")
+            raise Forbidden(code="not_a_member")
     item = None
     if rating is not None:
         assert program is not None  # the schema requires a program for a review
         if membership is None:
-            raise Forbidden("Only the program's members review.", code="not_a_member")
+            raise Forbidden(code="not_a_member")
         item = _review_subject(program, reward_id, task_id)
     recipients = _recipients(actor, recipient_ids or [])
     post = Post(
@@ -172,7 +172,7 @@ def create_post(
 def _load_post(actor: User | None, post_id: int, action: str) -> Post:
     post = db.session.get(Post, post_id)
     if post is None:
-        raise NotFound("No such post.")
+        raise NotFound(thing="post")
     require(actor, action, post)
     return post
 
@@ -186,9 +186,9 @@ def edit_post(
 ) -> Post:
     post = _load_post(actor, post_id, PeopleAction.POST_EDIT)
     if post.author_id != actor.id:
-        raise Forbidden("Only its author edits a post.")
+        raise Forbidden()
     if "rating" in changes and post.rating is None:
-        raise Conflict("Only a review has a rating.", code="not_a_review")
+        raise Conflict(code="not_a_review")
     for field, value in changes.items():
         setattr(post, field, value)
     post.edited_at = now or utcnow()

@@ -27,6 +27,7 @@ from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import require
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.people import rules
+from stampbook.people.buddy_queries import pending_request_between
 from stampbook.people.models import Block, Buddy, BuddyRequest, RequestStatus
 from stampbook.people.policy import PeopleAction
 
@@ -45,7 +46,7 @@ def person(user_id: int) -> User:
     """A user who exists and has not deleted their account (404 otherwise)."""
     user = db.session.get(User, user_id)
     if user is None or user.is_deleted:
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     return user
 
 
@@ -66,9 +67,9 @@ def blocked(blocker_id: int, blocked_id: int) -> bool:
 def refuse_blocks(actor: User, other: User) -> None:
     """403 when either of the two blocked the other."""
     if blocked(actor.id, other.id):
-        raise Forbidden("You blocked this user; unblock them first.", code="you_blocked_user")
+        raise Forbidden(code="you_blocked_user")
     if blocked(other.id, actor.id):
-        raise Forbidden("This user does not accept anything from you.", code="blocked_by_user")
+        raise Forbidden(code="blocked_by_user")
 
 
 def _buddy(a: int, b: int) -> Buddy | None:
@@ -78,36 +79,21 @@ def _buddy(a: int, b: int) -> Buddy | None:
     ).first()
 
 
-def _pending_between(a: int, b: int) -> BuddyRequest | None:
-    low, high = rules.ordered_pair(a, b)
-    return db.session.scalars(
-        select(BuddyRequest).where(
-            BuddyRequest.user_low_id == low,
-            BuddyRequest.user_high_id == high,
-            BuddyRequest.status == RequestStatus.PENDING,
-        )
-    ).first()
-
-
 # --- Buddies ----------------------------------------------------------------------------------
 
 
 def send_request(actor: User, *, user_id: int, now: datetime | None = None) -> BuddyRequest:
     """Ask ``user_id`` to be buddies. When they had asked first, this accepts their request."""
     if user_id == actor.id:
-        raise Conflict("You cannot be your own buddy.", code="self_request")
+        raise Conflict(code="self_request")
     other = _visible_person(actor, user_id)
     refuse_blocks(actor, other)
     if _buddy(actor.id, other.id) is not None:
-        raise Conflict("You are buddies already.", code="already_buddies")
-    pending = _pending_between(actor.id, other.id)
+        raise Conflict(code="already_buddies")
+    pending = pending_request_between(actor.id, other.id)
     if pending is not None:
         if pending.from_user_id == actor.id:
-            raise Conflict(
-                "You asked already; wait for an answer.",
-                code="request_pending",
-                request_id=pending.id,
-            )
+            raise Conflict(code="request_pending", extra={"request_id": pending.id})
         _accept(pending, now or utcnow())
         return pending
     low, high = rules.ordered_pair(actor.id, other.id)
@@ -132,7 +118,7 @@ def _answer(request: BuddyRequest, status: RequestStatus, now: datetime) -> None
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This request was answered or cancelled already.", code="not_pending")
+        raise Conflict(code="not_pending")
     db.session.refresh(request)
 
 
@@ -150,17 +136,17 @@ def _accept(request: BuddyRequest, now: datetime) -> Buddy:
 def _load_request(actor: User, request_id: int, action: str) -> BuddyRequest:
     request = db.session.get(BuddyRequest, request_id)
     if request is None:
-        raise NotFound("No such buddy request.")
+        raise NotFound(thing="buddy_request")
     require(actor, action, request)
     if actor.id not in (request.from_user_id, request.to_user_id):
-        raise NotFound("No such buddy request.")  # admins answer only their own
+        raise NotFound(thing="buddy_request")  # admins answer only their own
     return request
 
 
 def accept_request(actor: User, request_id: int, *, now: datetime | None = None) -> Buddy:
     request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_RESPOND)
     if request.to_user_id != actor.id:
-        raise Forbidden("Only the person asked can accept.")
+        raise Forbidden()
     refuse_blocks(actor, person(request.from_user_id))
     return _accept(request, now or utcnow())
 
@@ -168,7 +154,7 @@ def accept_request(actor: User, request_id: int, *, now: datetime | None = None)
 def decline_request(actor: User, request_id: int, *, now: datetime | None = None) -> BuddyRequest:
     request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_RESPOND)
     if request.to_user_id != actor.id:
-        raise Forbidden("Only the person asked can decline.")
+        raise Forbidden()
     _answer(request, RequestStatus.DECLINED, now or utcnow())
     return request
 
@@ -176,14 +162,14 @@ def decline_request(actor: User, request_id: int, *, now: datetime | None = None
 def cancel_request(actor: User, request_id: int, *, now: datetime | None = None) -> None:
     request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_CANCEL)
     if request.from_user_id != actor.id:
-        raise Forbidden("Only its sender can cancel a request; decline it instead.")
+        raise Forbidden()
     _answer(request, RequestStatus.CANCELLED, now or utcnow())
 
 
 def remove_buddy(actor: User, *, user_id: int) -> None:
     buddy = _buddy(actor.id, user_id) if user_id != actor.id else None
     if buddy is None:
-        raise NotFound("This user is not your buddy.")
+        raise NotFound(thing="buddy")
     db.session.delete(buddy)
     db.session.flush()
 
@@ -210,7 +196,7 @@ def _end_ties(a: int, b: int, now: datetime) -> None:
 def block(actor: User, *, user_id: int, now: datetime | None = None) -> Block:
     """Block a user (any existing user, even one whose page you cannot see); idempotent."""
     if user_id == actor.id:
-        raise Conflict("You cannot block yourself.", code="self_block")
+        raise Conflict(code="self_block")
     other = person(user_id)
     now = now or utcnow()
     found = db.session.scalars(
@@ -228,7 +214,7 @@ def block(actor: User, *, user_id: int, now: datetime | None = None) -> Block:
 def unblock(actor: User, *, user_id: int) -> None:
     """Idempotent for a user that exists; an unknown user is 404."""
     if db.session.get(User, user_id) is None:
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     db.session.execute(
         delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == user_id)
     )

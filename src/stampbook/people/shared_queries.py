@@ -36,7 +36,7 @@ def visible_owner(viewer: User | None, user_id: int) -> User:
     """A user whose page ``viewer`` may see (404 when there is none or it is hidden)."""
     owner = db.session.get(User, user_id)
     if owner is None:
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     require(viewer, AccountAction.USER_VIEW, owner)
     return owner
 

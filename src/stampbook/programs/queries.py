@@ -86,7 +86,7 @@ def filtered_page(
 def list_programs(actor: User | None, shop_id: int, query: ProgramQuery) -> ProgramPage:
     shop = db.session.get(Shop, shop_id)
     if shop is None:
-        raise NotFound("No such shop.")
+        raise NotFound(thing="shop")
     require(actor, ShopAction.SHOP_VIEW, shop)
     archived = Program.archived_at.is_not(None) if query.archived else Program.archived_at.is_(None)
     programs = select(Program).where(
@@ -244,9 +244,9 @@ def merge_preview(actor: User, *, target_id: int, source_id: int) -> ProgramMerg
     target = load_program(actor, target_id, ProgramAction.PROGRAM_MERGE)
     source = load_program(actor, source_id, ProgramAction.PROGRAM_MERGE)
     if target.id == source.id:
-        raise Conflict("A program cannot merge into itself.", code="same_program")
+        raise Conflict(code="same_program")
     if target.shop_id != source.shop_id:
-        raise Conflict("Only programs of one shop merge.", code="different_shops")
+        raise Conflict(code="different_shops")
     require_live(target)
     require_live(source)
     rows = db.session.scalars(
@@ -302,7 +302,7 @@ def load_program(
     """The program, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
     row = load_with(_PROGRAM, program_id, actor_id=actor.id if actor else None)
     if row is None:
-        raise NotFound("No such program.")
+        raise NotFound(thing="program")
     program: Program
     program, shop, role, mine = row
     remember_actor_parts(actor, program, shop, role, mine)
@@ -315,7 +315,7 @@ def load_membership(
 ) -> Membership:
     row = load_with(_MEMBERSHIP, membership_id, actor_id=actor.id if actor else None)
     if row is None:
-        raise NotFound("No such membership.")
+        raise NotFound(thing="membership")
     membership: Membership
     membership, program, shop, role, mine = row
     remember_actor_parts(actor, program, shop, role, mine)
@@ -327,7 +327,7 @@ def load_membership(
 def get_program(program_id: int) -> Program:
     program = db.session.get(Program, program_id)
     if program is None:
-        raise NotFound("No such program.")
+        raise NotFound(thing="program")
     return program
 
 

@@ -96,4 +96,4 @@ def identity_of(membership: Membership) -> tuple[str, Any] | None:
 def require_live(program: Program) -> None:
     """Refuse changes to a program that was deleted or merged away (it is read-only)."""
     if program.is_archived:
-        raise Conflict("This program is archived; it can be read, not changed.", code="archived")
+        raise Conflict(code="archived")

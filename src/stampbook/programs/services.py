@@ -70,7 +70,7 @@ def create_program(actor: User, shop_id: int, **fields: Any) -> Program:
     """A new program; its creator becomes its first member, with the ``manager`` role."""
     shop = db.session.get(Shop, shop_id)
     if shop is None:
-        raise NotFound("No such shop.")
+        raise NotFound(thing="shop")
     require(actor, ProgramAction.PROGRAM_CREATE, shop)
     program = Program(shop_id=shop.id, created_by=actor.id, **fields)
     db.session.add(program)
@@ -109,10 +109,7 @@ def _check_can_become_personal(program: Program) -> None:
         )
     )
     if others is not None or pending is not None:
-        raise Conflict(
-            "A personal program has its creator as only member; others are in this one.",
-            code="program_has_members",
-        )
+        raise Conflict(code="program_has_members")
 
 
 def archive_programs(program_ids: Iterable[int], now: datetime) -> None:
@@ -168,15 +165,15 @@ def join(actor: User, program_id: int, *, now: datetime | None = None) -> Member
         return row
     if decide(actor, ProgramAction.MEMBERSHIP_JOIN, program) is Decision.DENY:
         if program.membership_mode == MembershipMode.PERSONAL:
-            raise Forbidden("A personal program has no other members.", code="personal_program")
-        raise Forbidden("This program takes members by invitation.", code="invitation_required")
+            raise Forbidden(code="personal_program")
+        raise Forbidden(code="invitation_required")
     require(actor, ProgramAction.MEMBERSHIP_JOIN, program)
     if row is None:
         return _insert(Membership(program_id=program.id, user_id=actor.id))
     if row.status == MembershipStatus.ACTIVE:
-        raise Conflict("You are a member already.", code="already_member")
+        raise Conflict(code="already_member", who="you")
     if row.status == MembershipStatus.REMOVED:
-        raise Forbidden("You were removed; the team may invite you back.", code="removed")
+        raise Forbidden(code="removed")
     row.role_type = MembershipRole.MEMBER  # powers held before leaving are not restored
     row.status = MembershipStatus.ACTIVE
     db.session.flush()
@@ -208,13 +205,13 @@ def add_customer(
         )
     )
     if taken is not None:
-        raise Conflict("This customer has a membership already.", code="already_member")
+        raise Conflict(code="already_member")
     return _insert(Membership(program_id=program.id, email=email, external_id=external_id))
 
 
 def _refuse_personal(program: Program) -> None:
     if program.membership_mode == MembershipMode.PERSONAL:
-        raise Conflict("A personal program has no other members.", code="personal_program")
+        raise Conflict(code="personal_program")
 
 
 def _check_grant(actor: User, program: Program, role_type: str, settings: dict[str, Any]) -> None:
@@ -224,17 +221,17 @@ def _check_grant(actor: User, program: Program, role_type: str, settings: dict[s
     if actor.is_admin:
         return
     if team is None or not granted <= team.permissions:
-        raise Forbidden("You may not grant more than you may do.", code="escalation")
+        raise Forbidden(code="escalation")
 
 
 def _check_may_change(actor: User, program: Program, membership: Membership) -> None:
     if actor.is_admin:
         return
     if membership.user_id == actor.id:
-        raise Forbidden("Your own role is changed by someone else.", code="own_role")
+        raise Forbidden(code="own_role")
     shop = shop_of(program)
     if membership.user_id == shop.created_by:
-        raise Forbidden("The shop's creator's membership is theirs alone.", code="creator")
+        raise Forbidden(code="creator")
     _check_grant(actor, program, membership.role_type, membership.permission_settings)
 
 
@@ -295,9 +292,9 @@ def _invite(
         return _pending_by_email(actor, program, email.strip().lower(), role_type), None
     row = membership_row(user.id, program.id)
     if row is not None and row.status == MembershipStatus.ACTIVE:
-        raise Conflict("They are a member already.", code="already_member")
+        raise Conflict(code="already_member")
     if row is not None and row.status == MembershipStatus.INVITED:
-        raise Conflict("They are invited already.", code="already_invited")
+        raise Conflict(code="already_invited")
     if row is None:
         row = _insert(
             Membership(
@@ -325,7 +322,7 @@ def _invitee(user_id: int | None, email: str | None) -> User | None:
     if user_id is not None:
         user = db.session.get(User, user_id)
         if user is None or user.is_deleted:
-            raise NotFound("No such user.")
+            raise NotFound(thing="user")
         return user
     assert email is not None
     return db.session.scalars(
@@ -342,7 +339,7 @@ def _pending_by_email(actor: User, program: Program, email: str, role_type: str)
         )
     )
     if pending is not None:
-        raise Conflict("This address is invited already.", code="already_invited")
+        raise Conflict(code="already_invited")
     invitation = ShopInvitation(
         shop_id=program.shop_id,
         program_id=program.id,
@@ -404,12 +401,12 @@ def update_membership(actor: User, membership_id: int, changes: dict[str, Any]) 
     program = load_program(actor, membership.program_id, ProgramAction.MEMBERSHIP_MANAGE)
     require_live(program)
     if membership.status != MembershipStatus.ACTIVE:
-        raise Conflict("Only an active membership has a role to change.", code="not_active")
+        raise Conflict(code="not_active")
     _check_may_change(actor, program, membership)
     role_type = changes.get("role_type", membership.role_type)
     settings = changes.get("permission_settings", membership.permission_settings)
     if membership.user_id is None and role_type != MembershipRole.MEMBER:
-        raise Conflict("An unclaimed customer is a member.", code="customer_is_member")
+        raise Conflict(code="customer_is_member")
     _check_grant(actor, program, role_type, settings)
     membership.role_type = role_type
     membership.permission_settings = dict(settings)
@@ -430,7 +427,7 @@ def end_membership(actor: User, membership_id: int, *, now: datetime | None = No
         require(actor, ProgramAction.MEMBERSHIP_MANAGE, program)
         require_live(program)
         if membership.status not in OPEN_STATUSES:
-            raise Conflict("This membership has ended already.", code="not_active")
+            raise Conflict(code="not_active")
         _check_may_change(actor, program, membership)
         ended, answer = MembershipStatus.REMOVED, InvitationStatus.REVOKED
     if membership.status == MembershipStatus.INVITED and membership.user_id is not None:

@@ -94,9 +94,9 @@ def contribute(
     balances = lock_memberships([membership.id])
     reward = lock_reward(reward.id)
     if reward.is_deleted:
-        raise NotFound("No such reward.")
+        raise NotFound(thing="reward")
     if not (reward.is_group_reward and reward.can_contribute):
-        raise Conflict("This reward takes no contributions.", code="not_contributable")
+        raise Conflict(code="not_contributable")
     tz = zone_of(shop_of(reward.shop_id))
     settings = load_settings(reward.schedule_settings)
     usage = usage_of([reward], {reward.id: settings}, tz, now, actor.id)[reward.id]

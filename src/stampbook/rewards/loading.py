@@ -49,7 +49,7 @@ def get_by_id(model: type[Any], object_id: int | None) -> Any:
 def load_shop(shop_id: int) -> Shop:
     shop: Shop | None = get_by_id(Shop, shop_id)
     if shop is None:
-        raise NotFound("No such shop.")
+        raise NotFound(thing="shop")
     return shop
 
 
@@ -60,7 +60,7 @@ def load_reward(reward_id: int) -> Reward:
     """A reward that is not deleted, or 404 (before any policy: deleted is gone for all)."""
     row = load_with(_REWARD, reward_id) if 1 <= reward_id <= MAX_ID else None
     if row is None or row[0].is_deleted:
-        raise NotFound("No such reward.")
+        raise NotFound(thing="reward")
     reward: Reward = row[0]
     return reward
 
@@ -76,7 +76,7 @@ def visible_reward(
 def load_redemption(redemption_id: int) -> Redemption:
     redemption: Redemption | None = get_by_id(Redemption, redemption_id)
     if redemption is None:
-        raise NotFound("No such redemption.")
+        raise NotFound(thing="redemption")
     return redemption
 
 
@@ -204,5 +204,5 @@ def raise_if_refused(standing: Standing) -> None:
     if refused is None:
         return
     if refused.code == "insufficient_points":
-        raise InsufficientPoints(refused.detail, **refused.extra)
-    raise Conflict(refused.detail, code=refused.code, **refused.extra)
+        raise InsufficientPoints(extra=refused.extra, **refused.extra)
+    raise Conflict(code=refused.code, extra=refused.extra, **refused.extra)

@@ -91,7 +91,7 @@ def take_stock(reward: Reward, quantity: int) -> None:
     params = {"reward_id": reward.id, "quantity": quantity}
     left = execute_core(_TAKE_STOCK, params).scalar_one_or_none()
     if left is None:
-        raise Conflict("Not enough of this reward is left.", code="out_of_stock")
+        raise Conflict(code="out_of_stock")
     attributes.set_committed_value(reward, "quantity", left)
 
 

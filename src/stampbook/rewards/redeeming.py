@@ -80,7 +80,7 @@ def payer(actor: User | None, reward: Reward, membership_id: int, action: str) -
     membership = _membership(membership_id)
     require(actor, action, Payment(reward, membership))
     if actor is None or membership is None or membership.user_id != actor.id:
-        raise NotFound("No such membership.")
+        raise NotFound(thing="membership")
     return membership
 
 
@@ -88,19 +88,16 @@ def _gift_recipient(actor: User, reward: Reward, gift_to_user_id: int | None) ->
     if gift_to_user_id is None:
         return None
     if not reward.is_giftable:
-        raise Conflict("This reward cannot be given as a gift.", code="not_giftable")
+        raise Conflict(code="not_giftable")
     if gift_to_user_id == actor.id:
-        raise Conflict(
-            "A gift is for someone else; leave gift_to_user_id out to redeem for yourself.",
-            code="gift_to_self",
-        )
+        raise Conflict(code="gift_to_self")
     recipient: User | None = get_by_id(User, gift_to_user_id)
     if (
         recipient is None
         or recipient.is_deleted
         or not can(actor, AccountAction.USER_VIEW, recipient)
     ):
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     return recipient.id
 
 
@@ -125,12 +122,10 @@ def redeem(
     balances = lock_memberships([membership.id])
     reward = lock_reward(reward.id)
     if reward.is_deleted:
-        raise NotFound("No such reward.")
+        raise NotFound(thing="reward")
     if reward.is_group_reward:
         touch(reward, now)
-        raise Conflict(
-            "This is a group reward: contribute points toward it instead.", code="group_reward"
-        )
+        raise Conflict(code="group_reward")
     tz = zone_of(shop_of(reward.shop_id))
     settings = load_settings(reward.schedule_settings)
     usage = usage_of([reward], {reward.id: settings}, tz, now, actor.id)[reward.id]
@@ -207,7 +202,7 @@ def cancel_redemption(
     require(actor, RewardAction.REDEMPTION_CANCEL, redemption)
     assert actor is not None
     if redemption.status == RedemptionStatus.CANCELLED:
-        raise Conflict("This redemption is already cancelled.", code="already_cancelled")
+        raise Conflict(code="already_cancelled")
     receipts = _round_receipts(redemption)
     parts: Sequence[Contribution] = []
     if redemption.group_round is not None:
@@ -220,7 +215,7 @@ def cancel_redemption(
     reward = lock_reward(redemption.reward_id)
     receipts = _round_receipts(redemption)
     if any(r.status == RedemptionStatus.CANCELLED for r in receipts):
-        raise Conflict("This redemption is already cancelled.", code="already_cancelled")
+        raise Conflict(code="already_cancelled")
 
     note = f"Cancelled: {reason}"[:500]
     if redemption.group_round is None:
@@ -271,5 +266,5 @@ def fulfil_redemption(
     )
     db.session.refresh(redemption)
     if not getattr(done, "rowcount", 0) and redemption.status == RedemptionStatus.CANCELLED:
-        raise Conflict("This redemption was cancelled.", code="redemption_cancelled")
+        raise Conflict(code="redemption_cancelled")
     return redemption

@@ -216,8 +216,10 @@ class Standing:
 
 @dataclass(frozen=True)
 class Refusal:
+    """Why a redemption is refused: ``extra`` for the caller, and the parameters of the
+    code's words (core.wording)."""
+
     code: str
-    detail: str
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -229,33 +231,17 @@ def refusal(standing: Standing) -> Refusal | None:
     """The first reason to refuse, in the documented order; None when nothing refuses."""
     s = standing
     if not s.available:
-        return Refusal(
-            "reward_unavailable",
-            "This reward cannot be redeemed at this time.",
-            {"available_again_at": _iso(s.available_again_at)},
-        )
+        return Refusal("reward_unavailable", {"available_again_at": _iso(s.available_again_at)})
     if s.expired:
-        return Refusal("reward_expired", "This reward has expired.")
+        return Refusal("reward_expired")
     if s.balance < s.price:
-        return Refusal(
-            "insufficient_points",
-            f"This needs {s.price} points; the balance is {s.balance}.",
-            {"balance": s.balance, "needed": s.price},
-        )
+        return Refusal("insufficient_points", {"balance": s.balance, "needed": s.price})
     if s.stock is not None and s.stock < s.quantity:
-        return Refusal("out_of_stock", "Not enough of this reward is left.", {"stock": s.stock})
+        return Refusal("out_of_stock", {"stock": s.stock})
     if s.group_limit is not None and s.group_used + s.quantity > s.group_limit:
-        return Refusal(
-            "limit_reached",
-            "This reward has been redeemed as often as allowed for now.",
-            {"limit": "group", "resets_at": _iso(s.group_resets_at)},
-        )
+        return Refusal("limit_reached", {"limit": "group", "resets_at": _iso(s.group_resets_at)})
     if s.user_limit is not None and s.user_used + s.quantity > s.user_limit:
-        return Refusal(
-            "limit_reached",
-            "You have redeemed this reward as often as allowed for now.",
-            {"limit": "user", "resets_at": _iso(s.user_resets_at)},
-        )
+        return Refusal("limit_reached", {"limit": "user", "resets_at": _iso(s.user_resets_at)})
     return None
 
 

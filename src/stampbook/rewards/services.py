@@ -104,9 +104,7 @@ def create_reward(
         .where(Reward.shop_id == shop.id, Reward.deleted_at.is_(None))
     )
     if (alive or 0) >= MAX_REWARDS_PER_SHOP:
-        raise Conflict(
-            f"A shop has at most {MAX_REWARDS_PER_SHOP} rewards.", code="too_many_rewards"
-        )
+        raise Conflict(code="too_many_rewards", max=MAX_REWARDS_PER_SHOP)
     values = {"schedule_settings": {}, **_normalised(fields)}
     reward = Reward(
         shop_id=shop.id, created_by=actor.id, created_at=now, last_renewed_at=now, **values
@@ -127,7 +125,7 @@ def update_reward(
     settle_if_expired(reward, now)
     reward = lock_reward(reward.id)
     if reward.is_deleted:
-        raise NotFound("No such reward.")
+        raise NotFound(thing="reward")
     tz = zone_of(shop_of(reward.shop_id))
     # Renewals due so far belong to the old settings: store them before anything changes.
     renew(reward, load_settings(reward.schedule_settings), tz, now)
@@ -135,11 +133,7 @@ def update_reward(
         values.get("is_group_reward", True) is False
         or values.get("cost", reward.cost + 1) <= reward.group_progress
     ):
-        raise Conflict(
-            "Points are waiting in this reward's pot: raise the cost above them, or delete the "
-            "reward to refund them.",
-            code="contributions_open",
-        )
+        raise Conflict(code="contributions_open")
     changed = False
     for name, new in values.items():
         old = getattr(reward, name)
@@ -162,7 +156,7 @@ def delete_reward(actor: User | None, *, reward_id: int, now: datetime | None = 
         refund_open_contributions(reward.id, actor_id=actor.id, note="Reward deleted")
     reward = lock_reward(reward.id)
     if reward.is_deleted:
-        raise NotFound("No such reward.")
+        raise NotFound(thing="reward")
     _record(reward, actor.id, now, "deleted_at", None, now)
     reward.deleted_at = now
     db.session.flush()

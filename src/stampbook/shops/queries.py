@@ -205,7 +205,7 @@ def merge_preview(actor: User, *, target_id: int, source_id: int) -> ShopMergePr
     target = load_shop(actor, target_id, ShopAction.SHOP_MERGE)
     source = load_shop(actor, source_id, ShopAction.SHOP_MERGE)
     if target.id == source.id:
-        raise Conflict("A shop cannot merge into itself.", code="same_shop")
+        raise Conflict(code="same_shop")
     programs, archived = db.session.execute(
         select(func.count(Program.id), func.count(Program.archived_at)).where(
             Program.shop_id == source.id
@@ -315,7 +315,7 @@ def managed_role(actor: User, role_id: int) -> tuple[Role, Shop]:
     ``PATCH /roles/{id}`` answers)."""
     role = db.session.get(Role, role_id)
     if role is None:
-        raise NotFound("No such role.")
+        raise NotFound(thing="role")
     return role, load_shop(actor, role.shop_id, ShopAction.ROLE_MANAGE)
 
 
@@ -324,10 +324,10 @@ def load_invitation(actor: User, invitation_id: int, action: str) -> ShopInvitat
     withdraw (``invitation.revoke``), whatever its status; 404 or 403 otherwise."""
     invitation = db.session.get(ShopInvitation, invitation_id)
     if invitation is None:
-        raise NotFound("No such invitation.")
+        raise NotFound(thing="invitation")
     require(actor, action, invitation)
     if action == ProgramAction.INVITATION_RESPOND and not is_invitee(actor, invitation):
-        raise NotFound("No such invitation.")
+        raise NotFound(thing="invitation")
     return invitation
 
 
@@ -336,7 +336,7 @@ def removable_role(actor: User, role_id: int) -> tuple[Role, Shop]:
     team) or, for those who manage the team, anyone's (404, then 403)."""
     role = db.session.get(Role, role_id)
     if role is None:
-        raise NotFound("No such role.")
+        raise NotFound(thing="role")
     action = ShopAction.ROLE_VIEW if role.user_id == actor.id else ShopAction.ROLE_MANAGE
     return role, load_shop(actor, role.shop_id, action)
 
@@ -345,7 +345,7 @@ def load_shop(actor: User | None, shop_id: int, action: str = ShopAction.SHOP_VI
     """The shop, if ``actor`` may do ``action`` on it (404 or 403 otherwise)."""
     shop = db.session.get(Shop, shop_id)
     if shop is None:
-        raise NotFound("No such shop.")
+        raise NotFound(thing="shop")
     require(actor, action, shop)
     return shop
 

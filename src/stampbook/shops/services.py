@@ -82,7 +82,12 @@ def update_shop(
 def _refuse_foreign(field: str, wanted: list[int], own: Any, kind: str) -> None:
     foreign = foreign_ids(wanted, own)
     if foreign:
-        raise NotFound(f"{field}: not a {kind} of this shop: {', '.join(map(str, foreign))}.")
+        raise NotFound(
+            thing=f"shop_{kind}s",
+            field=field,
+            ids=", ".join(map(str, foreign)),
+            count=len(foreign),
+        )
 
 
 def close_shop(shop: Shop, now: datetime) -> None:
@@ -145,17 +150,15 @@ def _actor_permissions(actor: User, shop: Shop) -> frozenset[ShopPermission]:
 def _check_grant(actor: User, shop: Shop, role_type: str, settings: dict[str, Any]) -> None:
     """Nobody hands out (or takes away) more than they hold themselves."""
     if not permissions_for(role_type, settings) <= _actor_permissions(actor, shop):
-        raise Forbidden("You may not grant more than you may do.", code="escalation")
+        raise Forbidden(code="escalation")
 
 
 def _check_scope(shop: Shop, role_type: str, reward_id: int | None, task_id: int | None) -> None:
     # The body alone cannot break these (its schema says so); with what the role has now, it can.
     if reward_id is not None and task_id is not None:
-        raise Conflict(
-            "A role is scoped to one reward or one task, not both.", code="invalid_scope"
-        )
+        raise Conflict(code="invalid_scope")
     if role_type == ShopRoleType.MANAGER and (reward_id is not None or task_id is not None):
-        raise Conflict("A manager runs the whole shop; scope assistants.", code="invalid_scope")
+        raise Conflict(code="invalid_scope")
     if reward_id is not None:
         found = db.session.scalar(
             select(Reward.id).where(
@@ -163,7 +166,7 @@ def _check_scope(shop: Shop, role_type: str, reward_id: int | None, task_id: int
             )
         )
         if found is None:
-            raise NotFound("Not a reward of this shop.")
+            raise NotFound(thing="scope_reward")
     if task_id is not None:
         found = db.session.scalar(
             select(Task.id)
@@ -171,7 +174,7 @@ def _check_scope(shop: Shop, role_type: str, reward_id: int | None, task_id: int
             .where(Task.id == task_id, Program.shop_id == shop.id, Task.deleted_at.is_(None))
         )
         if found is None:
-            raise NotFound("Not a task of this shop.")
+            raise NotFound(thing="scope_task")
 
 
 def create_role(
@@ -188,13 +191,13 @@ def create_role(
     shop = load_shop(actor, shop_id, ShopAction.ROLE_MANAGE)
     user = db.session.get(User, user_id)
     if user is None or user.is_deleted:
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     if user.id == shop.created_by:
-        raise Conflict("The creator leads the team already.", code="is_creator")
+        raise Conflict(code="is_creator")
     if user.id == actor.id:
-        raise Forbidden("Your own role is given by someone else.", code="own_role")
+        raise Forbidden(code="own_role")
     if role_of(user.id, shop.id) is not None:
-        raise Conflict("They are in the team already; change their role.", code="already_in_team")
+        raise Conflict(code="already_in_team")
     _check_grant(actor, shop, role_type, permission_settings)
     _check_scope(shop, role_type, reward_id, task_id)
     role = Role(
@@ -214,7 +217,7 @@ def create_role(
 def _load_role(actor: User, role_id: int) -> tuple[Role, Shop]:
     role = db.session.get(Role, role_id)
     if role is None:
-        raise NotFound("No such role.")
+        raise NotFound(thing="role")
     shop = db.session.get(Shop, role.shop_id)
     assert shop is not None
     require(actor, ShopAction.ROLE_VIEW, shop)
@@ -225,7 +228,7 @@ def update_role(actor: User, role_id: int, changes: dict[str, Any]) -> RoleOut:
     role, shop = _load_role(actor, role_id)
     require(actor, ShopAction.ROLE_MANAGE, shop)
     if role.user_id == actor.id and not actor.is_admin:
-        raise Forbidden("Your own role is changed by someone else.", code="own_role")
+        raise Forbidden(code="own_role")
     _check_grant(actor, shop, role.role_type, role.permission_settings)
     merged = {
         "role_type": role.role_type,
@@ -262,11 +265,11 @@ def invite_to_shop(
     """Invite someone to see an ``invite`` shop (managers, ``manage_members``)."""
     shop = load_shop(actor, shop_id, ShopAction.SHOP_INVITE)
     if shop.privacy_mode != ShopPrivacy.INVITE:
-        raise Conflict("Only an invite-only shop takes invitations.", code="not_invite_only")
+        raise Conflict(code="not_invite_only")
     if user_id is not None:
         user = db.session.get(User, user_id)
         if user is None or user.is_deleted:
-            raise NotFound("No such user.")
+            raise NotFound(thing="user")
     else:
         assert email is not None
         email = email.strip().lower()
@@ -280,7 +283,7 @@ def invite_to_shop(
         ShopInvitation.user_id == user.id if user else ShopInvitation.email == email,
     )
     if db.session.scalar(pending) is not None:
-        raise Conflict("They are invited already.", code="already_invited")
+        raise Conflict(code="already_invited")
     invitation = ShopInvitation(
         shop_id=shop.id,
         user_id=user.id if user else None,

@@ -70,7 +70,7 @@ def _load_task(
 ) -> AnyRow:
     row = load_with(query, task_id, actor_id=actor.id if actor else None, **params)
     if row is None or row[0].deleted_at is not None:
-        raise NotFound("No such task.")
+        raise NotFound(thing="task")
     task, program, shop, role, mine = row[:5]
     remember_actor_parts(actor, program, shop, role, mine)
     require(actor, action, task)
@@ -100,7 +100,7 @@ def membership_in(task: Task, membership_id: int) -> Membership:
     """A membership of the task's program (404 otherwise); who may act on it is the caller's."""
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.program_id != task.program_id:
-        raise NotFound("No such membership in this task's program.")
+        raise NotFound(thing="task_membership")
     return membership
 
 
@@ -185,12 +185,12 @@ def stamp_history(
             if query.membership_id is not None:
                 membership = db.session.get(Membership, query.membership_id)
                 if membership is None or membership.program_id != program.id:
-                    raise NotFound("No such membership in this task's program.")
+                    raise NotFound(thing="task_membership")
                 if owner_id is not None and membership.user_id != owner_id:
                     return [], None
                 owner_id = membership.user_id
             if not _owner_visible(actor, owner_id):
-                raise NotFound("This history is not visible to you.")
+                raise NotFound(thing="history")
         else:
             # Every owner's privacy decided together: two queries, however many stamped.
             owners = db.session.scalars(

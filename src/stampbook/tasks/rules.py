@@ -312,9 +312,16 @@ class PastStamp:
 
 @dataclass(frozen=True)
 class Refusal:
+    """Why a stamp is refused: ``details`` for the caller, ``wording`` for the words besides
+    them (core.wording says the code, filled in with :attr:`params`)."""
+
     code: str  # stable: deadline_passed, task_unavailable, max_reached, frequency_exceeded...
-    message: str
     details: dict[str, Any] = field(default_factory=dict)
+    wording: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {**self.details, **self.wording}
 
 
 class AwardKind(StrEnum):
@@ -423,30 +430,22 @@ def _refusal(
     tz: ZoneInfo,
 ) -> Refusal | None:
     if settings.deadline is not None and now >= settings.deadline:
-        return Refusal(
-            "deadline_passed",
-            "The deadline of this task has passed.",
-            {"deadline": settings.deadline.isoformat()},
-        )
+        return Refusal("deadline_passed", {"deadline": settings.deadline.isoformat()})
     availability = settings.availability_settings
     if availability.must_stamp_during and not is_open(availability.schedules, now, tz):
-        return Refusal("task_unavailable", "This task cannot be stamped at this time.")
+        return Refusal("task_unavailable")
     if partial and not settings.allows_partial:
-        return Refusal("partial_not_allowed", "This task gives no partial credit.")
+        return Refusal("partial_not_allowed")
     limit = max_per_stamp(settings)
     if quantity > limit:
-        return Refusal(
-            "max_reached", f"One stamp carries at most {limit}.", {"max_multiple": limit}
-        )
+        return Refusal("max_reached", {"max_multiple": limit}, {"reached": "stamp"})
     if settings.target is not None:
         remaining = max(settings.target - sum(s.quantity for s in history), 0)
         if quantity > remaining:
             return Refusal(
                 "max_reached",
-                "The target of this task is reached."
-                if remaining == 0
-                else f"Only {remaining} more until the target.",
                 {"target": settings.target, "remaining": remaining},
+                {"reached": "target" if remaining == 0 else "remaining"},
             )
     if settings.frequency_settings is not None:
         return _frequency_refusal(settings.frequency_settings, history, today, quantity, tz)
@@ -482,13 +481,12 @@ def _frequency_refusal(
 
     if fits(current):
         return None
-    unit_word = unit.value if span == 1 else f"{span} {unit.value}s"
     details: dict[str, Any] = {"limit": limit, "every": span, "time_unit": unit.value}
     if quantity <= limit:
         resets = next((i for i in range(current + 1, current + 2 * span + 1) if fits(i)), None)
         if resets is not None:
             details["resets_at"] = local_midnight(period_start(resets, unit), tz).isoformat()
-    return Refusal("frequency_exceeded", f"At most {limit} every {unit_word}.", details)
+    return Refusal("frequency_exceeded", details)
 
 
 def _member_bonuses(

@@ -40,12 +40,16 @@ def _invalid(problems: Iterable[tuple[str, str]]) -> ValidationFailed:
 
 def _conflicting(problems: Iterable[tuple[str, str]]) -> Conflict:
     """Options that break the rules together with what the task has now (not the body alone)."""
+    problems = list(problems)
     return Conflict(
-        "; ".join(f"{field}: {message}" for field, message in problems),
         code="invalid_settings",
-        errors=[
-            {"location": "json", "field": field, "message": message} for field, message in problems
-        ],
+        problems="; ".join(f"{field}: {message}" for field, message in problems),
+        extra={
+            "errors": [
+                {"location": "json", "field": field, "message": message}
+                for field, message in problems
+            ]
+        },
     )
 
 
@@ -70,7 +74,7 @@ def create_task(actor: User | None, *, program_id: int, fields: dict[str, Any]) 
     require(actor, TaskAction.TASK_CREATE, program)
     assert actor is not None  # the rule lets no anonymous caller through
     if program.is_archived:
-        raise Conflict("The program is archived.", code="program_archived")
+        raise Conflict(code="program_archived")
     settings = _validated_settings(fields)
     task = Task(program_id=program.id, created_by=actor.id)
     for name in DETAIL_FIELDS:
@@ -136,7 +140,7 @@ def delete_override(actor: User | None, *, task_id: int, membership_id: int) -> 
     task = get_task(actor, task_id, TaskAction.TASK_OVERRIDE)
     row = override_row(task.id, membership_in(task, membership_id).id)
     if row is None:
-        raise NotFound("This member has no override of this task.")
+        raise NotFound(thing="override")
     db.session.delete(row)
     db.session.flush()
 

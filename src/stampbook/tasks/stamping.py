@@ -225,13 +225,13 @@ def stamp_task(
     membership = membership_in(task, membership_id)
     decision = decide(actor, TaskAction.TASK_STAMP, StampAttempt(task, membership))
     if decision is Decision.HIDDEN:
-        raise NotFound("No such membership in this task's program.")
+        raise NotFound(thing="task_membership")
     _require_active(membership)
     if decision is Decision.DENY:
-        raise Forbidden("You may not stamp this membership on this task.", code="stamp_not_allowed")
+        raise Forbidden(code="stamp_not_allowed")
     assert actor is not None  # the rule lets no anonymous caller through
     if program_of(task).is_archived:
-        raise Conflict("The program is archived.", code="program_archived")
+        raise Conflict(code="program_archived")
     tz = member_zone(membership, _shop_of(task))
 
     settings = effective_settings(task, membership.id)
@@ -256,7 +256,7 @@ def stamp_task(
     )
     if evaluation.refusal is not None:
         refusal = evaluation.refusal
-        raise Conflict(refusal.message, code=refusal.code, **refusal.details)
+        raise Conflict(code=refusal.code, extra=refusal.details, **refusal.params)
     payees = {membership.id} | _active(evaluation.group_payees)
     _lock_without_waiting(payees - locked.keys())
 
@@ -286,7 +286,7 @@ def stamp_task(
 
 def _require_active(membership: Membership) -> None:
     if membership.status != MembershipStatus.ACTIVE:
-        raise Conflict("This membership is not active.", code="membership_inactive")
+        raise Conflict(code="membership_inactive")
 
 
 def _pay(
@@ -409,22 +409,19 @@ def revoke_stamp(actor: User | None, *, stamp_id: int, now: datetime | None = No
     now = now or clock.now()
     stamp = db.session.get(Stamp, stamp_id)
     if stamp is None:
-        raise NotFound("No such stamp.")
+        raise NotFound(thing="stamp")
     task = db.session.get(Task, stamp.task_id)
     assert task is not None  # a foreign key guarantees it
     decision = decide(actor, TaskAction.STAMP_REVOKE, RevokeAttempt(stamp, task, now))
     if decision is Decision.HIDDEN:
-        raise NotFound("No such stamp.")
+        raise NotFound(thing="stamp")
     if decision is Decision.DENY:
         if actor is not None and stamp.stamped_by == actor.id:
-            raise Forbidden(
-                "The time to take back your own stamp is over; ask a manager.",
-                code="grace_period_over",
-            )
-        raise Forbidden("You may not revoke this stamp.", code="revoke_not_allowed")
+            raise Forbidden(code="grace_period_over")
+        raise Forbidden(code="revoke_not_allowed")
     assert actor is not None
     if stamp.revoked_at is not None:
-        raise Conflict("This stamp is already revoked.", code="already_revoked")
+        raise Conflict(code="already_revoked")
 
     with db.session.begin_nested():
         settings = effective_settings(task, stamp.membership_id)
@@ -436,7 +433,7 @@ def revoke_stamp(actor: User | None, *, stamp_id: int, now: datetime | None = No
             select(Stamp).where(Stamp.id == stamp_id).execution_options(populate_existing=True)
         ).one()
         if stamp.revoked_at is not None:
-            raise Conflict("This stamp is already revoked.", code="already_revoked")
+            raise Conflict(code="already_revoked")
         plan = _revocation_plan(task, stamp, settings)
         _lock_without_waiting(plan.membership_ids - locked.keys())
 
@@ -470,7 +467,7 @@ def annotate_stamp(actor: User | None, *, stamp_id: int, note: str | None) -> St
     """The member's personal note on one of their stamps."""
     stamp = db.session.get(Stamp, stamp_id)
     if stamp is None:
-        raise NotFound("No such stamp.")
+        raise NotFound(thing="stamp")
     require(actor, TaskAction.STAMP_ANNOTATE, stamp)
     stamp.note = note
     db.session.flush()

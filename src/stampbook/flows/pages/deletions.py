@@ -10,10 +10,10 @@ from stampbook.accounts import limits
 from stampbook.accounts import services as accounts
 from stampbook.accounts.auth import me
 from stampbook.accounts.forms import DeleteAccountForm
+from stampbook.core import wording
 from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import MESSAGES
 from stampbook.flows import deletions
 from stampbook.shops import queries
 from stampbook.shops import queries as shops_queries
@@ -57,7 +57,7 @@ def delete_account() -> Response | tuple[str, int]:
             lambda: accounts.check_credentials(email=user.email, password=form.password.data or "")
         )
         if isinstance(checked, AppError):
-            form.password.errors = [str(MESSAGES["invalid_credentials"])]
+            form.password.errors = [wording.text(checked.code, {"given": "password"})]
             return render_template(
                 "flows/delete_account.html", form=form, active="delete"
             ), checked.status

@@ -16,7 +16,6 @@ from stampbook.accounts.models import User
 from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.flows import invitations
 from stampbook.flows.forms import INVITATION_STATUSES, InviteForm
 from stampbook.programs import services as programs
@@ -104,7 +103,7 @@ def shop_invitations(shop_id: int) -> Response | tuple[str, int]:
             flash(_("%(email)s is invited.", email=form.email.data), "success")
             return redirect(url_for("invitation_pages.shop_invitations", shop_id=shop_id), 303)
         if isinstance(result, AppError):
-            problems, status = [say(result)], result.status
+            problems, status = [result.detail], result.status
         place_errors(form, [("email", p) for p in problems])
     return _invitations_page(shop, form, status)
 
@@ -139,7 +138,6 @@ def revoke_invitation(invitation_id: int) -> Response:
     act(
         lambda: invitations.revoke_invitation(me(), invitation_id),
         _("The invitation is withdrawn."),
-        refused=say,
     )
     back = url_for("invitation_pages.shop_invitations", shop_id=invitation.shop_id)
     return redirect(safe_next(back), 303)
@@ -176,7 +174,6 @@ def _answer(invitation_id: int, call: Callable[[User, int], Any], *, accepted: b
         _("Welcome: you accepted the invitation.")
         if accepted
         else _("You declined the invitation."),
-        refused=say,
     )
     if isinstance(result, AppError) or not accepted:
         return redirect(url_for("invitation_pages.my_invitations"), 303)

@@ -13,7 +13,6 @@ from stampbook.accounts.auth import me
 from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.flows import merges
 from stampbook.flows.forms import ChooseForm, MergeForm
 from stampbook.programs import queries as program_queries
@@ -45,7 +44,7 @@ def _preview(
         return None, None
     found = attempt(lambda: read(chosen))
     if isinstance(found, AppError):
-        chooser.source.errors = [say(found)]
+        chooser.source.errors = [found.detail]
         return chosen, None
     return chosen, found
 
@@ -58,7 +57,7 @@ def _merged(merge: Callable[[int], Any], said: Callable[[Any], str], unchosen: s
         flash(unchosen, "danger")
         return False
     source_id = int(form.source.data or 0)
-    return not isinstance(act(lambda: merge(source_id), said, refused=say), AppError)
+    return not isinstance(act(lambda: merge(source_id), said), AppError)
 
 
 @bp.route("/shops/<int:shop_id>/merge", methods=["GET", "POST"])

@@ -15,7 +15,6 @@ from stampbook.core.errors import AppError
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.people import limits, message_queries, message_services, shared_queries
 from stampbook.people.forms import (
     MessageEditForm,
@@ -148,7 +147,7 @@ def send_message(user_id: int) -> Response | tuple[str, int]:
     result = attempt(lambda: message_services.send_message(me(), **body.model_dump()))
     if isinstance(result, AppError):
         target = form.about if result.status == 404 and _about(form.about.data) else form.body
-        target.errors = [say(result)]
+        target.errors = [result.detail]
         return _conversation_page(user_id, form, result.status)
     seen = id_in(form.seen.data)
     if seen is not None:  # a reply: theirs up to the newest shown are read
@@ -166,7 +165,6 @@ def mark_read(user_id: int) -> Response:
         lambda count: ngettext(
             "%(num)d message marked read.", "%(num)d messages marked read.", count
         ),
-        refused=say,
         category="info",
     )
     if isinstance(marked, AppError):
@@ -200,7 +198,7 @@ def edit_message(message_id: int) -> Response | tuple[str, int]:
 def delete_message(message_id: int) -> Response:
     found = attempt(lambda: message_services.own_message(me(), message_id))
     if isinstance(found, AppError):
-        flash(say(found), "danger")
+        flash(found.detail, "danger")
         return redirect(url_for("message_pages.conversations"), 303)
     other = found.to_user_id
     message_services.delete_message(me(), message_id)

@@ -21,7 +21,6 @@ from stampbook.core.errors import AppError, NotFound
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.people import (
     buddy_queries,
     limits,
@@ -166,7 +165,7 @@ def ask_by_email() -> Response | tuple[str, int]:
         if result.status == 404:
             form.email.errors = [_("Nobody you can ask has this email.")]
         else:
-            form.email.errors = [say(result)]
+            form.email.errors = [result.detail]
         return _buddies_page(form, result.status)
     flash(_asked(result), "success")
     return redirect(url_for("people_pages.buddies"), 303)
@@ -176,7 +175,7 @@ def ask_by_email() -> Response | tuple[str, int]:
 @route(Access.USER)
 @limits.buddy_request
 def ask_user(user_id: int) -> Response:
-    act(lambda: services.send_request(me(), user_id=user_id), _asked, refused=say)
+    act(lambda: services.send_request(me(), user_id=user_id), _asked)
     return go_back(url_for("people_pages.user", user_id=user_id))
 
 
@@ -186,7 +185,6 @@ def accept_request(request_id: int) -> Response:
     act(
         lambda: services.accept_request(me(), request_id),
         _("You are buddies now."),
-        refused=say,
     )
     return go_back(url_for("people_pages.buddies"))
 
@@ -197,7 +195,6 @@ def decline_request(request_id: int) -> Response:
     act(
         lambda: services.decline_request(me(), request_id),
         _("Request declined."),
-        refused=say,
         category="info",
     )
     return go_back(url_for("people_pages.buddies"))
@@ -209,7 +206,6 @@ def cancel_request(request_id: int) -> Response:
     act(
         lambda: services.cancel_request(me(), request_id),
         _("Your buddy request is cancelled."),
-        refused=say,
         category="info",
     )
     return go_back(url_for("people_pages.buddies"))
@@ -221,7 +217,6 @@ def remove_buddy(user_id: int) -> Response:
     act(
         lambda: services.remove_buddy(me(), user_id=user_id),
         _("You are no longer buddies."),
-        refused=lambda _error: _("This person is not your buddy."),
         category="info",
     )
     return go_back(url_for("people_pages.buddies"))
@@ -234,13 +229,12 @@ def block(user_id: int) -> Response | str:
     actor = me()
     other = message_queries.correspondent(actor, user_id) if user_id != actor.id else None
     if other is None:
-        raise NotFound("No such user.")
+        raise NotFound(thing="user")
     form = ActionForm()
     if form.validate_on_submit():
         act(
             lambda: services.block(actor, user_id=user_id),
             _("%(name)s is blocked.", name=other.name),
-            refused=say,
             category="info",
         )
         return go_back(url_for("people_pages.buddies"))
@@ -254,7 +248,6 @@ def unblock(user_id: int) -> Response:
     act(
         lambda: services.unblock(me(), user_id=user_id),
         _("Unblocked."),
-        refused=say,
         category="info",
     )
     return go_back(url_for("people_pages.buddies"))

@@ -16,7 +16,6 @@ from stampbook.core.errors import AppError, Forbidden, NotFound
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, require, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.people import buddy_queries, limits, post_queries, post_services, shared_queries
 from stampbook.people.forms import (
     PostEditForm,
@@ -176,7 +175,7 @@ def new_post() -> Response | tuple[str, int]:
     result = attempt(lambda: post_services.create_post(me(), **body.model_dump()))
     if isinstance(result, AppError):
         target = form.program_id if result.code == "not_a_member" else form.body
-        target.errors = [say(result)]
+        target.errors = [result.detail]
         return _posts_page(post_form=form, status=result.status)
     post, _points = result
     flash(_("Posted."), "success")
@@ -190,7 +189,7 @@ def new_review() -> Response | tuple[str, int]:
     form = ReviewForm()
     target = _review_target(form)
     if target is None:
-        raise NotFound("No such reward or task.")
+        raise NotFound(thing="reward_or_task")
     form.program_id.choices = options(target.programs)
     if not target.programs:
         form.program_id.errors = [_("Join one of its programs to review it.")]
@@ -210,7 +209,7 @@ def new_review() -> Response | tuple[str, int]:
         return _posts_page(review_form=form, status=422)
     result = attempt(lambda: post_services.create_post(me(), **body.model_dump()))
     if isinstance(result, AppError):
-        form.program_id.errors = [say(result)]
+        form.program_id.errors = [result.detail]
         return _posts_page(review_form=form, status=result.status)
     post, points = result
     if points:
@@ -254,7 +253,7 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
     post, shown = _one_post(post_id)
     require(me(), PeopleAction.POST_EDIT, post)
     if post.author_id != me().id:  # as the service says: admins moderate, authors edit
-        raise Forbidden("Only its author edits a post.")
+        raise Forbidden()
     form = PostEditForm(obj=post)
     if post.rating is None:
         del form.rating
@@ -270,7 +269,7 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
             lambda body: post_services.edit_post(
                 me(), post_id, body.model_dump(exclude_unset=True)
             ),
-            lambda error: place_errors(form, [("body", say(error))]),
+            lambda error: place_errors(form, [("body", error.detail)]),
         )
         if not isinstance(saved, Unsaved):
             flash(_("Your post is saved."), "success")
@@ -287,7 +286,6 @@ def delete_post(post_id: int) -> Response:
     deleted = act(
         lambda: post_services.delete_post(me(), post_id),
         _("The post is deleted."),
-        refused=say,
         category="info",
     )
     if isinstance(deleted, AppError):

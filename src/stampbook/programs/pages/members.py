@@ -13,7 +13,6 @@ from stampbook.core.db import db
 from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.ledger.forms import AdjustForm
 from stampbook.ledger.policy import LedgerAction
 from stampbook.programs import queries as program_queries
@@ -119,7 +118,7 @@ def members(program_id: int) -> Response | tuple[str, int]:
                 lambda body: programs.add_membership(
                     me(), program_id, **body.model_dump(mode="json")
                 ),
-                lambda error: place_errors(form, [("email", say(error))]),
+                lambda error: place_errors(form, [("email", error.detail)]),
             )
             if not isinstance(saved, Unsaved):
                 flash(
@@ -159,7 +158,6 @@ def change_member_role(membership_id: int) -> Response:
     act(
         lambda: programs.update_membership(me(), membership_id, changes),
         lambda changed: _("The member's role is now %(role)s.", role=_role_word(changed.role_type)),
-        refused=say,
     )
     return go_back(url_for("member_pages.members", program_id=program.id))
 
@@ -181,7 +179,6 @@ def remove_member(membership_id: int) -> Response:
         _("You left the program; your points and history stay.")
         if own
         else _("The member is removed; their points and history stay."),
-        refused=say,
     )
     if own and not isinstance(result, AppError):
         return redirect(url_for("program_pages.program", program_id=membership.program_id), 303)
@@ -208,7 +205,7 @@ def invite_to_program(program_id: int) -> Response | tuple[str, int]:
             if not isinstance(result, AppError):
                 flash(_("%(email)s is invited.", email=body.email), "success")
                 return redirect(url_for("member_pages.members", program_id=program_id), 303)
-            problems = [say(result)]
+            problems = [result.detail]
             status = result.status
         place_errors(form, [("email", p) for p in problems])
     return _members_page(program, invite_form=form, status=status)

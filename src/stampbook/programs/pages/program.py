@@ -226,7 +226,7 @@ def delete_program(program_id: int) -> Response | str | tuple[str, int]:
     form = ActionForm()
     if not form.validate_on_submit():
         if program.is_archived:
-            raise Conflict(_("This program is archived already."), code="archived")
+            raise Conflict(code="archived")
         return render_template(
             "tasks/confirm.html",
             form=form,

@@ -21,7 +21,6 @@ from stampbook.core.errors import AppError
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.people.buddy_queries import my_buddies
 from stampbook.programs import queries as programs_queries
 from stampbook.rewards import contributing, loading, queries, redeeming, services
@@ -271,11 +270,7 @@ def gift(reward_id: int) -> Response | tuple[str, int]:
     if isinstance(result, AppError):
         if result.code in ("not_found", "gift_to_self", "not_giftable"):
             target = form.email if email else form.buddy_id
-            said = {
-                "not_found": nobody,
-                "gift_to_self": _("A gift is for someone else."),
-            }.get(result.code, result.detail)
-            target.errors = [said]
+            target.errors = [nobody if result.code == "not_found" else result.detail]
         else:
             _place_refusal(result, form)
         return _reward_page(reward_id, gift_form=form, status=result.status)
@@ -511,7 +506,6 @@ def unstar_reward(reward_id: int) -> Response:
     act(
         lambda: rewards.remove_favorite(me(), reward_id=reward_id),
         _("Removed from your starred rewards."),
-        refused=say,
         category="info",
     )
     return redirect(url_for("account_pages.stars"), 303)

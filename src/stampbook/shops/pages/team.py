@@ -21,7 +21,6 @@ from stampbook.core.errors import AppError
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.core.wording import say
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import (
@@ -102,9 +101,9 @@ ROLE_REFUSAL_FIELDS = {
 
 def _place_refusal(form: RoleForm, error: AppError) -> list[str]:
     target = ROLE_REFUSAL_FIELDS.get(error.code, "")
-    if target == "scope" and error.code == "not_found" and "user" in error.detail:
+    if target == "scope" and error.code == "not_found" and error.params.get("thing") == "user":
         target = "person"
-    return place_errors(form, [(target, say(error))], fallback="role_type")
+    return place_errors(form, [(target, error.detail)], fallback="role_type")
 
 
 def _find_person(shop: Shop, text: str) -> tuple[int | None, str | None]:
@@ -235,7 +234,6 @@ def remove_role(role_id: int) -> Response:
         _("You left the team of %(shop)s.", shop=shop.name)
         if own
         else _("%(name)s is no longer in the team.", name=name),
-        refused=say,
     )
     if own and not isinstance(result, AppError):
         return redirect(url_for("shop_pages.shop", shop_id=shop.id), 303)

@@ -337,7 +337,7 @@ def override(task_id: int, membership_id: int) -> Response | tuple[str, int]:
     task = queries.get_task(me(), task_id, TaskAction.TASK_OVERRIDE)
     membership = programs_queries.load_membership(me(), membership_id)
     if membership.program_id != task.program_id:
-        raise NotFound(_("No such membership in this task's program."))
+        raise NotFound(thing="task_membership")
     row = queries.get_override(me(), task_id, membership_id)
     form = OverrideForm(data=_override_values(row))
     problems: list[str] = []

@@ -141,7 +141,7 @@ def stamp_member(task_id: int) -> str:
     task = queries.get_task(me(), task_id)
     program = program_of(task)
     if program.is_archived or not may_stamp_others(me(), task, program):
-        raise Forbidden(_("You may not stamp other members on this task."))
+        raise Forbidden()
     found = programs_queries.list_memberships(
         me(), program.id, MembershipQuery(limit=MEMBER_CHOICES, status=MembershipStatus.ACTIVE)
     )
@@ -179,7 +179,7 @@ def _stamp_of(actor: User, stamp_id: int) -> tuple[Stamp, Task]:
     """A stamp of a task the actor sees, and that task (404 otherwise)."""
     stamp = queries.get_stamp(stamp_id)
     if stamp is None:
-        raise NotFound(_("No such stamp."))
+        raise NotFound(thing="stamp")
     return stamp, queries.get_task(actor, stamp.task_id)
 
 
