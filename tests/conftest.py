@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from stampbook import create_app
 from stampbook.core.db import Base, db
 
+# The page tests' fixtures (a café, a browser, a live server), for every domain's folder.
+pytest_plugins = ["tests.pages_fixtures"]
+
 os.environ.setdefault("JOBS_IMMEDIATE", "1")
 
 

@@ -18,11 +18,12 @@ from stampbook.core.db import db
 from stampbook.programs.models import Membership
 from tests.factories.accounts import PASSWORD, auth, make_user
 from tests.factories.ledger import give_points
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.shops import make_shop
 from tests.factories.tasks import make_task
+from tests.pages import log_in
 from tests.querycount import count_statements
-from tests.web.helpers import log_in
 
 
 @dataclass

@@ -13,7 +13,7 @@ from stampbook import config
 from stampbook.accounts import passwords
 from stampbook.accounts.models import User
 from tests.factories.accounts import PASSWORD, auth, make_user
-from tests.web.helpers import log_in
+from tests.pages import log_in
 
 
 def argon2_parameters(encoded: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ from stampbook.rewards.rules import ScheduleSettings
 from stampbook.shops.models import Shop
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
-from tests.factories.shops import make_membership, make_program
+from tests.factories.programs import make_membership, make_program
 
 _numbers = itertools.count(1)
 

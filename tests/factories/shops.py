@@ -1,4 +1,4 @@
-"""Shops, roles, programs and memberships for tests."""
+"""Shops, roles, invitations and a whole team for tests."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from stampbook.accounts.models import User
 from stampbook.programs.models import Membership, Program
 from stampbook.shops.models import Role, Shop, ShopInvitation
 from tests.factories.accounts import make_user
+from tests.factories.programs import make_membership, make_program
 
 _numbers = itertools.count(1)
 
@@ -30,27 +31,6 @@ def make_role(session: Session, shop: Shop, user: User, role_type: str, **fields
     session.add(role)
     session.flush()
     return role
-
-
-def make_program(session: Session, shop: Shop, **fields: Any) -> Program:
-    program = Program(
-        shop_id=shop.id,
-        created_by=fields.pop("created_by", shop.created_by),
-        name=fields.pop("name", f"Program {next(_numbers)}"),
-        **fields,
-    )
-    session.add(program)
-    session.flush()
-    return program
-
-
-def make_membership(
-    session: Session, program: Program, user: User | None, **fields: Any
-) -> Membership:
-    membership = Membership(program_id=program.id, user_id=user.id if user else None, **fields)
-    session.add(membership)
-    session.flush()
-    return membership
 
 
 def make_invitation(

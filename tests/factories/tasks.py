@@ -16,7 +16,8 @@ from stampbook.shops.models import Shop
 from stampbook.tasks.models import Stamp, Task
 from stampbook.tasks.rules import TaskSettings, local_date
 from tests.factories.accounts import make_user
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_shop
 
 _numbers = itertools.count(1)
 DETAILS = ("name", "summary", "description", "color", "icon", "privacy_mode")

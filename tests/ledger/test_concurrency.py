@@ -14,7 +14,8 @@ from stampbook.programs.models import Membership
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_shop
 
 pytestmark = pytest.mark.concurrency
 

@@ -16,7 +16,8 @@ from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from tests.factories.accounts import make_user
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_shop
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from stampbook.people.models import Buddy, BuddyRequest, ReviewAward
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
 from tests.factories.people import make_request
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.shops import make_shop
 
 pytestmark = pytest.mark.concurrency
 

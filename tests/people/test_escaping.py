@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.factories.accounts import PASSWORD, auth, make_user
-from tests.web.helpers import log_in
+from tests.pages import log_in
 
 NASTY = [
     "<script>alert('x')</script>",

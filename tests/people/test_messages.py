@@ -14,7 +14,8 @@ from stampbook.people.models import Message
 from stampbook.people.schemas import MAX_MESSAGE_LENGTH
 from tests.factories.accounts import auth, make_user
 from tests.factories.people import make_block, make_buddies, make_message
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_shop
 
 
 class Chat:

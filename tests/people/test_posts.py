@@ -20,8 +20,9 @@ from stampbook.shops.models import Shop
 from stampbook.tasks.models import Task
 from tests.factories.accounts import auth, make_user
 from tests.factories.people import make_block, make_post
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_role, make_shop
+from tests.factories.shops import make_role, make_shop
 from tests.factories.tasks import make_task
 
 

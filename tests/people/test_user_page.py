@@ -13,8 +13,9 @@ from stampbook.core.db import db
 from stampbook.rewards.models import Contribution, Favorite, Redemption
 from tests.factories.accounts import auth, make_user
 from tests.factories.people import make_block, make_buddies, make_request
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_role, make_shop
+from tests.factories.shops import make_role, make_shop
 from tests.factories.tasks import make_stamp, make_task
 from tests.querycount import count_statements
 

@@ -13,7 +13,8 @@ from stampbook.programs.models import Membership
 from stampbook.shops.models import Shop
 from tests.factories.accounts import auth, make_user
 from tests.factories.ledger import give_points
-from tests.factories.shops import make_membership, make_program, make_shop, make_team
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_shop, make_team
 
 
 def test_create_makes_the_creator_its_manager(client: FlaskClient, session: Session) -> None:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from stampbook.programs.models import ProgramPrivacy
 from tests.factories.accounts import auth, make_user
 from tests.factories.ledger import give_points
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_shop
 
 
 def test_ranks_by_balance_with_earlier_members_first_on_ties(

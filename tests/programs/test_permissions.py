@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.factories.accounts import auth, make_user
-from tests.factories.shops import ACTORS, Team, make_membership, make_program, make_team
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import ACTORS, Team, make_team
 
 Call = Callable[[FlaskClient, Session, Team, dict[str, str]], Any]
 

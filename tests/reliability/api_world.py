@@ -34,8 +34,9 @@ from stampbook.shops.models import ShopPrivacy, ShopRoleType
 from stampbook.tasks import stamping as tasks
 from tests.factories.accounts import make_token, make_user
 from tests.factories.ledger import give_points
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_role, make_shop
+from tests.factories.shops import make_role, make_shop
 from tests.factories.tasks import make_task
 
 PEOPLE = ("owner", "manager", "member", "friend", "outsider")

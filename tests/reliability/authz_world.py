@@ -32,8 +32,9 @@ from stampbook.core.db import db
 from stampbook.core.routing import PageBlueprint
 from tests.factories.accounts import PASSWORD, make_token, make_user
 from tests.factories.ledger import give_points
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_role, make_shop
+from tests.factories.shops import make_role, make_shop
 from tests.factories.tasks import make_task
 from tests.people import authz_cases
 

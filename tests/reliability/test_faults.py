@@ -49,8 +49,9 @@ from stampbook.programs.models import Membership
 from tests.conftest import make_test_app
 from tests.factories.accounts import make_token, make_user
 from tests.factories.ledger import give_points
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.shops import make_shop
 from tests.factories.tasks import make_task
 from tests.reliability.faults_client import (
     FAULT_HEADER,

@@ -66,8 +66,9 @@ from stampbook.tasks import stamping as tasks
 from tests.concurrency import committed_session
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
+from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_membership, make_program, make_shop
+from tests.factories.shops import make_shop
 from tests.factories.tasks import make_task
 from tests.reliability import model_snapshot
 from tests.reliability.model_world import (

@@ -19,8 +19,9 @@ from stampbook.rewards import contributing, settling
 from stampbook.rewards.models import Contribution, Redemption, Reward
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
+from tests.factories.programs import make_program
 from tests.factories.rewards import make_member, make_reward
-from tests.factories.shops import make_program, make_shop
+from tests.factories.shops import make_shop
 
 pytestmark = pytest.mark.concurrency
 

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.rewards.models import Reward
-from stampbook.shops.models import Shop
 from tests.factories.accounts import auth, make_user
-from tests.factories.ledger import give_points
-from tests.factories.shops import (
-    make_invitation,
-    make_membership,
-    make_program,
-    make_role,
-    make_shop,
-)
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_invitation, make_shop
 
 
 def create(client: FlaskClient, headers: dict[str, str], **fields: Any):
@@ -225,48 +216,3 @@ def test_invisible_shops_answer_404(client: FlaskClient, session: Session) -> No
         )
         assert patch.status_code == 404
     assert client.get("/api/v1/shops/999999").status_code == 404
-
-
-def test_delete_archives_everything_and_keeps_points(
-    client: FlaskClient, session: Session, discrepancies: Callable[[], list[Any]]
-) -> None:
-    owner, member = make_user(session), make_user(session)
-    shop = make_shop(session, owner)
-    programs = [make_program(session, shop), make_program(session, shop)]
-    memberships = [make_membership(session, program, member) for program in programs]
-    left = make_membership(session, programs[0], make_user(session), status="left")
-    give_points(session, memberships[0], 40)
-    give_points(session, left, 5)
-    headers = auth(session, owner)
-
-    response = client.delete(f"/api/v1/shops/{shop.id}", headers=headers)
-
-    assert response.status_code == 204
-    assert client.get(f"/api/v1/shops/{shop.id}", headers=headers).status_code == 404
-    assert client.get(f"/api/v1/shops/{shop.id}/programs", headers=headers).status_code == 404
-    session.expire_all()
-    assert session.get(Shop, shop.id).deleted_at is not None
-    assert all(session.get(Program, p.id).archived_at is not None for p in programs)
-    assert {session.get(Membership, m.id).status for m in memberships} == {"archived"}
-    assert session.get(Membership, left.id).status == MembershipStatus.LEFT
-    # The member still reads their balance and its history.
-    member_headers = auth(session, member)
-    mine = client.get(f"/api/v1/memberships/{memberships[0].id}", headers=member_headers)
-    assert mine.status_code == 200
-    assert (mine.json["balance"], mine.json["status"]) == (40, "archived")
-    entries = client.get(f"/api/v1/memberships/{memberships[0].id}/entries", headers=member_headers)
-    assert entries.status_code == 200
-    assert [e["amount"] for e in entries.json["items"]] == [40]
-    listed = client.get("/api/v1/memberships", headers=member_headers).json["items"]
-    assert {m["id"] for m in listed} == {m.id for m in memberships}
-    assert discrepancies() == []
-
-
-def test_only_the_creator_deletes(client: FlaskClient, session: Session) -> None:
-    owner, manager = make_user(session), make_user(session)
-    shop = make_shop(session, owner)
-    make_role(session, shop, manager, "manager")
-    response = client.delete(f"/api/v1/shops/{shop.id}", headers=auth(session, manager))
-    assert response.status_code == 403
-    session.refresh(shop)
-    assert shop.deleted_at is None

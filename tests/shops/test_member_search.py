@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from stampbook.shops.models import ShopRoleType
 from tests.factories.accounts import auth, make_user
-from tests.factories.shops import make_membership, make_program, make_role, make_shop
+from tests.factories.programs import make_membership, make_program
+from tests.factories.shops import make_role, make_shop
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from stampbook.rewards.models import Reward
 from stampbook.shops.models import Role
 from stampbook.shops.policy import team_member
 from tests.factories.accounts import auth, make_user
-from tests.factories.shops import make_program, make_role, make_shop, make_team
+from tests.factories.programs import make_program
+from tests.factories.shops import make_role, make_shop, make_team
 from tests.factories.tasks import make_task
 
 

@@ -17,7 +17,7 @@ from stampbook.tasks import stamping
 from stampbook.tasks.models import Stamp, TaskBonusAward, TaskGroupAward
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
-from tests.factories.shops import make_membership
+from tests.factories.programs import make_membership
 from tests.factories.tasks import make_task, make_world
 
 pytestmark = pytest.mark.concurrency

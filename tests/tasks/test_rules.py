@@ -23,6 +23,7 @@ from stampbook.tasks.rules import (
     effective_settings,
     evaluate_stamp,
     lost_awards,
+    streak_in_progress,
     within_grace_period,
 )
 
@@ -661,3 +662,15 @@ def test_frequency_never_exceeded_in_any_window(
     for start in per_period:
         for first in range(start - span + 1, start + 1):
             assert sum(per_period.get(i, 0) for i in range(first, first + span)) <= limit
+
+
+def test_a_streak_in_progress_is_counted_as_stamps_count_it() -> None:
+    """The rule behind "My streaks" (``tasks.rules.streak_in_progress``)."""
+    monday = date(2026, 3, 2)
+    days = [monday - timedelta(days=n) for n in range(1, 4)]  # Sunday, Saturday, Friday
+    assert streak_in_progress(days, "day", monday) == (3, False)
+    assert streak_in_progress([monday, *days], "day", monday) == (4, True)
+    assert streak_in_progress(days[1:], "day", monday) == (0, False)  # Sunday missed
+    # Weeks are ISO weeks: Friday to Sunday is one week, the one before this Monday's.
+    assert streak_in_progress(days, "week", monday) == (1, False)
+    assert streak_in_progress([date(2026, 1, 31), date(2026, 2, 1)], "month", monday) == (2, False)

@@ -26,7 +26,7 @@ from stampbook.tasks.models import Stamp, Task, TaskBonusAward, TaskGroupAward, 
 from stampbook.tasks.rules import check_settings
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
-from tests.factories.shops import make_membership, make_program
+from tests.factories.programs import make_membership, make_program
 from tests.factories.tasks import World, make_task, make_world
 
 pytestmark = pytest.mark.usefixtures("app_context")
