@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
 from stampbook.programs.models import Membership, MembershipRole, Program
+from stampbook.schedules.periods import local_date
 from stampbook.shops.models import Shop
 from stampbook.tasks.models import Stamp, Task
-from stampbook.tasks.rules import TaskSettings, local_date
+from stampbook.tasks.rules import TaskSettings
 from tests.factories.accounts import make_user
 from tests.factories.programs import make_membership, make_program
 from tests.factories.shops import make_shop

@@ -45,6 +45,7 @@ from stampbook.core import unit_of_work
 from stampbook.core.db import db
 from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.ledger.queries import find_discrepancies
 from stampbook.programs.models import Membership
 from tests.conftest import make_test_app
 from tests.factories.accounts import make_token, make_user
@@ -533,7 +534,7 @@ def test_a_deadlock_is_retried_and_each_side_has_one_effect(
     assert sum(attempts.values()) == 3  # one side ran twice
     assert [entries_noted(engine, note) for note in notes] == [1, 1]
     with app.app_context():
-        assert unit_of_work.run(ledger.find_discrepancies, write=False) == []
+        assert unit_of_work.run(find_discrepancies, write=False) == []
 
 
 def test_a_serialization_failure_is_retried_and_each_side_has_one_effect(
