@@ -7,7 +7,7 @@ PORT ?= 5000
 # Tests run in parallel (one database per worker); PYTEST_ARGS adds to them.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run test faults soak lint format bench translations clean
+.PHONY: install run test faults soak lint format bench translations node-tools clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,9 +50,20 @@ translations: install
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete -w 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
+# The npm tools of the client generator tests (tests/clients skips without them), installed
+# from their lock file into a folder of the project; Node.js and npm come from Debian's
+# packages (.ci/run installs them).
+NODE_TOOLS := .cache/node
+node-tools: $(NODE_TOOLS)/.installed
+$(NODE_TOOLS)/.installed: tests/clients/package.json tests/clients/package-lock.json
+	mkdir -p $(NODE_TOOLS)
+	cp tests/clients/package.json tests/clients/package-lock.json $(NODE_TOOLS)/
+	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --silent
+	touch $@
+
 format: install
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .cache

@@ -20,7 +20,7 @@ from tests.factories.accounts import PASSWORD, auth, make_user
 from tests.factories.ledger import give_points
 from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
-from tests.factories.shops import make_shop
+from tests.factories.shops import make_invitation, make_shop
 from tests.factories.tasks import make_task
 from tests.pages import log_in
 from tests.querycount import count_statements
@@ -135,9 +135,10 @@ def test_home_page_query_count(app: Flask, client: FlaskClient, session: Session
     counts = []
     for size in (1, 8):
         user = make_user(session, email=f"home{size}@example.com")
-        shop = make_shop(session, user)
-        for _ in range(size):
+        for _ in range(size):  # shops I run, programs I am in, invitations waiting for me
+            shop = make_shop(session, user)
             give_points(session, make_membership(session, make_program(session, shop), user), 3)
+            make_invitation(session, make_shop(session, make_user(session)), user=user)
         browser = app.test_client()
         log_in(browser, user.email, PASSWORD)
         with app.app_context():
@@ -145,9 +146,13 @@ def test_home_page_query_count(app: Flask, client: FlaskClient, session: Session
         with count_statements(engine) as statements:
             assert browser.get("/").status_code == 200
         counts.append(statements.count)
-    # Session, my programs, my favourite rewards, my recent activity, and the navigation's
-    # unread messages and buddy requests (one query, on every page of a signed-in user).
-    assert counts[0] == counts[1] == 5
+    # Session, my programs, my favourite rewards, my recent activity, the navigation's unread
+    # messages and buddy requests (one query) and its pending invitations (one query, both on
+    # every page of a signed-in user, the count read again by the home page from the request's
+    # cache), the shops I run (one, with my role in each), and today's stamps and receipts in
+    # them (one each, whatever the number of shops; neither asked of someone who runs none),
+    # and the invitations waiting for me (one; not asked when the count is 0).
+    assert counts[0] == counts[1] == 10
     assert Membership  # the page lists memberships with balances
 
 
@@ -170,6 +175,6 @@ def test_program_page_query_count(app: Flask, client: FlaskClient, session: Sess
             assert browser.get(f"/programs/{program.id}").status_code == 200
         counts.append(statements.count)
     # The session, the program with the viewer's role and membership, its tasks, the viewer's
-    # streaks, the stats, the leaderboard and the navigation's counts: none of them repeats
-    # per task or per member.
-    assert counts[0] == counts[1] == 8
+    # streaks, the stats, the leaderboard and the navigation's counts (two queries): none of
+    # them repeats per task or per member.
+    assert counts[0] == counts[1] == 9

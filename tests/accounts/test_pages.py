@@ -48,7 +48,7 @@ def test_login_without_csrf_token_is_refused(client: FlaskClient, session: Sessi
     make_user(session, email="ada@example.com")
     response = client.post("/login", data={"email": "ada@example.com", "password": PASSWORD})
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    assert "This form has expired" in response.get_data(as_text=True)
     assert session_cookie(client) is None or "token" not in str(session_cookie(client).value)
 
 

@@ -22,12 +22,37 @@ def assert_problem(response, status: int, code: str) -> None:
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_unknown_route(client: FlaskClient) -> None:
-    assert_problem(client.get("/api/v1/nothing-here"), 404, "not_found")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing-here",
+        "/api/v1/shops/99999999999999999999999",  # no id is that large: no route matches
+        f"/api/v1/shops/{2**63}/rewards",
+        "/api/v1/rewards/-1",
+    ],
+)
+def test_unknown_route(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert_problem(response, 404, "not_found")
+    assert response.json["detail"] == "Nothing is at this address."
+    spanish = client.get(path, headers={"Accept-Language": "es"})
+    assert_problem(spanish, 404, "not_found")
+    assert spanish.json["detail"] == "No hay nada en esta dirección."
+
+
+def test_the_largest_id_is_an_object_not_found(client: FlaskClient) -> None:
+    response = client.get(f"/api/v1/shops/{2**63 - 1}")
+    assert_problem(response, 404, "not_found")
+    assert response.json["detail"] == "No such shop."
 
 
 def test_wrong_method(client: FlaskClient) -> None:
-    assert_problem(client.put("/api/v1/tokens", json={}), 405, "method_not_allowed")
+    response = client.put("/api/v1/tokens", json={})
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.json["detail"] == "This address does not take PUT requests."
+    assert "POST" in response.headers["Allow"]
+    spanish = client.put("/api/v1/tokens", json={}, headers={"Accept-Language": "es"})
+    assert spanish.json["detail"] == "Esta dirección no admite peticiones PUT."
 
 
 def test_malformed_json(client: FlaskClient) -> None:
@@ -101,11 +126,15 @@ def test_bad_query_parameters(client: FlaskClient, session: Session) -> None:
         assert response.content_type == "application/problem+json"
 
 
-def test_pages_get_html_errors(client: FlaskClient) -> None:
-    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+@pytest.mark.parametrize("path", ["/no-such-page", "/shops/99999999999999999999999"])
+def test_pages_get_html_errors(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert response.content_type.startswith("text/html")
-    assert "Not Found" in response.get_data(as_text=True)
+    assert "Nothing is at this address." in response.get_data(as_text=True)
+    spanish = client.get(path, headers={"Accept": "text/html", "Accept-Language": "es"})
+    assert spanish.status_code == 404 and spanish.content_type.startswith("text/html")
+    assert "No hay nada en esta dirección." in spanish.get_data(as_text=True)
 
 
 def test_unexpected_errors_are_500_problems_without_trace(

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
-from stampbook.core.idempotency import KEY_PATTERN
+from stampbook.core.idempotency import KEY_PATTERN, REPLAYED
 from stampbook.core.pagination import MAX_ID
 from stampbook.core.schemas import NUL_FREE
 
@@ -65,15 +66,20 @@ def test_patch_fields_that_refuse_null_are_not_nullable(spec: dict[str, Any]) ->
 
 
 def test_rules_between_fields_are_in_the_schema(spec: dict[str, Any]) -> None:
-    # Model validators ("give either user_id or email") were invisible to clients.
+    # Model validators ("give either user_id or email") were invisible to clients. They are
+    # an `if` with `else: false` (client generators read an object's anyOf as a union).
     invitation = _schema(spec, "InvitationIn")
-    assert [alternative["required"] for alternative in invitation["oneOf"]] == [
+    assert [alternative["required"] for alternative in invitation["if"]["oneOf"]] == [
         ["user_id"],
         ["email"],
     ]
-    assert "allOf" in _schema(spec, "MembershipIn")
-    assert "allOf" in _schema(spec, "RoleIn")
-    assert "allOf" in _schema(spec, "TaskIn")
+    assert invitation["else"] is False
+    assert "allOf" in _schema(spec, "MembershipIn")["if"]
+    assert "allOf" in _schema(spec, "RoleIn")["if"]
+    assert "allOf" in _schema(spec, "TaskIn")["if"]
+    for name, schema in spec["components"]["schemas"].items():
+        if "properties" in schema:
+            assert not {"anyOf", "oneOf", "allOf", "not"} & schema.keys(), name
 
 
 def test_free_text_of_requests_refuses_nul(spec: dict[str, Any]) -> None:
@@ -86,7 +92,7 @@ def test_free_text_of_requests_refuses_nul(spec: dict[str, Any]) -> None:
 
 def test_schedule_times_are_wall_clock_times(spec: dict[str, Any]) -> None:
     # "format: time" promised offsets ("08:00:00Z") that schedules refuse.
-    schedule = _schema(spec, "ShopIn.Schedule")["properties"]
+    schedule = _schema(spec, "Schedule")["properties"]
     times = schedule["times"]["items"]
     assert "format" not in times
     assert re.fullmatch(times["pattern"], "08:30")
@@ -96,6 +102,94 @@ def test_schedule_times_are_wall_clock_times(spec: dict[str, Any]) -> None:
 
 
 def test_time_zones_are_listed(spec: dict[str, Any]) -> None:
-    time_zone = _schema(spec, "RegisterIn")["properties"]["time_zone"]
-    assert "Europe/Madrid" in time_zone["enum"]
-    assert "" not in time_zone["enum"]
+    time_zone = _schema(spec, "TimeZone")
+    assert "Europe/Madrid" in time_zone["x-time-zones"]
+    assert "" not in time_zone["x-time-zones"]
+    # Not an enum: generators make identifiers of enum values, and GMT+0, GMT-0, GMT0 collide.
+    assert "enum" not in time_zone
+    for zone in ("Europe/Madrid", "Etc/GMT+5", "GMT-0", "GMT0"):
+        assert re.fullmatch(time_zone["pattern"], zone), zone
+    for text in ("Europe/Madri", "Etc/GMT5", "europe/madrid", ""):
+        assert not re.fullmatch(time_zone["pattern"], text), text
+    register = _schema(spec, "RegisterIn")["properties"]["time_zone"]
+    assert register["$ref"] == "#/components/schemas/TimeZone"
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [
+            r for key, value in node.items() for r in ([value] if key == "$ref" else _refs(value))
+        ]
+    if isinstance(node, list):
+        return [r for item in node for r in _refs(item)]
+    return []
+
+
+def test_shared_types_are_one_named_component(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    # APIFlask named nested models "Parent.Child", one copy per parent.
+    assert [name for name in schemas if "." in name] == []
+    for name in ("Schedule", "TimeZone", "UserRef", "Problem", "Recurrence", "StreakBonus"):
+        assert name in schemas
+    refs = _refs(spec)
+    assert refs.count("#/components/schemas/Schedule") > 5
+    assert refs.count("#/components/schemas/UserRef") > 5
+    # Every reference resolves, and every component is used.
+    names = {ref.rsplit("/", 1)[-1] for ref in refs}
+    assert names <= schemas.keys()
+    assert schemas.keys() <= names
+
+
+def test_every_operation_has_a_unique_operation_id(spec: dict[str, Any]) -> None:
+    ids = [
+        operation.get("operationId")
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+    ]
+    assert None not in ids
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) for i in ids)
+    stamps = spec["paths"]["/api/v1/tasks/{task_id}/stamps"]
+    assert stamps["post"]["operationId"] == "stamp_task"
+    assert stamps["get"]["operationId"] == "list_stamps"
+    redemptions = spec["paths"]["/api/v1/rewards/{reward_id}/redemptions"]
+    assert redemptions["post"]["operationId"] == "redeem_reward"
+    assert spec["paths"]["/api/v1/shops"]["post"]["operationId"] == "create_shop"
+
+
+def test_response_headers_are_declared(spec: dict[str, Any]) -> None:
+    stamp = spec["paths"]["/api/v1/tasks/{task_id}/stamps"]["post"]["responses"]
+    assert REPLAYED in stamp["201"]["headers"]
+    assert REPLAYED in stamp["409"]["headers"]
+    assert REPLAYED not in stamp["503"].get("headers", {})
+    assert "headers" not in spec["paths"]["/api/v1/shops"]["get"]["responses"]["200"]
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            assert "Retry-After" in operation["responses"]["503"]["headers"]
+    # The login route is rate limited: each answer may carry Flask-Limiter's headers.
+    login = spec["paths"]["/api/v1/tokens"]["post"]["responses"]
+    assert {"Retry-After", "X-RateLimit-Remaining"} <= login["429"]["headers"].keys()
+    assert "Retry-After" in login["201"]["headers"]
+    register = spec["paths"]["/api/v1/users"]["post"]["responses"]
+    assert "429" in register
+
+
+def test_replay_and_retry_headers_are_what_the_api_sends(
+    client: FlaskClient, spec: dict[str, Any]
+) -> None:
+    headers = {"Idempotency-Key": "k-1"}
+    body = {"email": "replay@example.com", "password": "correct horse battery", "name": "R"}
+    first = client.post("/api/v1/users", json=body)
+    assert first.status_code == 201
+    token = client.post(
+        "/api/v1/tokens", json={"email": body["email"], "password": body["password"]}
+    ).json["token"]
+    auth = {"Authorization": f"Bearer {token}", **headers}
+    # An idempotent route answering 404 stores it; the replay carries the mark.
+    client.post("/api/v1/tasks/999999/stamps", json={}, headers=auth)
+    replay = client.post("/api/v1/tasks/999999/stamps", json={}, headers=auth)
+    assert replay.headers[REPLAYED] == "true"
+    schema = spec["paths"]["/api/v1/tasks/{task_id}/stamps"]["post"]["responses"]
+    assert str(replay.status_code) in schema
+    assert schema[str(replay.status_code)]["headers"][REPLAYED]["schema"]["enum"] == ["true"]
+    assert "Location" not in replay.headers

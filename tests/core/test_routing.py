@@ -55,3 +55,8 @@ def test_docs_page_uses_local_assets(app: Flask) -> None:
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "cdn" not in page.lower()
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_subject_needs_the_action_it_is_decided_for() -> None:
+    with pytest.raises(ValueError, match="action"):
+        route(Access.USER, subject=lambda shop_id: shop_id)

@@ -327,3 +327,50 @@ def test_a_page_shows_a_refusal_in_the_viewers_language(client: FlaskClient) -> 
     assert '<html lang="es">' in page
     assert "El correo o la contraseña no son correctos." in page
     assert "The email or password is wrong." not in page
+
+
+def _policy_actions() -> set[str]:
+    """Every member of every domain's action StrEnum (``<domain>.policy``)."""
+    import importlib
+    from enum import StrEnum
+
+    from stampbook.domains import DOMAINS
+
+    found: set[str] = set()
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"stampbook.{domain}.policy")
+        except ModuleNotFoundError:
+            continue
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, StrEnum)
+                and value.__module__ == module.__name__
+                and value.__name__.endswith("Action")
+            ):
+                found |= {str(member) for member in value}
+    return found
+
+
+def test_every_action_has_its_own_refusal(app: Flask) -> None:
+    """A 403 of ``policy.require`` names the action in words: one whole sentence per action
+    of every domain's policy, each its own, and none for an action that is gone."""
+    from stampbook.core.policy import registered_actions
+
+    refusals = MESSAGES["forbidden"]
+    assert isinstance(refusals, Choice) and refusals.by == "action"
+    actions = set(registered_actions()) | _policy_actions()
+    assert {"membership.adjust", "redemption.cancel", "task.stamp"} <= actions
+    assert not actions - set(refusals.options), "actions without their refusal's words"
+    assert not set(refusals.options) - actions - {"other", "admin"}, "words of no action"
+    sentences = [refusals.options[action].msgid for action in actions]
+    assert len(set(sentences)) == len(sentences)
+    assert wording.english("forbidden", {"action": "membership.adjust"}) == (
+        "You may not adjust points in this program."
+    )
+    assert wording.english("forbidden") == "You may not do this."
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert wording.text("forbidden", {"action": "redemption.cancel"}) == (
+            "No puedes anular este recibo."
+        )

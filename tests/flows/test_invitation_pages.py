@@ -77,7 +77,8 @@ def test_the_invited_person_accepts_or_declines_from_my_invitations(
         assert response.status_code == 303, text_of(response)
 
     log_in(client, friend.email)
-    assert ">Invitations</a>" in text_of(client.get("/"))
+    # The header's link counts the invitations waiting for an answer.
+    assert '>2<span class="visually-hidden"> pending invitations</span>' in text_of(client.get("/"))
     page = text_of(client.get("/invitations"))
     assert "Olga Owner invites you into the program Tea card of Corner Café." in page
     assert "Your role there: Stamper." in page

@@ -17,18 +17,21 @@ from tests.factories.programs import make_membership, make_program
 from tests.factories.shops import make_shop, make_team
 
 
-def test_create_makes_the_creator_its_manager(client: FlaskClient, session: Session) -> None:
+def test_create_runs_the_program_without_enrolling_its_creator(
+    client: FlaskClient, session: Session
+) -> None:
     owner = make_user(session)
     shop = make_shop(session, owner)
+    headers = auth(session, owner)
     response = client.post(
         f"/api/v1/shops/{shop.id}/programs",
-        headers=auth(session, owner),
+        headers=headers,
         json={
             "name": "Coffee card",
             "color": "#6f4e37",
             "privacy_mode": "members",
             "membership_mode": "invite",
-            "stamp_system_type": "stampers",
+            "stamp_system_type": "self",
         },
     )
     assert response.status_code == 201, response.json
@@ -36,16 +39,50 @@ def test_create_makes_the_creator_its_manager(client: FlaskClient, session: Sess
     assert (body["shop_id"], body["created_by"], body["stamp_system_type"]) == (
         shop.id,
         owner.id,
-        "stampers",
+        "self",
     )
-    membership = session.query(Membership).filter_by(program_id=body["id"]).one()
+    # The team is not the members: the owner runs it through the shop, and joins if they wish.
+    assert session.query(Membership).filter_by(program_id=body["id"]).count() == 0
+    session.refresh(shop)
+    assert shop.order_program_ids == [body["id"]]
+    edited = client.patch(
+        f"/api/v1/programs/{body['id']}", headers=headers, json={"summary": "Ours"}
+    )
+    assert edited.status_code == 200, edited.json
+    board = client.get(f"/api/v1/programs/{body['id']}/leaderboard", headers=headers)
+    assert board.status_code == 200, board.json
+    assert board.json["items"] == []
+
+
+def test_a_new_program_is_stamped_by_the_team_unless_told_otherwise(
+    client: FlaskClient, session: Session
+) -> None:
+    owner = make_user(session)
+    shop = make_shop(session, owner)
+    response = client.post(
+        f"/api/v1/shops/{shop.id}/programs", headers=auth(session, owner), json={"name": "Card"}
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["stamp_system_type"] == "stampers"
+
+
+def test_a_personal_program_makes_its_creator_its_one_member(
+    client: FlaskClient, session: Session
+) -> None:
+    owner = make_user(session)
+    shop = make_shop(session, owner)
+    response = client.post(
+        f"/api/v1/shops/{shop.id}/programs",
+        headers=auth(session, owner),
+        json={"name": "My runs", "membership_mode": "personal"},
+    )
+    assert response.status_code == 201, response.json
+    membership = session.query(Membership).filter_by(program_id=response.json["id"]).one()
     assert (membership.user_id, membership.role_type, membership.status) == (
         owner.id,
         "manager",
         "active",
     )
-    session.refresh(shop)
-    assert shop.order_program_ids == [body["id"]]
 
 
 @pytest.mark.parametrize(

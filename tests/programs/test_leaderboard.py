@@ -32,6 +32,41 @@ def test_ranks_by_balance_with_earlier_members_first_on_ties(
     assert [i["rank"] for i in items] == [1, 2, 3, 4]
 
 
+def test_customers_holding_points_are_ranked_unnamed_and_empty_members_come_last(
+    client: FlaskClient, session: Session
+) -> None:
+    owner = make_user(session)
+    program = make_program(session, make_shop(session, owner))
+    empty = make_membership(
+        session,
+        program,
+        make_user(session, name="Zero", privacy_settings={"memberships": "public"}),
+    )
+    customer = make_membership(session, program, None, email="walk-in@example.com")
+    give_points(session, customer, 12)
+    member = make_membership(
+        session,
+        program,
+        make_user(session, name="Ada", privacy_settings={"memberships": "public"}),
+    )
+    give_points(session, member, 7)
+    for headers in ({}, auth(session, owner)):
+        items = client.get(f"/api/v1/programs/{program.id}/leaderboard", headers=headers).json[
+            "items"
+        ]
+        assert [(i["membership_id"], i["balance"]) for i in items] == [
+            (customer.id, 12),
+            (member.id, 7),
+            (empty.id, 0),
+        ]
+        assert [(i["name"], i["customer"]) for i in items] == [
+            (None, True),
+            ("Ada", False),
+            ("Zero", False),
+        ]
+        assert "walk-in" not in str(items)
+
+
 def test_limit(client: FlaskClient, session: Session) -> None:
     owner = make_user(session)
     program = make_program(session, make_shop(session, owner))

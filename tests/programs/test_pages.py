@@ -262,7 +262,7 @@ def test_my_points_history_says_what_each_entry_was_for(
     assert "My points history" in page and "15 points" in page
     assert "Stamp" in page and "Bonus" in page and "+10" in page and "+5" in page
     assert f'href="/tasks/{cafe.task.id}"' in page and "A stamp of" in page
-    assert "Buy a coffee: first time" in page  # the bonus entry's note
+    assert "Buy a coffee: first stamp bonus" in page  # the bonus entry's note, in words
     assert "Days and times in your time zone (UTC)." in page
 
 
@@ -406,3 +406,52 @@ def test_the_member_list_is_the_apis(client: FlaskClient, session: Session, cafe
         page = text_of(client.get(f"{_program(cafe)}/members"))
         for person in (cafe.owner, cafe.member, shy, friend):
             assert (f"<td>{person.name}</td>" in page) == (person.id in shown), (who, person)
+
+
+# --- Safe defaults and who the members are --------------------------------------------------
+
+
+def test_a_new_program_is_stamped_by_the_team_unless_chosen_and_says_why(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    new = f"/shops/{cafe.shop.id}/programs/new"
+    form = text_of(client.get(new))
+    assert re.search(r'<option selected value="stampers">|<option value="stampers" selected', form)
+    assert "give each task a limit" in form
+    response = post(client, new, new, {"name": "Tea card"})
+    assert response.status_code == 302
+    tea = session.scalars(select(Program).where(Program.name == "Tea card")).one()
+    assert tea.stamp_system_type == "stampers"
+    assert "give each task a limit" not in text_of(client.get(response.headers["Location"]))
+    response = post(client, new, new, {"name": "Gym card", "stamp_system_type": "self"})
+    assert response.status_code == 302
+    assert "give each task a limit" in text_of(client.get(response.headers["Location"]))
+
+
+def test_the_owner_who_creates_a_program_is_not_its_member(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    new = f"/shops/{cafe.shop.id}/programs/new"
+    response = post(client, new, new, {"name": "Tea card"})
+    tea = session.scalars(select(Program).where(Program.name == "Tea card")).one()
+    assert session.scalars(select(Membership).where(Membership.program_id == tea.id)).all() == []
+    page = text_of(client.get(response.headers["Location"]))
+    assert "Leave the program" not in page and "No members yet." in page
+    assert f"/programs/{tea.id}/edit" in page  # they run it all the same
+
+
+def test_the_leaderboard_shows_customers_unnamed_and_empty_members_last(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    customer = make_membership(session, cafe.program, None, email="walk-in@example.com")
+    give_points(session, customer, 40)
+    give_points(session, cafe.membership, 20)
+    cafe.member.privacy_settings = {"memberships": "public"}
+    session.flush()
+    page = text_of(client.get(f"{_program(cafe)}/leaderboard"))
+    assert "walk-in" not in page
+    rows = re.findall(r"<tr[^>]*><td>(\d+)</td><td>([^<]*)</td><td[^>]*>(\d+)</td></tr>", page)
+    assert rows[:2] == [("1", "A customer", "40"), ("2", "Ada Member", "20")]
+    assert all(points == "0" for _, _, points in rows[2:])

@@ -164,6 +164,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     # itself is then refused as the API refuses it (the assistant may not stamp here).
     ("task_pages.stamp_found_member", "POST"): Case(row(U, D, D, D, R, A, A, A), body=stamp_form),
     ("receipt_pages.shop_redemptions", "GET"): Case(TEAM),
+    # Cancelling asks first (a page that says what it does): only whoever may cancel sees it.
+    ("receipt_pages.cancel_receipt", "GET"): Case(row(U, H, D, H, D, A, A, A)),
     ("receipt_pages.cancel_receipt", "POST"): Case(
         row(U, R, R, R, R, A, A, A), body={"reason": "Changed my mind"}
     ),

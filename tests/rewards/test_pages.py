@@ -597,3 +597,44 @@ def _form_of(page: str) -> dict[str, Any]:
 
 def _unescape(text: str) -> str:
     return html.unescape(text)
+
+
+# --- Honest buttons ---------------------------------------------------------------------------
+
+
+def _redeem_section(page: str) -> str:
+    match = re.search(r'<section aria-labelledby="redeem-title".*?</section>', page, re.S)
+    assert match, "no redeem section"
+    return match.group(0)
+
+
+def test_the_redeem_form_is_disabled_with_the_reason_when_it_cannot_be_redeemed(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    gone = make_reward(session, cafe.shop, name="Last scone", cost=5, quantity=0)
+    once = make_reward(session, cafe.shop, name="Welcome mug", cost=5, user_limit=1)
+    log_in(client, cafe.member.email)
+    open_form = _redeem_section(text_of(client.get(f"/rewards/{cafe.coffee.id}")))
+    assert "disabled" not in open_form and 'id="redeem-why"' not in open_form
+    sold_out = _redeem_section(text_of(client.get(f"/rewards/{gone.id}")))
+    assert '<fieldset disabled aria-describedby="redeem-why">' in sold_out
+    assert "None left for now" in sold_out
+    assert redeem(client, once, cafe.membership).status_code == 303
+    used_up = _redeem_section(text_of(client.get(f"/rewards/{once.id}")))
+    assert '<fieldset disabled aria-describedby="redeem-why">' in used_up
+    assert "It cannot be redeemed now" in used_up
+    # The service refuses what the page disables, all the same.
+    refused = redeem(client, gone, cafe.membership)
+    assert refused.status_code == 409
+    assert session.scalars(select(Redemption).where(Redemption.reward_id == gone.id)).all() == []
+
+
+def test_a_visitor_who_is_not_a_member_sees_why_they_cannot_redeem(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    make_user(session, email="passer@example.com")
+    log_in(client, "passer@example.com")
+    section = _redeem_section(text_of(client.get(f"/rewards/{cafe.coffee.id}")))
+    assert "Join one of this shop" in section and "programs to earn points" in section
+    assert re.search(r'<button[^>]*disabled aria-describedby="redeem-why"', section)

@@ -91,7 +91,8 @@ def test_receipts_filter_by_reward_status_and_period_and_are_fulfilled(
     listing = f"/shops/{cafe.shop.id}/redemptions"
     everything = text_of(client.get(listing))
     assert "Free coffee" in everything and "Cake" in everything
-    assert "Handed over #" in everything and "Cancel and refund #" in everything
+    assert "Mark #" in everything and "as handed over" in everything
+    assert "Handed over #" not in everything and "Cancel and refund #" in everything
     only_coffee = text_of(client.get(f"{listing}?reward_id={cafe.coffee.id}"))
     assert f"#{coffee.id}</a> · Free coffee" in only_coffee and "</a> · Cake" not in only_coffee
     today = clock_now().date()
@@ -199,3 +200,45 @@ def test_my_receipts_filter_by_shop_and_period(
     assert "Bread" in only_bakery and "Free coffee" not in only_bakery
     assert "No receipts" in text_of(client.get("/receipts?until=2000-01-01"))
     assert client.get("/receipts?since=garbage").status_code == 422
+
+
+# --- Cancelling asks first --------------------------------------------------------------------
+
+
+def test_cancelling_a_receipt_asks_for_confirmation_first(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    member = signed_in(client.application, cafe.member)
+    redeem(member, cafe.coffee, cafe.membership)
+    receipt = session.scalars(select(Redemption)).one()
+    log_in(client, cafe.owner.email)
+    listing = f"/shops/{cafe.shop.id}/redemptions"
+    shown = text_of(client.get(listing))
+    confirm = f"/receipts/{receipt.id}/cancel?next={listing}"
+    assert f'href="/receipts/{receipt.id}/cancel?next=' in shown
+    assert f'action="/receipts/{receipt.id}/cancel' not in shown  # no one-click cancelling
+    page = text_of(client.get(confirm))
+    assert f"Cancel receipt #{receipt.id}?" in page and "Ada Member" in page
+    assert "Its 12 points go back to the member" in page
+    assert "Go back without changing anything" in page
+    session.refresh(receipt)
+    assert receipt.status == RedemptionStatus.ISSUED  # looking changes nothing
+    response = post(client, confirm, confirm, {"reason": "Machine broken"})
+    assert response.status_code == 303 and response.headers["Location"] == listing
+    session.refresh(receipt)
+    assert receipt.status == RedemptionStatus.CANCELLED
+    assert "already cancelled" in text_of(client.get(confirm))
+    # Only the team: the member may not even look at the confirmation.
+    assert member.get(f"/receipts/{receipt.id}/cancel").status_code == 403
+
+
+def test_the_receipt_page_links_to_the_cancel_confirmation(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    give_points(session, cafe.membership, 100)
+    log_in(client, cafe.member.email)
+    path = redeem(client, cafe.coffee, cafe.membership).headers["Location"]
+    team = signed_in(client.application, cafe.owner)
+    shown = text_of(team.get(path))
+    assert f'href="{path}/cancel"' in shown and "Cancel and refund…" in shown

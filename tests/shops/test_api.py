@@ -216,3 +216,29 @@ def test_invisible_shops_answer_404(client: FlaskClient, session: Session) -> No
         )
         assert patch.status_code == 404
     assert client.get("/api/v1/shops/999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("Café Luna", "cafe luna"), ("Cafe Sol", "CAFÉ sol"), ("ÑOÑO Bäckerei", "nono backerei")],
+)
+def test_shop_search_ignores_accents_and_case_both_ways(
+    client: FlaskClient, session: Session, stored: str, typed: str
+) -> None:
+    owner = make_user(session)
+    wanted = make_shop(session, owner, name=stored)
+    make_shop(session, owner, name="Other")
+    found = client.get("/api/v1/shops", query_string={"q": typed}).json["items"]
+    assert [item["id"] for item in found] == [wanted.id]
+
+
+def test_a_renamed_shop_is_found_by_its_new_name_without_accents(
+    client: FlaskClient, session: Session
+) -> None:
+    shop = make_shop(session, make_user(session), name="Plain Name")
+    shop.name = "Pâtisserie Élan"
+    session.flush()
+    assert [s["id"] for s in client.get("/api/v1/shops?q=patisserie elan").json["items"]] == [
+        shop.id
+    ]
+    assert client.get("/api/v1/shops?q=plain").json["items"] == []

@@ -120,3 +120,28 @@ def test_the_search_keys_follow_every_change_whatever_code_makes_it(
     session.flush()
     assert names_found(client, shop.id, headers, "qb@") == ["Quentin Blake"]
     assert names_found(client, shop.id, headers, "quentin@") == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("Zoé Café", "zoe cafe"), ("Zoe Cafe", "ZOÉ CAFÉ"), ("ÉLODIE Ñúñez", "elodie nunez")],
+)
+def test_the_search_ignores_accents_and_case_both_ways(
+    client: FlaskClient, session: Session, shop_world, stored: str, typed: str
+) -> None:
+    shop, owner = shop_world
+    make_membership(session, make_program(session, shop), make_user(session, name=stored))
+    assert names_found(client, shop.id, auth(session, owner), typed) == [stored]
+
+
+def test_an_accented_rename_is_found_without_its_accents(
+    client: FlaskClient, session: Session, shop_world
+) -> None:
+    shop, owner = shop_world
+    zoe = make_user(session, name="Zoe Plain")
+    make_membership(session, make_program(session, shop), zoe)
+    zoe.name = "Zoë Ümlaut"
+    session.flush()
+    headers = auth(session, owner)
+    assert names_found(client, shop.id, headers, "zoe um") == ["Zoë Ümlaut"]
+    assert names_found(client, shop.id, headers, "zoe pl") == []

@@ -147,7 +147,8 @@ def test_a_shop_opens_with_every_field(client: FlaskClient, session: Session) ->
     form = text_of(client.get("/shops/new"))
     for label in ("Name", "Summary", "Description", "Colour", "Icon", "Picture", "Time zone"):
         assert f">{label}</label>" in form, label
-    assert '<datalist id="time-zones">' in form and 'value="Europe/Madrid"' in form
+    assert '<datalist id="time_zone-zones">' in form and 'value="Europe/Madrid"' in form
+    assert 'list="time_zone-zones"' in form and 'src="/static/zone.js" defer' in form
     response = post(
         client,
         "/shops/new",

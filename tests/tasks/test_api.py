@@ -16,6 +16,7 @@ from stampbook.ledger.queries import find_discrepancies
 from stampbook.tasks.models import Stamp, Task
 from tests.factories.accounts import auth
 from tests.factories.ledger import give_points
+from tests.factories.rewards import make_reward
 from tests.factories.tasks import World, make_stamp, make_task, make_world
 
 NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)  # a Monday
@@ -526,6 +527,34 @@ def test_program_stats(client: FlaskClient, session: Session, world: World) -> N
         f"/api/v1/programs/{world.program.id}/stats", headers=auth(session, world.outsider)
     )
     assert outsider.status_code == 403
+
+
+def test_a_cancelled_receipts_refund_is_not_counted_as_points_issued(
+    client: FlaskClient, session: Session, world: World
+) -> None:
+    task = make_task(session, world.program, name="Coffee", point_value=15)
+    stamped = post_stamp(client, session, world.member, task, membership_id=world.membership.id)
+    assert stamped.status_code == 201, stamped.json
+    reward = make_reward(session, world.shop, name="Cookie", cost=3)
+    redeemed = client.post(
+        f"/api/v1/rewards/{reward.id}/redemptions",
+        json={"membership_id": world.membership.id},
+        headers=auth(session, world.member),
+    )
+    assert redeemed.status_code == 201, redeemed.json
+    owner = auth(session, world.owner)
+    cancelled = client.post(
+        f"/api/v1/redemptions/{redeemed.json['id']}/cancel",
+        json={"reason": "Out of cookies"},
+        headers=owner,
+    )
+    assert cancelled.status_code == 200, cancelled.json
+    since = (NOW - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    for query in ("", f"?since={since}"):
+        stats = client.get(f"/api/v1/programs/{world.program.id}/stats{query}", headers=owner)
+        assert stats.status_code == 200, stats.json
+        # The stamp earned 15; the 3 given back by the cancellation were not earned.
+        assert (stats.json["points_issued"], stats.json["points_spent"]) == (15, 0), query
 
 
 def test_stats_of_a_private_program(client: FlaskClient, session: Session) -> None:

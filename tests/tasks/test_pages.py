@@ -354,3 +354,60 @@ def test_members_who_stamp_themselves_may_not_stamp_others(client: FlaskClient, 
     log_in(client, cafe.owner.email)
     assert "Stamp another member" in text_of(client.get(task_path(cafe.task)))
     assert "Ada Member" in text_of(client.get(f"/tasks/{cafe.task.id}/stamp-member"))
+
+
+# --- Stamping with a quantity -----------------------------------------------------------------
+
+
+def test_the_stamp_form_says_how_many_one_stamp_may_ask_for(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    per_stamp = make_task(
+        session, cafe.program, name="Bagels", allows_multiple=True, max_multiple=3
+    )
+    per_period = make_task(
+        session,
+        cafe.program,
+        name="Refills",
+        allows_multiple=True,
+        frequency_settings={"quantity": 1, "time_unit_quantity": 1, "time_unit": "day"},
+    )
+    to_target = make_task(session, cafe.program, name="Cards", allows_multiple=True, target=4)
+    make_stamp(session, to_target, cafe.membership, quantity=3)
+    log_in(client, cafe.member.email)
+    for task, most, words in (
+        (per_stamp, 3, "One stamp counts at most 3 times."),
+        (per_period, 1, "At most 1 at once: the task allows no more in its period."),
+        (to_target, 1, "At most 1 more: then your target is reached."),
+    ):
+        page = text_of(client.get(task_path(task)))
+        assert re.search(
+            rf'name="quantity"[^>]*max="{most}"|max="{most}"[^>]*name="quantity"', page
+        )
+        assert help_of(page, "quantity").strip() == words
+
+
+def test_a_refused_stamp_keeps_what_was_typed(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    task = make_task(
+        session,
+        cafe.program,
+        name="Refills",
+        allows_multiple=True,
+        allows_partial=True,
+        point_value=2,
+        point_value_partial=1,
+        frequency_settings={"quantity": 1, "time_unit_quantity": 1, "time_unit": "day"},
+    )
+    log_in(client, cafe.member.email)
+    response = _stamp(
+        client, cafe, task, quantity=2, partial="y", note="for two", next=task_path(task)
+    )
+    assert response.status_code in (409, 422)
+    page = text_of(response)
+    assert "Refills:" in page  # the refusal, said above the form
+    assert re.search(r'name="quantity"[^>]*value="2"|value="2"[^>]*name="quantity"', page)
+    assert re.search(r'id="stamp-note"[^>]*value="for two"', page)
+    assert re.search(r'id="partial"[^>]*checked', page)
+    assert session.scalars(select(Stamp).where(Stamp.task_id == task.id)).all() == []

@@ -478,3 +478,9 @@ def test_demo_tasks_are_valid(world: World, session: Session) -> None:
         assert check_settings(task.settings()) == []
     run = next(t for t in tasks if t.name == "Morning run")
     assert stamp(world, run).points == 15
+    # The demo's book club stamps itself: no demo task lets a member stamp without a limit.
+    for task in tasks:
+        schedules = task.availability_settings or {}
+        assert task.frequency_settings or task.target or schedules.get("must_stamp_during"), (
+            task.name
+        )

@@ -3,6 +3,7 @@ per-member overrides."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -321,3 +322,52 @@ def test_an_override_for_a_membership_of_another_program_is_not_found(
     log_in(client, cafe.owner.email)
     assert client.get(f"/tasks/{other.id}/overrides/{elsewhere.id}").status_code == 200
     assert client.get(f"/tasks/{other.id}/overrides/999999").status_code == 404
+
+
+# --- Self-stamping and limits -----------------------------------------------------------------
+
+
+def test_a_self_stamped_programs_new_task_starts_with_a_daily_limit(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    assert cafe.program.stamp_system_type == "self"
+    log_in(client, cafe.owner.email)
+    new = f"/programs/{cafe.program.id}/tasks/new"
+    form = text_of(client.get(new))
+    assert re.search(r'name="frequency_quantity"[^>]*value="1"', form)
+    assert "Members stamp themselves in this program" in form
+    # Emptied on purpose: saved, with a warning that nothing limits it.
+    response = post(
+        client, new, new, {"name": "Free refill", "point_value": 1, "frequency_quantity": ""}
+    )
+    assert response.status_code == 302
+    after = text_of(client.get(response.headers["Location"]))
+    assert "This task has no limit and its members stamp themselves" in after
+    refill = session.scalars(select(Task).where(Task.name == "Free refill")).one()
+    edit = text_of(client.get(f"/tasks/{refill.id}/edit"))
+    assert "This task has no limit and its members stamp themselves" in edit
+    # Kept: no warning.
+    response = post(
+        client,
+        new,
+        new,
+        {"name": "Tea", "point_value": 1, "frequency_quantity": 1, "frequency_span": 1},
+    )
+    assert response.status_code == 302
+    assert "This task has no limit" not in text_of(client.get(response.headers["Location"]))
+    tea = session.scalars(select(Task).where(Task.name == "Tea")).one()
+    assert tea.frequency_settings == {"quantity": 1, "time_unit_quantity": 1, "time_unit": "day"}
+
+
+def test_a_team_stamped_programs_new_task_has_no_preset_limit(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    cafe.program.stamp_system_type = "stampers"
+    session.flush()
+    log_in(client, cafe.owner.email)
+    new = f"/programs/{cafe.program.id}/tasks/new"
+    form = text_of(client.get(new))
+    assert not re.search(r'name="frequency_quantity"[^>]*value="1"', form)
+    assert "Members stamp themselves" not in form
+    response = post(client, new, new, {"name": "Free refill", "point_value": 1})
+    assert "This task has no limit" not in text_of(client.get(response.headers["Location"]))

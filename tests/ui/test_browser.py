@@ -146,8 +146,10 @@ def test_a_manager_from_new_shop_to_a_cancelled_receipt(
     page.goto(shop_url)
     page.get_by_role("link", name="Receipts", exact=True).click()
     expect(page.get_by_text("Ada Member")).to_be_visible()
-    page.get_by_label(re.compile("Reason to cancel")).fill("Out of bars, sorry")
-    page.get_by_role("button", name=re.compile("Cancel and refund")).click()
+    page.get_by_role("link", name=re.compile("Cancel and refund")).click()  # asks first
+    expect(page.get_by_role("heading", name=re.compile(r"Cancel receipt #\d+\?"))).to_be_visible()
+    page.get_by_label("Reason to cancel").fill("Out of bars, sorry")
+    page.get_by_role("button", name="Cancel and refund").click()
     expect(page.get_by_text(re.compile(r"Receipt \d+ is cancelled"))).to_be_visible()
     expect(page.get_by_text("Out of bars, sorry")).to_be_visible()
 

@@ -24,6 +24,7 @@ from tests.pages import (
     PAGE_BUDGET,
     Cafe,
     assert_escaped,
+    error_next_to,
     log_in,
     post,
     redeem,
@@ -83,7 +84,8 @@ def test_a_manager_creates_a_shop_program_task_and_reward(
     boss = make_user(session, email="boss@example.com", name="Boss")
     log_in(client, boss.email)
     bad = post(client, "/shops/new", "/shops/new", {"name": "Gym", "time_zone": "Mars/Base"})
-    assert bad.status_code == 422 and "IANA" in text_of(bad)
+    assert bad.status_code == 422
+    assert error_next_to(text_of(bad), "time_zone", "Choose a time zone from the list")
     response = post(
         client, "/shops/new", "/shops/new", {"name": "Gym", "time_zone": "Europe/Madrid"}
     )
@@ -236,7 +238,7 @@ def test_every_page_form_refuses_a_post_without_its_csrf_token(
         path = re.sub(r"<int:[a-z_]+>", "1", rule)
         response = client.post(path, data={"name": "x", "reason": "x", "membership_id": "1"})
         assert response.status_code == 400, rule
-        assert "CSRF" in text_of(response), rule
+        assert "This form has expired" in text_of(response), rule
 
 
 def test_user_content_is_escaped_on_every_page(

@@ -29,6 +29,7 @@ SENT_ALREADY = "This form was sent already: it was not done twice."
 # Confirmation pages whose form posts back to the page's own address.
 CONFIRMED_HERE = {
     "task_pages.revoke": "tasks/confirm.html",
+    "receipt_pages.cancel_receipt": "rewards/cancel.html",
     "merge_pages.merge_shop": "flows/_merge.html",
     "merge_pages.merge_program": "flows/_merge.html",
 }

@@ -22,6 +22,7 @@ from stampbook.ui.schedule_forms import (
     ScheduleList,
     WindowForm,
     place_form_errors,
+    shows_something,
     validate_form,
 )
 from stampbook.ui.schedule_words import describe
@@ -174,6 +175,18 @@ def test_several_schedules_in_order_then_a_blank_one_to_add() -> None:
     assert [e.form.is_blank() for e in entries] == [False, False, True]
     assert page.availability.value() == saved
     assert page.resets.value() == [] and len(page.resets.entries) == 1  # just the blank
+
+
+def test_the_add_button_brings_one_more_blank_entry_and_is_never_valid() -> None:
+    posted = MultiDict(
+        [("availability-0-days", "0"), ("availability-1-unit", "week"), ("more", "availability")]
+    )
+    page = Page(posted)
+    assert [e.form.is_blank() for e in page.availability.entries] == [False, True, True]
+    assert page.availability.adding and not page.resets.adding
+    assert not page.validate() and not page.errors  # shown again, with no error
+    assert shows_something(page.availability) and not shows_something(page.resets)
+    assert page.availability.value() == [{"days_of_week": [0]}]
 
 
 def test_a_full_list_has_no_blank_entry() -> None:

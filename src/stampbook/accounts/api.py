@@ -41,7 +41,7 @@ def _me_out(user: User) -> MeOut:
 @limits.register
 @bp.input(RegisterIn, arg_name="body")
 @bp.output(MeOut, status_code=201)
-@bp.doc(summary="Register a new account")
+@bp.doc(operation_id="register_user", summary="Register a new account")
 def register(body: RegisterIn) -> MeOut:
     user = services.register(**body.model_dump())
     return _me_out(user)
@@ -81,7 +81,7 @@ def get_me() -> MeOut:
 @route(Access.USER)
 @bp.input(UserPatch, arg_name="body")
 @bp.output(MeOut)
-@bp.doc(summary="Edit my account")
+@bp.doc(operation_id="update_me", summary="Edit my account")
 def patch_me(body: UserPatch) -> MeOut:
     return _me_out(services.update_profile(me(), body.model_dump(exclude_unset=True)))
 

@@ -29,8 +29,8 @@ from stampbook.accounts.models import Privacy, Section
 from stampbook.core.schemas import MAX_ORDERED
 from stampbook.people.page_order import OrderChoices
 from stampbook.ui.forms import (
-    TIME_ZONES,
     IdentityFields,
+    TimeZoneField,
     color_field,
     icon_field,
     options,
@@ -82,6 +82,13 @@ class RegisterForm(FlaskForm):  # type: ignore[misc]
         ],
         description=_l("At least 10 characters."),
     )
+    time_zone = TimeZoneField(
+        _l("Time zone"),
+        description=_l(
+            "Times are shown in it and your days count in it. Filled in from this device; "
+            "type to search the list, e.g. Madrid."
+        ),
+    )
 
 
 class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
@@ -112,11 +119,12 @@ class ProfileForm(IdentityFields, FlaskForm):  # type: ignore[misc]
     )
     color = color_field(Regexp(COLOR, message=_l("Write the colour as #rrggbb, e.g. #6f4e37.")))
     icon = icon_field(_l("Optional: an emoji or a short word, e.g. ☕."))
-    time_zone = SelectField(
+    time_zone = TimeZoneField(
         _l("Time zone"),
-        choices=options((zone, zone) for zone in TIME_ZONES),
-        default="UTC",
-        description=_l("Times on every page are shown in it; streaks and days count in it."),
+        description=_l(
+            "Times on every page are shown in it; streaks and days count in it. Type to "
+            "search the list, e.g. Madrid."
+        ),
     )
 
 

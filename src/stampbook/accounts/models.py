@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin
+from stampbook.core.folding import search_key
 
 
 class Privacy(StrEnum):
@@ -55,6 +56,9 @@ class User(IdMixin, TimestampMixin, Base):
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The name folded for search (``core.folding.search_key``: None for a plain ASCII name),
+    # set with the name; the memberships' search keys copy it (programs.models' triggers).
+    search_name: Mapped[str | None] = mapped_column(String(254))
     summary: Mapped[str | None] = mapped_column(String(280))
     description: Mapped[str | None] = mapped_column(Text)
     color: Mapped[str | None] = mapped_column(String(7))
@@ -72,6 +76,11 @@ class User(IdMixin, TimestampMixin, Base):
 
     def privacy(self, section: Section) -> Privacy:
         return privacy_level(self.privacy_settings, section)
+
+    @validates("name")
+    def _keep_search_name(self, _key: str, name: str) -> str:
+        self.search_name = search_key(name)
+        return name
 
     @property
     def is_deleted(self) -> bool:

@@ -80,6 +80,8 @@ def register() -> Response | str | tuple[str, int]:
                 email=form.email.data or "",
                 name=form.name.data or "",
                 password=form.password.data or "",
+                # Asked on the page (zone.js fills in the browser's); UTC for a post without it.
+                time_zone=form.time_zone.data or "UTC",
             )
         except Conflict as error:
             form.email.errors = [error.detail]

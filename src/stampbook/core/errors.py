@@ -201,16 +201,23 @@ def handle_apiflask_error(error: APIFlaskHTTPError) -> Any:
     )
 
 
+def _http_detail(error: HTTPException, code: str) -> str:
+    """The words of a Werkzeug error: the app's for an unknown address (a path no route
+    matches, an id too large to exist included) and a method the address does not take;
+    else Werkzeug's (or those given where it was raised)."""
+    if error.description == type(error).description:
+        if code == "not_found":
+            return wording.text("not_found", {"thing": "url"})
+        if code == "method_not_allowed":
+            return wording.text("method_not_allowed", {"method": request.method})
+    return str(error.description or error.name)
+
+
 def handle_http_exception(error: HTTPException) -> Any:
     status = error.code or 500
+    code = _HTTP_CODES.get(status, "error")
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    return _render(
-        status,
-        _HTTP_CODES.get(status, "error"),
-        error.name,
-        str(error.description or error.name),
-        headers,
-    )
+    return _render(status, code, error.name, _http_detail(error, code), headers)
 
 
 def handle_database_unavailable(error: OperationalError | PoolTimeoutError) -> Any:

@@ -8,7 +8,8 @@ the actor may not even see answers 404, not 403, so its existence does not leak.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,18 +38,43 @@ class RoutePolicy:
     action: str | None = None
     # Writes that move points accept an Idempotency-Key header.
     idempotent: bool = False
+    # What ``action`` is decided on, loaded from the path's parameters (see
+    # :func:`check_subject`): a caller who may not act at all gets 403 or 404 rather than
+    # the 422 or 400 of a bad body or query.
+    subject: Callable[..., Any] | None = None
+    # The action checked on ``subject`` where it is not ``action`` (seeing a list's parent,
+    # seeing the reward a payment is for).
+    subject_action: str | None = None
 
 
 POLICY_ATTRIBUTE = "route_policy"
 
 
 def route(
-    access: Access, *, action: str | None = None, idempotent: bool = False
+    access: Access,
+    *,
+    action: str | None = None,
+    idempotent: bool = False,
+    subject: Callable[..., Any] | None = None,
+    subject_action: str | None = None,
 ) -> Callable[[F], F]:
-    """Declare who may call the decorated view. Put it below the ``@bp.get(...)`` line."""
+    """Declare who may call the decorated view. Put it below the ``@bp.get(...)`` line.
+
+    ``subject`` loads the object ``action`` is decided on, from the path parameters it names
+    (and ``actor``, the caller, if it names it), raising NotFound for a missing one: a
+    domain's loader such as ``load_redemption(redemption_id)`` or ``load_program(actor,
+    program_id)``. Give it where the path alone says whether the caller may act, so that one
+    who may not is refused (403 or 404) whatever the body. Where ``action`` needs the body
+    (which membership pays, whom a stamp is for) or is decided on something else than the
+    path's object (a list's items), ``subject_action`` names what is checked on the subject
+    instead: seeing it, so that a hidden object answers 404 whatever the body.
+    """
+    if subject is not None and (subject_action or action) is None:
+        raise ValueError("a route's subject is what its action is decided on: name the action")
+    policy = RoutePolicy(access, action, idempotent, subject, subject_action)
 
     def decorate(view: F) -> F:
-        setattr(view, POLICY_ATTRIBUTE, RoutePolicy(access, action, idempotent))
+        setattr(view, POLICY_ATTRIBUTE, policy)
         return view
 
     return decorate
@@ -101,7 +127,23 @@ def require(actor: User | None, action: str, obj: Any) -> None:
     if decision is Decision.HIDDEN:
         raise NotFound()
     if decision is Decision.DENY:
-        raise Forbidden()
+        raise Forbidden(action=str(action))
+
+
+def check_subject(actor: User | None, policy: RoutePolicy, path: Mapping[str, Any]) -> None:
+    """Raise NotFound or Forbidden unless ``actor`` may do the route's action on its subject,
+    loaded from the path parameters ``path``; nothing for a route without a subject."""
+    load, action = policy.subject, policy.subject_action or policy.action
+    if load is None or action is None:
+        return
+    wanted = inspect.signature(load).parameters
+    arguments = {name: value for name, value in path.items() if name in wanted}
+    if "actor" in wanted:
+        arguments["actor"] = actor
+    subject = load(**arguments)
+    if subject is None:  # a loader that answers None for a missing object
+        raise NotFound()
+    require(actor, action, subject)
 
 
 def registered_actions() -> list[str]:

@@ -3,7 +3,9 @@
 ``add_url_rule`` refuses a view without a ``@route(...)`` policy, so no route can be
 registered without saying who may call it. The guard then, for each request, runs the
 whole view in one unit of work: authenticate, check the route's access, replay or record
-an idempotency key, call the view, commit once.
+an idempotency key, call the view, commit once. Where the view refuses its input, a route
+that declares its ``subject`` first checks that the caller may act on it at all (403 or
+404 before 422: see ``_run``).
 """
 
 from __future__ import annotations
@@ -13,15 +15,25 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from apiflask import APIBlueprint
+from apiflask.exceptions import HTTPError as APIFlaskHTTPError
 from flask import Blueprint, Flask, Response, current_app, flash, g, make_response, request
 from flask import typing as ft
 from flask_babel import gettext as _
 
 from stampbook.core import idempotency, unit_of_work
-from stampbook.core.errors import Forbidden, NotFound, Unauthorized
-from stampbook.core.policy import Access, RoutePolicy, policy_of
+from stampbook.core.errors import (
+    Forbidden,
+    MalformedJson,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+from stampbook.core.policy import Access, RoutePolicy, check_subject, policy_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Input refused by APIFlask's own checks (``core.schemas.JsonBodies`` raises ValidationFailed
+# and MalformedJson for the bodies, APIFlask its HTTPError for the query strings).
+INPUT_REFUSALS = frozenset({400, 422})
 AUTHENTICATE = "stampbook.authenticate"
 
 
@@ -48,7 +60,23 @@ def _check_access(policy: RoutePolicy) -> None:
         raise Unauthorized()
     if policy.access is Access.ADMIN and not user.is_admin:
         # Admin routes are not advertised to others.
-        raise NotFound() if request.method in SAFE_METHODS else Forbidden()
+        raise NotFound() if request.method in SAFE_METHODS else Forbidden(action="admin")
+
+
+def _run(
+    view: Callable[..., Any], policy: RoutePolicy, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Response:
+    """Call the view; a caller refused its input (a bad body or query, which APIFlask's
+    ``@bp.input`` checks before the view's code runs) who may not act on the route's subject
+    at all is told that instead (403 or 404): permission comes before validation. The check
+    runs on refused input only, so a valid request reads nothing twice; the service still
+    decides every other request."""
+    try:
+        return make_response(view(*args, **kwargs))
+    except (ValidationFailed, MalformedJson, APIFlaskHTTPError) as refused:
+        if not isinstance(refused, APIFlaskHTTPError) or refused.status_code in INPUT_REFUSALS:
+            check_subject(g.user, policy, kwargs)
+        raise
 
 
 def guard(view: Callable[..., Any], policy: RoutePolicy, *, api: bool) -> Callable[..., Response]:
@@ -64,12 +92,12 @@ def guard(view: Callable[..., Any], policy: RoutePolicy, *, api: bool) -> Callab
                 response = idempotency.execute(
                     caller=f"user:{g.user.id}",
                     key=key,
-                    handle=lambda: make_response(view(*args, **kwargs)),
+                    handle=lambda: _run(view, policy, args, kwargs),
                 )
                 if not api and response.headers.get(idempotency.REPLAYED):
                     flash(_("This form was sent already: it was not done twice."), "info")
                 return response
-            return make_response(view(*args, **kwargs))
+            return _run(view, policy, args, kwargs)
 
         return unit_of_work.run(work, write=request.method not in SAFE_METHODS)
 

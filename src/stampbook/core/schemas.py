@@ -30,8 +30,10 @@ from pydantic import (
     HttpUrl,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 from sqlalchemy.orm.attributes import instance_dict
+from typing_extensions import TypeAliasType
 
 from stampbook.core.errors import MalformedJson, ValidationFailed
 
@@ -90,11 +92,33 @@ def _rfc_3339(value: Any) -> Any:
 
 Moment = Annotated[AwareDatetime, BeforeValidator(_rfc_3339)]
 
-TimeZone = Annotated[
-    str,
-    AfterValidator(_check_time_zone),
-    Field(json_schema_extra={"enum": sorted(_ZONES)}),
-]
+
+def _zone_pattern(zones: Iterable[str]) -> str:
+    # Zone names hold letters, digits, "/", "_", "-" and "+": only "+" means something in a
+    # pattern (ECMA-262 and Python alike), and "-" may not be escaped outside a class in ECMA.
+    return "^(" + "|".join(zone.replace("+", "\\+") for zone in sorted(zones)) + ")$"
+
+
+# One named component of the document (a type alias is a ``$defs`` entry of its own). Not an
+# enum: generators turn enum values into identifiers, and "GMT+0", "GMT-0" and "GMT0" collide.
+# The pattern admits exactly the names the API accepts; ``x-time-zones`` lists them.
+TimeZone = TypeAliasType(
+    "TimeZone",
+    Annotated[
+        str,
+        AfterValidator(_check_time_zone),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": _zone_pattern(_ZONES),
+                "description": "An IANA time zone name, e.g. Europe/Madrid; x-time-zones "
+                "lists every name accepted.",
+                "examples": ["Europe/Madrid"],
+                "x-time-zones": sorted(_ZONES),
+            }
+        ),
+    ],
+)
 
 
 def refuse_null(value: Any) -> Any:
@@ -144,6 +168,13 @@ class Input(BaseModel):
 
 class Output(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class UserRef(Output):
+    """Someone named in an answer: their id and display name."""
+
+    id: int = Field(examples=[7])
+    name: str = Field(examples=["Grace"])
 
 
 def fields_of(obj: object, model: type[BaseModel]) -> dict[str, Any]:

@@ -9,11 +9,13 @@ from stampbook.accounts.auth import me
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.flows import deletions, invitations, merges
+from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import (
     ProgramMergeIn,
     ProgramMergeOut,
 )
+from stampbook.shops import queries as shops_queries
 from stampbook.shops.policy import ShopAction
 from stampbook.shops.schemas import (
     InvitationOut,
@@ -25,7 +27,7 @@ bp = ApiBlueprint("flows", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/shops/<int:shop_id>/merge")
-@route(Access.USER, action=ShopAction.SHOP_MERGE, idempotent=True)
+@route(Access.USER, action=ShopAction.SHOP_MERGE, idempotent=True, subject=shops_queries.load_shop)
 @bp.input(ShopMergeIn, arg_name="body")
 @bp.output(ShopMergeOut)
 @bp.doc(
@@ -38,7 +40,12 @@ def merge_shop(shop_id: int, body: ShopMergeIn) -> ShopMergeOut:
 
 
 @bp.post("/programs/<int:program_id>/merge")
-@route(Access.USER, action=ProgramAction.PROGRAM_MERGE, idempotent=True)
+@route(
+    Access.USER,
+    action=ProgramAction.PROGRAM_MERGE,
+    idempotent=True,
+    subject=programs_queries.load_program,
+)
 @bp.input(ProgramMergeIn, arg_name="body")
 @bp.output(ProgramMergeOut)
 @bp.doc(

@@ -13,12 +13,13 @@ from stampbook.ledger import queries
 from stampbook.ledger.policy import LedgerAction
 from stampbook.ledger.schemas import AdjustmentIn, EntryOut, EntryPage
 from stampbook.ledger.services import adjust
+from stampbook.programs.queries import load_membership
 
 bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history")
 
 
 @bp.get("/memberships/<int:membership_id>/entries")
-@route(Access.USER, action=LedgerAction.MEMBERSHIP_VIEW_ENTRIES)
+@route(Access.USER, action=LedgerAction.MEMBERSHIP_VIEW_ENTRIES, subject=load_membership)
 @bp.input(HistoryQuery, location="query", arg_name="query")
 @bp.output(EntryPage)
 @bp.doc(summary="A membership's points history, newest first", responses=[404])
@@ -28,7 +29,7 @@ def list_entries(membership_id: int, query: HistoryQuery) -> dict[str, Any]:
 
 
 @bp.post("/memberships/<int:membership_id>/adjustments")
-@route(Access.USER, action=LedgerAction.MEMBERSHIP_ADJUST, idempotent=True)
+@route(Access.USER, action=LedgerAction.MEMBERSHIP_ADJUST, idempotent=True, subject=load_membership)
 @bp.input(AdjustmentIn, arg_name="body")
 @bp.output(EntryOut, status_code=201)
 @bp.doc(

@@ -23,13 +23,14 @@ from stampbook.ui.helpers import (
     go_back,
     validate,
 )
+from stampbook.ui.words import ngettext
 
 bp = PageBlueprint("ledger_pages", __name__)
 
 
 @bp.app_context_processor
 def _ledger_words() -> dict[str, Any]:
-    return {"kind_words": words.KIND_WORDS}
+    return {"kind_words": words.KIND_WORDS, "entry_note": words.entry_note}
 
 
 @bp.post("/memberships/<int:membership_id>/adjust")
@@ -57,8 +58,10 @@ def adjust_points(membership_id: int) -> Response:
         flash(result.detail, "danger")
     else:
         flash(
-            _(
+            ngettext(
+                "%(amount)s point recorded: the balance is %(balance)s.",
                 "%(amount)s points recorded: the balance is %(balance)s.",
+                abs(result.amount),
                 amount=f"{result.amount:+d}",
                 balance=result.balance_after,
             ),

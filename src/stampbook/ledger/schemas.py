@@ -19,7 +19,11 @@ class EntryOut(Output):
     balance_after: int
     kind: EntryKind
     cause_type: str | None = None
-    cause_id: str | None = None
+    cause_id: int | None = Field(
+        default=None,
+        description="The id of the object that caused the entry, of the kind cause_type names "
+        "(a stamp, redemption, contribution, review post or merged program).",
+    )
     reverses_id: int | None = None
     actor_id: int | None = None
     note: str | None = None

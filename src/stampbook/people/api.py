@@ -205,7 +205,7 @@ def send_message(body: MessageIn) -> MessageOut:
 
 
 @bp.patch("/messages/<int:message_id>")
-@route(Access.USER, action=PeopleAction.MESSAGE_EDIT)
+@route(Access.USER, action=PeopleAction.MESSAGE_EDIT, subject=message_services.own_message)
 @bp.input(MessagePatch, arg_name="body")
 @bp.output(MessageOut)
 @bp.doc(summary="Edit a message I sent (records edited_at)", responses=[403, 404])
@@ -237,7 +237,11 @@ def list_conversations(query: PageQuery) -> ConversationPage:
 @route(Access.USER)
 @bp.input(ReadIn, arg_name="body")
 @bp.output(ReadOut)
-@bp.doc(summary="Mark the messages a user sent me read (up to up_to_id, or all)", responses=[404])
+@bp.doc(
+    operation_id="mark_conversation_read",
+    summary="Mark the messages a user sent me read (up to up_to_id, or all)",
+    responses=[404],
+)
 def mark_read(user_id: int, body: ReadIn) -> ReadOut:
     return ReadOut(marked=message_services.mark_read(me(), user_id=user_id, up_to_id=body.up_to_id))
 
@@ -285,7 +289,7 @@ def get_post(post_id: int) -> PostOut:
 
 
 @bp.patch("/posts/<int:post_id>")
-@route(Access.USER, action=PeopleAction.POST_EDIT)
+@route(Access.USER, action=PeopleAction.POST_EDIT, subject=post_services.get_post)
 @bp.input(PostPatch, arg_name="body")
 @bp.output(PostOut)
 @bp.doc(summary="Edit my post (records edited_at)", responses=[403, 404, 409])

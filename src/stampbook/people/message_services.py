@@ -91,7 +91,7 @@ def _own_message(actor: User, message_id: int, action: str) -> Message:
         raise NotFound(thing="message")
     require(actor, action, message)
     if actor.id == message.to_user_id:
-        raise Forbidden()
+        raise Forbidden(action=action)
     if actor.id != message.from_user_id:
         raise NotFound(thing="message")  # admins too: messages are their two people's
     return message

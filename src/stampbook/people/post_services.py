@@ -186,7 +186,7 @@ def edit_post(
 ) -> Post:
     post = _load_post(actor, post_id, PeopleAction.POST_EDIT)
     if post.author_id != actor.id:
-        raise Forbidden()
+        raise Forbidden(action=PeopleAction.POST_EDIT)
     if "rating" in changes and post.rating is None:
         raise Conflict(code="not_a_review")
     for field, value in changes.items():

@@ -22,6 +22,7 @@ from stampbook.core.schemas import (
     only_if,
     sent,
 )
+from stampbook.core.schemas import UserRef as UserRef  # re-exported: people's queries use it
 from stampbook.people.models import PostAudience, RequestStatus
 
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
@@ -36,11 +37,6 @@ PostBody = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_POST_LENGTH, pattern=NOT_BLANK)
 ]
 Rating = Annotated[int, Field(ge=1, le=5, strict=True)]
-
-
-class UserRef(Output):
-    id: int = Field(examples=[7])
-    name: str = Field(examples=["Grace"])
 
 
 # --- Buddies and blocks -----------------------------------------------------------------------

@@ -146,7 +146,7 @@ def _load_request(actor: User, request_id: int, action: str) -> BuddyRequest:
 def accept_request(actor: User, request_id: int, *, now: datetime | None = None) -> Buddy:
     request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_RESPOND)
     if request.to_user_id != actor.id:
-        raise Forbidden()
+        raise Forbidden(action=PeopleAction.BUDDY_REQUEST_RESPOND)
     refuse_blocks(actor, person(request.from_user_id))
     return _accept(request, now or utcnow())
 
@@ -154,7 +154,7 @@ def accept_request(actor: User, request_id: int, *, now: datetime | None = None)
 def decline_request(actor: User, request_id: int, *, now: datetime | None = None) -> BuddyRequest:
     request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_RESPOND)
     if request.to_user_id != actor.id:
-        raise Forbidden()
+        raise Forbidden(action=PeopleAction.BUDDY_REQUEST_RESPOND)
     _answer(request, RequestStatus.DECLINED, now or utcnow())
     return request
 
@@ -162,7 +162,7 @@ def decline_request(actor: User, request_id: int, *, now: datetime | None = None
 def cancel_request(actor: User, request_id: int, *, now: datetime | None = None) -> None:
     request = _load_request(actor, request_id, PeopleAction.BUDDY_REQUEST_CANCEL)
     if request.from_user_id != actor.id:
-        raise Forbidden()
+        raise Forbidden(action=PeopleAction.BUDDY_REQUEST_CANCEL)
     _answer(request, RequestStatus.CANCELLED, now or utcnow())
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.accounts.auth import current_user, me
+from stampbook.accounts.models import User
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.programs import queries, services
 from stampbook.programs import queries as programs_queries
+from stampbook.programs.models import Program
 from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import (
     Leaderboard,
@@ -24,13 +26,20 @@ from stampbook.programs.schemas import (
     ProgramPatch,
     ProgramQuery,
 )
+from stampbook.shops.policy import ShopAction
+from stampbook.shops.queries import load_shop
 from stampbook.shops.schemas import InvitationOut, ProgramInvitationIn
 
 bp = ApiBlueprint("programs", __name__, url_prefix="/api/v1", tag="Programs")
 
 
 @bp.get("/shops/<int:shop_id>/programs")
-@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
+@route(
+    Access.PUBLIC,
+    action=ProgramAction.PROGRAM_VIEW,
+    subject=load_shop,
+    subject_action=ShopAction.SHOP_VIEW,
+)
 @bp.input(ProgramQuery, location="query", arg_name="query")
 @bp.output(ProgramPage)
 @bp.doc(summary="The shop's programs the caller may see, newest first", responses=[404])
@@ -39,7 +48,7 @@ def list_programs(shop_id: int, query: ProgramQuery) -> ProgramPage:
 
 
 @bp.post("/shops/<int:shop_id>/programs")
-@route(Access.USER, action=ProgramAction.PROGRAM_CREATE)
+@route(Access.USER, action=ProgramAction.PROGRAM_CREATE, subject=load_shop)
 @bp.input(ProgramIn, arg_name="body")
 @bp.output(ProgramOut, status_code=201)
 @bp.doc(
@@ -59,7 +68,7 @@ def get_program(program_id: int) -> Any:
 
 
 @bp.patch("/programs/<int:program_id>")
-@route(Access.USER, action=ProgramAction.PROGRAM_EDIT)
+@route(Access.USER, action=ProgramAction.PROGRAM_EDIT, subject=programs_queries.load_program)
 @bp.input(ProgramPatch, arg_name="body")
 @bp.output(ProgramOut)
 @bp.doc(summary="Edit a program (its managers)", responses=[403, 404, 409])
@@ -81,7 +90,12 @@ def delete_program(program_id: int) -> tuple[str, int]:
 
 
 @bp.get("/programs/<int:program_id>/memberships")
-@route(Access.PUBLIC, action=ProgramAction.MEMBERSHIP_VIEW)
+@route(
+    Access.PUBLIC,
+    action=ProgramAction.MEMBERSHIP_VIEW,
+    subject=programs_queries.load_program,
+    subject_action=ProgramAction.PROGRAM_VIEW,
+)
 @bp.input(MembershipQuery, location="query", arg_name="query")
 @bp.output(MembershipPage)
 @bp.doc(summary="The program's members and balances, as privacy allows", responses=[404])
@@ -90,7 +104,12 @@ def list_memberships(program_id: int, query: MembershipQuery) -> MembershipPage:
 
 
 @bp.post("/programs/<int:program_id>/memberships")
-@route(Access.USER, action=ProgramAction.MEMBERSHIP_JOIN)
+@route(
+    Access.USER,
+    action=ProgramAction.MEMBERSHIP_JOIN,
+    subject=programs_queries.load_program,
+    subject_action=ProgramAction.PROGRAM_VIEW,
+)
 @bp.input(MembershipIn, arg_name="body")
 @bp.output(MembershipOut, status_code=201)
 @bp.doc(
@@ -106,7 +125,10 @@ def create_membership(program_id: int, body: MembershipIn) -> Any:
 @route(Access.USER)
 @bp.input(MembershipQuery, location="query", arg_name="query")
 @bp.output(MembershipPage)
-@bp.doc(summary="My memberships in every program, whatever their status")
+@bp.doc(
+    operation_id="list_my_memberships",
+    summary="My memberships in every program, whatever their status",
+)
 def my_memberships(query: MembershipQuery) -> MembershipPage:
     return queries.my_memberships(me(), query)
 
@@ -119,8 +141,14 @@ def get_membership(membership_id: int) -> MembershipOut:
     return queries.get_membership(current_user(), membership_id)
 
 
+def _program_of_membership(actor: User | None, membership_id: int) -> Program:
+    """What managing a membership is decided on: its program, read as the service reads it."""
+    membership = programs_queries.load_membership(actor, membership_id)
+    return programs_queries.load_program(actor, membership.program_id)
+
+
 @bp.patch("/memberships/<int:membership_id>")
-@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE)
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE, subject=_program_of_membership)
 @bp.input(MembershipPatch, arg_name="body")
 @bp.output(MembershipOut)
 @bp.doc(summary="Change a member's role or permissions (managers)", responses=[403, 404, 409])
@@ -142,7 +170,7 @@ def delete_membership(membership_id: int) -> tuple[str, int]:
 
 
 @bp.post("/programs/<int:program_id>/invitations")
-@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE)
+@route(Access.USER, action=ProgramAction.MEMBERSHIP_MANAGE, subject=programs_queries.load_program)
 @bp.input(ProgramInvitationIn, arg_name="body")
 @bp.output(InvitationOut, status_code=201)
 @bp.doc(summary="Invite someone into the program, by user id or email", responses=[403, 404, 409])
@@ -151,7 +179,7 @@ def invite_to_program(program_id: int, body: ProgramInvitationIn) -> Any:
 
 
 @bp.get("/programs/<int:program_id>/leaderboard")
-@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
+@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW, subject=programs_queries.load_program)
 @bp.input(LeaderboardQuery, location="query", arg_name="query")
 @bp.output(Leaderboard)
 @bp.doc(summary="The program's top members by balance, as their privacy allows", responses=[404])

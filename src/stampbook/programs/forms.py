@@ -30,6 +30,12 @@ from stampbook.ui.forms import IDENTITY_FIELDS, IdentityFields, options
 
 # --- Programs -------------------------------------------------------------------------------
 
+# Shown under "Who stamps", and again when a self-stamped program is created.
+SELF_STAMPING_HINT = _l(
+    "Members who stamp themselves (or each other) can give stamps at will: give each task a "
+    "limit, such as once a day, opening hours or a maximum number of stamps."
+)
+
 
 class ProgramForm(IdentityFields, FlaskForm):  # type: ignore[misc]
     privacy_mode = SelectField(
@@ -58,12 +64,13 @@ class ProgramForm(IdentityFields, FlaskForm):  # type: ignore[misc]
         _l("Who stamps"),
         choices=options(
             [
+                (StampSystem.STAMPERS, _l("Only the team and stampers")),
                 (StampSystem.SELF, _l("Members stamp themselves")),
                 (StampSystem.MEMBERS, _l("Members stamp each other")),
-                (StampSystem.STAMPERS, _l("Only the team and stampers")),
             ]
         ),
-        default=StampSystem.SELF,
+        default=StampSystem.STAMPERS,
+        description=SELF_STAMPING_HINT,
     )
 
 

@@ -109,9 +109,10 @@ class Membership(IdMixin, TimestampMixin, Base):
     # An unclaimed customer (seed 001) is found by these until a user claims the membership.
     email: Mapped[str | None] = mapped_column(String(254))
     external_id: Mapped[str | None] = mapped_column(String(100))
-    # The member's name and email in lower case, kept by the database's triggers (below) from
-    # the user, or from ``email`` for an unclaimed customer: member search filters a shop's
-    # memberships on their own row and looks up only the matches' users.
+    # The member's name (without accents, ``core.folding``) and email in lower case, kept by
+    # the database's triggers (below) from the user, or from ``email`` for an unclaimed
+    # customer: member search filters a shop's memberships on their own row and looks up only
+    # the matches' users.
     search_name: Mapped[str | None] = mapped_column(String(254))
     search_email: Mapped[str | None] = mapped_column(String(254))
 
@@ -124,10 +125,12 @@ Index(
     Membership.id,
 )
 
-# The search keys follow the user (or the customer's email) whichever code changes them.
+# The search keys follow the user (or the customer's email) whichever code changes them. The
+# name's key is the user's folded ``search_name`` (``core.folding``: accents and case ignored,
+# computed in Python), or the lower case of a plain ASCII name, which has none.
 _FOLLOW_USER = (
     "BEGIN UPDATE memberships SET "
-    "search_name = (SELECT lower(name) FROM users WHERE id = NEW.user_id), "
+    "search_name = (SELECT coalesce(search_name, lower(name)) FROM users WHERE id = NEW.user_id), "
     "search_email = lower(coalesce((SELECT email FROM users WHERE id = NEW.user_id), "
     "NEW.email)) WHERE id = NEW.id; END"
 )
@@ -140,15 +143,16 @@ SEARCH_KEYS_SQLITE = [
         "ON memberships " + _FOLLOW_USER
     ),
     DDL(
-        "CREATE TRIGGER users_search_keys AFTER UPDATE OF name, email ON users "
-        "BEGIN UPDATE memberships SET search_name = lower(NEW.name), "
+        "CREATE TRIGGER users_search_keys AFTER UPDATE OF name, search_name, email ON users "
+        "BEGIN UPDATE memberships SET search_name = coalesce(NEW.search_name, lower(NEW.name)), "
         "search_email = lower(coalesce(NEW.email, email)) WHERE user_id = NEW.id; END"
     ),
 ]
 SEARCH_KEYS_POSTGRESQL = [
     DDL(
         "CREATE FUNCTION memberships_search_keys() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN NEW.search_name := (SELECT lower(name) FROM users WHERE id = NEW.user_id); "
+        "BEGIN NEW.search_name := "
+        "(SELECT coalesce(search_name, lower(name)) FROM users WHERE id = NEW.user_id); "
         "NEW.search_email := lower(coalesce((SELECT email FROM users WHERE id = NEW.user_id), "
         "NEW.email)); RETURN NEW; END $$"
     ),
@@ -158,12 +162,12 @@ SEARCH_KEYS_POSTGRESQL = [
     ),
     DDL(
         "CREATE FUNCTION users_search_keys() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "BEGIN UPDATE memberships SET search_name = lower(NEW.name), "
+        "BEGIN UPDATE memberships SET search_name = coalesce(NEW.search_name, lower(NEW.name)), "
         "search_email = lower(coalesce(NEW.email, email)) WHERE user_id = NEW.id; "
         "RETURN NULL; END $$"
     ),
     DDL(
-        "CREATE TRIGGER users_search_keys AFTER UPDATE OF name, email ON users "
+        "CREATE TRIGGER users_search_keys AFTER UPDATE OF name, search_name, email ON users "
         "FOR EACH ROW EXECUTE FUNCTION users_search_keys()"
     ),
 ]

@@ -172,7 +172,7 @@ _RANKING = (
         User.privacy_settings[Section.MEMBERSHIPS.value].as_string(),
         User.deleted_at.is_not(None),
     )
-    .join(User, User.id == Membership.user_id)
+    .outerjoin(User, User.id == Membership.user_id)  # unclaimed customers hold points too
     .where(
         Membership.program_id == bindparam("program_id"),
         Membership.status == MembershipStatus.ACTIVE,
@@ -183,7 +183,9 @@ _RANKING = (
 
 
 def leaderboard(actor: User | None, program_id: int, query: LeaderboardQuery) -> Leaderboard:
-    """The program's active members by balance (ties: the earlier member first).
+    """The program's active members by balance, most points first, so members with none
+    come after everyone holding some (ties: the earlier member first). Unclaimed customers
+    (no account yet) take their place too, named by no one (``customer``), never by email.
 
     Members whose privacy hides their memberships from the caller keep their place but not
     their name. Two queries whatever the size: the ranking (off its index) and co-membership.
@@ -194,6 +196,7 @@ def leaderboard(actor: User | None, program_id: int, query: LeaderboardQuery) ->
     owners = [
         Owner(user_id, {} if level is None else {Section.MEMBERSHIPS: level}, deleted)
         for _, _, user_id, _, level, deleted in rows
+        if user_id is not None
     ]
     # Everyone ranked is an active member of this program: a member viewing it shares its shop.
     shown = (
@@ -217,6 +220,7 @@ def leaderboard(actor: User | None, program_id: int, query: LeaderboardQuery) ->
                     "balance": balance,
                     "user_id": user_id if user_id in shown else None,
                     "name": name if user_id in shown else None,
+                    "customer": user_id is None,
                 }
                 for rank, (membership_id, balance, user_id, name, _, _) in enumerate(rows, 1)
             ],

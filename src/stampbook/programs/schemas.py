@@ -49,9 +49,10 @@ class ProgramIn(Input):
         examples=["public"],
     )
     stamp_system_type: StampSystem = Field(
-        StampSystem.SELF,
-        description="self: members stamp themselves; members: members stamp each other; "
-        "stampers: only stampers, assistants and managers stamp.",
+        StampSystem.STAMPERS,
+        description="stampers (the default): only the shop's team and the program's stampers, "
+        "assistants and managers stamp; self: members stamp themselves (set a limit on each "
+        "task: a frequency, an availability or a maximum); members: members stamp each other.",
         examples=["stampers"],
     )
 
@@ -199,6 +200,9 @@ class LeaderboardEntry(Output):
         None, description="Null when the member's privacy hides them from the caller."
     )
     name: str | None = Field(None, examples=["Ada"])
+    customer: bool = Field(
+        False, description="An unclaimed customer (no account yet): never named here."
+    )
 
 
 class Leaderboard(Output):

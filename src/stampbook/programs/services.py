@@ -67,7 +67,9 @@ OPEN_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
 
 
 def create_program(actor: User, shop_id: int, **fields: Any) -> Program:
-    """A new program; its creator becomes its first member, with the ``manager`` role."""
+    """A new program. Its creator runs it through their place in the shop's team, and is
+    not one of its members (they join like anyone else); only a ``personal`` program, a
+    tracker of its creator's own, makes them its one member, with the ``manager`` role."""
     shop = db.session.get(Shop, shop_id)
     if shop is None:
         raise NotFound(thing="shop")
@@ -75,9 +77,10 @@ def create_program(actor: User, shop_id: int, **fields: Any) -> Program:
     program = Program(shop_id=shop.id, created_by=actor.id, **fields)
     db.session.add(program)
     db.session.flush()
-    db.session.add(
-        Membership(program_id=program.id, user_id=actor.id, role_type=MembershipRole.MANAGER)
-    )
+    if program.membership_mode == MembershipMode.PERSONAL:
+        db.session.add(
+            Membership(program_id=program.id, user_id=actor.id, role_type=MembershipRole.MANAGER)
+        )
     shop.order_program_ids = [*shop.order_program_ids, program.id]
     db.session.flush()
     return program

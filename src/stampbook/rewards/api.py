@@ -9,6 +9,7 @@ from stampbook.core.pagination import HistoryQuery, PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.rewards import contributing, queries, redeeming, services
+from stampbook.rewards.loading import load_redemption, load_reward, load_shop
 from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.schemas import (
     CancelIn,
@@ -38,7 +39,7 @@ def _page(found: tuple[Any, str | None]) -> dict[str, Any]:
 
 
 @bp.get("/shops/<int:shop_id>/rewards")
-@route(Access.PUBLIC, action=RewardAction.REWARD_LIST)
+@route(Access.PUBLIC, action=RewardAction.REWARD_LIST, subject=load_shop)
 @bp.input(RewardListQuery, location="query", arg_name="query")
 @bp.output(RewardList)
 @bp.doc(
@@ -60,7 +61,7 @@ def list_rewards(shop_id: int, query: RewardListQuery) -> dict[str, Any]:
 
 
 @bp.post("/shops/<int:shop_id>/rewards")
-@route(Access.USER, action=RewardAction.REWARD_CREATE)
+@route(Access.USER, action=RewardAction.REWARD_CREATE, subject=load_shop)
 @bp.input(RewardIn, arg_name="body")
 @bp.output(RewardOut, status_code=201)
 @bp.doc(summary="Create a reward (creator, managers, assistants)", responses=[403, 404, 409])
@@ -77,10 +78,14 @@ def get_reward(reward_id: int) -> Any:
 
 
 @bp.patch("/rewards/<int:reward_id>")
-@route(Access.USER, action=RewardAction.REWARD_EDIT)
+@route(Access.USER, action=RewardAction.REWARD_EDIT, subject=load_reward)
 @bp.input(RewardPatch, arg_name="body")
 @bp.output(RewardOut)
-@bp.doc(summary="Edit a reward; every change is recorded", responses=[403, 404, 409])
+@bp.doc(
+    operation_id="update_reward",
+    summary="Edit a reward; every change is recorded",
+    responses=[403, 404, 409],
+)
 def patch_reward(reward_id: int, body: RewardPatch) -> Any:
     changes = body.model_dump(exclude_unset=True)
     return services.update_reward(current_user(), reward_id=reward_id, changes=changes)
@@ -117,7 +122,7 @@ def remove_favorite(reward_id: int) -> tuple[str, int]:
 
 
 @bp.get("/rewards/<int:reward_id>/changes")
-@route(Access.USER, action=RewardAction.REWARD_VIEW_CHANGES)
+@route(Access.USER, action=RewardAction.REWARD_VIEW_CHANGES, subject=load_reward)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(ChangePage)
 @bp.doc(summary="A reward's change history, newest first (shop team)", responses=[403, 404])
@@ -126,7 +131,7 @@ def list_changes(reward_id: int, query: PageQuery) -> dict[str, Any]:
 
 
 @bp.get("/rewards/<int:reward_id>/redemptions")
-@route(Access.USER, action=RewardAction.REWARD_VIEW_REDEMPTIONS)
+@route(Access.USER, action=RewardAction.REWARD_VIEW_REDEMPTIONS, subject=load_reward)
 @bp.input(HistoryQuery, location="query", arg_name="query")
 @bp.output(RedemptionPage)
 @bp.doc(summary="A reward's redemption history, newest first (shop team)", responses=[403, 404])
@@ -135,10 +140,17 @@ def list_reward_redemptions(reward_id: int, query: HistoryQuery) -> dict[str, An
 
 
 @bp.post("/rewards/<int:reward_id>/redemptions")
-@route(Access.USER, action=RewardAction.REWARD_REDEEM, idempotent=True)
+@route(
+    Access.USER,
+    action=RewardAction.REWARD_REDEEM,
+    idempotent=True,
+    subject=load_reward,
+    subject_action=RewardAction.REWARD_VIEW,
+)
 @bp.input(RedeemIn, arg_name="body")
 @bp.output(RedemptionOut, status_code=201)
 @bp.doc(
+    operation_id="redeem_reward",
     summary="Redeem a reward with one of my memberships (for me, or as a gift); accepts "
     "Idempotency-Key. Refusals: reward_unavailable, reward_expired, insufficient_points, "
     "out_of_stock, limit_reached, not_giftable, group_reward",
@@ -155,10 +167,17 @@ def redeem(reward_id: int, body: RedeemIn) -> Any:
 
 
 @bp.post("/rewards/<int:reward_id>/contributions")
-@route(Access.USER, action=RewardAction.REWARD_CONTRIBUTE, idempotent=True)
+@route(
+    Access.USER,
+    action=RewardAction.REWARD_CONTRIBUTE,
+    idempotent=True,
+    subject=load_reward,
+    subject_action=RewardAction.REWARD_VIEW,
+)
 @bp.input(ContributeIn, arg_name="body")
 @bp.output(ContributionResultOut, status_code=201)
 @bp.doc(
+    operation_id="contribute_to_reward",
     summary="Put points toward a group reward; filling the pot redeems it for every "
     "contributor. Accepts Idempotency-Key",
     responses=[403, 404, 409],
@@ -189,7 +208,7 @@ def get_redemption(redemption_id: int) -> Any:
 
 
 @bp.post("/redemptions/<int:redemption_id>/cancel")
-@route(Access.USER, action=RewardAction.REDEMPTION_CANCEL, idempotent=True)
+@route(Access.USER, action=RewardAction.REDEMPTION_CANCEL, idempotent=True, subject=load_redemption)
 @bp.input(CancelIn, arg_name="body")
 @bp.output(RedemptionOut)
 @bp.doc(
@@ -212,7 +231,7 @@ def fulfil_redemption(redemption_id: int) -> Any:
 
 
 @bp.get("/shops/<int:shop_id>/redemptions")
-@route(Access.USER, action=RewardAction.REDEMPTION_LIST_FOR_SHOP)
+@route(Access.USER, action=RewardAction.REDEMPTION_LIST_FOR_SHOP, subject=load_shop)
 @bp.input(ShopRedemptionQuery, location="query", arg_name="query")
 @bp.output(RedemptionPage)
 @bp.doc(summary="A shop's receipts, newest first (shop team)", responses=[403, 404])

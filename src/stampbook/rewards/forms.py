@@ -35,7 +35,7 @@ from wtforms.validators import (
 from stampbook.rewards.models import RedemptionStatus
 from stampbook.rewards.rules import MAX_SCHEDULES, LimitType, SortOrder
 from stampbook.ui.forms import MAX_POINTS, IdentityFields, icon_field, options
-from stampbook.ui.schedule_forms import RecurrenceForm, ScheduleList, WindowForm
+from stampbook.ui.schedule_forms import RecurrenceForm, ScheduleList, Sections, WindowForm
 
 
 def given_number(form: Form, field: Field) -> None:
@@ -84,7 +84,9 @@ class QuantityRenewalForm(RecurrenceForm):
     )
 
 
-class RewardForm(IdentityFields, FlaskForm):  # type: ignore[misc]
+class RewardForm(Sections, IdentityFields, FlaskForm):  # type: ignore[misc]
+    """Every setting of a reward; the advanced ones fold into sections (``Sections.holds``)."""
+
     icon = icon_field(_l("Optional: a short name of a picture, e.g. cup."))
     cost = IntegerField(
         _l("Cost in points"),
@@ -232,13 +234,13 @@ class ShopReceiptFilterForm(FlaskForm):  # type: ignore[misc]
 
 
 class CancelForm(FlaskForm):  # type: ignore[misc]
-    reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
 REWARD_SORTS = [
-    (SortOrder.DEFAULT.value, "Favourites and redeemable first"),
-    (SortOrder.COST.value, "Cheapest first"),
-    (SortOrder.COST_DESC.value, "Dearest first"),
-    (SortOrder.NAME.value, "Name"),
-    (SortOrder.NEWEST.value, "Newest first"),
+    (SortOrder.DEFAULT.value, _l("Favourites and redeemable first")),
+    (SortOrder.COST.value, _l("Cheapest first")),
+    (SortOrder.COST_DESC.value, _l("Dearest first")),
+    (SortOrder.NAME.value, _l("Name")),
+    (SortOrder.NEWEST.value, _l("Newest first")),
 ]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, literal, select
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import may_see_section
@@ -322,3 +322,25 @@ def favourite_rewards(user_id: int, limit: int = FAVOURITES) -> list[FavouriteLi
         .limit(limit)
     ).all()
     return [FavouriteLine(*row) for row in rows]
+
+
+def redemptions_since(since: Mapping[int, datetime]) -> dict[int, int]:
+    """Receipts issued in each shop since its own instant, cancelled ones left out:
+    ``{shop_id: start}`` in, ``{shop_id: receipts}`` out (one query; a shop without any is
+    left out). The owner's home asks with each shop's local midnight."""
+    if not since:
+        return {}
+    rows = db.session.execute(
+        select(Redemption.shop_id, func.count(Redemption.id))
+        .where(
+            Redemption.shop_id.in_(list(since)),
+            Redemption.status != RedemptionStatus.CANCELLED,
+            Redemption.created_at
+            >= case(
+                {shop: literal(start, Redemption.created_at.type) for shop, start in since.items()},
+                value=Redemption.shop_id,
+            ),
+        )
+        .group_by(Redemption.shop_id)
+    ).all()
+    return {int(shop_id): int(count) for shop_id, count in rows}

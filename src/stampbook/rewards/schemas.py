@@ -29,6 +29,7 @@ from stampbook.core.schemas import (
     Strip,
     Summary,
 )
+from stampbook.core.schemas import UserRef as UserRef  # re-exported: the queries use it
 from stampbook.rewards.models import ContributionStatus, RedemptionStatus
 from stampbook.rewards.rules import RewardStatus, ScheduleSettings, SortOrder
 
@@ -160,11 +161,6 @@ class RewardList(BaseModel):
     """A shop's whole reward list (at most 500), sorted as asked; not paged."""
 
     items: list[RewardListItem | RewardSlimItem]
-
-
-class UserRef(Output):
-    id: int
-    name: str
 
 
 class RewardDetailOut(RewardListItem):

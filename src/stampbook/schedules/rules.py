@@ -86,6 +86,26 @@ _MIDNIGHT = time()
 WALL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
 
 
+def _any_case(word: str) -> str:
+    # What str.upper() turns into each letter (dateutil upper-cases a rule): the dotless i
+    # (U+0131) is an "I" too.
+    also = {"I": "\u0131"}
+    return "".join(
+        f"[{c.upper()}{c.lower()}{also.get(c.upper(), '')}]" if c.isalpha() else c for c in word
+    )
+
+
+# What every rule that is read holds (dateutil reads it in any case): a FREQ part with a
+# frequency that selects dates, as in "FREQ=WEEKLY;BYDAY=MO,TH". The rest is checked by
+# reading the rule (422), as the description says.
+RRULE_PATTERN = (
+    _any_case("FREQ=")
+    + "("
+    + "|".join(_any_case(freq) for freq in sorted(_DATE_RULE_FREQUENCIES))
+    + ")"
+)
+
+
 def _wall_time_text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -119,6 +139,11 @@ class Schedule(BaseModel):
     Every non-empty constraint must match; ``dates`` and ``date_ranges`` together form one
     constraint (matching either suffices). What ``excluded`` matches, read as a window on the
     same local wall time, is subtracted. An empty ``excluded`` (``{}``) excludes nothing.
+    Refused (422): a date range ending before it starts; a time range ending at the time it
+    starts; ``times`` in ``excluded``; an ``rrule`` that is not one RFC 5545 RRULE of FREQ
+    YEARLY, MONTHLY, WEEKLY or DAILY (optionally after a floating DTSTART line), or that has
+    BYHOUR, BYMINUTE, BYSECOND or TZID, COUNT with UNTIL, an INTERVAL below 1, or never
+    matches a date.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -152,7 +177,7 @@ class Schedule(BaseModel):
     rrule: str | None = Field(
         default=None,
         max_length=MAX_RRULE_LENGTH,
-        json_schema_extra={"minLength": 1},
+        json_schema_extra={"minLength": 1, "pattern": RRULE_PATTERN},
         description="An RFC 5545 RRULE that selects dates (FREQ DAILY or coarser, no BYHOUR, "
         "BYMINUTE, BYSECOND or TZID), optionally after a floating DTSTART line; one that "
         "cannot be read so, or never matches a date, is refused (422).",

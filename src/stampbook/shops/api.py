@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from stampbook.accounts.auth import current_user, me
+from stampbook.accounts.models import User
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.shops import queries, services
+from stampbook.shops.models import Shop
 from stampbook.shops.policy import ShopAction
 from stampbook.shops.schemas import (
     InvitationIn,
@@ -58,7 +60,7 @@ def get_shop(shop_id: int) -> ShopOut:
 
 
 @bp.patch("/shops/<int:shop_id>")
-@route(Access.USER, action=ShopAction.SHOP_EDIT)
+@route(Access.USER, action=ShopAction.SHOP_EDIT, subject=queries.load_shop)
 @bp.input(ShopPatch, arg_name="body")
 @bp.output(ShopOut)
 @bp.doc(summary="Edit a shop (creator and managers)", responses=[403, 404])
@@ -67,7 +69,7 @@ def update_shop(shop_id: int, body: ShopPatch) -> ShopOut:
 
 
 @bp.get("/shops/<int:shop_id>/roles")
-@route(Access.PUBLIC, action=ShopAction.ROLE_VIEW)
+@route(Access.PUBLIC, action=ShopAction.ROLE_VIEW, subject=queries.load_shop)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(RolePage)
 @bp.doc(summary="The shop's team, as each person's privacy allows", responses=[404])
@@ -76,7 +78,7 @@ def list_roles(shop_id: int, query: PageQuery) -> RolePage:
 
 
 @bp.post("/shops/<int:shop_id>/roles")
-@route(Access.USER, action=ShopAction.ROLE_MANAGE)
+@route(Access.USER, action=ShopAction.ROLE_MANAGE, subject=queries.load_shop)
 @bp.input(RoleIn, arg_name="body")
 @bp.output(RoleOut, status_code=201)
 @bp.doc(summary="Add someone to the team (creator and managers)", responses=[403, 404, 409])
@@ -84,8 +86,13 @@ def create_role(shop_id: int, body: RoleIn) -> RoleOut:
     return services.create_role(me(), shop_id, **body.model_dump(mode="json"))
 
 
+def _managed_shop(actor: User, role_id: int) -> Shop:
+    """What changing a role is decided on: its shop."""
+    return queries.managed_role(actor, role_id)[1]
+
+
 @bp.patch("/roles/<int:role_id>")
-@route(Access.USER, action=ShopAction.ROLE_MANAGE)
+@route(Access.USER, action=ShopAction.ROLE_MANAGE, subject=_managed_shop)
 @bp.input(RolePatch, arg_name="body")
 @bp.output(RoleOut)
 @bp.doc(summary="Change a role's type, permissions or scope", responses=[403, 404])
@@ -103,7 +110,7 @@ def delete_role(role_id: int) -> tuple[str, int]:
 
 
 @bp.get("/shops/<int:shop_id>/invitations")
-@route(Access.USER, action=ShopAction.SHOP_INVITE)
+@route(Access.USER, action=ShopAction.SHOP_INVITE, subject=queries.load_shop)
 @bp.input(InvitationQuery, location="query", arg_name="query")
 @bp.output(InvitationPage)
 @bp.doc(summary="The invitations of the shop and its programs (managers)", responses=[403, 404])
@@ -112,7 +119,7 @@ def list_shop_invitations(shop_id: int, query: InvitationQuery) -> InvitationPag
 
 
 @bp.post("/shops/<int:shop_id>/invitations")
-@route(Access.USER, action=ShopAction.SHOP_INVITE)
+@route(Access.USER, action=ShopAction.SHOP_INVITE, subject=queries.load_shop)
 @bp.input(InvitationIn, arg_name="body")
 @bp.output(InvitationOut, status_code=201)
 @bp.doc(summary="Invite someone into an invite-only shop", responses=[403, 404, 409])
@@ -124,13 +131,16 @@ def invite_to_shop(shop_id: int, body: InvitationIn) -> Any:
 @route(Access.USER)
 @bp.input(InvitationQuery, location="query", arg_name="query")
 @bp.output(InvitationPage)
-@bp.doc(summary="My invitations (pending ones unless ?status= says otherwise)")
+@bp.doc(
+    operation_id="list_my_invitations",
+    summary="My invitations (pending ones unless ?status= says otherwise)",
+)
 def my_invitations(query: InvitationQuery) -> InvitationPage:
     return queries.my_invitations(me(), query)
 
 
 @bp.get("/shops/<int:shop_id>/members")
-@route(Access.USER, action=ShopAction.SHOP_SEARCH_MEMBERS)
+@route(Access.USER, action=ShopAction.SHOP_SEARCH_MEMBERS, subject=queries.load_shop)
 @bp.input(MemberSearchQuery, location="query", arg_name="query")
 @bp.output(MemberMatches)
 @bp.doc(

@@ -26,6 +26,7 @@ from stampbook.shops.schemas import MAX_SCHEDULES
 from stampbook.ui.forms import (
     MAX_POINTS,
     IdentityFields,
+    TimeZoneField,
     color_field,
     icon_field,
     options,
@@ -54,12 +55,12 @@ class ShopForm(IdentityFields, FlaskForm):  # type: ignore[misc]
         validators=[Optional(), Length(max=500)],
         description=_l("Optional: the address of a picture, starting with https://."),
     )
-    time_zone = StringField(
+    time_zone = TimeZoneField(
         _l("Time zone"),
-        default="UTC",
-        validators=[DataRequired(), Length(max=64)],
-        description=_l("An IANA name, e.g. Europe/Madrid: days and opening hours are read in it."),
-        render_kw={"list": "time-zones", "autocomplete": "off"},
+        refuse=False,  # ShopIn refuses it, beside the other fields' errors
+        description=_l(
+            "Days and opening hours are read in it. Type to search the list, e.g. Madrid."
+        ),
     )
     privacy_mode = SelectField(
         _l("Who sees the shop"), choices=options(SHOP_PRIVACY), default=ShopPrivacy.PUBLIC.value

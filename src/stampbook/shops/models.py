@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin
+from stampbook.core.folding import search_key
 
 if TYPE_CHECKING:
     from stampbook.programs.models import Program
@@ -34,6 +35,9 @@ class Shop(IdMixin, TimestampMixin, Base):
 
     created_by: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
+    # The name folded for search (``core.folding.search_key``: None for a plain ASCII name,
+    # whose lower case is its key), set with the name.
+    search_name: Mapped[str | None] = mapped_column(String(254))
     summary: Mapped[str | None] = mapped_column(String(280))
     description: Mapped[str | None] = mapped_column(Text)
     color: Mapped[str | None] = mapped_column(String(7))
@@ -49,6 +53,11 @@ class Shop(IdMixin, TimestampMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("shops.id"))
     # Points a member earns for a review of one of the shop's rewards or tasks (once per item).
     review_points: Mapped[int | None] = mapped_column(BigInteger)
+
+    @validates("name")
+    def _keep_search_name(self, _key: str, name: str) -> str:
+        self.search_name = search_key(name)
+        return name
 
     @property
     def is_deleted(self) -> bool:

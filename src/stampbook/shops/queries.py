@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import visible_user_ids
-from stampbook.core.db import db, utcnow
+from stampbook.core.db import cached_read, db, utcnow
 from stampbook.core.errors import Conflict, NotFound
+from stampbook.core.folding import fold
 from stampbook.core.pagination import PageQuery, newest_first
 from stampbook.core.policy import require
 from stampbook.programs.models import Membership, MembershipStatus, Program
@@ -26,10 +27,12 @@ from stampbook.shops.models import (
     ShopRoleType,
 )
 from stampbook.shops.policy import (
+    CREATOR,
     ROLE_RANK,
     ShopAction,
     invited_clause,
     permissions_for,
+    remember_role,
     shop_role,
     team_member,
     visible_shops_clause,
@@ -54,7 +57,9 @@ def list_shops(actor: User | None, query: ShopQuery, *, now: datetime | None = N
     """Public shops and those the caller belongs to (team, member, invited), newest first."""
     shops = select(Shop).where(visible_shops_clause(actor))
     if query.q:
-        shops = shops.where(Shop.name.icontains(query.q, autoescape=True))
+        # Accents and case ignored (core.folding): "cafe luna" finds "Café Luna".
+        key = func.coalesce(Shop.search_name, func.lower(Shop.name))
+        shops = shops.where(key.contains(fold(query.q), autoescape=True))
     items, next_cursor = newest_first(shops, Shop.id, query)
     now = now or utcnow()
     return ShopPage(items=[present(actor, s, now=now) for s in items], next_cursor=next_cursor)
@@ -94,16 +99,22 @@ def shop_invitations(actor: User, shop_id: int, query: InvitationQuery) -> Invit
     return InvitationPage.model_validate({"items": items, "next_cursor": next_cursor})
 
 
+def _prefix(text: str) -> str:
+    """``text%`` for LIKE, its own wildcards escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -> MemberMatches:
     """Active members of the shop's programs whose name or email starts with ``q``.
 
-    Matches on the memberships' own lower-cased copies of the name and email (kept by the
-    database's triggers), read by program (indexed); only the matches are joined to their
-    users. (An index on the copies goes unused: the OR of the two prefixes, parameterised by
-    each of the shop's programs, is planned as a filter.)
+    Matches on the memberships' own copies of the name (folded: accents and case ignored,
+    ``core.folding``) and the email in lower case (kept by the database's triggers), read by
+    program (indexed); only the matches are joined to their users. (An index on the copies
+    goes unused: the OR of the prefixes, parameterised by each of the shop's programs, is
+    planned as a filter.)
     """
     shop = load_shop(actor, shop_id, ShopAction.SHOP_SEARCH_MEMBERS)
-    prefix = query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    name_prefix, email_prefix = _prefix(fold(query.q)), _prefix(query.q.lower())
     rows = db.session.execute(
         select(Membership, Program.name, User.name, User.email)
         .join(Program, Program.id == Membership.program_id)
@@ -112,8 +123,11 @@ def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -
             Program.shop_id == shop.id,
             Membership.status == MembershipStatus.ACTIVE,
             or_(
-                Membership.search_name.like(prefix, escape="\\"),
-                Membership.search_email.like(prefix, escape="\\"),
+                Membership.search_name.like(name_prefix, escape="\\"),
+                *(
+                    Membership.search_email.like(prefix, escape="\\")
+                    for prefix in dict.fromkeys((email_prefix, name_prefix))
+                ),
             ),
         )
         .order_by(func.coalesce(Membership.search_name, Membership.search_email), Membership.id)
@@ -376,3 +390,48 @@ def shop_name(shop_id: int | None) -> str | None:
     if shop_id is None:
         return None
     return db.session.scalar(select(Shop.name).where(Shop.id == shop_id))
+
+
+@dataclass(frozen=True)
+class RunShop:
+    """A shop the user runs (created it, or holds a role in its team)."""
+
+    shop: Shop
+    role_type: str  # "creator" or a ShopRoleType
+
+
+def shops_run_by(actor: User) -> list[RunShop]:
+    """The live shops ``actor`` created or has a team role in, by name (one query).
+
+    Each shop's role is remembered for the request (``policy.remember_role``), so asking what
+    the actor may do in these shops reads nothing more."""
+    rows = db.session.execute(
+        select(Shop, Role)
+        .outerjoin(Role, and_(Role.shop_id == Shop.id, Role.user_id == actor.id))
+        .where(
+            Shop.deleted_at.is_(None),
+            or_(Shop.created_by == actor.id, Role.id.is_not(None)),
+        )
+        .order_by(func.lower(Shop.name), Shop.id)
+    ).all()
+    found = []
+    for shop, role in rows:
+        remember_role(actor.id, shop.id, role)
+        creator = shop.created_by == actor.id
+        found.append(RunShop(shop, CREATOR if creator or role is None else role.role_type))
+    return found
+
+
+def pending_invitation_count(actor: User) -> int:
+    """How many pending invitations are addressed to ``actor`` (one query): the header's
+    badge, remembered until the session next writes (the home page asks again)."""
+
+    def count() -> int:
+        found = db.session.scalar(
+            select(func.count(ShopInvitation.id)).where(
+                invited_clause(actor), ShopInvitation.status == InvitationStatus.PENDING
+            )
+        )
+        return int(found or 0)
+
+    return cached_read(("pending_invitations", actor.id), count)

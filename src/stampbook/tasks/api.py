@@ -8,6 +8,8 @@ from stampbook.accounts.auth import current_user
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
+from stampbook.programs.policy import ProgramAction
+from stampbook.programs.queries import get_program
 from stampbook.tasks import queries, services, stamping
 from stampbook.tasks.policy import TaskAction
 from stampbook.tasks.schemas import (
@@ -32,7 +34,12 @@ bp = ApiBlueprint("tasks", __name__, url_prefix="/api/v1", tag="Tasks")
 
 
 @bp.get("/programs/<int:program_id>/tasks")
-@route(Access.PUBLIC, action=TaskAction.TASK_VIEW)
+@route(
+    Access.PUBLIC,
+    action=TaskAction.TASK_VIEW,
+    subject=get_program,
+    subject_action=ProgramAction.PROGRAM_VIEW,
+)
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(TaskPage)
 @bp.doc(summary="A program's tasks that the caller may see, newest first", responses=[404])
@@ -42,7 +49,7 @@ def list_tasks(program_id: int, query: PageQuery) -> dict[str, Any]:
 
 
 @bp.post("/programs/<int:program_id>/tasks")
-@route(Access.USER, action=TaskAction.TASK_CREATE)
+@route(Access.USER, action=TaskAction.TASK_CREATE, subject=get_program)
 @bp.input(TaskIn, arg_name="body")
 @bp.output(TaskOut, status_code=201)
 @bp.doc(
@@ -64,10 +71,14 @@ def get_task(task_id: int) -> Any:
 
 
 @bp.patch("/tasks/<int:task_id>")
-@route(Access.USER, action=TaskAction.TASK_EDIT)
+@route(Access.USER, action=TaskAction.TASK_EDIT, subject=queries.get_task)
 @bp.input(TaskPatch, arg_name="body")
 @bp.output(TaskOut)
-@bp.doc(summary="Edit a task; null clears an optional option", responses=[403, 404, 422])
+@bp.doc(
+    operation_id="update_task",
+    summary="Edit a task; null clears an optional option",
+    responses=[403, 404, 422],
+)
 def patch_task(task_id: int, body: TaskPatch) -> Any:
     return services.update_task(
         current_user(), task_id=task_id, changes=body.model_dump(exclude_unset=True)
@@ -84,10 +95,11 @@ def delete_task(task_id: int) -> tuple[str, int]:
 
 
 @bp.put("/tasks/<int:task_id>/overrides/<int:membership_id>")
-@route(Access.USER, action=TaskAction.TASK_OVERRIDE)
+@route(Access.USER, action=TaskAction.TASK_OVERRIDE, subject=queries.get_task)
 @bp.input(OverrideIn, arg_name="body")
 @bp.output(OverrideOut)
 @bp.doc(
+    operation_id="set_override",
     summary="Set one member's own target, deadline, availability and frequency",
     responses=[403, 404, 422],
 )
@@ -107,7 +119,7 @@ def delete_override(task_id: int, membership_id: int) -> tuple[str, int]:
 
 
 @bp.get("/tasks/<int:task_id>/stamps")
-@route(Access.PUBLIC, action=TaskAction.TASK_VIEW)
+@route(Access.PUBLIC, action=TaskAction.TASK_VIEW, subject=queries.get_task)
 @bp.input(StampQuery, location="query", arg_name="query")
 @bp.output(StampPage)
 @bp.doc(
@@ -120,10 +132,17 @@ def list_stamps(task_id: int, query: StampQuery) -> dict[str, Any]:
 
 
 @bp.post("/tasks/<int:task_id>/stamps")
-@route(Access.USER, action=TaskAction.TASK_STAMP, idempotent=True)
+@route(
+    Access.USER,
+    action=TaskAction.TASK_STAMP,
+    idempotent=True,
+    subject=queries.get_task,
+    subject_action=TaskAction.TASK_VIEW,
+)
 @bp.input(StampIn, arg_name="body")
 @bp.output(StampResultOut, status_code=201)
 @bp.doc(
+    operation_id="stamp_task",
     summary="Stamp a membership: earn the task's value and bonuses; accepts Idempotency-Key",
     description="Refusals: `stamp_not_allowed` (403), `membership_inactive`, "
     "`deadline_passed`, `task_unavailable`, `partial_not_allowed`, `max_reached`, "
@@ -149,7 +168,7 @@ def revoke_stamp(stamp_id: int) -> Any:
 
 
 @bp.patch("/stamps/<int:stamp_id>")
-@route(Access.USER, action=TaskAction.STAMP_ANNOTATE)
+@route(Access.USER, action=TaskAction.STAMP_ANNOTATE, subject=queries.get_stamp)
 @bp.input(StampNotePatch, arg_name="body")
 @bp.output(StampOut)
 @bp.doc(summary="Write the personal note of one of my stamps", responses=[403, 404, 422])
@@ -158,10 +177,11 @@ def annotate_stamp(stamp_id: int, body: StampNotePatch) -> Any:
 
 
 @bp.get("/programs/<int:program_id>/stats")
-@route(Access.USER, action=TaskAction.PROGRAM_VIEW_STATS)
+@route(Access.USER, action=TaskAction.PROGRAM_VIEW_STATS, subject=get_program)
 @bp.input(StatsQuery, location="query", arg_name="query")
 @bp.output(StatsOut)
 @bp.doc(
+    operation_id="get_program_stats",
     summary="Group stats: active members, points issued and spent, stamps per task",
     responses=[403, 404],
 )

@@ -60,6 +60,8 @@ DEMO_TASKS: list[dict[str, Any]] = [
         "point_value": 3,
         "allows_multiple": True,
         "max_multiple": 5,
+        # The book club stamps itself: every task there has a limit.
+        "frequency_settings": {"quantity": 5, "time_unit_quantity": 1, "time_unit": "day"},
         "group_target": 50,
         "bonus_values": {
             "group_success": {"points": 30, "group_min_members": 3},

@@ -31,7 +31,14 @@ from stampbook.tasks.rules import (
     StreakPeriod,
 )
 from stampbook.ui.forms import IdentityFields, options
-from stampbook.ui.schedule_forms import ListBase, Loc, ScheduleList, WindowForm
+from stampbook.ui.schedule_forms import (
+    MORE,
+    ListBase,
+    Loc,
+    ScheduleList,
+    Sections,
+    WindowForm,
+)
 
 
 class StampDetails:
@@ -85,62 +92,91 @@ def _points(label: Any, description: Any = "") -> IntegerField:
     )
 
 
-def _bonus_name() -> StringField:
+def _bonus_name(example: Any) -> StringField:
     return StringField(
-        _l("Its name"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Optional, e.g. “Three in a row”."),
+        _l("Its name"), validators=[Optional(), Length(max=100)], description=example
     )
 
 
-def _members() -> IntegerField:
+def _members(description: Any) -> IntegerField:
     return IntegerField(
         _l("Least members taking part"),
         validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)],
-        description=_l("Optional: paid only if at least this many members stamped."),
+        description=description,
     )
 
 
 class StreakRow(Form):
     """One streak bonus: ``points`` when a member stamps ``length`` periods in a row."""
 
-    name = _bonus_name()
+    name = _bonus_name(_l("Optional, shown to members, e.g. “Three days in a row”."))
     length = IntegerField(
-        _l("Periods in a row"), validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)]
+        _l("Periods in a row"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)],
+        description=_l("Days, weeks or months (below) in a row with a stamp, e.g. 3."),
     )
     period = SelectField(
         _l("Counted in"), choices=options(STREAK_PERIODS), default=StreakPeriod.DAY.value
     )
-    points = _points(_l("Bonus points"))
-    is_repeatable = BooleanField(_l("Paid again each time the streak grows by as many"))
+    points = _points(_l("Bonus points"), _l("Paid to the member when their streak gets there."))
+    is_repeatable = BooleanField(
+        _l("Paid again each time the streak grows by as many"),
+        description=_l("E.g. with 3: paid at 3, 6, 9… in a row. Unticked: once."),
+    )
 
 
 class MilestoneRow(Form):
     """One milestone: ``points`` when a member's stamps reach ``quantity``."""
 
-    name = _bonus_name()
+    name = _bonus_name(_l("Optional, shown to members, e.g. “Tenth coffee”."))
     quantity = IntegerField(
-        _l("Stamps reached"), validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)]
+        _l("Stamps reached"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)],
+        description=_l("A member's stamps of this task in all, e.g. 10, however long it takes."),
     )
-    points = _points(_l("Bonus points"))
+    points = _points(_l("Bonus points"), _l("Paid once, when the member's stamps reach it."))
 
 
-class GroupStreakRow(StreakRow):
-    """A group streak: periods in a row in which someone stamped; paid to those who did."""
+class GroupStreakRow(Form):
+    """A group streak: periods in a row in which someone stamped; paid to those who did.
+    (The fields of :class:`StreakRow` with their own words, in the same order.)"""
 
-    group_min_members = _members()
+    name = _bonus_name(_l("Optional, e.g. “A week of stamps together”."))
+    length = IntegerField(
+        _l("Periods in a row"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_COUNT)],
+        description=_l(
+            "Days, weeks or months (below) in a row in which at least one member stamped."
+        ),
+    )
+    period = SelectField(
+        _l("Counted in"), choices=options(STREAK_PERIODS), default=StreakPeriod.DAY.value
+    )
+    points = _points(
+        _l("Bonus points each"), _l("Paid to every member who stamped during the streak.")
+    )
+    is_repeatable = BooleanField(
+        _l("Paid again each time the streak grows by as many"),
+        description=_l("E.g. with 3: paid at 3, 6, 9… in a row. Unticked: once."),
+    )
+    group_min_members = _members(
+        _l("Optional: paid only if at least this many members stamped during the streak.")
+    )
 
 
 class GroupMilestoneRow(Form):
     """A group milestone: every contributor gets ``points`` when all stamps reach it."""
 
-    name = _bonus_name()
+    name = _bonus_name(_l("Optional, e.g. “A hundred coffees together”."))
     quantity = IntegerField(
         _l("Stamps of everyone together"),
         validators=[Optional(), NumberRange(min=1, max=MAX_GROUP_COUNT)],
+        description=_l("All members' stamps of this task added up, e.g. 100."),
     )
-    points = _points(_l("Bonus points each"))
-    group_min_members = _members()
+    points = _points(_l("Bonus points each"), _l("Paid to every member who stamped toward it."))
+    group_min_members = _members(
+        _l("Optional: paid only if at least this many members stamped toward it.")
+    )
 
 
 class BonusRows(ListBase):
@@ -156,14 +192,18 @@ class BonusRows(ListBase):
         self.main = main  # the input an error about a whole row goes to
         self.kept: list[int] = []
         self.list_errors: list[str] = []
+        self.adding = False
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         saved = [] if data is unset_value or not data else list(data)
+        # Its "another row" button (``schedule_forms.MORE``): one more blank row, and the
+        # section holding the list stays open.
+        self.adding = bool(formdata) and formdata.get(MORE) == self.name
         if formdata and not any(str(key).startswith(f"{self.name}-") for key in formdata):
             formdata = None  # posted without the list at all: keep what is saved
         super().process(formdata, saved, extra_filters)
         self.kept = list(range(len(self.entries)))
-        if not any(self._blank(entry.form) for entry in self.entries):
+        if self.adding or not any(self._blank(entry.form) for entry in self.entries):
             self.add_row()
 
     def add_row(self) -> None:
@@ -238,7 +278,9 @@ class FrequencyFields:
     )
 
 
-class TaskForm(IdentityFields, FrequencyFields, FlaskForm):  # type: ignore[misc]
+class TaskForm(Sections, IdentityFields, FrequencyFields, FlaskForm):  # type: ignore[misc]
+    """Every option of a task; the advanced ones fold into sections (``Sections.holds``)."""
+
     privacy_mode = SelectField(
         _l("Who sees the task"),
         choices=options(
@@ -304,7 +346,9 @@ class TaskForm(IdentityFields, FrequencyFields, FlaskForm):  # type: ignore[misc
         _l("Bonus each when the group reaches its target"),
         _l("Optional; needs a target of everyone together. Paid to every member who stamped."),
     )
-    group_success_min_members = _members()
+    group_success_min_members = _members(
+        _l("Optional: paid only if at least this many members stamped toward the target.")
+    )
     group_streaks = BonusRows(GroupStreakRow, _l("Group streak bonuses"), main="length")
     group_milestones = BonusRows(GroupMilestoneRow, _l("Group milestone bonuses"), main="quantity")
 
@@ -379,7 +423,7 @@ class MemberStampForm(FlaskForm):  # type: ignore[misc]
     """The team stamps a member found by the search: which task, for which membership."""
 
     membership_id = IntegerField(validators=[DataRequired()])
-    task_id = IntegerField("Task", validators=[DataRequired()])
+    task_id = IntegerField(_l("Task"), validators=[DataRequired()])
     quantity = IntegerField(
-        "How many", default=1, validators=[Optional(), NumberRange(min=1, max=1000)]
+        _l("How many"), default=1, validators=[Optional(), NumberRange(min=1, max=1000)]
     )

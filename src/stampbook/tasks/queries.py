@@ -4,7 +4,7 @@ program's group stats; and the pages' reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +20,7 @@ from stampbook.core.errors import NotFound
 from stampbook.core.pagination import MAX_ID, PageQuery, newest_first, within
 from stampbook.core.policy import can, require
 from stampbook.core.zones import zone
-from stampbook.ledger.models import LedgerEntry
+from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.policy import (
     ProgramAction,
@@ -220,22 +220,38 @@ def _in_period(column: Any, query: StatsQuery) -> list[ColumnElement[bool]]:
 
 def program_stats(actor: User | None, program_id: int, query: StatsQuery) -> dict[str, Any]:
     """Members, points issued and spent, and stamps per task. All time, the totals are the
-    memberships' running ones (a row per member); for a period, the entries of that period."""
+    memberships' running ones (a row per member); for a period, the entries of that period.
+
+    A refund (a cancelled receipt's points, a pot's contribution given back) is not an
+    earning: it undoes a spending, so it counts in neither total (``points_spent`` is what
+    stayed spent), and issued minus spent still matches what the members hold."""
     program = get_program(program_id)
     require(actor, TaskAction.PROGRAM_VIEW_STATS, program)
     in_program = Membership.program_id == program.id
     active = func.count(case((Membership.status == MembershipStatus.ACTIVE, 1)))
+    member = aliased(Membership)  # not correlated with the statement's own memberships
+    refunded = (
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .where(
+            LedgerEntry.membership_id.in_(select(member.id).where(member.program_id == program.id)),
+            LedgerEntry.kind == EntryKind.REFUND,
+            LedgerEntry.amount > 0,
+            *_in_period(LedgerEntry.created_at, query),
+        )
+        .scalar_subquery()
+    )
     if query.since is None and query.until is None:
-        members, issued, spent = db.session.execute(
+        members, issued, spent, refunds = db.session.execute(
             select(
                 active,
                 func.coalesce(func.sum(Membership.points_earned), 0),
                 func.coalesce(func.sum(Membership.points_spent), 0),
+                refunded,
             ).where(in_program)
         ).one()
     else:
         members = db.session.execute(select(active).where(in_program)).scalar_one()
-        issued, spent = db.session.execute(
+        issued, spent, refunds = db.session.execute(
             select(
                 func.coalesce(
                     func.sum(case((LedgerEntry.amount > 0, LedgerEntry.amount), else_=0)), 0
@@ -243,11 +259,13 @@ def program_stats(actor: User | None, program_id: int, query: StatsQuery) -> dic
                 func.coalesce(
                     func.sum(case((LedgerEntry.amount < 0, -LedgerEntry.amount), else_=0)), 0
                 ),
+                refunded,
             ).where(
                 LedgerEntry.membership_id.in_(select(Membership.id).where(in_program)),
                 *_in_period(LedgerEntry.created_at, query),
             )
         ).one()
+    issued, spent = int(issued) - int(refunds), int(spent) - int(refunds)
     # Per task through its own index (correlated subqueries): a join grouped by task lets the
     # planner hash every stamp of every program.
     live = (
@@ -411,3 +429,27 @@ def tasks_of(program_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
     for program_id, task_id, name in rows:
         found[program_id].append((task_id, name))
     return found
+
+
+def stamps_since(since: Mapping[int, datetime]) -> dict[int, int]:
+    """Stamps (by quantity, revoked ones left out) given in each shop since its own instant:
+    ``{shop_id: start}`` in, ``{shop_id: stamps}`` out (one query; a shop without stamps is
+    left out). The owner's home asks with each shop's local midnight."""
+    if not since:
+        return {}
+    rows = db.session.execute(
+        select(Program.shop_id, func.coalesce(func.sum(Stamp.quantity), 0))
+        .join(Task, Task.id == Stamp.task_id)
+        .join(Program, Program.id == Task.program_id)
+        .where(
+            Program.shop_id.in_(list(since)),
+            Stamp.revoked_at.is_(None),
+            Stamp.created_at
+            >= case(
+                {shop: literal(start, Stamp.created_at.type) for shop, start in since.items()},
+                value=Program.shop_id,
+            ),
+        )
+        .group_by(Program.shop_id)
+    ).all()
+    return {int(shop_id): int(count) for shop_id, count in rows}

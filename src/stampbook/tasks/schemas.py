@@ -228,6 +228,11 @@ class TaskStatsOut(Output):
 class StatsOut(Output):
     program_id: int
     members: int = Field(description="Active memberships now.")
-    points_issued: int = Field(description="Sum of credits in the period.")
-    points_spent: int = Field(description="Sum of debits in the period, as a positive number.")
+    points_issued: int = Field(
+        description="Points earned in the period: the sum of credits, refunds left out."
+    )
+    points_spent: int = Field(
+        description="Points spent in the period, as a positive number: the sum of debits, "
+        "less what refunds gave back."
+    )
     tasks: list[TaskStatsOut]

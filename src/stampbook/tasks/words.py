@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from stampbook.ledger.words import bonus_name
 from stampbook.tasks.rules import (
     AvailabilitySettings,
     BonusValues,
@@ -261,7 +262,10 @@ def earned(points: int, breakdown: Sequence[Mapping[str, Any]], task: str | None
         kind = str(award["kind"])
         label = str(AWARD_WORDS.get(kind, kind))
         if award.get("name") and kind not in UNNAMED:
-            label = _("%(award)s “%(name)s”", award=label, name=award["name"])
+            # A name the system gave (``3-day streak``) said in words; one a person chose, quoted.
+            label = bonus_name(str(award["name"])) or _(
+                "%(award)s “%(name)s”", award=label, name=award["name"]
+            )
         parts.append(_("%(award)s %(points)s", award=label, points=award["points"]))
     detail = f" ({', '.join(parts)})" if parts else ""
     if task:

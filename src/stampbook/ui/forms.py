@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lag 3.3
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 MAX_POINTS = 10**12
 TIME_ZONES = sorted(available_timezones())
@@ -64,6 +64,53 @@ class IdentityFields:
 
 
 IDENTITY_FIELDS = ("name", "summary", "description", "color", "icon")
+
+
+# --- Time zones -------------------------------------------------------------------------------
+
+ZONE_REFUSAL = _l("Choose a time zone from the list, like Europe/Madrid.")
+# What a person may type for a zone: its name in any case, spaces for underscores.
+_ZONE_NAMES = {zone.lower(): zone for zone in TIME_ZONES}
+_KNOWN_ZONES = frozenset(TIME_ZONES)
+
+
+def _zone_name(text: Any) -> Any:
+    """The zone's own spelling for ``europe/madrid`` or ``America/New York``."""
+    if not isinstance(text, str):
+        return text
+    typed = text.strip()
+    return _ZONE_NAMES.get(typed.lower().replace(" ", "_"), typed)
+
+
+def _known_zone(form: Any, field: Any) -> None:
+    if not field.raw_data:
+        raise StopValidation  # left out of the post (not from the page): keep what it holds
+    if field.data not in _KNOWN_ZONES:
+        raise StopValidation(str(ZONE_REFUSAL))
+
+
+class TimeZoneField(StringField):
+    """A time zone chosen from a searchable list: a text input with a ``<datalist>`` of every
+    IANA zone (render it with ``zone_field`` of ``_field.html``). ``static/zone.js`` fills it
+    with the browser's zone while it is empty, and offers the browser's zone where another is
+    chosen; without the script a person types or picks one. Anything but a listed zone is
+    refused with :data:`ZONE_REFUSAL` (``refuse=False`` leaves that to the API's model checked
+    by ``schedule_forms.validate_form``, which says it in the same words, so that the form's
+    other errors show at the same time); a field left out of the post keeps its value."""
+
+    zones = TIME_ZONES
+
+    def __init__(self, label: Any = None, *, refuse: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("default", "")
+        checks = [_known_zone] if refuse else []
+        super().__init__(label, validators=checks, filters=[_zone_name], **kwargs)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("list", f"{self.id}-zones")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("spellcheck", "false")
+        kwargs.setdefault("data-browser-zone", "")
+        return super().__call__(**kwargs)
 
 
 # --- The team's stamps and receipts -----------------------------------------------------------

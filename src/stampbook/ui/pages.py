@@ -13,12 +13,17 @@ from stampbook.core.i18n import LANGUAGE_COOKIE, LANGUAGES
 from stampbook.core.idempotency import form_key_field
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
+from stampbook.ui import words
 from stampbook.ui.helpers import local_time, safe_next
+from stampbook.ui.icons import icon_glyph
 
 bp = PageBlueprint("ui", __name__)
 bp.add_app_template_filter(local_time, "local_time")
+bp.add_app_template_filter(icon_glyph, "icon")
 # A global, not a context variable: macros imported without context use it too.
 bp.add_app_template_global(form_key_field, "form_key_field")
+bp.add_app_template_global(words.error_title, "error_title")
+bp.add_app_template_global(words.error_detail, "error_detail")
 
 
 @bp.app_context_processor

@@ -109,6 +109,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import NumberRange, Optional
 
 from stampbook.schedules.rules import MAX_RRULE_LENGTH, Schedule
+from stampbook.ui.forms import ZONE_REFUSAL
 from stampbook.ui.schedule_inputs import (
     Checkboxes,
     DatesInput,
@@ -123,6 +124,7 @@ from stampbook.ui.words import _
 
 __all__ = [
     "MAX_ENTRIES",
+    "MORE",
     "ExceptForm",
     "ListBase",
     "Loc",
@@ -130,8 +132,10 @@ __all__ = [
     "ScheduleField",
     "ScheduleForm",
     "ScheduleList",
+    "Sections",
     "WindowForm",
     "place_form_errors",
+    "shows_something",
     "validate_form",
 ]
 
@@ -148,6 +152,8 @@ Loc = Sequence[str | int]
 
 #: Entries a list takes by default (the API's ``MAX_SCHEDULES`` of rewards and tasks).
 MAX_ENTRIES = 20
+#: The name of the submit buttons that add an entry to a list (their value: the list's name).
+MORE = "more"
 MAX_EVERY = 1000
 
 DAYS = [
@@ -582,16 +588,26 @@ class ScheduleList(ListBase):
         self.form_class = form_class
         self.kept: list[int] = []
         self.list_errors: list[str] = []
+        self.adding = False
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         saved = [] if data is unset_value or not data else list(data)
+        # The list's "Add another schedule" button: the form comes back with what was typed and
+        # one more blank entry, and is not saved (see :meth:`validate`).
+        self.adding = bool(formdata) and formdata.get(MORE) == self.name
         if formdata and not any(str(key).startswith(f"{self.name}-") for key in formdata):
             formdata = None  # posted without the list at all (not from the page): keep it
         super().process(formdata, [self.form_class.initial(item) for item in saved], extra_filters)
         self.kept = list(range(len(self.entries)))
         room = self.max_entries is None or len(self.entries) < self.max_entries
-        if room and not any(form.is_blank() for form in self.forms()):
+        if room and (self.adding or not any(form.is_blank() for form in self.forms())):
             self.append_entry()
+
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        """Checks the entries; never valid while adding an entry, so that a page re-renders
+        the form (with no error) rather than saving it."""
+        valid = bool(super().validate(form, extra_validators))
+        return valid and not self.adding
 
     def forms(self) -> list[ScheduleForm]:
         return [cast(ScheduleForm, entry.form) for entry in self.entries]
@@ -640,6 +656,37 @@ class ScheduleField(_FormFieldBase):
         cast(ScheduleForm, self.form).place_error(loc, message)
 
 
+# --- Sections that open on demand -----------------------------------------------------------
+
+
+def shows_something(field: Field) -> bool:
+    """Whether ``field`` holds a value other than its default, or an error: a folded section
+    (``<details>``) holding it opens. Lists count their entries and rows (and a list being
+    added to); a choice left at its default, an unticked box and a blank entry hold nothing."""
+    if field.errors or getattr(field, "list_errors", None) or getattr(field, "adding", False):
+        return True
+    entries = getattr(field, "entries", None)
+    if entries is not None:
+        return any(shows_something(entry) for entry in entries)
+    if isinstance(field, FormField):
+        inner = field.form
+        if isinstance(inner, ScheduleForm):
+            return not inner.is_blank() or bool(inner.errors)
+        return any(shows_something(sub) for sub in inner)
+    data = field.data
+    if data is None or data == "" or data is False or data == []:
+        return False
+    return bool(data != field.default)
+
+
+class Sections:
+    """For a form whose advanced options fold into ``<details>``: ``{% if form.holds("a",
+    "b") %} open{% endif %}`` opens a section while one of its fields holds something."""
+
+    def holds(self, *names: str) -> bool:
+        return any(shows_something(self[name]) for name in names)  # type: ignore[index]
+
+
 # --- Checking with the API's model ----------------------------------------------------------
 
 
@@ -657,6 +704,8 @@ def _say(error: ErrorDetails) -> str:
         return _("The end date is before the start date.")
     if last == "time_ranges" and "is empty" in message:
         return _("A time range must end at another time than it starts.")
+    if "not an IANA time zone name" in message:
+        return str(ZONE_REFUSAL)
     if "the schedule is empty" in message:
         return _("Say when: tick days or months, or give dates, times or a repeat.")
     if "never matches" in message:

@@ -26,6 +26,7 @@ from stampbook.ui.helpers import (
     act,
     attempt,
 )
+from stampbook.ui.words import ngettext
 
 bp = PageBlueprint("merge_pages", __name__)
 
@@ -106,12 +107,14 @@ def merge_program(program_id: int) -> Response | tuple[str, int]:
             lambda source_id: merges.merge_programs(
                 me(), target_id=program_id, source_id=source_id
             ),
-            lambda result: _(
+            lambda result: ngettext(
                 "Merged. Memberships moved: %(moved)s; people in both: %(merged)s, who received "
-                "%(points)s points; tasks moved: %(tasks)s.",
+                "%(num)s point; tasks moved: %(tasks)s.",
+                "Merged. Memberships moved: %(moved)s; people in both: %(merged)s, who received "
+                "%(num)s points; tasks moved: %(tasks)s.",
+                result.points_moved,
                 moved=result.moved_memberships,
                 merged=result.merged_memberships,
-                points=result.points_moved,
                 tasks=result.moved_tasks,
             ),
             _("Choose the program to merge in."),

@@ -253,7 +253,7 @@ def edit_post(post_id: int) -> Response | tuple[str, int]:
     post, shown = _one_post(post_id)
     require(me(), PeopleAction.POST_EDIT, post)
     if post.author_id != me().id:  # as the service says: admins moderate, authors edit
-        raise Forbidden()
+        raise Forbidden(action=PeopleAction.POST_EDIT)
     form = PostEditForm(obj=post)
     if post.rating is None:
         del form.rating

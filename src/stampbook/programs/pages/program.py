@@ -26,11 +26,12 @@ from stampbook.programs import queries as programs_queries
 from stampbook.programs import words as program_words
 from stampbook.programs.forms import (
     PROGRAM_FIELDS,
+    SELF_STAMPING_HINT,
     HistoryFilterForm,
     MemberFilterForm,
     ProgramForm,
 )
-from stampbook.programs.models import MembershipStatus
+from stampbook.programs.models import MembershipStatus, StampSystem
 from stampbook.programs.policy import ProgramAction, membership_of, program_team, shop_of
 from stampbook.programs.queries import get_program
 from stampbook.programs.schemas import LeaderboardQuery, MembershipQuery, ProgramIn, ProgramPatch
@@ -314,6 +315,8 @@ def new_program(shop_id: int) -> Response | str | tuple[str, int]:
         if body is not None:
             created = services.create_program(me(), shop_id, **body.model_dump(mode="json"))
             flash(_("The program %(name)s is ready; add its tasks.", name=created.name), "success")
+            if created.stamp_system_type != StampSystem.STAMPERS:
+                flash(str(SELF_STAMPING_HINT), "warning")
             return redirect(url_for("program_pages.program", program_id=created.id))
     status = 422 if form.errors or problems else 200
     return render_template(

@@ -161,11 +161,23 @@ def shop_redemptions(shop_id: int) -> tuple[str, int]:
     ), 422 if form.errors else 200
 
 
-@bp.post("/receipts/<int:redemption_id>/cancel")
+@bp.route("/receipts/<int:redemption_id>/cancel", methods=["GET", "POST"])
 @route(Access.USER, action=RewardAction.REDEMPTION_CANCEL, idempotent=True)
-def cancel_receipt(redemption_id: int) -> Response:
+def cancel_receipt(redemption_id: int) -> Response | str:
+    """Cancel a receipt and refund its points: a page says what that does and asks why,
+    and only its button cancels."""
     form = CancelForm()
     back = safe_next(url_for("receipt_pages.receipt", redemption_id=redemption_id))
+    if request.method == "GET":
+        redemption = loading.load_redemption(redemption_id)
+        require(me(), RewardAction.REDEMPTION_CANCEL, redemption)
+        return render_template(
+            "rewards/cancel.html",
+            form=form,
+            receipt=redemption,
+            name=accounts_queries.user_names([redemption.user_id]).get(redemption.user_id),
+            back=back,
+        )
     if not form.validate_on_submit():
         flash(_("Say why the receipt is cancelled."), "danger")
         return redirect(back, 303)

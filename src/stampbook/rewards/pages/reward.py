@@ -55,6 +55,7 @@ from stampbook.ui.helpers import (
 )
 from stampbook.ui.schedule_forms import place_form_errors, validate_form
 from stampbook.ui.schedule_words import describe
+from stampbook.ui.words import ngettext
 
 bp = PageBlueprint("reward_pages", __name__)
 
@@ -65,6 +66,17 @@ STATUS_WORDS = {
     "unavailable": _l("Not available now"),
     "expired": _l("Expired"),
     "out_of_stock": _l("Out of stock"),
+}
+
+# Why the redeem and gift forms are disabled, by the reward's status for the viewer (the
+# rules the redeeming service applies: ``rewards.rules.status_of``).
+BLOCKED_WORDS = {
+    "out_of_stock": _l("None left for now: it cannot be redeemed until there is stock again."),
+    "unavailable": _l(
+        "It cannot be redeemed now: it is closed at this time, or you have redeemed it as "
+        "often as allowed for now."
+    ),
+    "expired": _l("It has expired: it can no longer be redeemed."),
 }
 
 CHANGES_PER_PAGE = 50
@@ -158,7 +170,15 @@ def _reward_page(
     reward = queries.reward_detail(actor, reward_id)
     mine = programs_queries.membership_lines(actor.id, shop_id=reward.shop_id) if actor else []
     choices = options(
-        (m.membership_id, _("%(program)s: %(n)s points", program=m.program_name, n=m.balance))
+        (
+            m.membership_id,
+            ngettext(
+                "%(program)s: %(num)s point",
+                "%(program)s: %(num)s points",
+                m.balance,
+                program=m.program_name,
+            ),
+        )
         for m in mine
     )
     redeem_form = redeem_form or RedeemForm()
@@ -180,6 +200,7 @@ def _reward_page(
         favourite_form=ActionForm(),
         tools=_team_tools(loading.load_reward(reward_id)),
         settings=settings_words(reward.schedule_settings),
+        blocked=BLOCKED_WORDS.get(reward.status),
     ), status
 
 
@@ -234,10 +255,11 @@ def redeem(reward_id: int) -> Response | tuple[str, int]:
         return _reward_page(reward_id, redeem_form=form, status=result.status)
     return _to_receipt(
         result,
-        _(
-            "Redeemed: %(name)s for %(points)s points.",
+        ngettext(
+            "Redeemed: %(name)s for %(num)s point.",
+            "Redeemed: %(name)s for %(num)s points.",
+            result.points_paid,
             name=result.reward_content["name"],
-            points=result.points_paid,
         ),
     )
 
@@ -276,10 +298,11 @@ def gift(reward_id: int) -> Response | tuple[str, int]:
         return _reward_page(reward_id, gift_form=form, status=result.status)
     return _to_receipt(
         result,
-        _(
-            "Your gift is given: %(name)s for %(points)s points. The receipt is theirs.",
+        ngettext(
+            "Your gift is given: %(name)s for %(num)s point. The receipt is theirs.",
+            "Your gift is given: %(name)s for %(num)s points. The receipt is theirs.",
+            result.points_paid,
             name=result.reward_content["name"],
-            points=result.points_paid,
         ),
     )
 
@@ -307,7 +330,11 @@ def contribute(reward_id: int) -> Response | tuple[str, int]:
             result.redemption,
             _("Your points filled the pot: the reward is redeemed for every contributor."),
         )
-    flash(_("You put %(points)s points in the pot.", points=result.contribution.points), "success")
+    put = result.contribution.points
+    flash(
+        ngettext("You put %(num)s point in the pot.", "You put %(num)s points in the pot.", put),
+        "success",
+    )
     return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
 
 

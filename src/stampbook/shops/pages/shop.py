@@ -4,6 +4,8 @@ with their filters, fulfil and cancel)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,9 +14,11 @@ from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user, me
+from stampbook.core import clock
 from stampbook.core.db import db
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
+from stampbook.core.zones import zone
 from stampbook.programs import queries as programs
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction
@@ -23,12 +27,13 @@ from stampbook.rewards import queries as rewards
 from stampbook.rewards.forms import REWARD_SORTS
 from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.schemas import RewardListQuery
+from stampbook.schedules.periods import local_date
 from stampbook.shops import queries, services
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.forms import ArrangeForm, ShopForm, arrange_form
 from stampbook.shops.models import Shop
 from stampbook.shops.policy import ShopAction, role_of
-from stampbook.shops.rules import arranged
+from stampbook.shops.rules import arranged, hours_in_zone, schedules_of
 from stampbook.shops.schemas import MemberSearchQuery, ShopIn, ShopPatch, ShopQuery
 from stampbook.tasks import queries as tasks_queries
 from stampbook.tasks.forms import MemberStampForm
@@ -41,8 +46,25 @@ from stampbook.ui.helpers import (
     validate,
 )
 from stampbook.ui.schedule_forms import place_form_errors, validate_form
+from stampbook.ui.schedule_words import describe
 
 bp = PageBlueprint("shop_pages", __name__)
+
+
+def pending_invitations() -> int:
+    """How many pending invitations wait for the signed-in user (the header's badge): one
+    query per request; none for visitors, nor on an error page drawn after the request's
+    transaction ended."""
+    user = current_user()
+    if user is None or not db.session.in_transaction():
+        return 0
+    return queries.pending_invitation_count(user)
+
+
+@bp.app_context_processor
+def _invitation_badge() -> dict[str, Any]:
+    return {"pending_invitations": pending_invitations}
+
 
 SHOP_FIELDS = (
     *IDENTITY_FIELDS,
@@ -65,6 +87,35 @@ def explore() -> str | tuple[str, int]:
         query = ShopQuery(limit=30)
     found = queries.list_shops(current_user(), query)
     return render_template("shops/explore.html", shops=found.items, query=query, found=found)
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """A shop's opening hours in words: on its own clocks, and on the viewer's when those
+    differ (``viewer``: the same hours moved there; ``clocks``: what time it is in both
+    places, for hours no weekly table can move)."""
+
+    shop: list[str]  # empty: open at all hours
+    viewer_zone: str | None = None
+    viewer: list[str] | None = None
+    clocks: tuple[str, str] | None = None  # (at the shop, on the viewer's clocks)
+
+
+def _opening_hours(shop: Shop, now: datetime) -> OpeningHours:
+    stored = shop.availability_schedule or []
+    said = [describe(schedule) for schedule in schedules_of(stored)]
+    user = current_user()
+    here, there = zone(shop.time_zone), zone(user.time_zone if user else None)
+    if user is None or not stored or here.key == there.key:
+        return OpeningHours(said)
+    moved = hours_in_zone(stored, here.key, there.key, local_date(now, here))
+    if moved is not None:
+        words = [describe(schedule) for schedule in moved]
+        return OpeningHours(said) if words == said else OpeningHours(said, there.key, words)
+    at_shop, at_viewer = now.astimezone(here), now.astimezone(there)
+    if at_shop.utcoffset() == at_viewer.utcoffset():
+        return OpeningHours(said)  # the same clocks: nothing to add
+    return OpeningHours(said, there.key, clocks=(f"{at_shop:%H:%M}", f"{at_viewer:%H:%M}"))
 
 
 def _tools(shop: Shop) -> dict[str, bool]:
@@ -121,6 +172,7 @@ def shop(shop_id: int) -> str | tuple[str, int]:
         mine=programs_queries.membership_lines(actor.id, shop_id=shop_id) if actor else [],
         own_role=own_role,
         leave_form=ActionForm(),
+        hours=_opening_hours(model, clock.now()),
     )
 
 

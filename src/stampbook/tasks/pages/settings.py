@@ -18,7 +18,7 @@ from stampbook.core.errors import AppError, NotFound
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.programs import queries as programs_queries
-from stampbook.programs.models import MembershipStatus
+from stampbook.programs.models import MembershipStatus, StampSystem
 from stampbook.programs.schemas import MembershipQuery
 from stampbook.tasks import queries, services, words
 from stampbook.tasks.forms import (
@@ -173,7 +173,10 @@ def _task_form_page(
 @route(Access.USER, action=TaskAction.TASK_CREATE)
 def new_task(program_id: int) -> Response | tuple[str, int]:
     program = programs_queries.load_program(me(), program_id, TaskAction.TASK_CREATE)
-    form = TaskForm()
+    self_stamped = program.stamp_system_type != StampSystem.STAMPERS
+    # Members who stamp themselves start from a limit: once a day, which the team may change.
+    preset = self_stamped and request.method == "GET"
+    form = TaskForm(data={"frequency_quantity": 1} if preset else None)
     problems: list[str] = []
     if not _more_rows(form) and form.validate_on_submit():
         saved = save(
@@ -185,9 +188,35 @@ def new_task(program_id: int) -> Response | tuple[str, int]:
         )
         if not isinstance(saved, Unsaved):
             flash(_("The task %(name)s is ready to stamp.", name=saved.name), "success")
+            if self_stamped and _unlimited(saved):
+                flash(str(UNLIMITED_WARNING), "warning")
             return redirect(url_for("program_pages.program", program_id=program_id))
         problems = saved.problems
+    if self_stamped and request.method == "GET":
+        flash(str(SELF_STAMPING_NOTE), "warning")
     return _task_form_page(form, problems, program=program, task=None)
+
+
+SELF_STAMPING_NOTE = _l(
+    "Members stamp themselves in this program: the task starts with a limit of one stamp a "
+    "day. Change it, or set opening times or a target; without any limit a member can give "
+    "themself as many stamps as they like."
+)
+UNLIMITED_WARNING = _l(
+    "This task has no limit and its members stamp themselves: they can give themselves as "
+    "many stamps as they like. Edit it to set how often, when, or up to what target."
+)
+
+
+def _unlimited(task: Task) -> bool:
+    """Nothing bounds how many stamps a member gives themself: no frequency, no times that
+    refuse stamps, no target (a deadline only says until when)."""
+    availability = task.availability_settings or {}
+    return (
+        not task.frequency_settings
+        and not (availability.get("must_stamp_during") and availability.get("schedules"))
+        and task.target is None
+    )
 
 
 def _local_wall(moment: datetime | None) -> datetime | None:
@@ -226,6 +255,12 @@ def edit_task(task_id: int) -> Response | tuple[str, int]:
     task = queries.get_task(me(), task_id, TaskAction.TASK_EDIT)
     program = program_of(task)
     form = TaskForm(data=_form_values(task))
+    if (
+        request.method == "GET"
+        and program.stamp_system_type != StampSystem.STAMPERS
+        and _unlimited(task)
+    ):
+        flash(str(UNLIMITED_WARNING), "warning")
     problems: list[str] = []
     if not _more_rows(form) and form.validate_on_submit():
         saved = save(

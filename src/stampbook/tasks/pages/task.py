@@ -32,6 +32,7 @@ from stampbook.tasks.policy import (
     may_stamp_others,
     program_of,
 )
+from stampbook.tasks.rules import TaskSettings, max_per_stamp
 from stampbook.tasks.schemas import StampQuery
 from stampbook.ui.forms import ActionForm, options
 from stampbook.ui.helpers import act, attempt, from_cursor, local_time, safe_next
@@ -49,8 +50,37 @@ def _chosen_member() -> int | None:
     return int(wanted) if wanted.isdigit() and 0 < len(wanted) < 19 else None
 
 
+def _most_at_once(settings: TaskSettings, my_total: int) -> tuple[int, str]:
+    """The largest quantity one stamp may ask for, by the task's settings for the member,
+    and the words saying why, for the stamp form's field (its ``max`` and its hint)."""
+    most = max_per_stamp(settings)
+    hint = ngettext(
+        "One stamp counts at most %(num)s time.", "One stamp counts at most %(num)s times.", most
+    )
+    frequency = settings.frequency_settings
+    if frequency is not None and frequency.quantity < most:
+        most = frequency.quantity
+        hint = ngettext(
+            "At most %(num)s at once: the task allows no more in its period.",
+            "At most %(num)s at once: the task allows no more in its period.",
+            most,
+        )
+    if settings.target is not None and 0 < settings.target - my_total < most:
+        most = settings.target - my_total
+        hint = ngettext(
+            "At most %(num)s more: then your target is reached.",
+            "At most %(num)s more: then your target is reached.",
+            most,
+        )
+    return most, hint
+
+
 def _task_page(
-    task_id: int, *, note: tuple[int, NoteForm] | None = None, status: int = 200
+    task_id: int,
+    *,
+    note: tuple[int, NoteForm] | None = None,
+    typed: StampForm | None = None,
+    status: int = 200,
 ) -> tuple[str, int]:
     actor = current_user()
     task = queries.get_task(actor, task_id)
@@ -71,6 +101,7 @@ def _task_page(
     settings = queries.effective_settings(task, mine.id) if mine is not None else None
     group_total, my_total = queries.task_progress(task, mine.id if mine is not None else None)
     more = (request.args.to_dict() | {"cursor": next_cursor}) if next_cursor else None
+    most, most_hint = _most_at_once(settings, my_total) if settings is not None else (None, None)
     return render_template(
         "tasks/task.html",
         task=task,
@@ -94,7 +125,10 @@ def _task_page(
         may_stamp_others=live and may_stamp_others(actor, task, program),
         may_edit=live and can(actor, TaskAction.TASK_EDIT, task),
         may_override=live and can(actor, TaskAction.TASK_OVERRIDE, task),
-        stamp_form=StampForm(),
+        stamp_form=typed or StampForm(),
+        typed=typed,
+        most=most,
+        most_hint=most_hint,
         note=note,
         note_form=NoteForm(),
         action_form=ActionForm(),
@@ -112,14 +146,14 @@ def task(task_id: int) -> tuple[str, int]:
 
 @bp.post("/tasks/<int:task_id>/stamp")
 @route(Access.USER, action=TaskAction.TASK_STAMP, idempotent=True)
-def stamp(task_id: int) -> Response:
+def stamp(task_id: int) -> Response | tuple[str, int]:
     task = queries.get_task(me(), task_id)
     form = StampForm()
     back = safe_next(url_for("program_pages.program", program_id=task.program_id))
     if not form.validate_on_submit():
         flash(_("The stamp needs a membership and a quantity of at least 1."), "danger")
         return redirect(back, 303)
-    act(
+    result = act(
         lambda: stamping.stamp_task(
             me(),
             task_id=task_id,
@@ -131,6 +165,11 @@ def stamp(task_id: int) -> Response:
         lambda stamped: words.earned(stamped.points, stamped.breakdown, task.name),
         refused=lambda error: _("%(task)s: %(problem)s", task=task.name, problem=error.detail),
     )
+    if isinstance(result, AppError) and back == url_for("task_pages.task", task_id=task_id):
+        # Refused from my own stamp form on the task page: show it again as I filled it in.
+        mine = membership_of(me(), program_of(task))
+        if mine is not None and form.membership_id.data == mine.id:
+            return _task_page(task_id, typed=form, status=result.status)
     return redirect(back, 303)
 
 
@@ -141,7 +180,7 @@ def stamp_member(task_id: int) -> str:
     task = queries.get_task(me(), task_id)
     program = program_of(task)
     if program.is_archived or not may_stamp_others(me(), task, program):
-        raise Forbidden()
+        raise Forbidden(action=TaskAction.TASK_STAMP)
     found = programs_queries.list_memberships(
         me(), program.id, MembershipQuery(limit=MEMBER_CHOICES, status=MembershipStatus.ACTIVE)
     )
