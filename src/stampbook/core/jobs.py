@@ -1,6 +1,7 @@
 """Background jobs (Huey): SQLite storage by default, Redis when REDIS_URL is set.
 
-A domain declares its jobs in its ``jobs.py`` with :func:`periodic`; each runs in its own app
+A domain declares its jobs in its ``jobs.py`` with :func:`job` (queued by ``enqueue``) or
+:func:`periodic`; each runs in its own app
 context and unit of work. Tests run jobs immediately (``JOBS_IMMEDIATE=1``). A worker is
 started with ``huey_consumer stampbook.worker.huey``, which loads every domain's jobs.
 """
@@ -11,7 +12,7 @@ import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -19,6 +20,8 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from stampbook.core import idempotency, unit_of_work
 
 Work = TypeVar("Work", bound=Callable[[], Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _make_huey() -> Huey:
@@ -52,6 +55,31 @@ def run_in_app(work: Callable[[], Any]) -> Any:
     app = current_app._get_current_object() if has_app_context() else _worker_app()  # type: ignore[attr-defined]
     with app.app_context():
         return unit_of_work.run(work)
+
+
+class Job(Generic[P, R]):
+    """A job: called, it runs here and now; ``enqueue(*args)`` queues it for a worker, which
+    runs it in one unit of work. Arguments are JSON-able (ids, not objects); enqueue after
+    commit (``unit_of_work.after_commit``), so the job reads what the request wrote."""
+
+    def __init__(self, work: Callable[P, R]) -> None:
+        self.work = work
+        self.__doc__ = work.__doc__
+        self._task = huey.task(name=f"{work.__module__}.{work.__name__}")(self._run)
+
+    def _run(self, *args: Any) -> Any:
+        return run_in_app(lambda: self.work(*args))  # type: ignore[call-arg]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.work(*args, **kwargs)
+
+    def enqueue(self, *args: Any) -> None:
+        self._task(*args)
+
+
+def job(work: Callable[P, R]) -> Job[P, R]:
+    """Declare ``work`` a job (see :class:`Job`)."""
+    return Job(work)
 
 
 def periodic(schedule: crontab) -> Callable[[Work], Work]:
