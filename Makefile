@@ -16,6 +16,8 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 install: $(INSTALLED)
 
+# The app (gunicorn) and its job consumer beside it, both from `stampbook serve`: one
+# instance folder, so one SQLite job queue; Ctrl-C stops both.
 run: install
 	$(BIN)/stampbook db upgrade
 	$(BIN)/stampbook demo

@@ -3,7 +3,8 @@
 A domain declares its jobs in its ``jobs.py`` with :func:`job` (queued by ``enqueue``) or
 :func:`periodic`; each runs in its own app
 context and unit of work. Tests run jobs immediately (``JOBS_IMMEDIATE=1``). A worker is
-started with ``huey_consumer stampbook.worker.huey``, which loads every domain's jobs.
+started with ``huey_consumer stampbook.worker.huey``, which loads every domain's jobs;
+``stampbook serve`` starts one beside the app (README, "Deploying and scaling").
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ def _make_huey() -> Huey:
 
 
 huey = _make_huey()
+
+
+def queue_name() -> str:
+    """Where the queue lives, said for people: the SQLite file, or Redis."""
+    if huey.immediate:
+        return "none (JOBS_IMMEDIATE=1: jobs run inline)"
+    if isinstance(huey, RedisHuey):
+        return "Redis"
+    return f"SQLite {huey.storage.filename}"
+
+
 _app_factory: list[Callable[[], Flask]] = []
 
 
@@ -96,7 +108,16 @@ def periodic(schedule: crontab) -> Callable[[Work], Work]:
     return register
 
 
+@job
+def purge_idempotency_keys() -> int:
+    """Forget idempotency keys past their lifetime (24 hours); returns how many went.
+
+    Hourly (below); queued (``enqueue()``) it runs on a consumer at once, which is how the
+    consumer tests (tests/core/test_jobs_consumer.py) see a real consumer at work."""
+    return idempotency.purge_expired(current_app.config["IDEMPOTENCY_KEY_HOURS"])
+
+
 @periodic(crontab(minute="17"))
 def purge_expired_idempotency_keys() -> int:
     """Forget idempotency keys past their lifetime (24 hours); returns how many went."""
-    return idempotency.purge_expired(current_app.config["IDEMPOTENCY_KEY_HOURS"])
+    return purge_idempotency_keys()
