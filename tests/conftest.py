@@ -18,13 +18,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+# Before stampbook is imported: the job queue is made on import (core.jobs, which the outbox
+# and so the app import), and tests run jobs inline.
+os.environ.setdefault("JOBS_IMMEDIATE", "1")
+
 from stampbook import create_app
 from stampbook.core.db import Base, db
 
 # The page tests' fixtures (a café, a browser, a live server), for every domain's folder.
 pytest_plugins = ["tests.pages_fixtures"]
-
-os.environ.setdefault("JOBS_IMMEDIATE", "1")
 
 
 def _create_postgres_database(url: str) -> tuple[str, str]:

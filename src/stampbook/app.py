@@ -13,9 +13,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
-from stampbook import config, domains
+from stampbook import config, consumers, domains
 from stampbook.accounts import auth
-from stampbook.core import errors, i18n, openapi, routing, system
+from stampbook.core import errors, i18n, openapi, outbox, routing, system
 from stampbook.core.db import db
 from stampbook.core.errors import MalformedJson, UnsupportedMediaType
 from stampbook.core.extensions import babel, bootstrap, csrf, limiter
@@ -82,6 +82,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     openapi.init_app(app)
     domains.load("models")
     domains.load("policy")
+    outbox.use(consumers.CONSUMERS)
 
     for blueprint in domains.blueprints("api"):
         csrf.exempt(blueprint)  # bearer tokens, never cookies: no CSRF to forge

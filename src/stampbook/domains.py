@@ -74,7 +74,8 @@ def template_folders() -> list[FileSystemLoader]:
 
 
 def metadata() -> MetaData:
-    """Every domain's tables (Alembic, doctor, tests)."""
+    """Every domain's tables and the outbox's (Alembic, doctor, tests)."""
+    import_module("stampbook.core.outbox")
     load("models")
     return Base.metadata
 

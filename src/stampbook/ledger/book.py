@@ -13,14 +13,40 @@ from sqlalchemy import ColumnElement, Update, bindparam, select, update
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.util import identity_key
 
+from stampbook.core import outbox
 from stampbook.core.db import db, execute_core
 from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.ledger.models import EntryKind, LedgerEntry
-from stampbook.programs.models import Membership
+from stampbook.programs.models import Membership, Program
 
 # Far above any real balance, far below 2**63: sums and products can never overflow BIGINT.
 MAX_BALANCE = 10**15
 MAX_AMOUNT = 10**12
+
+# What a posted entry announces (``core.outbox``), by its kind and sign: points earned by
+# doing something, points spent on a reward. Reversals, refunds, transfers and merges move
+# points back or between accounts and announce nothing of their own (a cancelled redemption
+# is announced as ``redemption.cancelled`` by the rewards domain; a revoked stamp not at all),
+# so no effect is announced twice.
+ANNOUNCED: dict[tuple[EntryKind, bool], OccurrenceType] = {
+    **{
+        (kind, True): OccurrenceType.POINTS_EARNED
+        for kind in (
+            EntryKind.STAMP,
+            EntryKind.BONUS,
+            EntryKind.PURCHASE,
+            EntryKind.SIGNUP,
+            EntryKind.BIRTHDAY,
+            EntryKind.REVIEW,
+            EntryKind.REFERRAL,
+            EntryKind.CAMPAIGN,
+            EntryKind.ADJUSTMENT,
+        )
+    },
+    (EntryKind.REDEMPTION, False): OccurrenceType.POINTS_SPENT,
+    (EntryKind.CONTRIBUTION, False): OccurrenceType.POINTS_SPENT,
+}
 
 
 def _move(guard: ColumnElement[bool]) -> Update:
@@ -34,7 +60,15 @@ def _move(guard: ColumnElement[bool]) -> Update:
             points_earned=Membership.points_earned + bindparam("earned"),
             points_spent=Membership.points_spent + bindparam("spent"),
         )
-        .returning(Membership.balance, Membership.points_earned, Membership.points_spent)
+        .returning(
+            Membership.balance,
+            Membership.points_earned,
+            Membership.points_spent,
+            Membership.program_id,
+            Membership.user_id,
+            # The shop, for the occurrence the entry may announce: no statement of its own.
+            select(Program.shop_id).where(Program.id == Membership.program_id).scalar_subquery(),
+        )
     )
 
 
@@ -78,7 +112,7 @@ def post(
             shortfall = {"balance": balance, "needed": -amount}
             raise InsufficientPoints(extra=shortfall, **shortfall)
         raise Conflict(code="balance_limit")
-    new_balance, earned, spent = moved
+    new_balance, earned, spent, program_id, user_id, shop_id = moved
     _sync_cached_balance(membership_id, new_balance, earned, spent)
     entry = LedgerEntry(
         membership_id=membership_id,
@@ -93,6 +127,21 @@ def post(
     )
     session.add(entry)
     session.flush()
+    announced = ANNOUNCED.get((EntryKind(kind), amount > 0))
+    if announced is not None:
+        outbox.record(
+            announced,
+            shop_id=shop_id,
+            membership_id=membership_id,
+            program_id=program_id,
+            user_id=user_id,
+            entry_id=entry.id,
+            kind=kind,
+            amount=abs(amount),
+            balance=new_balance,
+            cause_type=cause_type,
+            cause_id=entry.cause_id,
+        )
     return entry
 
 

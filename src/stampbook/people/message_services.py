@@ -9,8 +9,10 @@ from sqlalchemy import exists, select, update
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import AccountAction, may_see_section
+from stampbook.core import outbox
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import can, require
 from stampbook.people.models import Message
 from stampbook.people.policy import PeopleAction
@@ -82,6 +84,13 @@ def send_message(
     )
     db.session.add(message)
     db.session.flush()
+    outbox.record(
+        OccurrenceType.MESSAGE_RECEIVED,
+        shop_id=shop_id,
+        message_id=message.id,
+        sender_id=actor.id,
+        recipient_id=recipient.id,
+    )
     return message
 
 

@@ -22,8 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
 from stampbook.accounts.policy import AccountAction
+from stampbook.core import outbox
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import require
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.people import rules
@@ -106,6 +108,13 @@ def send_request(actor: User, *, user_id: int, now: datetime | None = None) -> B
     )
     with unique_or_retry():
         db.session.add(request)
+    outbox.record(
+        OccurrenceType.BUDDY_REQUESTED,
+        shop_id=None,
+        buddy_request_id=request.id,
+        requester_id=actor.id,
+        recipient_id=other.id,
+    )
     return request
 
 
@@ -130,6 +139,13 @@ def _accept(request: BuddyRequest, now: datetime) -> Buddy:
     buddy = Buddy(user1_id=request.user_low_id, user2_id=request.user_high_id, created_at=now)
     with unique_or_retry():
         db.session.add(buddy)
+    outbox.record(
+        OccurrenceType.BUDDY_ACCEPTED,
+        shop_id=None,
+        buddy_request_id=request.id,
+        requester_id=request.from_user_id,
+        accepter_id=request.to_user_id,
+    )
     return buddy
 
 

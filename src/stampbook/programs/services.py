@@ -18,8 +18,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
+from stampbook.core import outbox
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import Decision, decide, require
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.programs.models import (
@@ -165,14 +167,15 @@ def join(actor: User, program_id: int, *, now: datetime | None = None) -> Member
         close_invitations(program.id, actor.id, InvitationStatus.ACCEPTED, now or utcnow())
         row.status = MembershipStatus.ACTIVE
         db.session.flush()
-        return row
+        return _announce_joined(row, program)
     if decide(actor, ProgramAction.MEMBERSHIP_JOIN, program) is Decision.DENY:
         if program.membership_mode == MembershipMode.PERSONAL:
             raise Forbidden(code="personal_program")
         raise Forbidden(code="invitation_required")
     require(actor, ProgramAction.MEMBERSHIP_JOIN, program)
     if row is None:
-        return _insert(Membership(program_id=program.id, user_id=actor.id))
+        joined = _insert(Membership(program_id=program.id, user_id=actor.id))
+        return _announce_joined(joined, program)
     if row.status == MembershipStatus.ACTIVE:
         raise Conflict(code="already_member", who="you")
     if row.status == MembershipStatus.REMOVED:
@@ -180,7 +183,22 @@ def join(actor: User, program_id: int, *, now: datetime | None = None) -> Member
     row.role_type = MembershipRole.MEMBER  # powers held before leaving are not restored
     row.status = MembershipStatus.ACTIVE
     db.session.flush()
-    return row
+    return _announce_joined(row, program)
+
+
+def _announce_joined(membership: Membership, program: Program) -> Membership:
+    """``member.joined``: a user's membership has just become active (joined, came back,
+    took up an invitation). Unclaimed customers made by the team are not announced."""
+    assert membership.user_id is not None
+    outbox.record(
+        OccurrenceType.MEMBER_JOINED,
+        shop_id=program.shop_id,
+        membership_id=membership.id,
+        program_id=program.id,
+        user_id=membership.user_id,
+        role=membership.role_type,
+    )
+    return membership
 
 
 def _insert(membership: Membership) -> Membership:
@@ -365,15 +383,13 @@ def accept_program_invitation(actor: User, invitation: ShopInvitation) -> Member
     role_type = invitation.role_type or MembershipRole.MEMBER
     row = membership_row(actor.id, program.id)
     if row is None:
-        return _insert(Membership(program_id=program.id, user_id=actor.id, role_type=role_type))
-    row.role_type = (
-        stronger_role(row.role_type, role_type)
-        if row.status == MembershipStatus.ACTIVE
-        else role_type
-    )
+        joined = _insert(Membership(program_id=program.id, user_id=actor.id, role_type=role_type))
+        return _announce_joined(joined, program)
+    was_active = row.status == MembershipStatus.ACTIVE
+    row.role_type = stronger_role(row.role_type, role_type) if was_active else role_type
     row.status = MembershipStatus.ACTIVE
     db.session.flush()
-    return row
+    return row if was_active else _announce_joined(row, program)
 
 
 def release_invited(program_id: int, user_id: int, status: MembershipStatus) -> None:

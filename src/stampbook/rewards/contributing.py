@@ -48,7 +48,7 @@ from stampbook.rewards.models import (
     Reward,
 )
 from stampbook.rewards.policy import RewardAction, shop_of
-from stampbook.rewards.redeeming import payer, snapshot
+from stampbook.rewards.redeeming import announce_created, payer, snapshot
 from stampbook.rewards.rules import load_settings
 from stampbook.rewards.settling import touch
 
@@ -184,4 +184,6 @@ def _complete_round(reward: Reward, now: datetime) -> list[Redemption]:
             part.redemption_id = receipt.id
     write_reward(reward, group_progress=0, group_round=reward.group_round + 1)
     db.session.flush()
+    for receipt in receipts:
+        announce_created(receipt)
     return receipts

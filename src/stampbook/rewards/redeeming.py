@@ -16,9 +16,10 @@ from sqlalchemy.orm.util import identity_key
 
 from stampbook.accounts.models import User
 from stampbook.accounts.policy import AccountAction
-from stampbook.core import clock
+from stampbook.core import clock, outbox
 from stampbook.core.db import db, load_with, with_parents
 from stampbook.core.errors import Conflict, NotFound
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import can, require
 from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
@@ -168,7 +169,23 @@ def redeem(
     )
     redemption.ledger_entry_id = entry.id
     db.session.flush()
+    announce_created(redemption)
     return redemption
+
+
+def announce_created(redemption: Redemption) -> None:
+    """``redemption.created`` for a receipt just issued (a redemption, a completed pot's)."""
+    outbox.record(
+        OccurrenceType.REDEMPTION_CREATED,
+        shop_id=redemption.shop_id,
+        redemption_id=redemption.id,
+        reward_id=redemption.reward_id,
+        user_id=redemption.user_id,
+        paid_by_user_id=redemption.paid_by_user_id,
+        membership_id=redemption.paid_by_membership_id,
+        quantity=redemption.quantity,
+        points=redemption.points_paid,
+    )
 
 
 # --- Receipts -------------------------------------------------------------------------------
@@ -247,6 +264,17 @@ def cancel_redemption(
         receipt.cancelled_by = actor.id
         receipt.cancel_reason = reason
     db.session.flush()
+    for receipt in receipts:
+        outbox.record(
+            OccurrenceType.REDEMPTION_CANCELLED,
+            shop_id=receipt.shop_id,
+            redemption_id=receipt.id,
+            reward_id=receipt.reward_id,
+            user_id=receipt.user_id,
+            membership_id=receipt.paid_by_membership_id,
+            cancelled_by=actor.id,
+            reason=reason,
+        )
     return redemption
 
 

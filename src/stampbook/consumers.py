@@ -1,0 +1,15 @@
+"""The one list of the outbox's consumers (``core.outbox``): what wants occurrences.
+
+Adding a consumer is a function taking the ``Occurrence`` (it writes through the session,
+never commits, and runs once per occurrence) and a line below naming it, the occurrence types
+it wants and the function. The name is stored in each handling row: never rename one.
+``create_app`` hands the list to the outbox, for the app and the worker alike.
+"""
+
+from __future__ import annotations
+
+from stampbook.core.outbox import Consumer
+
+CONSUMERS: tuple[Consumer, ...] = (
+    # Consumer("notifications", {OccurrenceType.POINTS_EARNED, ...}, notifications.handle),
+)

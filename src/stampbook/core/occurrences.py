@@ -1,0 +1,118 @@
+"""The catalogue of occurrences: what the system announces, and what each announcement says.
+
+An occurrence is recorded by a service in its own transaction (``core.outbox.record``) and
+handed after commit to the consumers that want its type (notifications, webhooks,
+gamification...). Each type has one payload schema: ids and the few values a consumer
+needs, never whole objects. Adding a type is a member of ``OccurrenceType``, a schema and a
+line in ``CATALOGUE``; its name is part of the webhook contract, so it never changes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class OccurrenceType(StrEnum):
+    POINTS_EARNED = "points.earned"
+    POINTS_SPENT = "points.spent"
+    REDEMPTION_CREATED = "redemption.created"
+    REDEMPTION_CANCELLED = "redemption.cancelled"
+    MEMBER_JOINED = "member.joined"
+    BUDDY_REQUESTED = "buddy.requested"
+    BUDDY_ACCEPTED = "buddy.accepted"
+    MESSAGE_RECEIVED = "message.received"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+
+
+class Payload(BaseModel):
+    # A field a schema does not name is a programming error, not something to drop quietly.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PointsMoved(Payload):
+    """A ledger entry that earned or spent points."""
+
+    membership_id: int
+    program_id: int
+    user_id: int | None  # None for an unclaimed customer
+    entry_id: int
+    kind: str  # the entry's kind: stamp, bonus, review, adjustment, redemption...
+    amount: int  # positive: the points earned, or the points spent
+    balance: int  # the membership's balance after the entry
+    cause_type: str | None = None
+    cause_id: str | None = None
+
+
+class PointsEarned(PointsMoved):
+    pass
+
+
+class PointsSpent(PointsMoved):
+    pass
+
+
+class RedemptionCreated(Payload):
+    redemption_id: int
+    reward_id: int
+    user_id: int  # who holds the receipt
+    paid_by_user_id: int | None
+    membership_id: int | None  # the paying membership
+    quantity: int
+    points: int
+
+
+class RedemptionCancelled(Payload):
+    redemption_id: int
+    reward_id: int
+    user_id: int
+    membership_id: int | None
+    cancelled_by: int | None
+    reason: str
+
+
+class MemberJoined(Payload):
+    membership_id: int
+    program_id: int
+    user_id: int
+    role: str
+
+
+class BuddyRequested(Payload):
+    buddy_request_id: int
+    requester_id: int  # who asks
+    recipient_id: int  # who is asked
+
+
+class BuddyAccepted(Payload):
+    buddy_request_id: int
+    requester_id: int  # who asked
+    accepter_id: int  # who said yes
+
+
+class MessageReceived(Payload):
+    message_id: int
+    sender_id: int
+    recipient_id: int
+
+
+class WebhookEndpointDisabled(Payload):
+    """An outgoing webhook endpoint stopped: it answered 410, or failed for days."""
+
+    endpoint_id: int
+    url: str
+    reason: str  # "gone" (410) or "failing" (no success for days)
+
+
+CATALOGUE: dict[OccurrenceType, type[Payload]] = {
+    OccurrenceType.POINTS_EARNED: PointsEarned,
+    OccurrenceType.POINTS_SPENT: PointsSpent,
+    OccurrenceType.REDEMPTION_CREATED: RedemptionCreated,
+    OccurrenceType.REDEMPTION_CANCELLED: RedemptionCancelled,
+    OccurrenceType.MEMBER_JOINED: MemberJoined,
+    OccurrenceType.BUDDY_REQUESTED: BuddyRequested,
+    OccurrenceType.BUDDY_ACCEPTED: BuddyAccepted,
+    OccurrenceType.MESSAGE_RECEIVED: MessageReceived,
+    OccurrenceType.WEBHOOK_ENDPOINT_DISABLED: WebhookEndpointDisabled,
+}
