@@ -95,6 +95,10 @@ class MalformedJson(AppError):
     status, code, title = 400, "malformed_json", "Malformed JSON"
 
 
+class JsonTooDeep(AppError):
+    status, code, title = 400, "json_too_deep", "JSON nested too deep"
+
+
 class UnsupportedMediaType(AppError):
     status, code, title = 415, "unsupported_media_type", "Unsupported media type"
 

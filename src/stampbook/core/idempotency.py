@@ -36,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
+from stampbook.core import json_body
 from stampbook.core.db import Base, IdMixin, db, execute_core, utcnow
 from stampbook.core.errors import AppError, IdempotencyKeyReused
 from stampbook.core.unit_of_work import RetryTransaction
@@ -77,7 +78,7 @@ def request_fingerprint() -> str:
     else:
         raw = request.get_data(cache=True)
         try:
-            body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+            body = json.dumps(json_body.loads(raw), sort_keys=True, separators=(",", ":")).encode()
         except ValueError:
             body = raw
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())

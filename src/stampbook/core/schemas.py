@@ -35,7 +35,8 @@ from pydantic import (
 from sqlalchemy.orm.attributes import instance_dict
 from typing_extensions import TypeAliasType
 
-from stampbook.core.errors import MalformedJson, ValidationFailed
+from stampbook.core import json_body
+from stampbook.core.errors import JsonTooDeep, MalformedJson, ValidationFailed
 
 if TYPE_CHECKING:
     from flask import Request
@@ -249,7 +250,9 @@ class JsonBodies(PydanticAdapter):
                 raise ValidationFailed(nul)
             return super().validate_input(request, location, **kwargs)
         try:
-            data = json.loads(request.get_data(cache=True), parse_float=_json_number)
+            data = json_body.loads(request.get_data(cache=True), parse_float=_json_number)
+        except json_body.NestedTooDeep as error:
+            raise JsonTooDeep(max=json_body.MAX_DEPTH) from error
         except ValueError as error:
             raise MalformedJson() from error
         nul = _nul_errors(data, location)

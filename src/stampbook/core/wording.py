@@ -241,6 +241,7 @@ MESSAGES: dict[str, Message] = {
         "This Idempotency-Key was used with a different request; use a new key."
     ),
     "malformed_json": _t("The body is not valid JSON."),
+    "json_too_deep": _t("The body nests arrays and objects more than %(max)s levels deep."),
     "unsupported_media_type": _t("Send the body as application/json."),
     "service_unavailable": _t("The database is not reachable; try again shortly."),
     "internal_error": _t("Something went wrong on our side; it has been logged."),
