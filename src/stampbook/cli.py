@@ -140,7 +140,14 @@ def create_admin(email: str, name: str, password: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
-@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), type=int)
+@click.option(
+    "--workers",
+    default=lambda: int(
+        os.environ.get("WEB_CONCURRENCY") or (2 if os.environ.get("REDIS_URL") else 1)
+    ),
+    type=click.IntRange(min=1),
+    help="gunicorn worker processes (WEB_CONCURRENCY; default 2 with REDIS_URL, else 1).",
+)
 @click.option("--threads", default=lambda: int(os.environ.get("WEB_THREADS", "4")), type=int)
 @click.option(
     "--worker/--no-worker",
@@ -164,7 +171,7 @@ def serve(
     # One instance folder for the app and the consumer: the same SQLite queue (and database).
     instance = Path(os.environ.get("STAMPBOOK_INSTANCE") or Path.cwd() / "instance").resolve()
     os.environ["STAMPBOOK_INSTANCE"] = str(instance)
-    web = _web_command(host, port, workers, threads)
+    web = _web_command(host, port, _processes(workers), threads)
     if not with_consumer:
         os.execv(web[0], web)
     if os.environ.get("JOBS_IMMEDIATE") == "1":
@@ -178,6 +185,20 @@ def serve(
         err=True,
     )
     sys.exit(supervise(web, consumer_command(job_workers), env=dict(os.environ)))
+
+
+def _processes(asked: int) -> int:
+    """Without Redis the rate limits are counted in each process's memory: two workers would
+    each allow the whole limit. One process (with its threads) keeps every limit whole."""
+    limited = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    if asked > 1 and limited and not os.environ.get("REDIS_URL"):
+        click.echo(
+            f"stampbook serve: {asked} workers asked, 1 started: without REDIS_URL rate limits"
+            " are counted per process; set REDIS_URL to run more",
+            err=True,
+        )
+        return 1
+    return asked
 
 
 def _web_command(host: str, port: int, workers: int, threads: int) -> list[str]:
