@@ -70,7 +70,25 @@ def load(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Notifications: email over SMTP (unset in development: written to the log), the
+        # sender, the address links in messages start with, how long read notices stay.
+        "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "stampbook <noreply@localhost>"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
+        "NOTIFICATION_RETENTION_DAYS": _int("NOTIFICATION_RETENTION_DAYS", 90),
         "JOBS_IMMEDIATE": os.environ.get("JOBS_IMMEDIATE", "0") == "1",
+        # Outgoing webhooks: private addresses allowed (tests, on-premise), the time a
+        # receiver has to answer, days of failures before an endpoint is disabled, and how
+        # long a rotated secret still signs.
+        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": os.environ.get("WEBHOOKS_ALLOW_PRIVATE_TARGETS") == "1",
+        "WEBHOOKS_TIMEOUT_SECONDS": _int("WEBHOOKS_TIMEOUT_SECONDS", 10),
+        "WEBHOOKS_DISABLE_AFTER_DAYS": _int("WEBHOOKS_DISABLE_AFTER_DAYS", 5),
+        "WEBHOOKS_SECRET_GRACE_HOURS": _int("WEBHOOKS_SECRET_GRACE_HOURS", 24),
+        # SMS through a Twilio-shaped REST API (unset in development: written to the log).
+        "SMS_URL": os.environ.get("SMS_URL") or None,
+        "SMS_ACCOUNT_SID": os.environ.get("SMS_ACCOUNT_SID") or None,
+        "SMS_AUTH_TOKEN": os.environ.get("SMS_AUTH_TOKEN") or None,
+        "SMS_FROM": os.environ.get("SMS_FROM") or None,
         "JOBS_DATABASE": str(instance / "jobs.db"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -9,7 +9,12 @@ it wants and the function. The name is stored in each handling row: never rename
 from __future__ import annotations
 
 from stampbook.core.outbox import Consumer
+from stampbook.notifications import announcing, kinds, notifying
+from stampbook.webhooks import delivery as webhooks
+from stampbook.webhooks.rules import SHOP_TYPES as WEBHOOK_TYPES
 
 CONSUMERS: tuple[Consumer, ...] = (
-    # Consumer("notifications", {OccurrenceType.POINTS_EARNED, ...}, notifications.handle),
+    Consumer(notifying.CONSUMER_NAME, kinds.wanted_types(), notifying.handle),
+    Consumer("webhooks", WEBHOOK_TYPES, webhooks.handle),
+    Consumer(announcing.CONSUMER_NAME, announcing.TYPES, announcing.handle),
 )

@@ -31,6 +31,8 @@ DOMAINS = (
     "tasks",
     "rewards",
     "people",
+    "notifications",
+    "webhooks",
     "home",
     "flows",
 )

@@ -166,6 +166,18 @@ def test_an_occurrence_nobody_wants_is_recorded_dispatched_without_a_job(
     assert _row(session, occurrence_id).dispatched_at is not None
 
 
+def test_the_benchmarks_app_without_the_outbox_records_nothing(
+    app: Flask, app_context: None, session: Session, use_consumers: list[Consumer], monkeypatch
+) -> None:
+    """``stampbook.bench.without_outbox`` sets OUTBOX_RECORDING false: no row, no job."""
+    use_consumers.append(_note("one"))
+    monkeypatch.setitem(app.config, "OUTBOX_RECORDING", False)
+    before = session.scalar(select(func.count()).select_from(Occurrence))
+    assert _record() is None
+    assert session.scalar(select(func.count()).select_from(Occurrence)) == before
+    assert calls == []
+
+
 def test_dispatching_twice_has_one_effect_per_consumer(
     app_context: None, session: Session, use_consumers: list[Consumer]
 ) -> None:

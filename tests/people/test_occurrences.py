@@ -32,7 +32,7 @@ def test_a_buddy_request_and_its_acceptance_are_announced_once(session: Session)
             "buddy.accepted",
             None,
             {"buddy_request_id": request.id, "requester_id": asker.id, "accepter_id": answerer.id},
-        )
+        ),
     ]
 
 
@@ -79,3 +79,32 @@ def test_a_paid_review_announces_the_points_earned(session: Session) -> None:
     assert (kind, shop_id) == ("points.earned", shop.id)
     assert payload["membership_id"] == membership.id
     assert (payload["kind"], payload["amount"], payload["balance"]) == ("review", 5, 5)
+
+
+@pytest.mark.usefixtures("app_context")
+def test_a_team_post_is_announced_as_the_shops_news_and_a_members_is_not(
+    session: Session,
+) -> None:
+    owner, member = make_user(session), make_user(session)
+    shop = make_shop(session, owner)
+    program = make_program(session, shop)
+    make_membership(session, program, owner, role_type="manager")
+    make_membership(session, program, member)
+    mark = last_id(session)
+    post, _points = post_services.create_post(owner, body="Two for one", program_id=program.id)
+    assert recorded(session, mark) == [
+        (
+            "post.published",
+            shop.id,
+            {
+                "post_id": post.id,
+                "program_id": program.id,
+                "author_id": owner.id,
+                "excerpt": "Two for one",
+            },
+        )
+    ]
+    mark = last_id(session)
+    post_services.create_post(member, body="Lovely coffee", program_id=program.id)
+    post_services.create_post(owner, body="Just us", program_id=program.id, audience="private")
+    assert recorded(session, mark) == []

@@ -344,6 +344,15 @@ NO_OTHER_USERS_DATA = {
     "programs.my_memberships": "the caller's memberships",
     "rewards.list_my_redemptions": "the caller's receipts",
     "shops.my_invitations": "the caller's invitations",
+    "notifications.list_notifications": "the caller's notifications",
+    "notifications.get_notification_preferences": "the caller's choices",
+    # Shop settings, for those who edit the shop: no member in them.
+    "notifications.list_notification_templates": "a shop's wording of its messages",
+    "notifications.get_notification_template": "a shop's wording of one message",
+    "webhooks.list_webhook_endpoints": "a shop's endpoints",
+    "webhooks.get_webhook_endpoint": "a shop's endpoint",
+    "webhooks.list_webhook_messages": "the team's view of what went to its endpoint",
+    "webhooks.list_webhook_attempts": "how a shop's endpoint answered",
     # Posts: their author chose the audience (stampbook.people.policy).
     "people.list_posts": "posts, as their audience says",
     "people.get_post": "a post, as its audience says",

@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
 from tests.factories.accounts import PASSWORD
+from tests.notifications import authz_cases as notifications
 from tests.people import authz_cases as people
 from tests.reliability.authz_world import ROLES, World
+from tests.webhooks import authz_cases as webhooks
 
 ALLOW, DENY, HIDDEN, AUTH, CONFLICT = "allow", "deny", "hidden", "auth", "conflict"
 INVALID, REFUSED = "invalid", "refused"
@@ -44,6 +46,11 @@ DEFAULT_ARGS = {
     "role_id": "assistant_role",
     "invitation_id": "invitation",
     "stamp_id": "stamp",
+    "notification_id": "notification",
+    "kind": "template_kind",
+    "channel": "template_channel",
+    "language": "template_language",
+    "token": "unsubscribe_token",
 }
 
 
@@ -126,6 +133,12 @@ def merge_shop(world: World, role: str) -> dict[str, Any]:
 
 def invite_only_shop(session: Session, world: World) -> None:
     session.execute(update(Shop).where(Shop.id == world.ids["shop"]).values(privacy_mode="invite"))
+
+
+def chat_connected(session: Session, world: World) -> None:
+    """A chat address nothing answers at (the test announcement is logged as not posted)."""
+    url = "http://127.0.0.1:9/hooks/chat"
+    session.execute(update(Shop).where(Shop.id == world.ids["shop"]).values(chat_webhook_url=url))
 
 
 def gift_to_other(world: World, role: str) -> dict[str, Any]:
@@ -238,6 +251,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("shop_pages.arrange", "POST"): Case(MANAGERS, body={}),  # places left out stay put
     ("deletion_pages.delete_shop", "GET"): Case(row(U, D, D, D, D, D, A, A)),
     ("deletion_pages.delete_shop", "POST"): Case(row(U, D, D, D, D, D, A, A)),
+    ("announcement_pages.test_chat", "POST"): Case(MANAGERS, prepare=chat_connected),
     ("receipt_pages.fulfil_receipt", "POST"): Case(row(U, H, D, H, A, A, A, A)),
     ("team_pages.team", "GET"): Case(MANAGERS),
     ("team_pages.team", "POST"): Case(
@@ -384,6 +398,33 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ),
     ("rewards.fulfil_redemption", "POST"): Case(row(U, H, D, H, A, A, A, A)),
     ("rewards.list_shop_redemptions", "GET"): Case(TEAM),
+    # --- Webhooks: those who manage the shop's settings (tests/webhooks/authz_cases.py) -----
+    ("webhooks.list_webhook_endpoints", "GET"): Case(MANAGERS),
+    ("webhooks.create_webhook_endpoint", "POST"): Case(MANAGERS, body=webhooks.new_endpoint),
+    ("webhooks.get_webhook_endpoint", "GET"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhooks.update_webhook_endpoint", "PATCH"): Case(
+        MANAGERS,
+        body={"description": "The till"},
+        args=webhooks.ENDPOINT,
+    ),
+    ("webhooks.delete_webhook_endpoint", "DELETE"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhooks.rotate_webhook_secret", "POST"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhooks.list_webhook_messages", "GET"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhooks.list_webhook_attempts", "GET"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhooks.test_webhook_endpoint", "POST"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhooks.replay_webhook_message", "POST"): Case(MANAGERS, args=webhooks.MESSAGE),
+    ("webhook_pages.endpoints", "GET"): Case(MANAGERS),
+    ("webhook_pages.endpoints", "POST"): Case(MANAGERS, body=webhooks.new_endpoint),
+    ("webhook_pages.endpoint", "GET"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhook_pages.endpoint", "POST"): Case(
+        MANAGERS,
+        body=webhooks.endpoint_form,
+        args=webhooks.ENDPOINT,
+    ),
+    ("webhook_pages.rotate_secret", "POST"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhook_pages.send_test", "POST"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhook_pages.delete_endpoint", "POST"): Case(MANAGERS, args=webhooks.ENDPOINT),
+    ("webhook_pages.replay", "POST"): Case(MANAGERS, args=webhooks.MESSAGE),
     # --- People: buddies, blocks, messages, posts (tests/people/authz_cases.py) ------------
     ("accounts.change_email", "POST"): Case(SIGNED_IN, body=people.new_email),
     ("accounts.star_shop", "PUT"): Case(SIGNED_IN, body=people.star_the_shop),
@@ -529,6 +570,40 @@ EXPECTED: dict[tuple[str, str], Case] = {
         SIGNED_IN,
         body=lambda world, role: {"email": f"page-{role}@example.com", "password": PASSWORD},
     ),
+    # --- Notifications (tests/notifications/authz_cases.py): my centre and settings; the
+    # shop's templates for those who edit the shop; the unsubscribe link for anyone holding it
+    ("notifications.list_notifications", "GET"): Case(SIGNED_IN),
+    # The member's notice: nobody else marks it, admins included.
+    ("notifications.read_notification", "POST"): Case(row(U, H, A, H, H, H, H, H)),
+    ("notifications.read_all_notifications", "POST"): Case(SIGNED_IN),
+    ("notifications.get_notification_preferences", "GET"): Case(SIGNED_IN),
+    ("notifications.update_notification_preferences", "PUT"): Case(
+        SIGNED_IN, body=notifications.PREFERENCES_BODY
+    ),
+    ("notifications.list_notification_templates", "GET"): Case(MANAGERS),
+    ("notifications.get_notification_template", "GET"): Case(MANAGERS),
+    ("notifications.put_notification_template", "PUT"): Case(
+        MANAGERS, body=notifications.TEMPLATE_BODY
+    ),
+    ("notifications.delete_notification_template", "DELETE"): Case(MANAGERS),
+    ("notifications.preview_notification_template", "POST"): Case(
+        MANAGERS, body=notifications.PREVIEW_BODY
+    ),
+    ("notification_pages.centre", "GET"): Case(SIGNED_IN),
+    ("notification_pages.mark_read", "POST"): Case(row(U, R, A, R, R, R, R, R)),
+    ("notification_pages.mark_all_read", "POST"): Case(SIGNED_IN),
+    ("notification_pages.settings", "GET"): Case(SIGNED_IN),
+    ("notification_pages.settings", "POST"): Case(SIGNED_IN, body={"language": "es"}),
+    ("notification_template_pages.templates", "GET"): Case(MANAGERS),
+    ("notification_template_pages.edit_template", "GET"): Case(MANAGERS),
+    ("notification_template_pages.edit_template", "POST"): Case(
+        MANAGERS, body=notifications.TEMPLATE_BODY
+    ),
+    ("notification_template_pages.preview_template", "POST"): Case(
+        MANAGERS, body=notifications.TEMPLATE_BODY
+    ),
+    ("unsubscribe_pages.unsubscribe", "GET"): Case(ANYONE),
+    ("unsubscribe_pages.confirm_unsubscribe", "POST"): Case(ANYONE),
     ("deletion_pages.delete_account", "GET"): Case(SIGNED_IN),
     ("deletion_pages.delete_account", "POST"): Case(
         SIGNED_IN, body={"password": PASSWORD, "confirm": "y"}

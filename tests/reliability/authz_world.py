@@ -36,7 +36,9 @@ from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
 from tests.factories.shops import make_role, make_shop
 from tests.factories.tasks import make_task
+from tests.notifications import authz_cases as notification_cases
 from tests.people import authz_cases
+from tests.webhooks import authz_cases as webhook_cases
 
 ROLES = ("anonymous", "outsider", "member", "stamper", "assistant", "manager", "creator", "admin")
 SIGNED_IN = ROLES[1:]
@@ -190,6 +192,8 @@ def build_world(app: Flask, session: Session) -> World:
             "invitation": invitation,
             "assistant_role": assistant_role.id,
             **authz_cases.people_objects(session, people, program.id),
+            **notification_cases.notification_objects(app, session, people, shop.id),
+            **webhook_cases.webhook_objects(session, shop),
         },
         users={name: user.id for name, user in people.items()},
         emails={name: user.email for name, user in people.items()},

@@ -303,6 +303,13 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
                 },
             )
         ],
+        "PUT /api/v1/users/me/notification-preferences": [
+            Request(
+                "member",
+                "/api/v1/users/me/notification-preferences",
+                {"consents": [{"shop_id": n["shop"], "consent": True}]},
+            )
+        ],
         "PUT /api/v1/users/me/starred-shop": [
             Request("member", "/api/v1/users/me/starred-shop", {"shop_id": n["shop"]})
         ],

@@ -37,6 +37,7 @@ import stampbook
 from stampbook.core import wording
 from stampbook.core.routing import PageBlueprint
 from stampbook.ledger.words import entry_note
+from stampbook.notifications.links import unsubscribe_token
 from stampbook.rewards.models import Redemption
 from stampbook.tasks.models import Stamp
 from stampbook.ui.words import error_detail, error_title
@@ -47,6 +48,7 @@ from tests.factories.programs import make_membership
 from tests.factories.rewards import make_reward
 from tests.factories.shops import make_invitation, make_role
 from tests.factories.tasks import make_task
+from tests.factories.webhooks import make_endpoint
 from tests.pages import Cafe, csrf_token, log_in, signed_in, text_of
 
 TRANSLATIONS = Path(stampbook.__file__).parent / "translations"
@@ -279,8 +281,20 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
         "message_id": [mine.id],
         "post_id": [post.id],
         "stamp_id": [stamp],
+        # A webhook endpoint of the café (its page: settings, secret, log).
+        "endpoint_id": [make_endpoint(session, cafe.shop, "https://93.184.215.14/hook").id],
+        # A shop's notification template, and the member's unsubscribe link.
+        "kind": ["redemption_receipt"],
+        "channel": ["email"],
+        "language": ["es"],
+        "token": [_unsubscribe_token(app, cafe)],
     }
     return World(cafe, ids, after)
+
+
+def _unsubscribe_token(app: Flask, cafe: Cafe) -> str:
+    with app.app_context():
+        return unsubscribe_token(cafe.member.id, cafe.shop.id, "shop_news")
 
 
 def page_paths(app: Flask, ids: dict[str, list[int]]) -> Iterator[str]:

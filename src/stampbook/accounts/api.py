@@ -33,6 +33,8 @@ def _me_out(user: User) -> MeOut:
         is_admin=user.is_admin,
         order_settings=user.order_settings or {},
         starred_shop_id=user.starred_shop_id,
+        phone=user.phone,
+        sms_opted_out_at=user.sms_opted_out_at,
     )
 
 

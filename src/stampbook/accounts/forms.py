@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,7 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -26,6 +28,7 @@ from wtforms.validators import (
 )
 
 from stampbook.accounts.models import Privacy, Section
+from stampbook.accounts.phones import E164
 from stampbook.core.schemas import MAX_ORDERED
 from stampbook.people.page_order import OrderChoices
 from stampbook.ui.forms import (
@@ -38,6 +41,8 @@ from stampbook.ui.forms import (
 )
 
 COLOR = r"^#[0-9a-fA-F]{6}$"
+# What people type between a number's digits: "+34 600 12-34-56", "+1 (555) 010.9999".
+PHONE_SEPARATORS = re.compile(r"[\s().-]")
 PRIVACY_LEVELS = [
     (Privacy.PUBLIC.value, _l("Everyone")),
     (Privacy.MEMBERS.value, _l("My buddies and the people in my shops")),
@@ -124,6 +129,21 @@ class ProfileForm(IdentityFields, FlaskForm):  # type: ignore[misc]
         description=_l(
             "Times on every page are shown in it; streaks and days count in it. Type to "
             "search the list, e.g. Madrid."
+        ),
+    )
+    phone = TelField(
+        _l("Phone for text messages"),
+        filters=[lambda typed: PHONE_SEPARATORS.sub("", typed) if typed else typed],
+        validators=[
+            Optional(),
+            Regexp(
+                E164,
+                message=_l("Write the number with its country code, e.g. +34 600 123 456."),
+            ),
+        ],
+        render_kw={"autocomplete": "tel"},
+        description=_l(
+            "Optional, and seen by you alone: notices you choose to get by text message come to it."
         ),
     )
 

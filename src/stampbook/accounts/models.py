@@ -64,6 +64,8 @@ class User(IdMixin, TimestampMixin, Base):
     color: Mapped[str | None] = mapped_column(String(7))
     icon: Mapped[str | None] = mapped_column(String(64))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language messages to the user are written in (core.i18n.LANGUAGES); None: English.
+    language: Mapped[str | None] = mapped_column(String(8))
     password_hash: Mapped[str] = mapped_column(String(255))
     privacy_settings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     order_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -73,6 +75,11 @@ class User(IdMixin, TimestampMixin, Base):
     )
     is_admin: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[datetime | None]
+    # For text messages, in E.164 (``accounts.phones``); seen by the user alone.
+    phone: Mapped[str | None] = mapped_column(String(16), index=True)
+    # When the SMS provider said this number opted out (it texted STOP): no text goes to it
+    # until the user sets a new number.
+    sms_opted_out_at: Mapped[datetime | None]
 
     def privacy(self, section: Section) -> Privacy:
         return privacy_level(self.privacy_settings, section)

@@ -280,4 +280,4 @@ def email() -> Response | tuple[str, int]:
     )
 
 
-PROFILE_FIELDS = ("name", "summary", "description", "color", "icon", "time_zone")
+PROFILE_FIELDS = ("name", "summary", "description", "color", "icon", "time_zone", "phone")

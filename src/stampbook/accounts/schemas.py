@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from stampbook.accounts.models import Privacy, Section
+from stampbook.accounts.phones import E164
 from stampbook.core.schemas import (
     MAX_ORDERED,
     Color,
@@ -25,6 +27,23 @@ from stampbook.core.schemas import (
 )
 
 Password = Annotated[str, StringConstraints(min_length=10, max_length=1024)]
+
+
+def _check_phone(value: str) -> str:
+    if re.fullmatch(E164, value) is None:
+        raise ValueError(
+            "not a phone number in international form (E.164): + and 8 to 15 digits with "
+            "the country code, no spaces, e.g. +34600123456"
+        )
+    return value
+
+
+# Checked in code for a message that says what is wanted; the document states the pattern.
+Phone = Annotated[
+    str,
+    AfterValidator(_check_phone),
+    Field(json_schema_extra={"pattern": E164}, examples=["+34600123456"]),
+]
 KEY = r"^[1-9][0-9]{0,17}$"
 ProgramKey = Annotated[int, Field(ge=1, le=10**18 - 1)]
 
@@ -91,6 +110,12 @@ class MeOut(UserOut):
     is_admin: bool
     order_settings: OrderSettings = Field(default_factory=OrderSettings)
     starred_shop_id: int | None = Field(None, description="The shop I starred.")
+    phone: str | None = Field(None, description="My phone for text messages (E.164).")
+    sms_opted_out_at: datetime | None = Field(
+        None,
+        description="When my phone answered STOP to our texts: none are sent to it until I "
+        "set a new number.",
+    )
 
 
 class UserPatch(Input):
@@ -107,6 +132,9 @@ class UserPatch(Input):
     )
     order_settings: Keep[OrderSettings] = Field(
         None, description="Replaces the whole ordering.", examples=[{"shop_ids": [3, 1]}]
+    )
+    phone: Phone | None = Field(
+        None, description="For text messages, in E.164; a new number lifts an opt-out."
     )
 
 

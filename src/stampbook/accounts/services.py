@@ -69,6 +69,8 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
             value = _checked_order(user, value)
         elif value is None and field in {"name", "time_zone"}:
             continue  # required fields cannot be emptied
+        elif field == "phone" and value != user.phone:
+            user.sms_opted_out_at = None  # the opt-out was the old number's
         setattr(user, field, value)
     db.session.flush()
     return user
@@ -176,6 +178,7 @@ def anonymise(user: User) -> None:
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted user"
     user.summary = user.description = user.color = user.icon = None
+    user.phone = user.sms_opted_out_at = None
     user.password_hash = ""
     user.privacy_settings = dict.fromkeys(DEFAULT_PRIVACY, "private")
     user.order_settings = {}

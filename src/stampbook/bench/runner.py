@@ -20,12 +20,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
-from stampbook.bench import dataset, explain, report, servers, wrk
+from stampbook.bench import dataset, dispatch, explain, report, servers, wrk
 from stampbook.bench.scenarios import SCENARIOS, Scenario
 from stampbook.migrations import alembic_config
 
 SECRET_KEY = "bench-only-secret-key-not-for-production-use"
-APP_PORT, BASELINE_PORT = 8731, 8732
+APP_PORT, BASELINE_PORT, WITHOUT_OUTBOX_PORT = 8731, 8732, 8733
+# The dispatch figures (``dispatch``), measured when no --scenario is given or one names it.
+DISPATCH = "dispatch"
 
 
 def _recreate(server_url: str, name: str) -> str:
@@ -112,6 +114,8 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         "STAMPBOOK_ENV": "production",
         "SECRET_KEY": SECRET_KEY,
         "STAMPBOOK_INSTANCE": instance,
+        # The dispatch figures' webhook receiver listens on loopback.
+        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1",
     }
     figures: dict[str, Any] = {}
     with (
@@ -119,11 +123,19 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         servers.gunicorn(
             "stampbook.bench.baseline:app", BASELINE_PORT, env, "/json"
         ) as baseline_server,
+        servers.gunicorn(
+            "stampbook.bench.without_outbox:app", WITHOUT_OUTBOX_PORT, env, "/healthz"
+        ) as without_outbox_server,
     ):
         by_name = {s.name: s for s in SCENARIOS}
+        by_server = {
+            "app": app_server,
+            "baseline": baseline_server,
+            "without_outbox": without_outbox_server,
+        }
 
         def measure(scenario: Scenario, length: int) -> wrk.Figures:
-            server = app_server if scenario.server == "app" else baseline_server
+            server = by_server[scenario.server]
             requests = scenario.requests(size, cookies)
             wrk.run(server.url, requests, seconds=2)  # warm up caches and connections
             return wrk.run(server.url, requests, seconds=length)
@@ -131,12 +143,20 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         for scenario in _chosen(only):
             # The machine's speed drifts during a run: each figure is divided by its baseline
             # measured just before it, so the ratio compares like with like.
-            paired = (
-                measure(by_name[scenario.baseline], max(3, seconds // 2))
-                if scenario.baseline
-                else None
-            )
-            result = measure(scenario, seconds)
+            paired: wrk.Figures | None
+            if scenario.alternate and scenario.baseline:
+                base = by_name[scenario.baseline]
+                first, result, again, last = (
+                    measure(s, seconds) for s in (base, scenario, scenario, base)
+                )
+                paired, result = wrk.combine([first, last]), wrk.combine([result, again])
+            else:
+                paired = (
+                    measure(by_name[scenario.baseline], max(3, seconds // 2))
+                    if scenario.baseline
+                    else None
+                )
+                result = measure(scenario, seconds)
             doctor_ok = _doctor(env)
             figures[scenario.name] = {
                 **asdict(result),
@@ -157,6 +177,7 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
             "app_worker_rss_mb": app_server.worker_rss_mb(),
             "baseline_worker_peak_rss_mb": baseline_server.worker_peak_rss_mb(),
         }
+        dispatched = _dispatch(app_server.url, url, env, size, Path(instance), only)
     plans = explain.hot_query_plans(url, size, SECRET_KEY, instance)
     return {
         "size": asdict(size),
@@ -165,13 +186,44 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         "figures": figures,
         "memory": memory,
         "plans": plans,
+        "dispatch": dispatched,
     }
+
+
+def _dispatch(
+    app_url: str, url: str, env: dict[str, str], size: dataset.Size, instance: Path, only: list[str]
+) -> dict[str, Any]:
+    """The dispatch figures, or why there are none."""
+    if only and not any(o in DISPATCH for o in only):
+        return {"skipped": "not chosen (--scenario)"}
+    if not _has_table(url, "webhook_messages"):
+        return {"skipped": "no outgoing webhooks in this build (webhook_messages is missing)"}
+    figures = dispatch.measure(app_url, url, env, size, instance)
+    figures["doctor_ok"] = _doctor(env)
+    print(
+        f"[{size.name}] dispatch: {figures['occurrences']} occurrences from "
+        f"{figures['stamps']} stamps; after the burst {figures['undispatched_after_burst']} "
+        f"undispatched, {figures['undelivered_after_burst']} undelivered; drained in "
+        f"{figures['drain_seconds']} s ({figures['occurrences_per_second']} occurrences/s)",
+        flush=True,
+    )
+    return figures
+
+
+def _has_table(url: str, table: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar())
+    finally:
+        engine.dispose()
 
 
 def main(sizes: list[str], seconds: int, output: Path, only: list[str] | None = None) -> int:
     server_url = os.environ.get(
         "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     )
+    load_before = round(os.getloadavg()[0], 1)  # others' work on the machine skews figures
     measured = {
         name: run_size(server_url, dataset.SIZES[name], seconds, only or []) for name in sizes
     }
@@ -184,6 +236,8 @@ def main(sizes: list[str], seconds: int, output: Path, only: list[str] | None = 
             "threads": servers.THREADS,
             "connections": 16,
             "seconds": seconds,
+            "queue": "Redis" if os.environ.get("REDIS_URL") else "SQLite",
+            "load_before": load_before,
         },
         "sizes": measured,
     }
@@ -197,6 +251,10 @@ def main(sizes: list[str], seconds: int, output: Path, only: list[str] | None = 
         for size, data in measured.items()
         for name, figure in data["figures"].items()
         if not figure["doctor_ok"]
+    ] + [
+        f"{size}: {DISPATCH}"
+        for size, data in measured.items()
+        if data["dispatch"].get("doctor_ok") is False
     ]
     if failed:
         print("doctor found missing points after: " + ", ".join(failed), file=sys.stderr)

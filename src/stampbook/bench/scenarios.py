@@ -13,15 +13,23 @@ from stampbook.bench.wrk import PreparedRequest
 
 JSON_BASELINE = "bare JSON"
 SQL_BASELINE = "bare SQL redemption"
+# The outbox's cost on the stamp: the same stamps on the app with its recording off
+# (``stampbook.bench.without_outbox``), against the real app.
+OUTBOX_BASELINE = "stamp without the outbox"
+OUTBOX_SCENARIO = "stamp with the outbox"
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    server: str  # "app" or "baseline"
+    server: str  # "app", "baseline" or "without_outbox"
     baseline: str | None  # the scenario whose throughput this one is divided by
     requests: Callable[[Size, dict[int, str]], list[PreparedRequest]]
     page: bool = False
+    # Measured against its baseline in the order baseline, this, this, baseline, each as long
+    # as the other: for a ratio near 1, where a drift of the machine's speed during the run
+    # would otherwise weigh on one side only.
+    alternate: bool = False
 
 
 def _members(size: Size) -> range:
@@ -34,7 +42,7 @@ def _each_member(
     return lambda size, _cookies: [make(m) for m in _members(size)]
 
 
-def _stamp(m: int) -> PreparedRequest:
+def stamp(m: int) -> PreparedRequest:
     task = 1 + m % 20
     return PreparedRequest(
         "POST",
@@ -85,7 +93,9 @@ SCENARIOS = [
             lambda m: PreparedRequest("POST", f"/redeem/{m}", body=json.dumps({"cost": 10}))
         ),
     ),
-    Scenario("stamp (earn)", "app", SQL_BASELINE, _each_member(_stamp)),
+    Scenario("stamp (earn)", "app", SQL_BASELINE, _each_member(stamp)),
+    Scenario(OUTBOX_BASELINE, "without_outbox", None, _each_member(stamp)),
+    Scenario(OUTBOX_SCENARIO, "app", OUTBOX_BASELINE, _each_member(stamp), alternate=True),
     Scenario("redemption", "app", SQL_BASELINE, _each_member(_redeem)),
     Scenario(
         "balance",

@@ -7,6 +7,7 @@ and prints one JSON line of figures when the run ends.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -17,6 +18,8 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 LUA_TEMPLATE = """
 local requests = {%(requests)s}
+-- Unique to this run: a key sent by an earlier run (the warm-up) would be a replay.
+local run = "%(run)s"
 local count = #requests
 local counter = 0
 
@@ -34,7 +37,9 @@ request = function()
   local r = requests[(index %% count) + 1]
   local headers = {["Content-Type"] = "application/json"}
   if r[3] ~= "" then headers["Authorization"] = "Bearer " .. r[3] end
-  if r[5] ~= "" then headers["Idempotency-Key"] = r[5] .. "-" .. offset .. "-" .. index end
+  if r[5] ~= "" then
+    headers["Idempotency-Key"] = r[5] .. "-" .. run .. "-" .. offset .. "-" .. index
+  end
   if r[6] ~= "" then headers["Cookie"] = r[6] end
   return wrk.format(r[1], r[2], headers, r[4] ~= "" and r[4] or nil)
 end
@@ -87,7 +92,7 @@ def write_script(requests: list[PreparedRequest], path: Path) -> None:
         + "}"
         for r in requests
     )
-    path.write_text(LUA_TEMPLATE % {"requests": rows})
+    path.write_text(LUA_TEMPLATE % {"requests": rows, "run": secrets.token_hex(4)})
 
 
 def run(
@@ -130,4 +135,21 @@ def run(
         p99_ms=raw["p99_us"] / 1000,
         max_ms=raw["max_us"] / 1000,
         errors=raw["status_errors"] + raw["socket_errors"],
+    )
+
+
+def combine(runs: list[Figures]) -> Figures:
+    """Several loads of one scenario as one: throughput over their whole length, and each
+    latency the worst of the runs (percentiles of separate runs do not add up)."""
+    requests = sum(r.requests for r in runs)
+    seconds = sum(r.seconds for r in runs)
+    return Figures(
+        requests=requests,
+        seconds=round(seconds, 2),
+        throughput=round(requests / seconds, 1) if seconds else 0.0,
+        p50_ms=max(r.p50_ms for r in runs),
+        p95_ms=max(r.p95_ms for r in runs),
+        p99_ms=max(r.p99_ms for r in runs),
+        max_ms=max(r.max_ms for r in runs),
+        errors=sum(r.errors for r in runs),
     )

@@ -24,6 +24,7 @@ class OccurrenceType(StrEnum):
     BUDDY_ACCEPTED = "buddy.accepted"
     MESSAGE_RECEIVED = "message.received"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+    POST_PUBLISHED = "post.published"
 
 
 class Payload(BaseModel):
@@ -105,6 +106,15 @@ class WebhookEndpointDisabled(Payload):
     reason: str  # "gone" (410) or "failing" (no success for days)
 
 
+class PostPublished(Payload):
+    """The shop's team published a post in a program (its news, for the program's members)."""
+
+    post_id: int
+    program_id: int
+    author_id: int
+    excerpt: str  # the post's text, as the notification quotes it
+
+
 CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.POINTS_EARNED: PointsEarned,
     OccurrenceType.POINTS_SPENT: PointsSpent,
@@ -115,4 +125,5 @@ CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.BUDDY_ACCEPTED: BuddyAccepted,
     OccurrenceType.MESSAGE_RECEIVED: MessageReceived,
     OccurrenceType.WEBHOOK_ENDPOINT_DISABLED: WebhookEndpointDisabled,
+    OccurrenceType.POST_PUBLISHED: PostPublished,
 }

@@ -17,6 +17,11 @@ consumers after commit, each consumer's handling recorded once.
 Consumers are registered in one place, ``stampbook.consumers.CONSUMERS``, which the app and
 the worker hand over with ``use``. An occurrence no consumer wants is recorded already
 dispatched, and no job runs for it.
+
+One app config value turns recording off, for the benchmark only: ``OUTBOX_RECORDING`` false
+(the bench's ``stampbook.bench.without_outbox`` app sets it; no setting, environment variable
+or request reaches it) makes ``record`` do nothing, so ``make bench`` can measure what the
+outbox costs a stamp.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from huey import crontab
 from sqlalchemy import (
     JSON,
@@ -141,9 +147,12 @@ _INSERT = (
 
 def record(
     type: OccurrenceType, *, shop_id: int | None, now: datetime | None = None, **payload: Any
-) -> int:
+) -> int | None:
     """Record an occurrence in the current transaction; it is dispatched after commit.
-    Returns its id. A payload its schema refuses raises ``pydantic.ValidationError``."""
+    Returns its id (None on the benchmark's app without the outbox). A payload its schema
+    refuses raises ``pydantic.ValidationError``."""
+    if not current_app.config.get("OUTBOX_RECORDING", True):
+        return None
     data = CATALOGUE[type].model_validate(payload).model_dump(mode="json")
     now = now or clock.now()
     wanted = bool(interested(_consumers, type))

@@ -288,6 +288,20 @@ ImageUrl = Annotated[
 ]
 
 
+# An address the app calls out to (webhook endpoints, chat incoming webhooks): http or https,
+# then a host (with a port perhaps) and no user name or password before it, and no white
+# space. Whether its host may be called is core.egress's to say when it is saved and when it
+# is called. "White space" differs between regex engines (ECMA's, which readers of the
+# document use, Python's and Pydantic's): the characters some count and others do not are
+# named, so every engine refuses the same strings.
+MAX_URL = 2000
+_SPACE = r"\s\u001c-\u001f\u0085\ufeff"
+URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@{_SPACE}]+([/?#][^{_SPACE}]*)?$"
+CallableUrl = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_URL, pattern=URL_PATTERN)
+]
+
+
 OrderedIds = Annotated[
     list[Id], Field(max_length=MAX_ORDERED, json_schema_extra={"uniqueItems": True})
 ]

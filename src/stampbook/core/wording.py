@@ -173,6 +173,11 @@ MESSAGES: dict[str, Message] = {
             "task.override": _t("You may not change this task for a member."),
             "task.stamp": _t("You may not stamp this task for this membership."),
             "task.view": _t("You may not see this task."),
+            "webhook.manage": _t("You may not manage this shop's webhooks."),
+            "notification.read": _t("You may not mark this notification read."),
+            "notification_templates.manage": _t(
+                "You may not change this shop's notification templates."
+            ),
         },
         default="other",
     ),
@@ -198,6 +203,13 @@ MESSAGES: dict[str, Message] = {
             "ledger_entry": _t("No such ledger entry."),
             "buddy_request": _t("No such buddy request."),
             "task_membership": _t("No such membership in this task's program."),
+            "webhook_endpoint": _t("No such webhook endpoint."),
+            "notification": _t("No such notification."),
+            "notification_kind": _t("No such kind of notification."),
+            "notification_template": _t(
+                "No such notification template: check the kind, channel and language."
+            ),
+            "webhook_message": _t("No such webhook message."),
             "program_task": _t("No such task in this program."),
             "program_reward": _t("No such reward in this program's shop."),
             "reward_or_task": _t("No such reward or task."),
@@ -389,6 +401,37 @@ MESSAGES: dict[str, Message] = {
     "messages_not_allowed": _t("This person's settings do not let you write to them."),
     "not_a_member": _t("Only the program's members post and review in it."),
     "not_a_review": _t("Only a review has a rating."),
+    # Chat announcements (a shop's incoming webhook).
+    "chat_not_connected": _t("Give the shop a chat webhook address first, and save it."),
+    # Calling out (core.egress) and outgoing webhooks.
+    "url_not_allowed": Choice(
+        "reason",
+        {
+            "other": _t("This address may not be called."),
+            "malformed": _t("This is not a valid web address."),
+            "scheme": _t("Only http:// and https:// addresses may be called."),
+            "credentials": _t("The address may not carry a user name or password."),
+            "host": _t("The address names no host."),
+            "unresolvable": _t("The host %(host)s cannot be found."),
+            "private": _t(
+                "The address leads to %(address)s, a private or reserved network address, "
+                "which may not be called."
+            ),
+        },
+        default="other",
+    ),
+    # Notifications: shops' templates, preferences, unsubscribing.
+    "template_invalid": _t("The template does not compile (line %(line)s): %(problem)s"),
+    "template_unsafe": _t("The template reaches for something templates may not use: %(problem)s"),
+    "template_unknown_name": _t(
+        "The template uses a name it does not know (%(problem)s); it may use: %(names)s."
+    ),
+    "channel_not_offered": _t("Notifications of kind %(kind)s are not sent by %(channel)s."),
+    "unsubscribe_link_invalid": _t(
+        "This unsubscribe link is not valid: it was changed or cut short. Use the whole "
+        "link from the email, or change what you receive in your settings."
+    ),
+    "endpoint_disabled": _t("This endpoint is disabled: enable it first."),
 }
 
 

@@ -16,6 +16,7 @@ from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.zones import zone
 from stampbook.ledger import queries as ledger_queries
+from stampbook.notifications import queries as notifications_queries
 from stampbook.programs import queries as programs_queries
 from stampbook.rewards import queries as rewards_queries
 from stampbook.rewards.policy import RewardAction
@@ -80,7 +81,9 @@ def home() -> str:
     if user is None:
         return render_template("home/home.html")
     invited = []
-    if shops_queries.pending_invitation_count(user):  # the header's count, read once
+    # The header's counts, read once: the unread notifications with the invitations.
+    notifications_queries.header_counts(user)
+    if shops_queries.pending_invitation_count(user):
         query = InvitationQuery(limit=INVITATIONS_ON_HOME)
         invited = shops_queries.my_invitations(user, query).items
     return render_template(

@@ -15,8 +15,10 @@ from sqlalchemy import exists, select
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import visible_owners
+from stampbook.core import outbox
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import require
 from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
@@ -166,7 +168,29 @@ def create_post(
     if item is not None and program is not None and membership is not None:
         points = _pay_review(actor, post, program, membership, item)
     db.session.flush()
+    if program is not None and _is_shop_news(actor, post, program):
+        outbox.record(
+            OccurrenceType.POST_PUBLISHED,
+            shop_id=program.shop_id,
+            post_id=post.id,
+            program_id=program.id,
+            author_id=actor.id,
+            excerpt=body[:NEWS_EXCERPT],
+        )
     return post, points
+
+
+# A team's post quoted this far in what announces it (the notification shortens it again).
+NEWS_EXCERPT = 500
+
+
+def _is_shop_news(actor: User, post: Post, program: Program) -> bool:
+    """A public post (not a review) by the program's team: the shop's news to its members."""
+    return (
+        post.audience == PostAudience.PUBLIC
+        and post.rating is None
+        and program_team(actor, program) is not None
+    )
 
 
 def _load_post(actor: User | None, post_id: int, action: str) -> Post:

@@ -18,8 +18,9 @@ from wtforms import (
     StringField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from stampbook.core.schemas import MAX_URL, URL_PATTERN
 from stampbook.shops.models import ShopPrivacy, ShopRoleType
 from stampbook.shops.policy import ROLE_DEFAULTS, ShopPermission
 from stampbook.shops.schemas import MAX_SCHEDULES
@@ -69,6 +70,23 @@ class ShopForm(IdentityFields, FlaskForm):  # type: ignore[misc]
         _l("Points per review"),
         validators=[Optional(), NumberRange(min=1, max=MAX_POINTS)],
         description=_l("Optional: what a member earns for reviewing an item (once each)."),
+    )
+    chat_webhook_url = URLField(
+        _l("Chat webhook address"),
+        filters=[lambda typed: typed.strip() if typed else typed],
+        validators=[
+            Optional(),
+            Length(max=MAX_URL),
+            Regexp(
+                URL_PATTERN,
+                message=_l("Paste the whole address your chat gave you, starting with https://."),
+            ),
+        ],
+        description=_l(
+            "Optional: the incoming-webhook address of your community's chat (Slack, "
+            "Discord, Mattermost...), where announcements such as “Ana reached level 3” "
+            "are posted. Keep it secret: whoever has it may post there."
+        ),
     )
     availability_schedule = ScheduleList(
         WindowForm,

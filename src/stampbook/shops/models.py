@@ -53,6 +53,10 @@ class Shop(IdMixin, TimestampMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("shops.id"))
     # Points a member earns for a review of one of the shop's rewards or tasks (once per item).
     review_points: Mapped[int | None] = mapped_column(BigInteger)
+    # The incoming-webhook URL of the shop's community chat (Slack, Discord, Mattermost...),
+    # where announcements go; checked by ``core.egress`` when saved and when called. A
+    # secret: whoever holds it may post there, so only those who edit the shop see it.
+    chat_webhook_url: Mapped[str | None] = mapped_column(String(2000))
 
     @validates("name")
     def _keep_search_name(self, _key: str, name: str) -> str:

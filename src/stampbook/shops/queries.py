@@ -30,10 +30,10 @@ from stampbook.shops.policy import (
     CREATOR,
     ROLE_RANK,
     ShopAction,
+    ShopPermission,
     invited_clause,
     permissions_for,
     remember_role,
-    shop_role,
     team_member,
     visible_shops_clause,
 )
@@ -367,11 +367,14 @@ def load_shop(actor: User | None, shop_id: int, action: str = ShopAction.SHOP_VI
 def present(actor: User | None, shop: Shop, *, now: datetime | None = None) -> ShopOut:
     """The shop as the API shows it, open or closed at ``now`` in the shop's time zone."""
     data = {column.key: getattr(shop, column.key) for column in Shop.__mapper__.column_attrs}
+    member = team_member(actor, shop)
+    editor = member is not None and member.may(ShopPermission.EDIT_SHOP)
     return ShopOut.model_validate(
         {
             **data,
             "is_open_now": is_open_at(shop.availability_schedule, shop.time_zone, now or utcnow()),
-            "my_role": shop_role(actor, shop),
+            "my_role": member.role_type if member else None,
+            "chat_webhook_url": shop.chat_webhook_url if editor else None,
         }
     )
 

@@ -17,6 +17,7 @@ from pydantic import (
 from stampbook.core.pagination import Page, PageQuery
 from stampbook.core.schemas import (
     NOT_BLANK,
+    CallableUrl,
     Color,
     Description,
     Email,
@@ -46,6 +47,16 @@ MAX_SCHEDULES = 50
 
 
 Schedules = Annotated[list[Schedule], Field(max_length=MAX_SCHEDULES)]
+ChatWebhookUrl = Annotated[
+    CallableUrl,
+    Field(
+        description="The incoming-webhook URL of the shop's community chat (Slack, Discord, "
+        "Mattermost, Rocket.Chat...), where announcements are posted: http or https, a host "
+        "and no credentials. Its host must resolve to public addresses only (409 "
+        "`url_not_allowed` otherwise).",
+        examples=["https://hooks.slack.com/services/T000/B000/XXXX"],
+    ),
+]
 
 
 class ShopIn(Input):
@@ -65,6 +76,7 @@ class ShopIn(Input):
     review_points: PositivePoints | None = Field(
         None, description="Points a member earns per reviewed item (once each).", examples=[5]
     )
+    chat_webhook_url: ChatWebhookUrl | None = None
 
 
 class ShopPatch(Input):
@@ -88,6 +100,7 @@ class ShopPatch(Input):
     review_points: PositivePoints | None = Field(
         None, description="null: reviews earn nothing.", examples=[5]
     )
+    chat_webhook_url: ChatWebhookUrl | None = Field(None, description="null: no announcements.")
 
     _unique = field_validator("order_reward_ids", "order_program_ids")(refuse_duplicates)
 
@@ -107,6 +120,9 @@ class ShopOut(Output):
     order_reward_ids: list[int]
     order_program_ids: list[int]
     review_points: int | None = None
+    chat_webhook_url: str | None = Field(
+        None, description="Shown only to those who may edit the shop (it is a secret)."
+    )
     my_role: str | None = Field(
         None, description="The caller's part in the team: creator, manager, assistant, viewer."
     )

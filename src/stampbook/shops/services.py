@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from stampbook.accounts.models import User
+from stampbook.core import egress
 from stampbook.core.db import db
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.policy import require
@@ -44,7 +45,14 @@ from stampbook.tasks.models import Task
 # --- Shops ----------------------------------------------------------------------------------
 
 
+def _checked_chat_url(url: str | None) -> str | None:
+    """A chat webhook's URL the app may call (egress: a public address), or None."""
+    return egress.check_url(url) if url else None
+
+
 def create_shop(actor: User, *, now: datetime | None = None, **fields: Any) -> ShopOut:
+    if "chat_webhook_url" in fields:
+        fields["chat_webhook_url"] = _checked_chat_url(fields["chat_webhook_url"])
     shop = Shop(created_by=actor.id, **fields)
     db.session.add(shop)
     db.session.flush()
@@ -73,6 +81,10 @@ def update_shop(
             )
         )
         _refuse_foreign("order_reward_ids", changes["order_reward_ids"], own, "reward")
+    # Checked when it changes (a page saves every field each time; the unchanged URL was
+    # checked when saved, and is again at each call).
+    if changes.get("chat_webhook_url", shop.chat_webhook_url) != shop.chat_webhook_url:
+        changes["chat_webhook_url"] = _checked_chat_url(changes["chat_webhook_url"])
     for field, value in changes.items():
         setattr(shop, field, value)
     db.session.flush()

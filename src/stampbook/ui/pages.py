@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import g, redirect, request, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
@@ -41,6 +41,9 @@ def choose_language() -> Response:
     response = redirect(safe_next(url_for("pages.home")), 303)
     chosen = request.form.get("lang", "")
     if chosen in LANGUAGES:
+        user = g.get("user")
+        if user is not None:
+            user.language = chosen  # emails and notifications to them follow the choice
         response.set_cookie(
             LANGUAGE_COOKIE,
             chosen,

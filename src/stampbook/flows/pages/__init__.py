@@ -1,1 +1,1 @@
-"""The pages whose work spans domains: merges, deletions, invitations."""
+"""The pages whose work spans domains: merges, deletions, invitations, test announcements."""

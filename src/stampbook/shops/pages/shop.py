@@ -16,6 +16,8 @@ from werkzeug.wrappers import Response
 from stampbook.accounts.auth import current_user, me
 from stampbook.core import clock
 from stampbook.core.db import db
+from stampbook.core.egress import UrlNotAllowed
+from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.zones import zone
@@ -72,6 +74,7 @@ SHOP_FIELDS = (
     "time_zone",
     "privacy_mode",
     "review_points",
+    "chat_webhook_url",
 )
 RECEIPTS_PER_PAGE = 50
 
@@ -184,6 +187,13 @@ def _shop_data(form: ShopForm) -> dict[str, Any]:
     return data | {"availability_schedule": form.availability_schedule.value()}
 
 
+def _refusal_errors(error: AppError) -> list[tuple[str, str]]:
+    """A service's refusal next to its field: a chat address egress refuses, by the chat's."""
+    if isinstance(error, UrlNotAllowed):
+        return [("chat_webhook_url", error.detail)]
+    return refusal_errors(error)
+
+
 def _shop_form_page(form: ShopForm, problems: list[str], shop: Shop | None) -> tuple[str, int]:
     status = 422 if form.errors or problems else 200
     return render_template(
@@ -224,7 +234,7 @@ def edit_shop(shop_id: int) -> Response | str | tuple[str, int]:
             lambda body: services.update_shop(
                 me(), shop_id, body.model_dump(mode="json", exclude_unset=True)
             ),
-            lambda error: place_form_errors(form, refusal_errors(error)),
+            lambda error: place_form_errors(form, _refusal_errors(error)),
         )
         if not isinstance(saved, Unsaved):
             flash(_("The shop is saved."), "success")

@@ -1,0 +1,128 @@
+"""The catalogue of notification kinds: what each says, from which occurrences, to whom, on
+which channels.
+
+A kind names the occurrence types that feed it, whether it is transactional or marketing
+(marketing needs the recipient's consent for the shop, and its email carries a one-click
+unsubscribe link), the channels it may use with their defaults (a user's preferences turn
+them on or off), and who receives it (``recipients``: a function of the occurrence giving
+each recipient with the values its templates may use). Adding a kind is one entry below and
+its templates in ``templates/notifications/messages/`` (``<kind>.<channel>.<language>.txt``,
+English and Spanish).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from stampbook.core.occurrences import OccurrenceType
+from stampbook.core.outbox import Occurrence
+from stampbook.notifications import recipients
+from stampbook.notifications.recipients import Recipient
+
+
+class Channel(StrEnum):
+    IN_APP = "in_app"
+    EMAIL = "email"
+    SMS = "sms"  # to the user's phone (accounts.phones), off unless they turn it on
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    occurrences: frozenset[OccurrenceType]
+    # channel -> on by default; a channel not named here is never used for this kind.
+    channels: Mapping[Channel, bool]
+    recipients: Callable[[Occurrence], list[Recipient]]
+    marketing: bool = False
+    # Points earned by one member in one program within a minute make one notification.
+    batched: bool = False
+    # The names its templates may use, with sample values (previews, validating overrides).
+    sample: Mapping[str, str | int] = field(default_factory=dict)
+
+
+_SHOP = {"shop_name": "Café Luna", "user_name": "Ada"}
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "points_earned",
+            frozenset({OccurrenceType.POINTS_EARNED}),
+            {Channel.IN_APP: True, Channel.EMAIL: False, Channel.SMS: False},
+            recipients.points_earner,
+            batched=True,
+            sample={**_SHOP, "amount": 10, "program_name": "Coffee card", "balance": 42},
+        ),
+        Kind(
+            "redemption_receipt",
+            frozenset({OccurrenceType.REDEMPTION_CREATED}),
+            {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+            recipients.receipt_holder,
+            sample={
+                **_SHOP,
+                "reward_name": "Free coffee",
+                "quantity": 1,
+                "amount": 10,
+                "receipt_number": 7,
+            },
+        ),
+        Kind(
+            "redemption_cancelled",
+            frozenset({OccurrenceType.REDEMPTION_CANCELLED}),
+            {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+            recipients.cancelled_receipt_holder,
+            sample={
+                **_SHOP,
+                "reward_name": "Free coffee",
+                "receipt_number": 7,
+                "reason": "Out of stock",
+            },
+        ),
+        Kind(
+            "buddy_request",
+            frozenset({OccurrenceType.BUDDY_REQUESTED}),
+            {Channel.IN_APP: True, Channel.EMAIL: False, Channel.SMS: False},
+            recipients.asked_buddy,
+            sample={"user_name": "Ada", "requester_name": "Bruno"},
+        ),
+        Kind(
+            "new_message",
+            frozenset({OccurrenceType.MESSAGE_RECEIVED}),
+            {Channel.IN_APP: True, Channel.EMAIL: False, Channel.SMS: False},
+            recipients.message_recipient,
+            sample={"user_name": "Ada", "sender_name": "Bruno"},
+        ),
+        Kind(
+            "webhook_endpoint_disabled",
+            frozenset({OccurrenceType.WEBHOOK_ENDPOINT_DISABLED}),
+            {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+            recipients.shop_managers,
+            sample={**_SHOP, "url": "https://example.com/hooks", "reason": "gone"},
+        ),
+        Kind(
+            "shop_news",
+            frozenset({OccurrenceType.POST_PUBLISHED}),
+            {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+            recipients.program_members,
+            marketing=True,
+            sample={
+                **_SHOP,
+                "program_name": "Coffee card",
+                "author_name": "Olga",
+                "excerpt": "Two for one on Fridays.",
+            },
+        ),
+    )
+}
+
+
+def kinds_for(type: str) -> list[Kind]:
+    """The kinds an occurrence of ``type`` feeds."""
+    return [kind for kind in KINDS.values() if type in kind.occurrences]
+
+
+def wanted_types() -> set[OccurrenceType]:
+    """Every occurrence type some kind is fed by (the consumer's registration)."""
+    return {t for kind in KINDS.values() for t in kind.occurrences}

@@ -1,0 +1,183 @@
+"""Who receives each kind of notification, and the values its templates may use.
+
+Each function takes the occurrence and answers its recipients: the user (whose email and
+language the message takes), the shop it speaks for, the link to what it is about, and the
+template values, plain strings and numbers only (the templates are rendered in a sandbox
+with nothing else). Nobody is told of what they did themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from stampbook.accounts.models import User
+from stampbook.core.db import db
+from stampbook.core.outbox import Occurrence
+from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.rewards.models import Redemption
+from stampbook.shops.models import Role, Shop, ShopRoleType
+
+Values = dict[str, str | int]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    shop_id: int | None
+    values: Values
+    link: str | None = None
+    # A points batch is per user and program.
+    program_id: int | None = None
+    points: int = 0
+
+
+def path(endpoint: str, **values: Any) -> str:
+    """The path of a page, with or without a request (jobs have none)."""
+    built: str = current_app.url_map.bind("").build(endpoint, values)
+    return built
+
+
+def _user(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    return None if user is None or user.is_deleted else user
+
+
+def _shop_name(shop_id: int | None) -> str:
+    shop = db.session.get(Shop, shop_id) if shop_id is not None else None
+    return shop.name if shop is not None else ""
+
+
+def points_earner(occurrence: Occurrence) -> list[Recipient]:
+    data = occurrence.payload
+    user = _user(data["user_id"])
+    program = db.session.get(Program, data["program_id"])
+    if user is None or program is None:
+        return []
+    values: Values = {
+        "user_name": user.name,
+        "shop_name": _shop_name(occurrence.shop_id),
+        "program_name": program.name,
+        "amount": int(data["amount"]),
+        "balance": int(data["balance"]),
+    }
+    link = path("program_pages.program", program_id=program.id)
+    return [Recipient(user, occurrence.shop_id, values, link, program.id, int(data["amount"]))]
+
+
+def _receipt(occurrence: Occurrence, **more: str | int) -> list[Recipient]:
+    data = occurrence.payload
+    user = _user(data["user_id"])
+    redemption = db.session.get(Redemption, data["redemption_id"])
+    if user is None or redemption is None:
+        return []
+    values: Values = {
+        "user_name": user.name,
+        "shop_name": _shop_name(occurrence.shop_id),
+        "reward_name": str(redemption.reward_content.get("name", "")),
+        "receipt_number": redemption.id,
+        **more,
+    }
+    link = path("receipt_pages.receipt", redemption_id=redemption.id)
+    return [Recipient(user, occurrence.shop_id, values, link)]
+
+
+def receipt_holder(occurrence: Occurrence) -> list[Recipient]:
+    data = occurrence.payload
+    return _receipt(occurrence, quantity=int(data["quantity"]), amount=int(data["points"]))
+
+
+def cancelled_receipt_holder(occurrence: Occurrence) -> list[Recipient]:
+    data = occurrence.payload
+    if data.get("cancelled_by") == data["user_id"]:
+        return []  # they cancelled it themselves
+    return _receipt(occurrence, reason=str(data["reason"]))
+
+
+def asked_buddy(occurrence: Occurrence) -> list[Recipient]:
+    data = occurrence.payload
+    user, requester = _user(data["recipient_id"]), _user(data["requester_id"])
+    if user is None or requester is None:
+        return []
+    values: Values = {"user_name": user.name, "requester_name": requester.name}
+    return [Recipient(user, None, values, path("people_pages.buddies"))]
+
+
+def message_recipient(occurrence: Occurrence) -> list[Recipient]:
+    data = occurrence.payload
+    user, sender = _user(data["recipient_id"]), _user(data["sender_id"])
+    if user is None or sender is None:
+        return []
+    values: Values = {"user_name": user.name, "sender_name": sender.name}
+    link = path("message_pages.conversation", user_id=sender.id)
+    return [Recipient(user, None, values, link)]
+
+
+def shop_managers(occurrence: Occurrence) -> list[Recipient]:
+    """The shop's creator and managers (a webhook endpoint of the shop stopped)."""
+    shop = db.session.get(Shop, occurrence.shop_id) if occurrence.shop_id else None
+    if shop is None or shop.is_deleted:
+        return []
+    managers = db.session.scalars(
+        select(Role.user_id).where(Role.shop_id == shop.id, Role.role_type == ShopRoleType.MANAGER)
+    ).all()
+    data = occurrence.payload
+    found = []
+    for user_id in sorted({shop.created_by, *managers}):
+        user = _user(user_id)
+        if user is not None:
+            values: Values = {
+                "user_name": user.name,
+                "shop_name": shop.name,
+                "url": str(data["url"]),
+                "reason": str(data["reason"]),
+            }
+            found.append(Recipient(user, shop.id, values, path("shop_pages.shop", shop_id=shop.id)))
+    return found
+
+
+EXCERPT = 200
+
+
+def program_members(occurrence: Occurrence) -> list[Recipient]:
+    """The program's active members but the author (a post the shop's team published)."""
+    data = occurrence.payload
+    program = db.session.get(Program, data["program_id"])
+    author = _user(data["author_id"])
+    if program is None or author is None:
+        return []
+    users = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.program_id == program.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            User.id != author.id,
+            User.deleted_at.is_(None),
+        )
+        .order_by(User.id)
+    ).all()
+    body = str(data["excerpt"])
+    excerpt = body if len(body) <= EXCERPT else body[: EXCERPT - 1] + "…"
+    shop_name = _shop_name(occurrence.shop_id)
+    link = path("post_pages.post", post_id=data["post_id"])
+    return [
+        Recipient(
+            user,
+            occurrence.shop_id,
+            {
+                "user_name": user.name,
+                "shop_name": shop_name,
+                "program_name": program.name,
+                "author_name": author.name,
+                "excerpt": excerpt,
+            },
+            link,
+        )
+        for user in users
+    ]
