@@ -63,6 +63,10 @@ def load(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute"),
+        # Forgotten passwords: how long a reset link lives, and how many may be asked for,
+        # counted per address asked about and per client apart.
+        "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 60),
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
         # Per sender, so that one account cannot flood another.
         "BUDDY_REQUEST_RATE_LIMIT": os.environ.get("BUDDY_REQUEST_RATE_LIMIT", "20 per hour"),
         "MESSAGE_RATE_LIMIT": os.environ.get("MESSAGE_RATE_LIMIT", "30 per minute;500 per day"),

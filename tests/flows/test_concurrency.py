@@ -44,8 +44,10 @@ def test_opposite_merges_in_parallel_keep_every_point(committed: Flask) -> None:
 
     statuses = run_parallel(8, merge)
 
+    # One merge wins; each other finds one of the two programs archived: 409 while it raced
+    # the winner, 404 once the winner's merge had made it gone for the API.
     assert statuses.count(200) == 1
-    assert statuses.count(409) == 7
+    assert len(statuses) == 8 and set(statuses) - {200} <= {404, 409}
     with committed.app_context():
         session = db.session
         assert session.scalar(select(func.sum(Membership.balance))) == total

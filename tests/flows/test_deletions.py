@@ -68,6 +68,38 @@ def test_delete_archives_everything_and_keeps_points(
     assert discrepancies() == []
 
 
+def test_a_deleted_shop_is_gone_with_all_under_it(client: FlaskClient, session: Session) -> None:
+    owner = make_user(session)
+    shop = make_shop(session, owner)
+    program = make_program(session, shop)
+    headers = auth(session, owner)
+    url = f"/api/v1/shops/{shop.id}"
+    assert client.delete(url, headers=headers).status_code == 204
+    gone = [
+        client.get(url, headers=headers),
+        client.patch(url, headers=headers, json={"name": "x"}),
+        client.delete(url, headers=headers),
+        *(client.get(f"{url}/{part}", headers=headers) for part in SHOP_PARTS),
+        client.post(f"{url}/programs", headers=headers, json={"name": "p"}),
+        client.post(f"{url}/rewards", headers=headers, json={"name": "r", "cost": 1}),
+        client.get(f"/api/v1/programs/{program.id}", headers=headers),
+    ]
+    assert [(r.status_code, r.json["code"]) for r in gone] == [(404, "not_found")] * len(gone)
+
+
+SHOP_PARTS = [
+    "roles",
+    "invitations",
+    "members",
+    "programs",
+    "programs?archived=true",
+    "rewards",
+    "redemptions",
+    "notification-templates",
+    "webhook-endpoints",
+]
+
+
 def test_only_the_creator_deletes(client: FlaskClient, session: Session) -> None:
     owner, manager = make_user(session), make_user(session)
     shop = make_shop(session, owner)

@@ -366,7 +366,7 @@ def test_personal_programs_have_one_member(client: FlaskClient, session: Session
     assert refused.json["code"] == "program_has_members"
 
 
-def test_deleted_program_is_archived_and_read_only(
+def test_deleted_program_is_gone_for_the_api_and_its_archive_kept(
     client: FlaskClient, session: Session, discrepancies: Callable[[], list[Any]]
 ) -> None:
     team = make_team(session)
@@ -375,17 +375,40 @@ def test_deleted_program_is_archived_and_read_only(
     headers = auth(session, team.manager)
     url = f"/api/v1/programs/{team.program.id}"
     assert client.delete(url, headers=headers).status_code == 204
-    program = client.get(url, headers=headers).json
-    assert program["archived_at"] is not None
-    assert client.patch(url, headers=headers, json={"name": "x"}).json["code"] == "archived"
-    assert client.delete(url, headers=headers).status_code == 409
     member_headers = auth(session, team.member)
+    gone = [
+        client.get(url, headers=headers),
+        client.patch(url, headers=headers, json={"name": "x"}),
+        client.delete(url, headers=headers),
+        client.get(url, headers=member_headers),
+        client.get(f"{url}/memberships", headers=headers),
+        client.post(f"{url}/memberships", headers=auth(session, team.outsider), json={}),
+        client.post(f"{url}/invitations", headers=headers, json={"user_id": team.outsider.id}),
+        client.get(f"{url}/leaderboard", headers=member_headers),
+        client.get(f"{url}/tasks", headers=headers),
+        client.post(f"{url}/tasks", headers=headers, json={"name": "t", "point_value": 1}),
+        client.get(f"{url}/stats", headers=headers),
+    ]
+    assert [(r.status_code, r.json["code"]) for r in gone] == [(404, "not_found")] * len(gone)
+    assert all(r.mimetype == "application/problem+json" for r in gone)
+    shop_url = f"/api/v1/shops/{team.shop.id}/programs"
+    assert team.program.id not in [
+        p["id"] for p in client.get(shop_url, headers=headers).json["items"]
+    ]
+    # The archive, asked for by name: its team and former members read it, others do not.
+    for reader in (headers, member_headers):
+        archive = client.get(f"{shop_url}?archived=true", headers=reader).json["items"]
+        assert [(p["id"], p["archived_at"] is not None) for p in archive] == [
+            (team.program.id, True)
+        ]
+    outsider = client.get(f"{shop_url}?archived=true", headers=auth(session, team.outsider))
+    assert outsider.json["items"] == []
+    # Balances and history stay readable through the membership.
     mine = client.get(f"/api/v1/memberships/{membership.id}", headers=member_headers).json
     assert (mine["status"], mine["balance"]) == ("archived", 25)
-    assert client.get(url, headers=member_headers).status_code == 200  # former members read it
-    assert client.get(url, headers=auth(session, team.outsider)).status_code == 404
-    join = client.post(f"{url}/memberships", headers=auth(session, team.outsider), json={})
-    assert join.status_code == 404
+    entries = client.get(f"/api/v1/memberships/{membership.id}/entries", headers=member_headers)
+    assert entries.status_code == 200
+    assert [e["amount"] for e in entries.json["items"]] == [25]
     shop = session.get(Shop, team.shop.id)
     assert shop is not None
     session.refresh(shop)

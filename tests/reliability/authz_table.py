@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
+from tests.accounts import authz_cases as accounts
 from tests.factories.accounts import PASSWORD
 from tests.notifications import authz_cases as notifications
 from tests.people import authz_cases as people
@@ -51,6 +52,7 @@ DEFAULT_ARGS = {
     "channel": "template_channel",
     "language": "template_language",
     "token": "unsubscribe_token",
+    "secret": "reset_secret",
 }
 
 
@@ -163,6 +165,10 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("account_pages.register", "GET"): Case(ANYONE),
     ("account_pages.register", "POST"): Case(ANYONE, body=new_account),
     ("account_pages.logout", "POST"): Case(SIGNED_IN),
+    ("recovery_pages.forgot_password", "GET"): Case(ANYONE),
+    ("recovery_pages.forgot_password", "POST"): Case(ANYONE, body={"email": "x@example.com"}),
+    ("recovery_pages.reset_password", "GET"): Case(ANYONE),
+    ("recovery_pages.reset_password", "POST"): Case(ANYONE, body=accounts.RESET_FORM),
     # --- Web pages: like the API rows below; "allow" is a page shown or a redirect on success
     ("account_pages.change_password", "GET"): Case(SIGNED_IN),
     ("account_pages.change_password", "POST"): Case(SIGNED_IN, body=new_password_form),
@@ -300,6 +306,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ),
     # --- Accounts ---------------------------------------------------------------------------
     ("accounts.register", "POST"): Case(ANYONE, body=new_account),
+    ("flows.request_password_reset", "POST"): Case(ANYONE, body={"email": "x@example.com"}),
+    ("flows.complete_password_reset", "POST"): Case(ANYONE, body=accounts.RESET_BODY),
     ("accounts.create_token", "POST"): Case(ANYONE, body=own_email),
     ("accounts.delete_token", "DELETE"): Case(SIGNED_IN),
     ("accounts.get_me", "GET"): Case(SIGNED_IN),

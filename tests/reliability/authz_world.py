@@ -30,6 +30,7 @@ from stampbook.accounts.auth import SESSION_TOKEN
 from stampbook.accounts.models import TokenKind
 from stampbook.core.db import db
 from stampbook.core.routing import PageBlueprint
+from tests.accounts import authz_cases as account_cases
 from tests.factories.accounts import PASSWORD, make_token, make_user
 from tests.factories.ledger import give_points
 from tests.factories.programs import make_membership, make_program
@@ -192,6 +193,7 @@ def build_world(app: Flask, session: Session) -> World:
             "invitation": invitation,
             "assistant_role": assistant_role.id,
             **authz_cases.people_objects(session, people, program.id),
+            **account_cases.account_objects(session, people),
             **notification_cases.notification_objects(app, session, people, shop.id),
             **webhook_cases.webhook_objects(session, shop),
         },

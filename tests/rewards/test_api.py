@@ -202,11 +202,40 @@ def test_patch_records_changes_and_null_rules(
 
 
 def test_delete_is_soft(client: FlaskClient, session: Session, owner: User, shop: Shop) -> None:
-    reward = make_reward(session, shop)
-    headers = auth(session, owner)
-    assert client.delete(f"/api/v1/rewards/{reward.id}", headers=headers).status_code == 204
-    assert client.get(f"/api/v1/rewards/{reward.id}", headers=headers).status_code == 404
-    assert client.delete(f"/api/v1/rewards/{reward.id}", headers=headers).status_code == 404
+    reward = make_reward(session, shop, cost=10)
+    member = make_member(session, shop, 50)
+    receipt = redeem(client, session, member, reward)
+    assert receipt.status_code == 201
+    headers, member_headers = auth(session, owner), headers_of(session, member)
+    url = f"/api/v1/rewards/{reward.id}"
+    assert client.delete(url, headers=headers).status_code == 204
+    gone = [
+        client.get(url, headers=headers),
+        client.get(url, headers=member_headers),
+        client.patch(url, headers=headers, json={"name": "x"}),
+        client.delete(url, headers=headers),
+        client.put(f"{url}/favorite", headers=member_headers),
+        client.delete(f"{url}/favorite", headers=member_headers),
+        client.get(f"{url}/changes", headers=headers),
+        client.get(f"{url}/redemptions", headers=headers),
+        redeem(client, session, member, reward),
+        client.post(
+            f"{url}/contributions",
+            headers=member_headers,
+            json={"membership_id": member.id, "amount": 1},
+        ),
+    ]
+    assert [(r.status_code, r.json["code"]) for r in gone] == [(404, "not_found")] * len(gone)
+    listed = client.get(f"/api/v1/shops/{shop.id}/rewards", headers=headers).json["items"]
+    assert reward.id not in [r["id"] for r in listed]
+    # Its receipt keeps the reward as it was, and the entry that paid for it names the receipt.
+    kept = client.get(f"/api/v1/redemptions/{receipt.json['id']}", headers=member_headers)
+    assert kept.status_code == 200
+    assert kept.json["reward_id"] == reward.id
+    entries = client.get(f"/api/v1/memberships/{member.id}/entries", headers=member_headers).json[
+        "items"
+    ]
+    assert (entries[0]["cause_type"], entries[0]["cause_id"]) == ("redemption", receipt.json["id"])
     session.refresh(reward)
     assert reward.deleted_at is not None
 

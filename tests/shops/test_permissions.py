@@ -6,12 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from stampbook.shops.policy import ShopPermission, permissions_for
 from tests.factories.accounts import auth, make_user
 from tests.factories.shops import ACTORS, Team, make_invitation, make_shop, make_team
+from tests.pages import signed_in
 
 Call = Callable[[FlaskClient, Session, Team, dict[str, str]], Any]
 
@@ -157,8 +159,8 @@ def test_members_who_left_no_longer_see_a_private_shop(
     assert view(client, session, team, auth(session, team.member)).status_code == 404
 
 
-def test_deleted_shops_are_gone_for_everyone_but_admins(
-    client: FlaskClient, session: Session
+def test_deleted_shops_are_gone_for_the_api_and_for_everyone_but_admins(
+    app: Flask, client: FlaskClient, session: Session
 ) -> None:
     team = make_team(session)
     team.shop.deleted_at = team.shop.created_at
@@ -166,7 +168,10 @@ def test_deleted_shops_are_gone_for_everyone_but_admins(
     session.flush()
     for name in ("creator", "manager", "member", "anonymous"):
         assert view(client, session, team, _headers(session, team, name)).status_code == 404
-    assert view(client, session, team, auth(session, admin)).status_code == 200
+    # Admins too, through the API (a deleted thing is gone there); they keep its page.
+    assert view(client, session, team, auth(session, admin)).status_code == 404
+    assert edit(client, session, team, auth(session, admin)).status_code == 404
+    assert signed_in(app, admin).get(f"/shops/{team.shop.id}").status_code == 200
 
 
 def test_modular_permissions_turn_single_rights_on_and_off(

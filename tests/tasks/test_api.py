@@ -207,10 +207,34 @@ def test_task_list_pages(client: FlaskClient, session: Session, world: World) ->
 
 
 def test_delete_task(client: FlaskClient, session: Session, world: World) -> None:
-    task = make_task(session, world.program)
-    response = client.delete(f"/api/v1/tasks/{task.id}", headers=auth(session, world.owner))
+    task = make_task(session, world.program, point_value=10)
+    stamped = post_stamp(client, session, world.member, task, membership_id=world.membership.id)
+    assert stamped.status_code == 201
+    headers = auth(session, world.owner)
+    url = f"/api/v1/tasks/{task.id}"
+    membership = world.membership.id
+    response = client.delete(url, headers=headers)
     assert response.status_code == 204
-    assert client.get(f"/api/v1/tasks/{task.id}").status_code == 404
+    gone = [
+        client.get(url),
+        client.get(url, headers=headers),
+        client.patch(url, headers=headers, json={"name": "x"}),
+        client.delete(url, headers=headers),
+        client.get(f"{url}/stamps", headers=headers),
+        post_stamp(client, session, world.member, task, membership_id=membership),
+        client.put(f"{url}/overrides/{membership}", headers=headers, json={"target": 3}),
+        client.delete(f"{url}/overrides/{membership}", headers=headers),
+    ]
+    assert [(r.status_code, r.json["code"]) for r in gone] == [(404, "not_found")] * len(gone)
+    listed = client.get(f"/api/v1/programs/{world.program.id}/tasks", headers=headers)
+    assert task.id not in [t["id"] for t in listed.json["items"]]
+    # The points it gave stay, and their entry still names the stamp that caused them.
+    entries = client.get(
+        f"/api/v1/memberships/{membership}/entries", headers=auth(session, world.member)
+    ).json["items"]
+    assert [(e["amount"], e["cause_type"], e["cause_id"]) for e in entries] == [
+        (10, "stamp", stamped.json["stamp"]["id"])
+    ]
 
 
 # --- Stamping -----------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from stampbook.notifications.links import unsubscribe_token
 from stampbook.rewards.models import Redemption
 from stampbook.tasks.models import Stamp
 from stampbook.ui.words import error_detail, error_title
+from tests.accounts import authz_cases as account_cases
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
 from tests.factories.people import make_buddies, make_message, make_post, make_request
@@ -288,6 +289,11 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
         "channel": ["email"],
         "language": ["es"],
         "token": [_unsubscribe_token(app, cafe)],
+        # The member's password reset link (its form), and a made-up one (its refusal).
+        "secret": [
+            account_cases.account_objects(session, {"member": cafe.member})["reset_secret"],
+            "pr_made-up",
+        ],
     }
     return World(cafe, ids, after)
 

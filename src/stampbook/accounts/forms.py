@@ -213,3 +213,25 @@ class DeleteAccountForm(FlaskForm):  # type: ignore[misc]
         _l("I understand: my account is deleted for good."),
         validators=[DataRequired(message=_l("Tick this box to confirm."))],
     )
+
+
+class PasswordResetRequestForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class PasswordResetForm(FlaskForm):  # type: ignore[misc]
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(min=10, max=1024, message=_l("Use at least 10 characters (1024 at most).")),
+        ],
+        description=_l("At least 10 characters."),
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
+    )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from huey import crontab
 from sqlalchemy import delete
 
-from stampbook.accounts.models import Token
+from stampbook.accounts.models import PasswordReset, Token
 from stampbook.core.db import db, utcnow
 from stampbook.core.jobs import periodic
 
@@ -20,5 +20,14 @@ def purge_ended_tokens() -> int:
     """Drop tokens that ended more than a week ago; returns how many went."""
     result = db.session.execute(
         delete(Token).where(Token.expires_at < utcnow() - KEEP_ENDED_TOKENS)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@periodic(crontab(minute="17"))
+def purge_ended_password_resets() -> int:
+    """Drop reset links that expired more than a week ago (used or not); returns how many."""
+    result = db.session.execute(
+        delete(PasswordReset).where(PasswordReset.expires_at < utcnow() - KEEP_ENDED_TOKENS)
     )
     return int(getattr(result, "rowcount", 0) or 0)

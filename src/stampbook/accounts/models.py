@@ -113,3 +113,18 @@ class Token(IdMixin, Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class PasswordReset(IdMixin, Base):
+    """A forgotten password's single-use link. Only a SHA-256 of its secret is stored, so
+    the table read by someone else opens no account; the secret travels in the email alone."""
+
+    __tablename__ = "password_resets"
+
+    user_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

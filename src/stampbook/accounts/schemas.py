@@ -154,3 +154,14 @@ class PasswordChangeIn(Input):
         examples=["correct horse"]
     )
     new_password: Password = Field(examples=["battery staple 42"])
+
+
+class PasswordResetRequestIn(Input):
+    email: Email
+
+
+class PasswordResetIn(Input):
+    token: Annotated[str, StringConstraints(max_length=100)] = Field(
+        description="The secret of the emailed link (the last part of its path)."
+    )
+    new_password: Password = Field(examples=["battery staple 42"])

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from flask import has_request_context, request
+
 from stampbook.core.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from stampbook.accounts.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class Access(StrEnum):
@@ -93,6 +96,19 @@ class Decision(Enum):
 
 Rule = Callable[["User | None", Any], Decision]
 _RULES: dict[str, Rule] = {}
+# Kinds of object kept once deleted (for the ledger's history), and how to tell a deleted one.
+_GONE: dict[type, Callable[[Any], bool]] = {}
+
+
+def gone_when(kind: type[T], deleted: Callable[[T], bool]) -> None:
+    """A deleted ``kind`` is gone for the API: hidden (404) from everyone there, admins too,
+    whatever the action. The pages keep showing archives to whom the rules let see them."""
+    _GONE[kind] = deleted
+
+
+def through_api() -> bool:
+    """Whether the request came through the JSON API's door."""
+    return has_request_context() and request.path.startswith("/api/")
 
 
 def rule(action: str) -> Callable[[Rule], Rule]:
@@ -112,6 +128,9 @@ def decide(actor: User | None, action: str, obj: Any) -> Decision:
         decide_rule = _RULES[action]
     except KeyError:
         raise RuntimeError(f"no policy rule for action {action!r}") from None
+    gone = _GONE.get(type(obj))
+    if gone is not None and gone(obj) and through_api():
+        return Decision.HIDDEN
     if actor is not None and actor.is_admin:
         return Decision.ALLOW
     return decide_rule(actor, obj)

@@ -274,6 +274,9 @@ MESSAGES: dict[str, Message] = {
         default="login",
     ),
     "email_taken": _t("An account with this email exists."),
+    "reset_link_invalid": _t(
+        "This password reset link is used, expired or not one we sent: ask for a new one."
+    ),
     # Shops and their teams.
     "escalation": _t("You may not grant more than you may do yourself."),
     "is_creator": _t("The creator leads the team already."),

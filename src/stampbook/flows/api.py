@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from stampbook.accounts import limits
+from stampbook.accounts import recovery as account_recovery
 from stampbook.accounts.auth import me
+from stampbook.accounts.schemas import PasswordResetIn, PasswordResetRequestIn
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.flows import deletions, invitations, merges
+from stampbook.flows import deletions, invitations, merges, recovery
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import (
@@ -24,6 +27,47 @@ from stampbook.shops.schemas import (
 )
 
 bp = ApiBlueprint("flows", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/password-resets")
+@route(Access.PUBLIC)
+@limits.password_reset
+@limits.password_reset_address
+@bp.input(PasswordResetRequestIn, arg_name="body")
+@bp.output({}, status_code=202)
+@bp.doc(
+    summary="Forgotten password: email a single-use link to set a new one",
+    description=(
+        "Always answers 202, whether or not the address has an account: the link is "
+        "emailed only to an account's own address. It works once and expires "
+        "(PASSWORD_RESET_MINUTES, an hour by default); use it with "
+        "POST /api/v1/password-resets/complete."
+    ),
+    tags=["Accounts"],
+    responses=[422, 429],
+)
+def request_password_reset(body: PasswordResetRequestIn) -> dict[str, object]:
+    recovery.ask(str(body.email))
+    return {}
+
+
+@bp.post("/password-resets/complete")
+@route(Access.PUBLIC)
+@limits.use_reset_link
+@bp.input(PasswordResetIn, arg_name="body")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Set a new password with an emailed reset link's token",
+    description=(
+        "The link then ends, with every other link, session and API token of the account. "
+        "A token that names no live link (unknown, used or expired) is 404 reset_link_invalid."
+    ),
+    tags=["Accounts"],
+    responses=[404, 422, 429],
+)
+def complete_password_reset(body: PasswordResetIn) -> tuple[str, int]:
+    account_recovery.complete(secret=body.token, password=body.new_password)
+    return "", 204
 
 
 @bp.post("/shops/<int:shop_id>/merge")
@@ -63,6 +107,9 @@ def merge_program(program_id: int, body: ProgramMergeIn) -> ProgramMergeOut:
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete a shop (creator only): its programs are archived, balances stay readable",
+    description="The shop is kept for its ledger, and gone for the API, for admins too: its "
+    "path and every path under it answer 404. Members read their balances and entries "
+    "through their memberships.",
     tags=["Shops"],
     responses=[403, 404],
 )

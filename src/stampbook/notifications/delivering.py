@@ -28,7 +28,7 @@ from stampbook.core.jobs import job
 from stampbook.notifications import choices, links, rendering, rules
 from stampbook.notifications.channels import Outgoing, SendFailed
 from stampbook.notifications.channels.registry import SENDERS
-from stampbook.notifications.kinds import KINDS, Channel
+from stampbook.notifications.kinds import KINDS, SECURITY, Channel
 from stampbook.notifications.models import (
     AttemptOutcome,
     Delivery,
@@ -70,10 +70,10 @@ def claim(delivery_id: int, now: datetime) -> bool:
 def outgoing(delivery: Delivery) -> Outgoing | None:
     """The message a delivery sends, or None when it must not go (suppressed)."""
     user = db.session.get(User, delivery.user_id)
-    kind = KINDS.get(delivery.kind)
+    kind = KINDS.get(delivery.kind) or SECURITY.get(delivery.kind)
     if user is None or user.is_deleted or kind is None:
         return None
-    if not choices.channels_on(user.id, kind) & {delivery.channel}:
+    if not kind.security and not choices.channels_on(user.id, kind) & {delivery.channel}:
         return None
     if delivery.channel == Channel.SMS and phones.sms_number(user) != delivery.to:
         return None  # the number changed or opted out since the text was queued
@@ -192,6 +192,9 @@ def _record(delivery: Delivery, now: datetime, result: Outcome) -> None:
                 result.detail,
             )
         delivery.last_error = result.detail
+    if delivery.next_attempt_at is None and delivery.kind in SECURITY:
+        # Done with: its link (a reset link's secret) is kept no longer than the sending.
+        delivery.link = None
     db.session.add(
         DeliveryAttempt(
             delivery_id=delivery.id, attempted_at=now, outcome=outcome, detail=result.detail

@@ -40,6 +40,8 @@ class Kind:
     batched: bool = False
     # The names its templates may use, with sample values (previews, validating overrides).
     sample: Mapping[str, str | int] = field(default_factory=dict)
+    # A security message (``SECURITY``): sent whatever the user's preferences.
+    security: bool = False
 
 
 _SHOP = {"shop_name": "Café Luna", "user_name": "Ada"}
@@ -113,6 +115,24 @@ KINDS: dict[str, Kind] = {
                 "author_name": "Olga",
                 "excerpt": "Two for one on Fridays.",
             },
+        ),
+    )
+}
+
+
+# Security messages: sent by a flow to the one user they concern (``notifying.send_security``),
+# never from an occurrence (what they carry, a reset link, must not reach a webhook); always
+# by email, so no preference lists them and no shop rewords them.
+SECURITY: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "password_reset",
+            frozenset(),
+            {Channel.EMAIL: True},
+            recipients.nobody,
+            security=True,
+            sample={"user_name": "Ada", "minutes": 60},
         ),
     )
 }

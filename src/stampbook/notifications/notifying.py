@@ -21,15 +21,16 @@ from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stampbook.accounts import phones
-from stampbook.core.db import db
+from stampbook.accounts.models import User
+from stampbook.core.db import db, utcnow
 from stampbook.core.outbox import Occurrence
 from stampbook.core.unit_of_work import after_commit
 from stampbook.notifications import choices, rendering, rules
 from stampbook.notifications.delivering import deliver
-from stampbook.notifications.kinds import Channel, Kind, kinds_for
+from stampbook.notifications.kinds import SECURITY, Channel, Kind, kinds_for
 from stampbook.notifications.models import Delivery, DeliveryStatus, Notification
 from stampbook.notifications.overrides import template_for
-from stampbook.notifications.recipients import Recipient
+from stampbook.notifications.recipients import Recipient, Values
 
 CONSUMER_NAME = "notifications"
 
@@ -50,6 +51,12 @@ def notify(kind: Kind, recipient: Recipient, *, at: datetime) -> None:
         _in_app(kind, recipient, at)
     for channel in sorted(channels - {Channel.IN_APP}):
         _delivery(kind, recipient, channel, at)
+
+
+def send_security(kind_name: str, user: User, values: Values, *, link: str) -> None:
+    """A security message (``kinds.SECURITY``) by email to ``user``, whatever their
+    preferences; the ``deliver`` job sends it after commit and then forgets its link."""
+    _delivery(SECURITY[kind_name], Recipient(user, None, values, link), Channel.EMAIL, utcnow())
 
 
 def _words(kind: Kind, recipient: Recipient, values: dict[str, Any]) -> rendering.Rendered:

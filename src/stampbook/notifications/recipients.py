@@ -53,6 +53,11 @@ def _shop_name(shop_id: int | None) -> str:
     return shop.name if shop is not None else ""
 
 
+def nobody(_occurrence: Occurrence) -> list[Recipient]:
+    """For the security kinds, which no occurrence feeds."""
+    return []
+
+
 def points_earner(occurrence: Occurrence) -> list[Recipient]:
     data = occurrence.payload
     user = _user(data["user_id"])

@@ -82,7 +82,13 @@ def update_program(program_id: int, body: ProgramPatch) -> Any:
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete a program (shop creator or managers): archived, balances kept readable",
-    responses=[403, 404, 409],
+    description=(
+        "The program is kept, archived, for its ledger: members read their balances and "
+        "entries through their memberships. For the API it is gone: its path and every path "
+        "under it answer 404; its team and former members find it in the shop's programs "
+        "with `archived=true`. A program merged away is gone the same way."
+    ),
+    responses=[403, 404],
 )
 def delete_program(program_id: int) -> tuple[str, int]:
     services.delete_program(me(), program_id)

@@ -9,7 +9,8 @@ creator and shop managers only). Plain members see the program, stamp themselves
 
 Who sees a program: its team; otherwise it must be alive in a visible shop and be
 ``public``, or the user must be an active or invited member (``members`` and ``private``
-programs). An archived program is seen by its team and by anyone who was ever a member.
+programs). An archived program is seen by its team and by anyone who was ever a member
+(on the pages, and in the API's list with ``archived=true``: at its own API path it is gone).
 Member lists: the team sees every membership with its balance; others see active members
 whose own privacy lets them see their memberships (``Section.MEMBERSHIPS``), and in a
 ``private`` program only themselves.
@@ -29,7 +30,7 @@ from sqlalchemy.orm import aliased
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import may_see_section
 from stampbook.core.db import AnySelect, IdType, cached_read, db
-from stampbook.core.policy import Decision, decide, rule
+from stampbook.core.policy import Decision, decide, gone_when, rule
 from stampbook.programs.models import (
     Membership,
     MembershipMode,
@@ -301,6 +302,11 @@ def _shop_manager_may(actor: User | None, program: Program) -> Decision:
     member = team_member(actor, shop_of(program))
     allowed = member is not None and member.is_manager and member.may(ShopPermission.EDIT_PROGRAMS)
     return Decision.ALLOW if allowed else Decision.DENY
+
+
+# A deleted or merged-away program is kept (archived, balances readable through the
+# memberships) but gone for the API.
+gone_when(Program, lambda program: program.is_archived)
 
 
 @rule(ProgramAction.PROGRAM_VIEW)

@@ -19,7 +19,7 @@ from stampbook.core.db import (
 )
 from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.pagination import PageQuery, encode_cursor, newest_first
-from stampbook.core.policy import require
+from stampbook.core.policy import require, through_api
 from stampbook.programs.models import (
     Membership,
     MembershipStatus,
@@ -309,6 +309,7 @@ def load_program(
         raise NotFound(thing="program")
     program: Program
     program, shop, role, mine = row
+    refuse_gone(program)
     remember_actor_parts(actor, program, shop, role, mine)
     require(actor, action, program)
     return program
@@ -332,7 +333,16 @@ def get_program(program_id: int) -> Program:
     program = db.session.get(Program, program_id)
     if program is None:
         raise NotFound(thing="program")
+    refuse_gone(program)
     return program
+
+
+def refuse_gone(program: Program) -> None:
+    """Through the API, a deleted (or merged away) program is gone, with all under it: its
+    archive is read through the shop's list of programs (``archived=true``), its balances
+    and entries through the memberships."""
+    if program.is_archived and through_api():
+        raise NotFound(thing="program")
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,11 @@ class ProgramPage(Page):
 
 
 class ProgramQuery(PageQuery):
-    archived: bool = Field(False, description="List archived programs instead of live ones.")
+    archived: bool = Field(
+        False,
+        description="List archived programs (deleted or merged away: gone at their own path) "
+        "instead of live ones; the team sees them all, a former member those they were in.",
+    )
 
 
 class ProgramMergeIn(Input):

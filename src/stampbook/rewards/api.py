@@ -96,6 +96,8 @@ def patch_reward(reward_id: int, body: RewardPatch) -> Any:
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete a reward (receipts stay whole; a group pot is refunded)",
+    description="The reward is kept for its receipts and their entries, and gone for the API: "
+    "its path and every path under it answer 404.",
     responses=[403, 404],
 )
 def delete_reward(reward_id: int) -> tuple[str, int]:

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 
 from stampbook.accounts.models import User
 from stampbook.core.db import cached_read, db
-from stampbook.core.policy import Decision, rule
+from stampbook.core.policy import Decision, gone_when, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import (
     InvitationStatus,
@@ -224,6 +224,10 @@ def _may(actor: User | None, shop: Shop, permission: ShopPermission) -> bool:
 
 
 # --- Rules ----------------------------------------------------------------------------------
+
+
+# A deleted shop is kept (its programs archived, its ledger whole) but gone for the API.
+gone_when(Shop, lambda shop: shop.is_deleted)
 
 
 @rule(ShopAction.SHOP_VIEW)

@@ -88,7 +88,12 @@ def patch_task(task_id: int, body: TaskPatch) -> Any:
 @bp.delete("/tasks/<int:task_id>")
 @route(Access.USER, action=TaskAction.TASK_DELETE)
 @bp.output({}, status_code=204)
-@bp.doc(summary="Delete a task (its stamps and points stay)", responses=[403, 404])
+@bp.doc(
+    summary="Delete a task (its stamps and points stay)",
+    description="The task is kept for its stamps and their entries, and gone for the API: "
+    "its path and every path under it answer 404.",
+    responses=[403, 404],
+)
 def delete_task(task_id: int) -> tuple[str, int]:
     services.delete_task(current_user(), task_id=task_id)
     return "", 204

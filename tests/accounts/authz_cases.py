@@ -1,0 +1,35 @@
+"""The accounts domain's part of the authorization suites (tests/reliability/authz_*.py):
+a live password reset link of the member's, which anyone holding it may use."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stampbook.accounts.models import PasswordReset, User
+from stampbook.core.db import utcnow
+
+RESET_SECRET = "pr_authz-matrix-reset-link"
+NEW_PASSWORD = "a reset password 3"
+
+
+def account_objects(session: Session, users: dict[str, User]) -> dict[str, Any]:
+    """The member's reset link (its secret, where the URL takes it)."""
+    now = utcnow()
+    session.add(
+        PasswordReset(
+            user_id=users["member"].id,
+            secret_hash=hashlib.sha256(RESET_SECRET.encode()).hexdigest(),
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+    )
+    session.flush()
+    return {"reset_secret": RESET_SECRET}
+
+
+RESET_BODY = {"token": RESET_SECRET, "new_password": NEW_PASSWORD}
+RESET_FORM = {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
