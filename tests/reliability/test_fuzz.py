@@ -219,12 +219,21 @@ def _first_of_each(bonuses: list[Any], key: Callable[[dict[str, Any]], Any]) -> 
     kept = []
     for bonus in bonuses:
         if isinstance(bonus, dict):
-            identity = repr(key(bonus))
+            identity = repr(_as_the_api_reads(key(bonus)))
             if identity in seen:
                 continue
             seen.add(identity)
         kept.append(bonus)
     return kept
+
+
+def _as_the_api_reads(value: Any) -> Any:
+    """5.0 is the integer 5 to the API (and to JSON Schema): two thresholds 5 and 5.0 are one."""
+    if isinstance(value, tuple):
+        return tuple(_as_the_api_reads(item) for item in value)
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
 
 
 def _ordered(pair: Any) -> Any:
