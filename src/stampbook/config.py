@@ -67,6 +67,12 @@ def load(instance_path: str) -> dict[str, Any]:
         # counted per address asked about and per client apart.
         "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 60),
         "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+        # Email verification: how long a confirmation link lives, and how many a client may
+        # ask to be sent again.
+        "EMAIL_CONFIRMATION_HOURS": _int("EMAIL_CONFIRMATION_HOURS", 72),
+        "EMAIL_CONFIRMATION_RATE_LIMIT": os.environ.get(
+            "EMAIL_CONFIRMATION_RATE_LIMIT", "5 per hour"
+        ),
         # Per sender, so that one account cannot flood another.
         "BUDDY_REQUEST_RATE_LIMIT": os.environ.get("BUDDY_REQUEST_RATE_LIMIT", "20 per hour"),
         "MESSAGE_RATE_LIMIT": os.environ.get("MESSAGE_RATE_LIMIT", "30 per minute;500 per day"),

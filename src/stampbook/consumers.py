@@ -9,6 +9,7 @@ it wants and the function. The name is stored in each handling row: never rename
 from __future__ import annotations
 
 from stampbook.core.outbox import Consumer
+from stampbook.flows import claims, confirmations
 from stampbook.notifications import announcing, kinds, notifying
 from stampbook.webhooks import delivery as webhooks
 from stampbook.webhooks.rules import SHOP_TYPES as WEBHOOK_TYPES
@@ -17,4 +18,6 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(notifying.CONSUMER_NAME, kinds.wanted_types(), notifying.handle),
     Consumer("webhooks", WEBHOOK_TYPES, webhooks.handle),
     Consumer(announcing.CONSUMER_NAME, announcing.TYPES, announcing.handle),
+    Consumer(confirmations.CONSUMER_NAME, confirmations.TYPES, confirmations.handle),
+    Consumer(claims.CONSUMER_NAME, claims.TYPES, claims.handle),
 )

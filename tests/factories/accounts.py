@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from stampbook.accounts import passwords
 from stampbook.accounts.models import Token, TokenKind, User
-from stampbook.accounts.tokens import _digest
+from stampbook.accounts.tokens import digest
 from stampbook.core.db import utcnow
 
 PASSWORD = "correct horse battery"
@@ -26,6 +26,8 @@ def password_hash() -> str:
 
 def make_user(session: Session, **fields: Any) -> User:
     n = next(_numbers)
+    # An established account: its address confirmed (``email_verified_at=None`` for one not).
+    fields.setdefault("email_verified_at", utcnow())
     user = User(
         email=fields.pop("email", f"user{n}@example.com"),
         name=fields.pop("name", f"User {n}"),
@@ -51,7 +53,7 @@ def make_token(
         Token(
             user_id=user.id,
             kind=kind,
-            secret_hash=_digest(secret),
+            secret_hash=digest(secret),
             created_at=now,
             expires_at=now + lifetime,
         )

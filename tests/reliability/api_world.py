@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from stampbook.accounts.models import Token, TokenKind, User
-from stampbook.accounts.tokens import _digest
+from stampbook.accounts.tokens import digest
 from stampbook.core.db import Base, db, utcnow
 from stampbook.ledger.queries import find_discrepancies
 from stampbook.people import message_services, post_services
@@ -140,7 +140,7 @@ def add_token(session: Session, user: User, secret: str) -> None:
         Token(
             user_id=user.id,
             kind=TokenKind.API,
-            secret_hash=_digest(secret),
+            secret_hash=digest(secret),
             created_at=now,
             expires_at=now + timedelta(days=2),
         )

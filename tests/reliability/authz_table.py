@@ -77,6 +77,7 @@ def everyone(outcome: str) -> dict[str, str]:
 A, D, H, U, C, V, R = ALLOW, DENY, HIDDEN, AUTH, CONFLICT, INVALID, REFUSED
 ANYONE = everyone(A)
 SIGNED_IN = row(U, A, A, A, A, A, A, A)
+CONFIRMATION = {"secret": "confirmation_secret"}
 # The shop's managers (and creator, and admins): editing the shop and what is in it.
 MANAGERS = row(U, D, D, D, D, A, A, A)
 # The whole shop team: assistants too.
@@ -169,6 +170,9 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("recovery_pages.forgot_password", "POST"): Case(ANYONE, body={"email": "x@example.com"}),
     ("recovery_pages.reset_password", "GET"): Case(ANYONE),
     ("recovery_pages.reset_password", "POST"): Case(ANYONE, body=accounts.RESET_FORM),
+    ("confirmation_pages.confirm_email", "GET"): Case(ANYONE, args=CONFIRMATION),
+    ("confirmation_pages.confirm_email", "POST"): Case(ANYONE, args=CONFIRMATION),
+    ("confirmation_pages.send_confirmation", "POST"): Case(SIGNED_IN),
     # --- Web pages: like the API rows below; "allow" is a page shown or a redirect on success
     ("account_pages.change_password", "GET"): Case(SIGNED_IN),
     ("account_pages.change_password", "POST"): Case(SIGNED_IN, body=new_password_form),
@@ -308,6 +312,8 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("accounts.register", "POST"): Case(ANYONE, body=new_account),
     ("flows.request_password_reset", "POST"): Case(ANYONE, body={"email": "x@example.com"}),
     ("flows.complete_password_reset", "POST"): Case(ANYONE, body=accounts.RESET_BODY),
+    ("flows.request_email_confirmation", "POST"): Case(SIGNED_IN),
+    ("flows.complete_email_confirmation", "POST"): Case(ANYONE, body=accounts.CONFIRMATION_BODY),
     ("accounts.create_token", "POST"): Case(ANYONE, body=own_email),
     ("accounts.delete_token", "DELETE"): Case(SIGNED_IN),
     ("accounts.get_me", "GET"): Case(SIGNED_IN),

@@ -28,6 +28,7 @@ def _me_out(user: User) -> MeOut:
     return MeOut(
         **data,
         email=user.email,
+        email_verified=user.email_verified,
         time_zone=user.time_zone,
         privacy_settings=services.effective_privacy(user),
         is_admin=user.is_admin,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from huey import crontab
 from sqlalchemy import delete
 
-from stampbook.accounts.models import PasswordReset, Token
+from stampbook.accounts.models import EmailConfirmation, PasswordReset, Token
 from stampbook.core.db import db, utcnow
 from stampbook.core.jobs import periodic
 
@@ -25,9 +25,13 @@ def purge_ended_tokens() -> int:
 
 
 @periodic(crontab(minute="17"))
-def purge_ended_password_resets() -> int:
-    """Drop reset links that expired more than a week ago (used or not); returns how many."""
-    result = db.session.execute(
-        delete(PasswordReset).where(PasswordReset.expires_at < utcnow() - KEEP_ENDED_TOKENS)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+def purge_ended_links() -> int:
+    """Drop emailed links (password resets, email confirmations) that expired more than a
+    week ago, used or not; returns how many went."""
+    gone = 0
+    for model in (PasswordReset, EmailConfirmation):
+        result = db.session.execute(
+            delete(model).where(model.expires_at < utcnow() - KEEP_ENDED_TOKENS)
+        )
+        gone += int(getattr(result, "rowcount", 0) or 0)
+    return gone

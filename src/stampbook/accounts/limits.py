@@ -37,6 +37,7 @@ change_password = _password_check("change_password")
 change_email = _password_check("change_email")
 delete_account = _password_check("delete_account")
 use_reset_link = _password_check("use_reset_link")
+use_confirmation_link = _password_check("use_confirmation_link")
 register = limiter.shared_limit(configured("REGISTER_RATE_LIMIT"), scope="register", methods=WRITES)
 
 
@@ -63,4 +64,9 @@ password_reset_address = limiter.shared_limit(
     scope="password_reset_address",
     methods=WRITES,
     key_func=_asked_address,
+)
+
+# Sending a confirmation link again: an email each, per client.
+email_confirmation = limiter.shared_limit(
+    configured("EMAIL_CONFIRMATION_RATE_LIMIT"), scope="email_confirmation", methods=WRITES
 )

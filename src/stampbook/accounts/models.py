@@ -80,6 +80,10 @@ class User(IdMixin, TimestampMixin, Base):
     # When the SMS provider said this number opted out (it texted STOP): no text goes to it
     # until the user sets a new number.
     sms_opted_out_at: Mapped[datetime | None]
+    # When the user followed a confirmation link sent to ``email``; None until then, and again
+    # whenever the address changes. An unconfirmed address gets no marketing email, and
+    # claims nothing sent to it (unclaimed customers, invitations by email).
+    email_verified_at: Mapped[datetime | None]
 
     def privacy(self, section: Section) -> Privacy:
         return privacy_level(self.privacy_settings, section)
@@ -92,6 +96,10 @@ class User(IdMixin, TimestampMixin, Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class TokenKind(StrEnum):
@@ -124,6 +132,23 @@ class PasswordReset(IdMixin, Base):
     user_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class EmailConfirmation(IdMixin, Base):
+    """A link that confirms ``email`` belongs to the user: single use, it expires, and it
+    confirms only the address it was sent to (a later change of address leaves it void).
+    Only a SHA-256 of its secret is stored, as for a password reset."""
+
+    __tablename__ = "email_confirmations"
+
+    user_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -90,7 +90,13 @@ def register() -> Response | str | tuple[str, int]:
             email=form.email.data or "", password=form.password.data or "", kind=TokenKind.SESSION
         )
         _start_session(secret)
-        flash(_("Welcome to stampbook!"), "success")
+        flash(
+            _(
+                "Welcome to stampbook! We emailed you a link to confirm your address: follow "
+                "it when you can."
+            ),
+            "success",
+        )
         return redirect(url_for("pages.home"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
@@ -268,16 +274,22 @@ def email() -> Response | tuple[str, int]:
             )
         )
         if not isinstance(result, AppError):
-            flash(_("Your email is now %(email)s.", email=result.email), "success")
+            flash(
+                _(
+                    "Your email is now %(email)s. Follow the link we emailed to it to confirm it.",
+                    email=result.email,
+                ),
+                "success",
+            )
             return redirect(url_for("account_pages.email"), 303)
         target = form.password if result.code == "invalid_credentials" else form.email
         target.errors = [result.detail]
         return render_template(
-            "accounts/settings_email.html", form=form, active="email"
+            "accounts/settings_email.html", form=form, confirm_form=ActionForm(), active="email"
         ), result.status
-    return render_template("accounts/settings_email.html", form=form, active="email"), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "accounts/settings_email.html", form=form, confirm_form=ActionForm(), active="email"
+    ), (422 if form.errors else 200)
 
 
 PROFILE_FIELDS = ("name", "summary", "description", "color", "icon", "time_zone", "phone")

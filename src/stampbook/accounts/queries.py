@@ -18,6 +18,18 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalars(select(User).where(User.email == normalise_email(email))).first()
 
 
+def confirmed_owner(email: str) -> User | None:
+    """The live account that has confirmed it owns ``email``: the only one anything sent to
+    an address may go to (an invitation, a customer's points)."""
+    return db.session.scalars(
+        select(User).where(
+            User.email == normalise_email(email),
+            User.deleted_at.is_(None),
+            User.email_verified_at.is_not(None),
+        )
+    ).first()
+
+
 def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     ids = sorted({i for i in user_ids if i is not None})
     if not ids:

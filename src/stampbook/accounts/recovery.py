@@ -7,7 +7,6 @@ other link of the account, and every session and API token of the account.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -29,10 +28,6 @@ class ResetLinkRefused(AppError):
     status, code, title = 404, "reset_link_invalid", "No such reset link"
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def start(email: str) -> tuple[User, str] | None:
     """A new reset link's secret for the live account of ``email``; None if there is none
     (the caller answers the same either way)."""
@@ -46,7 +41,10 @@ def start(email: str) -> tuple[User, str] | None:
     lifetime = timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"])
     db.session.add(
         PasswordReset(
-            user_id=user.id, secret_hash=_digest(secret), created_at=now, expires_at=now + lifetime
+            user_id=user.id,
+            secret_hash=tokens.digest(secret),
+            created_at=now,
+            expires_at=now + lifetime,
         )
     )
     db.session.flush()
@@ -66,7 +64,7 @@ def _usable(secret: str) -> int | None:
         select(PasswordReset.user_id)
         .join(User, User.id == PasswordReset.user_id)
         .where(
-            PasswordReset.secret_hash == _digest(secret),
+            PasswordReset.secret_hash == tokens.digest(secret),
             PasswordReset.used_at.is_(None),
             PasswordReset.expires_at > utcnow(),
             User.deleted_at.is_(None),
@@ -83,7 +81,7 @@ def complete(*, secret: str, password: str) -> User:
     user_id = db.session.scalar(
         update(PasswordReset)
         .where(
-            PasswordReset.secret_hash == _digest(secret),
+            PasswordReset.secret_hash == tokens.digest(secret),
             PasswordReset.used_at.is_(None),
             PasswordReset.expires_at > now,
         )

@@ -105,6 +105,11 @@ class OrderSettings(Input):
 
 class MeOut(UserOut):
     email: str
+    email_verified: bool = Field(
+        description="Whether I followed the link sent to my email to confirm it is mine. An "
+        "unconfirmed address gets no marketing email and claims no points a shop kept under "
+        "it; a new address starts unconfirmed."
+    )
     time_zone: str
     privacy_settings: dict[Section, Privacy]
     is_admin: bool
@@ -165,3 +170,9 @@ class PasswordResetIn(Input):
         description="The secret of the emailed link (the last part of its path)."
     )
     new_password: Password = Field(examples=["battery staple 42"])
+
+
+class EmailConfirmationIn(Input):
+    token: Annotated[str, StringConstraints(max_length=100)] = Field(
+        description="The secret of the emailed confirmation link (the last part of its path)."
+    )

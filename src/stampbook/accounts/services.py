@@ -12,8 +12,10 @@ from stampbook.accounts import passwords, tokens
 from stampbook.accounts.models import DEFAULT_PRIVACY, Section, Token, TokenKind, User
 from stampbook.accounts.policy import shops_of
 from stampbook.accounts.queries import normalise_email
+from stampbook.core import outbox
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, NotFound, Unauthorized
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import require
 from stampbook.people.policy import team_shops
 from stampbook.programs.models import Membership, MembershipStatus, Program
@@ -32,6 +34,8 @@ def register(*, email: str, name: str, password: str, time_zone: str = "UTC") ->
     )
     db.session.add(user)
     db.session.flush()
+    # The confirmation link's email (``flows.confirmations``) follows from this.
+    outbox.record(OccurrenceType.USER_REGISTERED, shop_id=None, user_id=user.id)
     return user
 
 
@@ -143,7 +147,10 @@ def change_email(user: User, *, email: str, password: str) -> User:
         if taken is not None:
             raise Conflict(code="email_taken")
         user.email = email
+        # Nobody has shown the new address is theirs yet, whoever held it before.
+        user.email_verified_at = None
         db.session.flush()
+        outbox.record(OccurrenceType.USER_EMAIL_CHANGED, shop_id=None, user_id=user.id)
     return user
 
 
@@ -178,7 +185,7 @@ def anonymise(user: User) -> None:
     user.email = f"deleted-{user.id}@deleted.invalid"
     user.name = "Deleted user"
     user.summary = user.description = user.color = user.icon = None
-    user.phone = user.sms_opted_out_at = None
+    user.phone = user.sms_opted_out_at = user.email_verified_at = None
     user.password_hash = ""
     user.privacy_settings = dict.fromkeys(DEFAULT_PRIVACY, "private")
     user.order_settings = {}

@@ -14,7 +14,7 @@ from stampbook.core.db import db, utcnow
 PREFIX = "sb_"
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -24,7 +24,7 @@ def issue(user: User, *, kind: TokenKind, lifetime: timedelta) -> tuple[str, Tok
     token = Token(
         user_id=user.id,
         kind=kind,
-        secret_hash=_digest(secret),
+        secret_hash=digest(secret),
         created_at=now,
         expires_at=now + lifetime,
     )
@@ -47,7 +47,7 @@ def find_active(secret: str, *, kind: TokenKind) -> Token | None:
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     return db.session.scalars(
-        _ACTIVE, {"secret_hash": _digest(secret), "kind": kind, "now": utcnow()}
+        _ACTIVE, {"secret_hash": digest(secret), "kind": kind, "now": utcnow()}
     ).first()
 
 

@@ -25,6 +25,9 @@ class OccurrenceType(StrEnum):
     MESSAGE_RECEIVED = "message.received"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
     POST_PUBLISHED = "post.published"
+    USER_REGISTERED = "user.registered"
+    USER_EMAIL_CHANGED = "user.email_changed"
+    CUSTOMER_ADDED = "customer.added"
 
 
 class Payload(BaseModel):
@@ -115,6 +118,26 @@ class PostPublished(Payload):
     excerpt: str  # the post's text, as the notification quotes it
 
 
+class UserRegistered(Payload):
+    """A new account: its address waits for confirmation."""
+
+    user_id: int
+
+
+class UserEmailChanged(Payload):
+    """An account's address changed: the new one waits for confirmation. Neither address is
+    named: the consumer reads the account's current one."""
+
+    user_id: int
+
+
+class CustomerAdded(Payload):
+    """The team added an unclaimed customer (known by email or external id) to a program."""
+
+    membership_id: int
+    program_id: int
+
+
 CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.POINTS_EARNED: PointsEarned,
     OccurrenceType.POINTS_SPENT: PointsSpent,
@@ -126,4 +149,7 @@ CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.MESSAGE_RECEIVED: MessageReceived,
     OccurrenceType.WEBHOOK_ENDPOINT_DISABLED: WebhookEndpointDisabled,
     OccurrenceType.POST_PUBLISHED: PostPublished,
+    OccurrenceType.USER_REGISTERED: UserRegistered,
+    OccurrenceType.USER_EMAIL_CHANGED: UserEmailChanged,
+    OccurrenceType.CUSTOMER_ADDED: CustomerAdded,
 }

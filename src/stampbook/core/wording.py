@@ -277,6 +277,10 @@ MESSAGES: dict[str, Message] = {
     "reset_link_invalid": _t(
         "This password reset link is used, expired or not one we sent: ask for a new one."
     ),
+    "confirmation_link_invalid": _t(
+        "This confirmation link is used, expired, not one we sent, or for an address the "
+        "account no longer has: ask for a new one."
+    ),
     # Shops and their teams.
     "escalation": _t("You may not grant more than you may do yourself."),
     "is_creator": _t("The creator leads the team already."),

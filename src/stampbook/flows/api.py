@@ -8,10 +8,14 @@ from typing import Any
 from stampbook.accounts import limits
 from stampbook.accounts import recovery as account_recovery
 from stampbook.accounts.auth import me
-from stampbook.accounts.schemas import PasswordResetIn, PasswordResetRequestIn
+from stampbook.accounts.schemas import (
+    EmailConfirmationIn,
+    PasswordResetIn,
+    PasswordResetRequestIn,
+)
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.flows import deletions, invitations, merges, recovery
+from stampbook.flows import confirmations, deletions, invitations, merges, recovery
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import (
@@ -67,6 +71,47 @@ def request_password_reset(body: PasswordResetRequestIn) -> dict[str, object]:
 )
 def complete_password_reset(body: PasswordResetIn) -> tuple[str, int]:
     account_recovery.complete(secret=body.token, password=body.new_password)
+    return "", 204
+
+
+@bp.post("/users/me/email-confirmations")
+@route(Access.USER)
+@limits.email_confirmation
+@bp.output({}, status_code=202)
+@bp.doc(
+    summary="Email me a new link to confirm my address",
+    description=(
+        "A new account and a changed address are sent one by themselves; this sends another "
+        "(to an address not confirmed yet: for a confirmed one it sends nothing). The link "
+        "works once, for the address it was sent to, and expires (EMAIL_CONFIRMATION_HOURS, "
+        "72 by default); use it with POST /api/v1/email-confirmations/complete."
+    ),
+    tags=["Accounts"],
+    responses=[429],
+)
+def request_email_confirmation() -> dict[str, object]:
+    confirmations.ask(me())
+    return {}
+
+
+@bp.post("/email-confirmations/complete")
+@route(Access.PUBLIC)
+@limits.use_confirmation_link
+@bp.input(EmailConfirmationIn, arg_name="body")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Confirm an email address with an emailed link's token",
+    description=(
+        "The account's address is then confirmed (email_verified), and the points shops "
+        "kept under it for a customer without an account become the account's. A token that "
+        "names no live link (unknown, used, expired, or sent to an address the account no "
+        "longer has) is 404 confirmation_link_invalid."
+    ),
+    tags=["Accounts"],
+    responses=[404, 422, 429],
+)
+def complete_email_confirmation(body: EmailConfirmationIn) -> tuple[str, int]:
+    confirmations.confirm(body.token)
     return "", 204
 
 

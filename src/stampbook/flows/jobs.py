@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from stampbook.flows.announcements import send_test
+from stampbook.flows.confirmations import send_confirmation
 from stampbook.flows.recovery import send_reset
 
-__all__ = ["send_reset", "send_test"]
+__all__ = ["send_confirmation", "send_reset", "send_test"]

@@ -28,7 +28,7 @@ from stampbook.core.jobs import job
 from stampbook.notifications import choices, links, rendering, rules
 from stampbook.notifications.channels import Outgoing, SendFailed
 from stampbook.notifications.channels.registry import SENDERS
-from stampbook.notifications.kinds import KINDS, SECURITY, Channel
+from stampbook.notifications.kinds import KINDS, SECURITY, Channel, unconfirmed_marketing
 from stampbook.notifications.models import (
     AttemptOutcome,
     Delivery,
@@ -79,6 +79,8 @@ def outgoing(delivery: Delivery) -> Outgoing | None:
         return None  # the number changed or opted out since the text was queued
     if kind.marketing and not choices.consents(user.id, delivery.shop_id):
         return None
+    if unconfirmed_marketing(kind, user, delivery.channel):
+        return None  # the address changed since the email was queued
     values = dict(delivery.context)
     if delivery.batch_key is not None:
         values["amount"] = delivery.points

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from stampbook.accounts.models import User
 from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.outbox import Occurrence
 from stampbook.notifications import recipients
@@ -134,8 +135,22 @@ SECURITY: dict[str, Kind] = {
             security=True,
             sample={"user_name": "Ada", "minutes": 60},
         ),
+        Kind(
+            "email_confirmation",
+            frozenset(),
+            {Channel.EMAIL: True},
+            recipients.nobody,
+            security=True,
+            sample={"user_name": "Ada", "hours": 72},
+        ),
     )
 }
+
+
+def unconfirmed_marketing(kind: Kind, user: User, channel: str) -> bool:
+    """Marketing by email to an address its user has not confirmed (double opt-in): never
+    sent, since whoever typed the address may not own it."""
+    return kind.marketing and channel == Channel.EMAIL and not user.email_verified
 
 
 def kinds_for(type: str) -> list[Kind]:

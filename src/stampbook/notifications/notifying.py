@@ -27,7 +27,13 @@ from stampbook.core.outbox import Occurrence
 from stampbook.core.unit_of_work import after_commit
 from stampbook.notifications import choices, rendering, rules
 from stampbook.notifications.delivering import deliver
-from stampbook.notifications.kinds import SECURITY, Channel, Kind, kinds_for
+from stampbook.notifications.kinds import (
+    SECURITY,
+    Channel,
+    Kind,
+    kinds_for,
+    unconfirmed_marketing,
+)
 from stampbook.notifications.models import Delivery, DeliveryStatus, Notification
 from stampbook.notifications.overrides import template_for
 from stampbook.notifications.recipients import Recipient, Values
@@ -50,7 +56,8 @@ def notify(kind: Kind, recipient: Recipient, *, at: datetime) -> None:
     if Channel.IN_APP in channels:
         _in_app(kind, recipient, at)
     for channel in sorted(channels - {Channel.IN_APP}):
-        _delivery(kind, recipient, channel, at)
+        if not unconfirmed_marketing(kind, user, channel):
+            _delivery(kind, recipient, channel, at)
 
 
 def send_security(kind_name: str, user: User, values: Values, *, link: str) -> None:

@@ -283,7 +283,8 @@ def is_invitee(actor: User | None, invitation: ShopInvitation) -> bool:
         return False
     if invitation.user_id is not None:
         return invitation.user_id == actor.id
-    return invitation.email == actor.email
+    # By email: only for the account that confirmed it owns the address.
+    return actor.email_verified and invitation.email == actor.email
 
 
 # --- Rules ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
+from stampbook.accounts.queries import confirmed_owner
 from stampbook.core import outbox
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
@@ -227,7 +228,15 @@ def add_customer(
     )
     if taken is not None:
         raise Conflict(code="already_member")
-    return _insert(Membership(program_id=program.id, email=email, external_id=external_id))
+    membership = _insert(Membership(program_id=program.id, email=email, external_id=external_id))
+    # If the address is already a confirmed account's, ``flows.claims`` hands it over.
+    outbox.record(
+        OccurrenceType.CUSTOMER_ADDED,
+        shop_id=program.shop_id,
+        membership_id=membership.id,
+        program_id=program.id,
+    )
+    return membership
 
 
 def _refuse_personal(program: Program) -> None:
@@ -346,9 +355,8 @@ def _invitee(user_id: int | None, email: str | None) -> User | None:
             raise NotFound(thing="user")
         return user
     assert email is not None
-    return db.session.scalars(
-        select(User).where(User.email == email.strip().lower(), User.deleted_at.is_(None))
-    ).first()
+    # An address not confirmed by its account keeps the invitation by email until it is.
+    return confirmed_owner(email)
 
 
 def _pending_by_email(actor: User, program: Program, email: str, role_type: str) -> ShopInvitation:

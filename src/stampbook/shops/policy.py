@@ -155,7 +155,10 @@ def shop_role(actor: User | None, shop: Shop) -> str | None:
 
 
 def invited_clause(user: User) -> ColumnElement[bool]:
-    """Invitations addressed to ``user``: by id, or by email before they were claimed."""
+    """Invitations addressed to ``user``: by id, or by email before they were claimed (once
+    the user has confirmed that the address is theirs)."""
+    if not user.email_verified:
+        return ShopInvitation.user_id == user.id
     return or_(
         ShopInvitation.user_id == user.id,
         and_(ShopInvitation.user_id.is_(None), ShopInvitation.email == user.email),

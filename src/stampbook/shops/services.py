@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from stampbook.accounts.models import User
+from stampbook.accounts.queries import confirmed_owner
 from stampbook.core import egress
 from stampbook.core.db import db
 from stampbook.core.errors import Conflict, Forbidden, NotFound
@@ -285,9 +286,8 @@ def invite_to_shop(
     else:
         assert email is not None
         email = email.strip().lower()
-        user = db.session.scalars(
-            select(User).where(User.email == email, User.deleted_at.is_(None))
-        ).first()
+        # An address not confirmed by its account keeps the invitation by email until it is.
+        user = confirmed_owner(email)
     pending = select(ShopInvitation.id).where(
         ShopInvitation.shop_id == shop.id,
         ShopInvitation.program_id.is_(None),
