@@ -28,6 +28,7 @@ DOMAINS = (
     "shops",
     "programs",
     "ledger",
+    "loyalty",
     "tasks",
     "rewards",
     "people",

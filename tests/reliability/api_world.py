@@ -22,6 +22,7 @@ from stampbook.accounts.models import Token, TokenKind, User
 from stampbook.accounts.tokens import digest
 from stampbook.core.db import Base, db, utcnow
 from stampbook.ledger.queries import find_discrepancies
+from stampbook.loyalty.models import EarningRule
 from stampbook.people import message_services, post_services
 from stampbook.people import services as social
 from stampbook.people.models import PostAudience
@@ -201,6 +202,19 @@ def build_world(app: Flask, session: Session) -> World:
         managers=managers.id,
         customer=customer.id,
     )
+
+    purchase = EarningRule(program_id=coffee.id, kind="purchase", points=1, per_amount=100)
+    survey = EarningRule(
+        program_id=coffee.id,
+        kind="activity",
+        activity="survey",
+        points=10,
+        limit_count=5,
+        limit_period="day",
+    )
+    session.add_all([purchase, survey])
+    session.flush()
+    world.add("rule_id", purchase=purchase.id, survey=survey.id)
 
     espresso = make_task(session, coffee, name="Espresso", allows_multiple=True, max_multiple=5)
     daily = make_task(

@@ -25,6 +25,7 @@ from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
 from tests.accounts import authz_cases as accounts
 from tests.factories.accounts import PASSWORD
+from tests.loyalty import authz_cases as loyalty
 from tests.notifications import authz_cases as notifications
 from tests.people import authz_cases as people
 from tests.reliability.authz_world import ROLES, World
@@ -53,6 +54,7 @@ DEFAULT_ARGS = {
     "language": "template_language",
     "token": "unsubscribe_token",
     "secret": "reset_secret",
+    "rule_id": "earning_rule",
 }
 
 
@@ -370,6 +372,14 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("ledger.create_adjustment", "POST"): Case(
         row(U, H, D, H, H, A, A, A), body={"amount": 5, "note": "Goodwill"}
     ),
+    # --- Merchant loyalty: earning rules and a store's calls ----------------------------------
+    ("loyalty.list_earning_rules", "GET"): Case(ANYONE),
+    ("loyalty.create_earning_rule", "POST"): Case(MANAGERS, body=loyalty.NEW_RULE),
+    ("loyalty.update_earning_rule", "PATCH"): Case(MANAGERS, body={"points": 2}),
+    ("loyalty.delete_earning_rule", "DELETE"): Case(MANAGERS),
+    ("loyalty.credit_activity", "POST"): Case(MANAGERS, body=loyalty.ACTIVITY),
+    ("loyalty.record_order", "POST"): Case(MANAGERS, body=loyalty.ORDER),
+    ("loyalty.record_refund", "POST"): Case(MANAGERS, body=loyalty.REFUND),
     # --- Tasks and stamps -------------------------------------------------------------------
     ("tasks.list_tasks", "GET"): Case(ANYONE),
     ("tasks.create_task", "POST"): Case(MANAGERS, body={"name": "New task", "point_value": 1}),

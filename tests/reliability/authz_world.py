@@ -37,6 +37,7 @@ from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
 from tests.factories.shops import make_role, make_shop
 from tests.factories.tasks import make_task
+from tests.loyalty import authz_cases as loyalty_cases
 from tests.notifications import authz_cases as notification_cases
 from tests.people import authz_cases
 from tests.webhooks import authz_cases as webhook_cases
@@ -196,6 +197,7 @@ def build_world(app: Flask, session: Session) -> World:
             **account_cases.account_objects(session, people),
             **notification_cases.notification_objects(app, session, people, shop.id),
             **webhook_cases.webhook_objects(session, shop),
+            **loyalty_cases.loyalty_objects(session, program.id),
         },
         users={name: user.id for name, user in people.items()},
         emails={name: user.email for name, user in people.items()},

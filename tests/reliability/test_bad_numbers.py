@@ -204,6 +204,46 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
                 "owner", f"/api/v1/programs/{n['coffee']}/merge", {"source_program_id": n["runs"]}
             )
         ],
+        "POST /api/v1/programs/{program_id}/earning-rules": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/earning-rules",
+                {
+                    "kind": "activity",
+                    "activity": "numbers",
+                    "points": 5,
+                    "limit_count": 3,
+                    "limit_period": "week",
+                },
+            )
+        ],
+        "PATCH /api/v1/earning-rules/{rule_id}": [
+            Request(
+                "owner",
+                f"/api/v1/earning-rules/{n['survey']}",
+                {"points": 7, "limit_count": 2, "limit_period": "day"},
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/activities": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/activities",
+                {"activity": "survey", "membership_id": n["mine"]},
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/orders": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/orders",
+                {
+                    "order_id": "numbers-1",
+                    "membership_id": n["mine"],
+                    "currency": "USD",
+                    "subtotal": "12.50",
+                    "total": "12.50",
+                },
+            )
+        ],
         "POST /api/v1/programs/{program_id}/tasks": [
             Request("owner", f"/api/v1/programs/{n['coffee']}/tasks", TASK)
         ],

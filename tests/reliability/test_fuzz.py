@@ -77,6 +77,7 @@ ID_KINDS = {
     "message_id": "message_id",
     "up_to_id": "message_id",
     "request_id": "request_id",
+    "rule_id": "rule_id",
 }
 
 # The app schemathesis calls. It is built at import time, as the schemas are loaded then; the

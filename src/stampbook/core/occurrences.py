@@ -28,6 +28,8 @@ class OccurrenceType(StrEnum):
     USER_REGISTERED = "user.registered"
     USER_EMAIL_CHANGED = "user.email_changed"
     CUSTOMER_ADDED = "customer.added"
+    ORDER_PAID = "order.paid"
+    ORDER_REFUNDED = "order.refunded"
 
 
 class Payload(BaseModel):
@@ -138,6 +140,34 @@ class CustomerAdded(Payload):
     program_id: int
 
 
+class OrderPaid(Payload):
+    """A store's order was paid and earned (``points``: base and campaign, maybe 0)."""
+
+    order_id: int
+    store_order_id: str
+    program_id: int
+    membership_id: int
+    currency: str
+    eligible_amount: str  # a decimal string in ``currency``
+    points: int
+
+
+class OrderRefunded(Payload):
+    """A refund or the cancellation of a store's order took back points (``points``), or
+    could not take all it should (``shortfall``: the member had spent them)."""
+
+    order_id: int
+    store_order_id: str
+    refund_id: str | None  # the store's; None for a cancellation
+    cancelled: bool
+    program_id: int
+    membership_id: int
+    currency: str
+    amount: str
+    points: int
+    shortfall: int
+
+
 CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.POINTS_EARNED: PointsEarned,
     OccurrenceType.POINTS_SPENT: PointsSpent,
@@ -152,4 +182,6 @@ CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.USER_REGISTERED: UserRegistered,
     OccurrenceType.USER_EMAIL_CHANGED: UserEmailChanged,
     OccurrenceType.CUSTOMER_ADDED: CustomerAdded,
+    OccurrenceType.ORDER_PAID: OrderPaid,
+    OccurrenceType.ORDER_REFUNDED: OrderRefunded,
 }

@@ -4,6 +4,11 @@ Every route declares a :class:`RoutePolicy` with :func:`route`; a route without 
 register (see ``stampbook.core.routing``). Object-level decisions go through :func:`require`, which
 looks the action up in the rules registered by the domain modules of this package. An object
 the actor may not even see answers 404, not 403, so its existence does not leak.
+
+A request made with a shop's API key (``g.api_key``, set by the accounts domain's
+``authenticate``) acts for that shop alone: :func:`decide` hides every object that does not
+belong to it (each domain says which shop its objects belong to with :func:`in_shop`), and
+the guard (``core.routing``) lets a key call only the routes that name its scope.
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 
 from stampbook.core.errors import Forbidden, NotFound
 
@@ -48,9 +53,14 @@ class RoutePolicy:
     # The action checked on ``subject`` where it is not ``action`` (seeing a list's parent,
     # seeing the reward a payment is for).
     subject_action: str | None = None
+    # The scope a shop's API key needs to call the route ("read" or "write"); None: no API
+    # key may call it (only users' tokens and sessions).
+    key_scope: str | None = None
 
 
 POLICY_ATTRIBUTE = "route_policy"
+# What a route may ask of a shop's API key: to read, or to write (a "write" key reads too).
+KEY_SCOPES = (None, "read", "write")
 
 
 def route(
@@ -60,6 +70,7 @@ def route(
     idempotent: bool = False,
     subject: Callable[..., Any] | None = None,
     subject_action: str | None = None,
+    key_scope: str | None = None,
 ) -> Callable[[F], F]:
     """Declare who may call the decorated view. Put it below the ``@bp.get(...)`` line.
 
@@ -74,7 +85,9 @@ def route(
     """
     if subject is not None and (subject_action or action) is None:
         raise ValueError("a route's subject is what its action is decided on: name the action")
-    policy = RoutePolicy(access, action, idempotent, subject, subject_action)
+    if key_scope not in KEY_SCOPES:
+        raise ValueError(f"a route's key_scope is one of {KEY_SCOPES}, not {key_scope!r}")
+    policy = RoutePolicy(access, action, idempotent, subject, subject_action, key_scope)
 
     def decorate(view: F) -> F:
         setattr(view, POLICY_ATTRIBUTE, policy)
@@ -106,6 +119,44 @@ def gone_when(kind: type[T], deleted: Callable[[T], bool]) -> None:
     _GONE[kind] = deleted
 
 
+class ShopKey(Protocol):
+    """A shop's API key as the policy sees it (``apikeys.models.ApiKey``)."""
+
+    @property
+    def shop_id(self) -> int: ...
+
+    def grants(self, scope: str) -> bool: ...
+
+
+def key_in_use() -> ShopKey | None:
+    """The shop's API key the request came with; None for a user's token, a session, a
+    command or a job (jobs run in an app context of their own, whose ``g`` has no key)."""
+    if not has_request_context():
+        return None
+    key: ShopKey | None = g.get("api_key")
+    return key
+
+
+# Kinds of object that belong to a shop, and how to tell which (see :func:`in_shop`).
+_SHOP_OF: dict[type, Callable[[Any], int | None]] = {}
+
+
+def in_shop(kind: type[T], shop_id: Callable[[T], int | None]) -> None:
+    """A ``kind`` belongs to the shop ``shop_id`` names. A decision made for a shop's API key
+    hides an object of another shop; a kind never registered here is hidden from every key,
+    so nothing reaches a key by being forgotten."""
+    _SHOP_OF[kind] = shop_id
+
+
+def shop_id_of(obj: Any) -> int | None:
+    """The shop ``obj`` belongs to, as its domain registered; None for none or unknown."""
+    for kind in type(obj).__mro__:
+        resolve = _SHOP_OF.get(kind)
+        if resolve is not None:
+            return resolve(obj)
+    return None
+
+
 def through_api() -> bool:
     """Whether the request came through the JSON API's door."""
     return has_request_context() and request.path.startswith("/api/")
@@ -128,6 +179,10 @@ def decide(actor: User | None, action: str, obj: Any) -> Decision:
         decide_rule = _RULES[action]
     except KeyError:
         raise RuntimeError(f"no policy rule for action {action!r}") from None
+    key = key_in_use()
+    if key is not None and shop_id_of(obj) != key.shop_id:
+        # A key acts for its shop and nowhere else, whatever its maker may do elsewhere.
+        return Decision.HIDDEN
     gone = _GONE.get(type(obj))
     if gone is not None and gone(obj) and through_api():
         return Decision.HIDDEN

@@ -119,6 +119,12 @@ MESSAGES: dict[str, Message] = {
             "user.edit": _t("You may not change this account."),
             "user.view": _t("You may not see this person's page."),
             "membership.adjust": _t("You may not adjust points in this program."),
+            "earning_rule.view": _t("You may not see how this program's members earn."),
+            "earning_rule.manage": _t("Only the shop's creator and managers change earning rules."),
+            "loyalty.record": _t(
+                "Only the shop's creator and managers (or their API keys) record orders, refunds "
+                "and activities."
+            ),
             "membership.view_entries": _t("You may not see this membership's points history."),
             "buddy_request.cancel": _t("You may not withdraw this buddy request."),
             "buddy_request.respond": _t("You may not answer this buddy request."),
@@ -210,6 +216,8 @@ MESSAGES: dict[str, Message] = {
                 "No such notification template: check the kind, channel and language."
             ),
             "webhook_message": _t("No such webhook message."),
+            "earning_rule": _t("No such earning rule."),
+            "activity": _t("No such activity in this program: add an activity rule first."),
             "program_task": _t("No such task in this program."),
             "program_reward": _t("No such reward in this program's shop."),
             "reward_or_task": _t("No such reward or task."),
@@ -392,6 +400,52 @@ MESSAGES: dict[str, Message] = {
     "not_contributable": _t("This reward takes no contributions."),
     "already_cancelled": _t("This redemption is already cancelled."),
     "redemption_cancelled": _t("This redemption was cancelled."),
+    # Merchant loyalty.
+    "rule_exists": _t("The program has a live rule of this kind: change it, or delete it first."),
+    "activity_exists": _t("The program has a live rule for this activity: change that one."),
+    "not_a_purchase_rule": _t(
+        "Amounts, shipping and taxes belong to the purchase rule, not this one."
+    ),
+    "limit_incomplete": _t("A limit needs both limit_count and limit_period."),
+    "window_reversed": _t("The rule's window must end after it starts."),
+    "amount_below_minor_unit": _t("The amount is smaller than the smallest unit of %(currency)s."),
+    "currency_mismatch": _t(
+        "This program counts in %(expected)s, not %(currency)s: send amounts in %(expected)s."
+    ),
+    "membership_not_active": _t("This membership is not active: it earns and loses nothing now."),
+    "reference_used": _t("This reference was used for another member's credit."),
+    "rule_inactive": _t("This rule does not earn now: it is outside its window."),
+    "activity_limit_reached": Choice(
+        "period",
+        {
+            "day": _n(
+                "This member has had this activity %(limit)s time today, its limit.",
+                "This member has had this activity %(limit)s times today, its limit.",
+                "limit",
+            ),
+            "week": _n(
+                "This member has had this activity %(limit)s time this week, its limit.",
+                "This member has had this activity %(limit)s times this week, its limit.",
+                "limit",
+            ),
+            "month": _n(
+                "This member has had this activity %(limit)s time this month, its limit.",
+                "This member has had this activity %(limit)s times this month, its limit.",
+                "limit",
+            ),
+            "year": _n(
+                "This member has had this activity %(limit)s time this year, its limit.",
+                "This member has had this activity %(limit)s times this year, its limit.",
+                "limit",
+            ),
+            "ever": _n(
+                "This member has had this activity %(limit)s time, its limit.",
+                "This member has had this activity %(limit)s times, its limit.",
+                "limit",
+            ),
+        },
+        default="ever",
+    ),
     # Points.
     "amount_too_large": _t("The amount is too large."),
     "balance_limit": _t("The balance would exceed its maximum."),

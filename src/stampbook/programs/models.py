@@ -68,6 +68,8 @@ class Program(IdMixin, TimestampMixin, Base):
     privacy_mode: Mapped[str] = mapped_column(String(10), default=ProgramPrivacy.PUBLIC)
     membership_mode: Mapped[str] = mapped_column(String(10), default=MembershipMode.PUBLIC)
     stamp_system_type: Mapped[str] = mapped_column(String(10), default=StampSystem.SELF)
+    # ISO 4217: what the program's orders and purchase rule are priced in (``core.money``).
+    currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
     archived_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("programs.id"))
 

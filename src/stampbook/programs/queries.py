@@ -120,11 +120,16 @@ def list_memberships(actor: User | None, program_id: int, query: MembershipQuery
     if team:
         if query.status is not None:
             memberships = memberships.where(Membership.status == query.status)
+        if query.external_id is not None:
+            memberships = memberships.where(Membership.external_id == query.external_id)
+        if query.email is not None:
+            memberships = memberships.where(Membership.search_email == query.email.lower())
         items, next_cursor = newest_first(memberships, Membership.id, query)
         return MembershipPage(
             items=[membership_out(m, for_team=True) for m in items], next_cursor=next_cursor
         )
-    if query.status not in (None, MembershipStatus.ACTIVE):
+    if query.status not in (None, MembershipStatus.ACTIVE) or query.external_id or query.email:
+        # Finding people by their store id or address is the team's.
         return MembershipPage(items=[], next_cursor=None)
     memberships = memberships.where(
         Membership.status == MembershipStatus.ACTIVE, Membership.user_id.is_not(None)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
+from stampbook.core.money import DEFAULT_CURRENCY, CurrencyCode
 from stampbook.core.pagination import Page, PageQuery
 from stampbook.core.schemas import (
     NOT_BLANK,
@@ -55,6 +56,9 @@ class ProgramIn(Input):
         "task: a frequency, an availability or a maximum); members: members stamp each other.",
         examples=["stampers"],
     )
+    currency: CurrencyCode = Field(
+        DEFAULT_CURRENCY, description="What its orders and purchase rule are priced in."
+    )
 
 
 class ProgramPatch(Input):
@@ -68,6 +72,9 @@ class ProgramPatch(Input):
     privacy_mode: Keep[ProgramPrivacy] = None
     membership_mode: Keep[MembershipMode] = None
     stamp_system_type: Keep[StampSystem] = None
+    currency: Keep[CurrencyCode] = Field(
+        None, description="Orders already recorded keep theirs; new ones must use this one."
+    )
 
 
 class ProgramOut(Output):
@@ -81,6 +88,7 @@ class ProgramOut(Output):
     privacy_mode: ProgramPrivacy
     membership_mode: MembershipMode
     stamp_system_type: StampSystem
+    currency: str = Field(examples=["USD"])
     created_by: int
     created_at: datetime
     edited_at: datetime | None = None
@@ -189,6 +197,14 @@ class MembershipQuery(PageQuery):
     status: MembershipStatus | None = Field(
         None,
         description="Only this status; only the team sees memberships that are not active.",
+    )
+    external_id: ExternalId | None = Field(
+        None, description="The customer with this store id (the team only).", examples=["1234"]
+    )
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254)] | None = Field(
+        None,
+        description="The member or customer with this email, in any case (the team only).",
+        examples=["customer@example.com"],
     )
 
 

@@ -33,12 +33,14 @@ JITTER = 0.2  # each delay is moved by up to ±20%, so failed receivers are not 
 RETRY_AFTER_CAP = timedelta(hours=24)
 TEST_TYPE = "webhook.test"  # the test message's type: no endpoint subscribes to it
 EVENT_TYPES = tuple(str(t) for t in OccurrenceType)
-# What a shop's endpoints are sent: the types that belong to a shop (buddies and private
-# messages belong to none, so no shop's endpoint hears of them).
+# What a shop's endpoints are sent: the types that belong to a shop (buddies, private
+# messages and accounts belong to none, so no shop's endpoint hears of them).
 _SHOPLESS = {
     OccurrenceType.BUDDY_REQUESTED,
     OccurrenceType.BUDDY_ACCEPTED,
     OccurrenceType.MESSAGE_RECEIVED,
+    OccurrenceType.USER_REGISTERED,
+    OccurrenceType.USER_EMAIL_CHANGED,
 }
 SHOP_TYPES = tuple(t for t in OccurrenceType if t not in _SHOPLESS)
 

@@ -1,0 +1,266 @@
+"""A store's orders and refunds (DESIGN 8.4), through the API or a store's webhooks.
+
+An order earns once, when it is paid, by the purchase rule as it is then; the order keeps
+the amount that earned, the rate and the points, so its refunds take back at that rate
+whatever the rule has become. A refund takes back in proportion to all that was refunded of
+the order, capped at what it earned; a cancellation takes back the rest. What cannot be
+taken (the member spent it) is recorded on the order as a shortfall, never a negative
+balance. A refund that arrives before its order waits, parked, and is applied when the
+order is paid. Replays (the same order or refund id) change nothing.
+
+Locks: the order's row, then the member's (``customers.customer``), so a refund and a
+replay of its order take turns.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from stampbook.accounts.models import User
+from stampbook.core import outbox
+from stampbook.core.db import db, utcnow
+from stampbook.core.errors import Conflict
+from stampbook.core.money import from_minor, to_minor
+from stampbook.core.occurrences import OccurrenceType
+from stampbook.core.unit_of_work import RetryTransaction
+from stampbook.ledger import book as ledger
+from stampbook.ledger.models import EntryKind
+from stampbook.loyalty.customers import customer
+from stampbook.loyalty.models import (
+    EarningRule,
+    Order,
+    OrderStatus,
+    Refund,
+    RefundStatus,
+    RuleKind,
+)
+from stampbook.loyalty.policy import LoyaltyAction
+from stampbook.loyalty.rules import Rate, clawback_due, eligible_amount, in_window, purchase_points
+from stampbook.loyalty.schemas import OrderIn, RefundIn
+from stampbook.programs.models import Membership, Program
+from stampbook.programs.queries import load_program
+from stampbook.programs.rules import require_live
+
+# The store's financial statuses of an order that has been paid (refunds come on their own).
+PAID = frozenset({"paid", "partially_refunded", "refunded"})
+
+
+def record_order(actor: User | None, program_id: int, body: OrderIn) -> Order:
+    """The order as recorded: new, or known (then paid or cancelled by this call if it says
+    so, never earned twice)."""
+    program = _program(actor, program_id, body.currency)
+    order = _locked_order(program, body.order_id) or _new_order(program, body)
+    if order.status == OrderStatus.OPEN and body.financial_status in PAID and not body.cancelled:
+        _earn(order, program)
+    if body.cancelled and order.status in (OrderStatus.OPEN, OrderStatus.PAID):
+        cancel(order, program)
+    db.session.flush()
+    return order
+
+
+def record_refund(actor: User | None, program_id: int, body: RefundIn) -> Refund:
+    """The refund as recorded (a replay changes nothing)."""
+    program = _program(actor, program_id, body.currency)
+    order = _locked_order(program, body.order_id)
+    known = db.session.scalars(
+        select(Refund).where(Refund.program_id == program.id, Refund.refund_id == body.refund_id)
+    ).first()
+    if known is not None:
+        return known
+    refund = Refund(
+        program_id=program.id,
+        refund_id=body.refund_id,
+        order_id=body.order_id,
+        currency=body.currency,
+        amount=to_minor(body.amount, body.currency),
+    )
+    _insert(refund)
+    if order is not None and order.status != OrderStatus.OPEN:
+        _apply(refund, order, program)
+    return refund
+
+
+def cancel(order: Order, program: Program) -> None:
+    """Take back what the order still holds (nothing for one never paid)."""
+    order.cancelled_at = utcnow()
+    if order.status == OrderStatus.PAID:
+        taken, short = _take_back(
+            order, program, order.points_earned - order.points_clawed_back - order.shortfall
+        )
+        _announce_refund(order, program, None, taken, short, amount=0)
+    order.status = OrderStatus.CANCELLED
+
+
+def _program(actor: User | None, program_id: int, currency: str) -> Program:
+    program = load_program(actor, program_id, LoyaltyAction.RECORD)
+    require_live(program)
+    if currency != program.currency:
+        raise Conflict(code="currency_mismatch", currency=currency, expected=program.currency)
+    return program
+
+
+def _locked_order(program: Program, store_order_id: str) -> Order | None:
+    return db.session.scalars(
+        select(Order)
+        .where(Order.program_id == program.id, Order.order_id == store_order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _new_order(program: Program, body: OrderIn) -> Order:
+    currency = body.currency
+    order = Order(
+        program_id=program.id,
+        order_id=body.order_id,
+        currency=currency,
+        subtotal=to_minor(body.subtotal, currency),
+        shipping=to_minor(body.shipping, currency),
+        taxes=to_minor(body.taxes, currency),
+        total=to_minor(body.total, currency),
+        test=body.test,
+        status=OrderStatus.IGNORED if body.test else OrderStatus.OPEN,
+    )
+    if not body.test:  # a test order makes no customer either
+        order.membership_id = customer(
+            program,
+            membership_id=body.membership_id,
+            external_id=body.external_id,
+            email=body.email,
+        ).id
+    _insert(order)
+    return order
+
+
+def _insert(row: Order | Refund) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError as error:
+        # The same order or refund arrived twice at once: run again, and see it as a replay.
+        raise RetryTransaction() from error
+
+
+def _earn(order: Order, program: Program) -> None:
+    now = utcnow()
+    purchase = db.session.scalars(
+        select(EarningRule).where(
+            EarningRule.program_id == program.id,
+            EarningRule.kind == RuleKind.PURCHASE,
+            EarningRule.deleted_at.is_(None),
+        )
+    ).first()
+    order.status, order.paid_at = OrderStatus.PAID, now
+    if purchase is not None and in_window(purchase.starts_at, purchase.ends_at, now):
+        assert purchase.per_amount is not None  # the purchase rule always has one
+        rate = Rate(purchase.points, purchase.per_amount, purchase.minimum_amount or 0)
+        order.rule_id, order.rate = purchase.id, rate.as_dict()
+        order.eligible_amount = eligible_amount(
+            order.subtotal,
+            order.shipping,
+            order.taxes,
+            with_shipping=purchase.include_shipping,
+            with_taxes=purchase.include_taxes,
+        )
+        order.points_base = purchase_points(order.eligible_amount, rate)
+    order.points_earned = order.points_base + order.points_campaign
+    assert order.membership_id is not None  # only test orders have none, and never earn
+    if order.points_earned > 0:
+        ledger.post(
+            membership_id=order.membership_id,
+            amount=order.points_earned,
+            kind=EntryKind.PURCHASE,
+            actor_id=None,
+            cause_type="order",
+            cause_id=order.id,
+        )
+    db.session.flush()
+    outbox.record(
+        OccurrenceType.ORDER_PAID,
+        shop_id=program.shop_id,
+        order_id=order.id,
+        store_order_id=order.order_id,
+        program_id=program.id,
+        membership_id=order.membership_id,
+        currency=order.currency,
+        eligible_amount=from_minor(order.eligible_amount, order.currency),
+        points=order.points_earned,
+    )
+    # The refunds that came first.
+    parked = db.session.scalars(
+        select(Refund)
+        .where(
+            Refund.program_id == program.id,
+            Refund.order_id == order.order_id,
+            Refund.status == RefundStatus.PARKED,
+        )
+        .order_by(Refund.id)
+        .with_for_update()
+    ).all()
+    for refund in parked:
+        _apply(refund, order, program)
+
+
+def _apply(refund: Refund, order: Order, program: Program) -> None:
+    refund.status, refund.applied_at = RefundStatus.APPLIED, utcnow()
+    if refund.currency != order.currency:
+        return  # nothing comparable to take back; kept on record
+    order.refunded_amount += refund.amount
+    if order.status != OrderStatus.PAID:
+        return  # cancelled (all taken back already) or a test order
+    due = clawback_due(
+        order.points_earned,
+        order.eligible_amount,
+        order.refunded_amount,
+        order.points_clawed_back + order.shortfall,
+    )
+    taken, short = _take_back(order, program, due)
+    refund.points_clawed_back, refund.shortfall = taken, short
+    _announce_refund(order, program, refund.refund_id, taken, short, amount=refund.amount)
+
+
+def _take_back(order: Order, program: Program, due: int) -> tuple[int, int]:
+    """Take ``due`` points from the order's member: what the balance holds, the rest recorded
+    as the order's shortfall."""
+    if due <= 0:
+        return 0, 0
+    member = db.session.scalars(
+        select(Membership)
+        .where(Membership.id == order.membership_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    taken = min(due, member.balance)
+    if taken > 0:
+        ledger.post(
+            membership_id=member.id,
+            amount=-taken,
+            kind=EntryKind.REFUND,
+            actor_id=None,
+            cause_type="order",
+            cause_id=order.id,
+        )
+    order.points_clawed_back += taken
+    order.shortfall += due - taken
+    return taken, due - taken
+
+
+def _announce_refund(
+    order: Order, program: Program, refund_id: str | None, taken: int, short: int, *, amount: int
+) -> None:
+    assert order.membership_id is not None
+    outbox.record(
+        OccurrenceType.ORDER_REFUNDED,
+        shop_id=program.shop_id,
+        order_id=order.id,
+        store_order_id=order.order_id,
+        refund_id=refund_id,
+        cancelled=refund_id is None,
+        program_id=program.id,
+        membership_id=order.membership_id,
+        currency=order.currency,
+        amount=from_minor(amount, order.currency),
+        points=taken,
+        shortfall=short,
+    )

@@ -1,0 +1,106 @@
+"""Reads of merchant loyalty: a program's earning rules, and rows as the API shows them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from stampbook.accounts.models import User
+from stampbook.core.db import db, utcnow
+from stampbook.core.errors import NotFound
+from stampbook.core.money import from_minor
+from stampbook.core.pagination import PageQuery, newest_first
+from stampbook.core.policy import require
+from stampbook.loyalty.models import EarningRule, Order, Refund
+from stampbook.loyalty.policy import LoyaltyAction, program_of
+from stampbook.loyalty.rules import in_window
+from stampbook.loyalty.schemas import (
+    EarningRuleOut,
+    EarningRulePage,
+    OrderOut,
+    RefundOut,
+)
+from stampbook.programs.models import Program
+from stampbook.programs.queries import load_program
+
+
+def load_rule(
+    actor: User | None, rule_id: int, action: str = LoyaltyAction.RULES_MANAGE
+) -> EarningRule:
+    found = db.session.get(EarningRule, rule_id)
+    if found is None:
+        raise NotFound(thing="earning_rule")
+    require(actor, action, found)
+    return found
+
+
+def list_rules(actor: User | None, program_id: int, page: PageQuery) -> EarningRulePage:
+    program = load_program(actor, program_id, LoyaltyAction.RULES_VIEW)
+    rules = select(EarningRule).where(
+        EarningRule.program_id == program.id, EarningRule.deleted_at.is_(None)
+    )
+    items, next_cursor = newest_first(rules, EarningRule.id, page)
+    return EarningRulePage(items=[rule_out(r, program) for r in items], next_cursor=next_cursor)
+
+
+def rule_out(earning_rule: EarningRule, program: Program | None = None) -> EarningRuleOut:
+    currency = (program or program_of(earning_rule)).currency
+    return EarningRuleOut(
+        id=earning_rule.id,
+        program_id=earning_rule.program_id,
+        kind=earning_rule.kind,
+        activity=earning_rule.activity,
+        points=earning_rule.points,
+        per_amount=_money(earning_rule.per_amount, currency),
+        minimum_amount=_money(earning_rule.minimum_amount, currency),
+        include_shipping=earning_rule.include_shipping,
+        include_taxes=earning_rule.include_taxes,
+        currency=currency,
+        starts_at=earning_rule.starts_at,
+        ends_at=earning_rule.ends_at,
+        limit_count=earning_rule.limit_count,
+        limit_period=earning_rule.limit_period,
+        active=earning_rule.deleted_at is None
+        and in_window(earning_rule.starts_at, earning_rule.ends_at, utcnow()),
+        created_at=earning_rule.created_at,
+    )
+
+
+def _money(minor: int | None, currency: str) -> str | None:
+    return None if minor is None else from_minor(minor, currency)
+
+
+def order_out(order: Order) -> OrderOut:
+    return OrderOut(
+        id=order.id,
+        program_id=order.program_id,
+        membership_id=order.membership_id,
+        order_id=order.order_id,
+        currency=order.currency,
+        subtotal=from_minor(order.subtotal, order.currency),
+        total=from_minor(order.total, order.currency),
+        status=order.status,
+        eligible_amount=from_minor(order.eligible_amount, order.currency),
+        points_earned=order.points_earned,
+        points_clawed_back=order.points_clawed_back,
+        shortfall=order.shortfall,
+        refunded_amount=from_minor(order.refunded_amount, order.currency),
+        paid_at=order.paid_at,
+        cancelled_at=order.cancelled_at,
+        created_at=order.created_at,
+    )
+
+
+def refund_out(refund: Refund) -> RefundOut:
+    return RefundOut(
+        id=refund.id,
+        program_id=refund.program_id,
+        refund_id=refund.refund_id,
+        order_id=refund.order_id,
+        currency=refund.currency,
+        amount=from_minor(refund.amount, refund.currency),
+        status=refund.status,
+        points_clawed_back=refund.points_clawed_back,
+        shortfall=refund.shortfall,
+        created_at=refund.created_at,
+        applied_at=refund.applied_at,
+    )
