@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from stampbook.core.outbox import Consumer
 from stampbook.flows import claims, confirmations
+from stampbook.loyalty import consuming as loyalty
 from stampbook.notifications import announcing, kinds, notifying
 from stampbook.webhooks import delivery as webhooks
 from stampbook.webhooks.rules import SHOP_TYPES as WEBHOOK_TYPES
@@ -20,4 +21,5 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(announcing.CONSUMER_NAME, announcing.TYPES, announcing.handle),
     Consumer(confirmations.CONSUMER_NAME, confirmations.TYPES, confirmations.handle),
     Consumer(claims.CONSUMER_NAME, claims.TYPES, claims.handle),
+    Consumer(loyalty.CONSUMER_NAME, loyalty.TYPES, loyalty.handle),
 )

@@ -26,6 +26,7 @@ from stampbook.core.demo import DemoWorld
 DOMAINS = (
     "accounts",
     "shops",
+    "apikeys",
     "programs",
     "ledger",
     "loyalty",

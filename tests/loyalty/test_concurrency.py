@@ -111,3 +111,34 @@ def test_racing_refunds_never_take_back_more_than_the_order_earned(committed: Fl
         assert (stored.points_earned, stored.points_clawed_back, stored.shortfall) == (100, 100, 0)
         assert _balance("buyer") == 0
         assert find_discrepancies() == []
+
+
+def test_two_birthday_jobs_at_once_credit_once(committed: Flask) -> None:
+    from datetime import UTC, datetime
+
+    from stampbook.core.jobs import run_in_app
+    from stampbook.loyalty.birthdays import credit_birthdays
+    from tests.factories.accounts import make_user
+    from tests.factories.programs import make_membership
+
+    with committed_session(committed) as session:
+        team = make_team(session)
+        session.add(EarningRule(program_id=team.program.id, kind="birthday", points=100))
+        for n in range(5):
+            user = make_user(
+                session, birthday="07-14", birthday_set_at=datetime(2020, 1, 1, tzinfo=UTC)
+            )
+            make_membership(session, team.program, user, external_id=f"born-{n}")
+    day = datetime(2027, 7, 14, 12, tzinfo=UTC)
+
+    def job(_: int) -> int:
+        with committed.app_context():
+            return int(run_in_app(lambda: credit_birthdays(day)))
+
+    counts = run_parallel(2, job)
+
+    assert sum(counts) == 5, counts
+    with committed.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Credit)) == 5
+        assert [_balance(f"born-{n}") for n in range(5)] == [100] * 5
+        assert find_discrepancies() == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.factories.accounts import auth
+from tests.factories.accounts import auth, make_user
 from tests.factories.shops import make_team
 from tests.loyalty.conftest import Store
 
@@ -106,3 +106,29 @@ def test_a_programs_currency_prices_its_rules(client: FlaskClient, session: Sess
         f"/api/v1/programs/{team.program.id}", json={"currency": "XYZ"}, headers=headers
     )
     assert unknown.status_code == 422
+
+
+def test_joining_earns_the_signup_rule_once(store: Store, session: Session) -> None:
+    from stampbook.programs.models import Membership
+
+    assert store.post("earning-rules", {"kind": "signup", "points": 50}).status_code == 201
+    newcomer = make_user(session)
+    program = store.team.program
+    program.membership_mode = "public"
+    session.flush()
+    joined = store.client.post(
+        f"/api/v1/programs/{program.id}/memberships", json={}, headers=auth(session, newcomer)
+    )
+    assert joined.status_code == 201, joined.json
+    membership = session.get(Membership, joined.json["id"])
+    assert membership is not None
+    session.refresh(membership)
+    assert membership.balance == 50
+    # Leaving and coming back earns nothing more.
+    store.client.delete(f"/api/v1/memberships/{membership.id}", headers=auth(session, newcomer))
+    again = store.client.post(
+        f"/api/v1/programs/{program.id}/memberships", json={}, headers=auth(session, newcomer)
+    )
+    assert again.status_code in (200, 201), again.json
+    session.refresh(membership)
+    assert membership.balance == 50

@@ -67,3 +67,40 @@ def test_a_limits_period_starts_on_the_members_wall_clock() -> None:
     assert limit_start("month", at, madrid) == datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
     assert limit_start("year", at, madrid) == datetime(2025, 12, 31, 23, 0, tzinfo=UTC)
     assert limit_start("ever", at, madrid) is None
+
+
+def test_the_highest_multiplier_applies_alone_and_bonuses_add_up() -> None:
+    from stampbook.loyalty.rules import Boost, boosts
+
+    running = [
+        Boost(1, frozenset(), multiplier_percent=200),
+        Boost(2, frozenset({"purchase"}), multiplier_percent=300),
+        Boost(3, frozenset({"signup"}), multiplier_percent=500),
+        Boost(4, frozenset(), bonus_points=10),
+        Boost(5, frozenset({"activity"}), bonus_points=7),
+    ]
+    assert boosts(59, "purchase", running) == [(2, 118), (4, 10)]
+    assert boosts(20, "activity", running) == [(1, 20), (4, 10), (5, 7)]
+    assert boosts(0, "purchase", running) == [(4, 10)]
+    # A tie goes to the earlier campaign.
+    tie = [Boost(9, frozenset(), multiplier_percent=150), Boost(8, frozenset(), 150)]
+    assert boosts(10, "purchase", tie) == [(8, 5)]
+
+
+def test_a_birthday_is_due_from_its_day_to_the_years_end() -> None:
+    from datetime import date
+
+    from stampbook.loyalty.rules import birthday_in, birthday_year_due
+
+    assert birthday_in(2027, "02-29") == date(2027, 2, 28)
+    assert birthday_in(2028, "02-29") == date(2028, 2, 29)
+    set_long_ago = date(2020, 1, 1)
+    assert birthday_year_due("07-14", set_long_ago, date(2027, 7, 13)) is None
+    assert birthday_year_due("07-14", set_long_ago, date(2027, 7, 14)) == 2027
+    assert birthday_year_due("07-14", set_long_ago, date(2027, 12, 31)) == 2027
+    # Set 29 days before it: next year. Set 30 days before: this year.
+    assert birthday_year_due("07-14", date(2027, 6, 15), date(2027, 7, 14)) is None
+    assert birthday_year_due("07-14", date(2027, 6, 14), date(2027, 7, 14)) == 2027
+    assert birthday_year_due("07-14", date(2027, 6, 15), date(2028, 7, 14)) == 2028
+    # Set after this year's birthday passed: from next year.
+    assert birthday_year_due("03-01", date(2027, 5, 1), date(2027, 6, 1)) is None

@@ -353,6 +353,10 @@ NO_OTHER_USERS_DATA = {
     "webhooks.get_webhook_endpoint": "a shop's endpoint",
     "webhooks.list_webhook_messages": "the team's view of what went to its endpoint",
     "webhooks.list_webhook_attempts": "how a shop's endpoint answered",
+    "loyalty.list_earning_rules": "how a program's members earn",
+    "loyalty.list_campaigns": "a program's campaigns and what each cost",
+    "loyalty.list_integrations": "a shop's store connections, for its managers",
+    "apikeys.list_api_keys": "a shop's keys, each with the team member who made it",
     # Posts: their author chose the audience (stampbook.people.policy).
     "people.list_posts": "posts, as their audience says",
     "people.get_post": "a post, as its audience says",

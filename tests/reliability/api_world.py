@@ -22,7 +22,7 @@ from stampbook.accounts.models import Token, TokenKind, User
 from stampbook.accounts.tokens import digest
 from stampbook.core.db import Base, db, utcnow
 from stampbook.ledger.queries import find_discrepancies
-from stampbook.loyalty.models import EarningRule
+from stampbook.loyalty.models import Campaign, EarningRule
 from stampbook.people import message_services, post_services
 from stampbook.people import services as social
 from stampbook.people.models import PostAudience
@@ -212,9 +212,18 @@ def build_world(app: Flask, session: Session) -> World:
         limit_count=5,
         limit_period="day",
     )
-    session.add_all([purchase, survey])
+    bonus_week = Campaign(
+        program_id=coffee.id,
+        name="Bonus week",
+        kind="bonus",
+        bonus_points=3,
+        starts_at=utcnow() - timedelta(days=1),
+        ends_at=utcnow() + timedelta(days=6),
+    )
+    session.add_all([purchase, survey, bonus_week])
     session.flush()
     world.add("rule_id", purchase=purchase.id, survey=survey.id)
+    world.add("campaign_id", bonus_week=bonus_week.id)
 
     espresso = make_task(session, coffee, name="Espresso", allows_multiple=True, max_multiple=5)
     daily = make_task(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
 from tests.accounts import authz_cases as accounts
+from tests.apikeys import authz_cases as apikeys
 from tests.factories.accounts import PASSWORD
 from tests.loyalty import authz_cases as loyalty
 from tests.notifications import authz_cases as notifications
@@ -55,6 +56,8 @@ DEFAULT_ARGS = {
     "token": "unsubscribe_token",
     "secret": "reset_secret",
     "rule_id": "earning_rule",
+    "campaign_id": "campaign",
+    "integration_id": "integration",
 }
 
 
@@ -380,6 +383,38 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("loyalty.credit_activity", "POST"): Case(MANAGERS, body=loyalty.ACTIVITY),
     ("loyalty.record_order", "POST"): Case(MANAGERS, body=loyalty.ORDER),
     ("loyalty.record_refund", "POST"): Case(MANAGERS, body=loyalty.REFUND),
+    ("loyalty.list_campaigns", "GET"): Case(ANYONE),
+    ("loyalty.create_campaign", "POST"): Case(MANAGERS, body=loyalty.NEW_CAMPAIGN),
+    ("loyalty.update_campaign", "PATCH"): Case(MANAGERS, body={"name": "Triple"}),
+    ("loyalty.delete_campaign", "DELETE"): Case(MANAGERS),
+    ("loyalty.list_integrations", "GET"): Case(MANAGERS),
+    ("loyalty.create_integration", "POST"): Case(MANAGERS, body=loyalty.new_integration),
+    ("loyalty.delete_integration", "DELETE"): Case(MANAGERS),
+    # Shopify's webhook is public, and no role's credential opens it: the store's signature of
+    # the body is its authentication, which these calls do not carry (401 for everyone; the
+    # signed calls are tests/loyalty/test_shopify_webhooks.py's).
+    ("loyalty.receive_shopify_webhook", "POST"): Case(everyone(AUTH)),
+    ("store_pages.store", "GET"): Case(MANAGERS),
+    ("store_pages.store", "POST"): Case(MANAGERS, body=loyalty.new_store_form),
+    ("store_pages.disconnect", "POST"): Case(MANAGERS),
+    # The earning page (loyalty/pages/earning.py): whoever sees the program reads it; its
+    # forms are the managers', as the API's routes above.
+    ("earning_pages.earning", "GET"): Case(ANYONE),
+    ("earning_pages.add_rule", "POST"): Case(MANAGERS, body={"kind": "signup", "points": "5"}),
+    ("earning_pages.edit_rule", "GET"): Case(MANAGERS),
+    ("earning_pages.edit_rule", "POST"): Case(MANAGERS, body={"points": "2", "per_amount": "1.00"}),
+    ("earning_pages.delete_rule", "POST"): Case(MANAGERS),
+    ("earning_pages.add_campaign", "POST"): Case(
+        MANAGERS,
+        body={
+            "campaign_name": "Bonus week",
+            "campaign_kind": "bonus",
+            "bonus_points": "5",
+            "campaign_starts_at": "2030-01-01T00:00",
+            "campaign_ends_at": "2030-01-08T00:00",
+        },
+    ),
+    ("earning_pages.delete_campaign", "POST"): Case(MANAGERS),
     # --- Tasks and stamps -------------------------------------------------------------------
     ("tasks.list_tasks", "GET"): Case(ANYONE),
     ("tasks.create_task", "POST"): Case(MANAGERS, body={"name": "New task", "point_value": 1}),
@@ -449,6 +484,14 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("webhook_pages.send_test", "POST"): Case(MANAGERS, args=webhooks.ENDPOINT),
     ("webhook_pages.delete_endpoint", "POST"): Case(MANAGERS, args=webhooks.ENDPOINT),
     ("webhook_pages.replay", "POST"): Case(MANAGERS, args=webhooks.MESSAGE),
+    # --- API keys: the shop's creator and managers (tests/apikeys/authz_cases.py); an admin
+    # outside the team makes none (it would be refused from its first call) -------------------
+    ("apikeys.list_api_keys", "GET"): Case(MANAGERS),
+    ("apikeys.create_api_key", "POST"): Case(row(U, D, D, D, D, A, A, D), body=apikeys.NEW_KEY),
+    ("apikeys.revoke_api_key", "DELETE"): Case(MANAGERS, args=apikeys.KEY),
+    ("api_key_pages.keys", "GET"): Case(MANAGERS),
+    ("api_key_pages.keys", "POST"): Case(row(U, D, D, D, D, A, A, D), body=apikeys.NEW_KEY_FORM),
+    ("api_key_pages.revoke", "POST"): Case(MANAGERS, args=apikeys.KEY),
     # --- People: buddies, blocks, messages, posts (tests/people/authz_cases.py) ------------
     ("accounts.change_email", "POST"): Case(SIGNED_IN, body=people.new_email),
     ("accounts.star_shop", "PUT"): Case(SIGNED_IN, body=people.star_the_shop),

@@ -31,6 +31,7 @@ from stampbook.accounts.models import TokenKind
 from stampbook.core.db import db
 from stampbook.core.routing import PageBlueprint
 from tests.accounts import authz_cases as account_cases
+from tests.apikeys import authz_cases as api_key_cases
 from tests.factories.accounts import PASSWORD, make_token, make_user
 from tests.factories.ledger import give_points
 from tests.factories.programs import make_membership, make_program
@@ -197,6 +198,7 @@ def build_world(app: Flask, session: Session) -> World:
             **account_cases.account_objects(session, people),
             **notification_cases.notification_objects(app, session, people, shop.id),
             **webhook_cases.webhook_objects(session, shop),
+            **api_key_cases.api_key_objects(session, shop),
             **loyalty_cases.loyalty_objects(session, program.id),
         },
         users={name: user.id for name, user in people.items()},

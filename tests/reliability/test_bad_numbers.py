@@ -224,11 +224,39 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
                 {"points": 7, "limit_count": 2, "limit_period": "day"},
             )
         ],
+        "POST /api/v1/programs/{program_id}/campaigns": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/campaigns",
+                {
+                    "name": "Numbers",
+                    "kind": "bonus",
+                    "bonus_points": 5,
+                    "starts_at": "2030-01-01T00:00:00Z",
+                    "ends_at": "2030-01-08T00:00:00Z",
+                },
+            )
+        ],
+        "PATCH /api/v1/campaigns/{campaign_id}": [
+            Request("owner", f"/api/v1/campaigns/{n['bonus_week']}", {"bonus_points": 9})
+        ],
         "POST /api/v1/programs/{program_id}/activities": [
             Request(
                 "owner",
                 f"/api/v1/programs/{n['coffee']}/activities",
                 {"activity": "survey", "membership_id": n["mine"]},
+            )
+        ],
+        "POST /api/v1/shops/{shop_id}/integrations": [
+            Request(
+                "owner",
+                f"/api/v1/shops/{n['shop']}/integrations",
+                {
+                    "kind": "shopify",
+                    "shop_domain": "numbers.myshopify.com",
+                    "secret": "shpss_numbers-store-secret",
+                    "program_id": n["coffee"],
+                },
             )
         ],
         "POST /api/v1/programs/{program_id}/orders": [

@@ -78,6 +78,7 @@ ID_KINDS = {
     "up_to_id": "message_id",
     "request_id": "request_id",
     "rule_id": "rule_id",
+    "campaign_id": "campaign_id",
 }
 
 # The app schemathesis calls. It is built at import time, as the schemas are loaded then; the

@@ -43,7 +43,11 @@ ROUTES = routes_at_collection()
 
 
 def _api_writes(app: Flask) -> list[tuple[str, str, str]]:
-    """(endpoint, method, an allowed role) of every API route that reads a body."""
+    """(endpoint, method, an allowed role) of every API route that reads a body.
+
+    Shopify's webhook reads its raw body itself (its signature is of the bytes) and no role
+    opens it: its body is parsed by the same ``core.json_body.loads`` once the signature holds,
+    and tests/loyalty/test_shopify_webhooks.py sends it a signed deep body (400)."""
     chosen = []
     for endpoint, method in ROUTES:
         case = EXPECTED.get((endpoint, method))

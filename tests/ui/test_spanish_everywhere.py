@@ -20,6 +20,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,8 +36,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 import stampbook
 from stampbook.core import wording
+from stampbook.core.db import utcnow
 from stampbook.core.routing import PageBlueprint
 from stampbook.ledger.words import entry_note
+from stampbook.loyalty.models import Campaign, EarningRule
 from stampbook.notifications.links import unsubscribe_token
 from stampbook.rewards.models import Redemption
 from stampbook.tasks.models import Stamp
@@ -284,6 +287,8 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
         "stamp_id": [stamp],
         # A webhook endpoint of the café (its page: settings, secret, log).
         "endpoint_id": [make_endpoint(session, cafe.shop, "https://93.184.215.14/hook").id],
+        # The program's earning rules and campaigns (its earning page; a rule's page).
+        "rule_id": _earning_rules(session, cafe.program.id),
         # A shop's notification template, and the member's unsubscribe link.
         "kind": ["redemption_receipt"],
         "channel": ["email"],
@@ -296,6 +301,94 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
         ],
     }
     return World(cafe, ids, after)
+
+
+def _earning_rules(session: Session, program_id: int) -> list[int]:
+    """A rule of every kind, with limits of every period and windows, and campaigns
+    running, coming and ended (the earning page says each in words); the purchase rule's
+    id and the activity's (a rule's page)."""
+    now = utcnow()
+    rules = [
+        EarningRule(
+            program_id=program_id,
+            kind="purchase",
+            points=2,
+            per_amount=150,
+            minimum_amount=2000,
+            include_shipping=True,
+        ),
+        EarningRule(
+            program_id=program_id, kind="signup", points=1, limit_count=1, limit_period="ever"
+        ),
+        EarningRule(
+            program_id=program_id, kind="birthday", points=50, limit_count=1, limit_period="year"
+        ),
+        EarningRule(
+            program_id=program_id,
+            kind="review",
+            points=5,
+            limit_count=3,
+            limit_period="week",
+            ends_at=now + timedelta(days=3),
+        ),
+        EarningRule(
+            program_id=program_id,
+            kind="referral",
+            points=30,
+            limit_count=2,
+            limit_period="month",
+            starts_at=now + timedelta(days=40),
+        ),
+        EarningRule(
+            program_id=program_id,
+            kind="activity",
+            activity="survey_completed",
+            points=20,
+            limit_count=1,
+            limit_period="day",
+            ends_at=now - timedelta(days=1),
+        ),
+    ]
+    window = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=2)}
+    coming = {"starts_at": now + timedelta(days=20), "ends_at": now + timedelta(days=50)}
+    ended = {"starts_at": now - timedelta(days=9), "ends_at": now - timedelta(days=2)}
+    campaigns = [
+        Campaign(
+            program_id=program_id,
+            name="Doble",
+            kind="multiplier",
+            multiplier_percent=200,
+            rule_kinds=["purchase", "review"],
+            **window,
+        ),
+        Campaign(
+            program_id=program_id,
+            name="Triple",
+            kind="multiplier",
+            multiplier_percent=300,
+            **coming,
+        ),
+        Campaign(
+            program_id=program_id,
+            name="Y medio",
+            kind="multiplier",
+            multiplier_percent=150,
+            rule_kinds=["activity"],
+            **ended,
+        ),
+        Campaign(
+            program_id=program_id,
+            name="Extra",
+            kind="bonus",
+            bonus_points=5,
+            rule_kinds=["signup", "birthday", "referral"],
+            **window,
+        ),
+        Campaign(program_id=program_id, name="Uno", kind="bonus", bonus_points=1, **coming),
+    ]
+    session.add_all([*rules, *campaigns])
+    session.flush()
+    return [rules[0].id, rules[-1].id]
 
 
 def _unsubscribe_token(app: Flask, cafe: Cafe) -> str:

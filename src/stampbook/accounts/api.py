@@ -35,6 +35,7 @@ def _me_out(user: User) -> MeOut:
         order_settings=user.order_settings or {},
         starred_shop_id=user.starred_shop_id,
         phone=user.phone,
+        birthday=user.birthday,
         sms_opted_out_at=user.sms_opted_out_at,
     )
 

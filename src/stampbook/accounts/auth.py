@@ -1,4 +1,5 @@
-"""Who is calling: a bearer token for the API, a session cookie for the pages."""
+"""Who is calling: a bearer token for the API (a user's token, or a shop's API key), a
+session cookie for the pages."""
 
 from __future__ import annotations
 
@@ -6,14 +7,23 @@ from flask import g, request, session
 
 from stampbook.accounts import tokens
 from stampbook.accounts.models import Token, TokenKind, User
+from stampbook.apikeys import queries as apikeys_queries
+from stampbook.apikeys import rules as apikeys_rules
+from stampbook.apikeys import usage as apikeys_usage
 from stampbook.core.errors import Unauthorized
 
 SESSION_TOKEN = "token"
 
 
 def authenticate(*, api: bool) -> User | None:
-    """Resolve the caller; a presented but invalid bearer token is an error, not anonymity."""
+    """Resolve the caller; a presented but invalid bearer token is an error, not anonymity.
+
+    A shop's API key (``sk_...``) is taken through the API alone: the caller is the key's
+    maker, and ``g.api_key`` confines what they may do to the key's shop and scopes
+    (``core.policy``, ``core.routing``). Pages never take keys.
+    """
     g.token = None
+    g.api_key = None
     if api:
         header = request.headers.get("Authorization", "")
         if not header:
@@ -21,6 +31,8 @@ def authenticate(*, api: bool) -> User | None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise Unauthorized(code="invalid_token")
+        if secret.strip().startswith(apikeys_rules.PREFIX):
+            return _key_maker(secret.strip())
         token = tokens.find_active(secret.strip(), kind=TokenKind.API)
         if token is None or token.user.is_deleted:
             raise Unauthorized(code="invalid_token")
@@ -34,6 +46,18 @@ def authenticate(*, api: bool) -> User | None:
             return None
     g.token = token
     return token.user
+
+
+def _key_maker(secret: str) -> User:
+    """The maker of the live API key ``secret``; an unknown, revoked or orphaned key is
+    refused as a bad token is."""
+    found = apikeys_queries.find_live(secret)
+    if found is None:
+        raise Unauthorized(code="invalid_token")
+    key, maker = found
+    g.api_key = key
+    apikeys_usage.note_use(key)
+    return maker
 
 
 def current_user() -> User | None:

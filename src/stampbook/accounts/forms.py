@@ -18,6 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     EqualTo,
@@ -29,6 +30,7 @@ from wtforms.validators import (
 
 from stampbook.accounts.models import Privacy, Section
 from stampbook.accounts.phones import E164
+from stampbook.accounts.schemas import DAYS_OF_THE_YEAR
 from stampbook.core.schemas import MAX_ORDERED
 from stampbook.people.page_order import OrderChoices
 from stampbook.ui.forms import (
@@ -144,6 +146,18 @@ class ProfileForm(IdentityFields, FlaskForm):  # type: ignore[misc]
         render_kw={"autocomplete": "tel"},
         description=_l(
             "Optional, and seen by you alone: notices you choose to get by text message come to it."
+        ),
+    )
+    birthday = StringField(
+        _l("Birthday"),
+        validators=[
+            Optional(),
+            AnyOf(DAYS_OF_THE_YEAR, message=_l("Write the month and day as MM-DD, e.g. 07-14.")),
+        ],
+        render_kw={"placeholder": "MM-DD", "inputmode": "numeric"},
+        description=_l(
+            "Optional, month and day only, seen by you alone: shops with birthday points give "
+            "them on it."
         ),
     )
 

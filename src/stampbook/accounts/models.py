@@ -84,6 +84,10 @@ class User(IdMixin, TimestampMixin, Base):
     # whenever the address changes. An unconfirmed address gets no marketing email, and
     # claims nothing sent to it (unclaimed customers, invitations by email).
     email_verified_at: Mapped[datetime | None]
+    # "MM-DD" (no year: nobody's age is kept), for the birthday points of loyalty programs;
+    # ``birthday_set_at``: a birthday set less than 30 days before it comes earns next year.
+    birthday: Mapped[str | None] = mapped_column(String(5))
+    birthday_set_at: Mapped[datetime | None]
 
     def privacy(self, section: Section) -> Privacy:
         return privacy_level(self.privacy_settings, section)

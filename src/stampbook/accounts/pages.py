@@ -292,4 +292,13 @@ def email() -> Response | tuple[str, int]:
     ), (422 if form.errors else 200)
 
 
-PROFILE_FIELDS = ("name", "summary", "description", "color", "icon", "time_zone", "phone")
+PROFILE_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "color",
+    "icon",
+    "time_zone",
+    "phone",
+    "birthday",
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
@@ -66,6 +66,31 @@ class TokenOut(Output):
     expires_at: datetime
 
 
+def _days_of_the_year() -> list[str]:
+    leap = date(2024, 1, 1)  # a leap year: 29 February is someone's birthday too
+    return [(leap + timedelta(days=n)).strftime("%m-%d") for n in range(366)]
+
+
+DAYS_OF_THE_YEAR = _days_of_the_year()
+
+
+def _known_day(day: str) -> str:
+    if day not in DAYS_OF_THE_YEAR:
+        raise ValueError("not a day of the year as MM-DD")
+    return day
+
+
+Birthday = Annotated[
+    str,
+    AfterValidator(_known_day),
+    Field(
+        json_schema_extra={"enum": DAYS_OF_THE_YEAR},
+        description="Month and day, MM-DD (no year).",
+        examples=["07-14"],
+    ),
+]
+
+
 class UserOut(Output):
     """What others may see of a user (sections follow the user's privacy settings)."""
 
@@ -116,6 +141,9 @@ class MeOut(UserOut):
     order_settings: OrderSettings = Field(default_factory=OrderSettings)
     starred_shop_id: int | None = Field(None, description="The shop I starred.")
     phone: str | None = Field(None, description="My phone for text messages (E.164).")
+    birthday: str | None = Field(
+        None, description="MM-DD: loyalty programs with a birthday rule give points on it."
+    )
     sms_opted_out_at: datetime | None = Field(
         None,
         description="When my phone answered STOP to our texts: none are sent to it until I "
@@ -140,6 +168,11 @@ class UserPatch(Input):
     )
     phone: Phone | None = Field(
         None, description="For text messages, in E.164; a new number lifts an opt-out."
+    )
+    birthday: Birthday | None = Field(
+        None,
+        description="MM-DD. Loyalty programs with a birthday rule credit it once a year, in my "
+        "time zone; a birthday set less than 30 days before it comes earns from next year.",
     )
 
 

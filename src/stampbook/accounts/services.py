@@ -75,6 +75,8 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
             continue  # required fields cannot be emptied
         elif field == "phone" and value != user.phone:
             user.sms_opted_out_at = None  # the opt-out was the old number's
+        elif field == "birthday" and value != user.birthday:
+            user.birthday_set_at = utcnow()  # when it was set decides its first year
         setattr(user, field, value)
     db.session.flush()
     return user
@@ -186,6 +188,7 @@ def anonymise(user: User) -> None:
     user.name = "Deleted user"
     user.summary = user.description = user.color = user.icon = None
     user.phone = user.sms_opted_out_at = user.email_verified_at = None
+    user.birthday = user.birthday_set_at = None
     user.password_hash = ""
     user.privacy_settings = dict.fromkeys(DEFAULT_PRIVACY, "private")
     user.order_settings = {}

@@ -31,11 +31,24 @@ SETTINGS: dict[str, Any] = {
     "INFO": {
         "description": (
             "The JSON API of stampbook. Authenticate with `POST /api/v1/tokens` and send "
-            "`Authorization: Bearer <token>`. Errors are `application/problem+json` with a "
-            "stable `code`. Writes that move points accept an `Idempotency-Key` header."
+            "`Authorization: Bearer <token>`; a store's server sends one of its shop's API keys "
+            "the same way. Errors are `application/problem+json` with a stable `code`. Writes "
+            "that move points accept an `Idempotency-Key` header."
         ),
     },
-    "SECURITY_SCHEMES": {"BearerAuth": {"type": "http", "scheme": "bearer"}},
+    "SECURITY_SCHEMES": {
+        "BearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "A user's token (`sb_...`, from `POST /api/v1/tokens`), or a shop's API key "
+                "(`sk_...`, from `POST /api/v1/shops/{shop_id}/api-keys`) for server-to-server "
+                "calls. A key acts with its maker's rights in its shop only, and only on the "
+                "operations that say they take keys, within its scopes (`read`, `write`); "
+                "elsewhere it is refused with 403 `api_key_not_allowed` or `api_key_scope`."
+            ),
+        }
+    },
     "SWAGGER_UI_CSS": ASSET_URL + "swagger-ui.css",
     "SWAGGER_UI_BUNDLE_JS": ASSET_URL + "swagger-ui-bundle.js",
     "SWAGGER_UI_STANDALONE_PRESET_JS": ASSET_URL + "swagger-ui-standalone-preset.js",
@@ -82,10 +95,16 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many requests; see Retry-After",
     "503": "Temporarily unavailable; retry",
 }
-# Any route answers 401 to a bad bearer token, even a public one.
-ALWAYS = ("400", "401", "404", "405", "422", "503")
+# Any route answers 401 to a bad bearer token, even a public one, and 403 to a shop's API key
+# it does not take.
+ALWAYS = ("400", "401", "403", "404", "405", "422", "503")
 WITH_BODY = ("413", "415")
-WITH_AUTH = ("403",)
+
+# What an operation that takes a shop's API key says of it, by the scope it needs.
+KEY_SCOPE_WORDS = {
+    "read": "A shop's API key with the `read` scope may call this, for its own shop.",
+    "write": "A shop's API key with the `write` scope may call this, for its own shop.",
+}
 
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -327,8 +346,10 @@ def _process(app: APIFlask, spec: dict[str, Any]) -> dict[str, Any]:
                 # Any write may meet a unique or foreign key constraint (see the error handler).
                 statuses.add("409")
             if policy is not None and policy.access is not Access.PUBLIC:
-                statuses |= set(WITH_AUTH)
                 operation["security"] = [{"BearerAuth": []}]
+            if policy is not None and policy.key_scope is not None:
+                said = KEY_SCOPE_WORDS[policy.key_scope]
+                operation["description"] = f"{operation.get('description', '')}\n\n{said}".strip()
             rate_limited = (path, method) in limited and app.config["RATELIMIT_HEADERS_ENABLED"]
             if (path, method) in limited:
                 statuses.add("429")

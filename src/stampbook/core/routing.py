@@ -2,10 +2,10 @@
 
 ``add_url_rule`` refuses a view without a ``@route(...)`` policy, so no route can be
 registered without saying who may call it. The guard then, for each request, runs the
-whole view in one unit of work: authenticate, check the route's access, replay or record
-an idempotency key, call the view, commit once. Where the view refuses its input, a route
-that declares its ``subject`` first checks that the caller may act on it at all (403 or
-404 before 422: see ``_run``).
+whole view in one unit of work: authenticate, check the route's access (and, for a shop's
+API key, the scope the route names), replay or record an idempotency key, call the view,
+commit once. Where the view refuses its input, a route that declares its ``subject`` first
+checks that the caller may act on it at all (403 or 404 before 422: see ``_run``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from stampbook.core.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from stampbook.core.policy import Access, RoutePolicy, check_subject, policy_of
+from stampbook.core.policy import Access, RoutePolicy, check_subject, key_in_use, policy_of
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Input refused by APIFlask's own checks (``core.schemas.JsonBodies`` raises ValidationFailed
@@ -52,8 +52,21 @@ class MissingPolicyError(RuntimeError):
     """A route was registered without declaring its policy."""
 
 
+def _check_key(policy: RoutePolicy) -> None:
+    """A shop's API key calls only the routes that name the scope it needs (``key_scope``),
+    public ones included; its objects are then confined to its shop by ``policy.decide``."""
+    key = key_in_use()
+    if key is None:
+        return
+    if policy.key_scope is None:
+        raise Forbidden(code="api_key_not_allowed")
+    if not key.grants(policy.key_scope):
+        raise Forbidden(code="api_key_scope", scope=policy.key_scope)
+
+
 def _check_access(policy: RoutePolicy) -> None:
     user = g.user
+    _check_key(policy)
     if policy.access is Access.PUBLIC:
         return
     if user is None:

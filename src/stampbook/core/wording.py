@@ -118,6 +118,8 @@ MESSAGES: dict[str, Message] = {
             "admin": _t("Only the platform's administrators may do this."),
             "user.edit": _t("You may not change this account."),
             "user.view": _t("You may not see this person's page."),
+            "api_key.create": _t("Only the shop's creator and managers make its API keys."),
+            "api_key.manage": _t("You may not manage this shop's API keys."),
             "membership.adjust": _t("You may not adjust points in this program."),
             "earning_rule.view": _t("You may not see how this program's members earn."),
             "earning_rule.manage": _t("Only the shop's creator and managers change earning rules."),
@@ -125,6 +127,7 @@ MESSAGES: dict[str, Message] = {
                 "Only the shop's creator and managers (or their API keys) record orders, refunds "
                 "and activities."
             ),
+            "integration.manage": _t("Only the shop's creator and managers connect its stores."),
             "membership.view_entries": _t("You may not see this membership's points history."),
             "buddy_request.cancel": _t("You may not withdraw this buddy request."),
             "buddy_request.respond": _t("You may not answer this buddy request."),
@@ -194,6 +197,7 @@ MESSAGES: dict[str, Message] = {
             "other": _t("Not found."),
             "url": _t("Nothing is at this address."),
             "shop": _t("No such shop."),
+            "api_key": _t("No such API key."),
             "program": _t("No such program."),
             "membership": _t("No such membership."),
             "user": _t("No such user."),
@@ -217,6 +221,8 @@ MESSAGES: dict[str, Message] = {
             ),
             "webhook_message": _t("No such webhook message."),
             "earning_rule": _t("No such earning rule."),
+            "integration": _t("No such store connection."),
+            "campaign": _t("No such campaign."),
             "activity": _t("No such activity in this program: add an activity rule first."),
             "program_task": _t("No such task in this program."),
             "program_reward": _t("No such reward in this program's shop."),
@@ -266,6 +272,11 @@ MESSAGES: dict[str, Message] = {
     "service_unavailable": _t("The database is not reachable; try again shortly."),
     "internal_error": _t("Something went wrong on our side; it has been logged."),
     # Requests and sign-in.
+    "api_key_not_allowed": _t(
+        "A shop's API key may not do this: only what a store's server needs takes keys. Use "
+        "a person's own token."
+    ),
+    "api_key_scope": _t("This API key may not do this: it needs the “%(scope)s” scope."),
     "invalid_idempotency_key": _t(
         "%(header)s must be 1 to %(max)s visible ASCII characters (inner spaces allowed)."
     ),
@@ -407,7 +418,10 @@ MESSAGES: dict[str, Message] = {
         "Amounts, shipping and taxes belong to the purchase rule, not this one."
     ),
     "limit_incomplete": _t("A limit needs both limit_count and limit_period."),
-    "window_reversed": _t("The rule's window must end after it starts."),
+    "window_reversed": _t("The window must end after it starts."),
+    "campaign_kind_fields": _t(
+        "A multiplier campaign takes a multiplier, a bonus campaign bonus points: not both."
+    ),
     "amount_below_minor_unit": _t("The amount is smaller than the smallest unit of %(currency)s."),
     "currency_mismatch": _t(
         "This program counts in %(expected)s, not %(currency)s: send amounts in %(expected)s."
@@ -415,6 +429,19 @@ MESSAGES: dict[str, Message] = {
     "membership_not_active": _t("This membership is not active: it earns and loses nothing now."),
     "reference_used": _t("This reference was used for another member's credit."),
     "rule_inactive": _t("This rule does not earn now: it is outside its window."),
+    # A store's connection and its webhooks (Shopify).
+    "invalid_signature": _t(
+        "The webhook's signature does not match: check the store's domain and that its "
+        "connection has the app's API secret key."
+    ),
+    "store_connected": _t("The store %(domain)s is connected already: disconnect it first."),
+    "shopify_payload_invalid": _t(
+        "The store's webhook lacks what its topic needs, or holds it in another form: %(field)s."
+    ),
+    "shopify_payload_mismatch": _t(
+        "The store's webhook is not what its topic (%(topic)s) says: nothing was done."
+    ),
+    "customer_email_taken": _t("Another customer of this program has this email."),
     "activity_limit_reached": Choice(
         "period",
         {

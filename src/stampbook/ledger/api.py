@@ -19,7 +19,12 @@ bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history"
 
 
 @bp.get("/memberships/<int:membership_id>/entries")
-@route(Access.USER, action=LedgerAction.MEMBERSHIP_VIEW_ENTRIES, subject=load_membership)
+@route(
+    Access.USER,
+    action=LedgerAction.MEMBERSHIP_VIEW_ENTRIES,
+    subject=load_membership,
+    key_scope="read",
+)
 @bp.input(HistoryQuery, location="query", arg_name="query")
 @bp.output(EntryPage)
 @bp.doc(summary="A membership's points history, newest first", responses=[404])
@@ -29,7 +34,13 @@ def list_entries(membership_id: int, query: HistoryQuery) -> dict[str, Any]:
 
 
 @bp.post("/memberships/<int:membership_id>/adjustments")
-@route(Access.USER, action=LedgerAction.MEMBERSHIP_ADJUST, idempotent=True, subject=load_membership)
+@route(
+    Access.USER,
+    action=LedgerAction.MEMBERSHIP_ADJUST,
+    idempotent=True,
+    subject=load_membership,
+    key_scope="write",
+)
 @bp.input(AdjustmentIn, arg_name="body")
 @bp.output(EntryOut, status_code=201)
 @bp.doc(

@@ -1,16 +1,39 @@
 """Merchant loyalty API: earning rules, and what a store's server reports (orders, refunds,
-activities). A store's server calls these with a shop API key."""
+activities). A store's server calls these with a shop API key. Store connections (Shopify),
+and the one address every connected store sends its webhooks to."""
 
 from __future__ import annotations
+
+from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from stampbook.accounts.auth import current_user, me
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.loyalty import crediting, ordering, queries, services
+from stampbook.loyalty import (
+    campaigns,
+    crediting,
+    integration_queries,
+    integrations,
+    ordering,
+    queries,
+    services,
+    webhooks_in,
+)
+from stampbook.loyalty.integration_schemas import (
+    DeliveryReceived,
+    IntegrationIn,
+    IntegrationOut,
+    IntegrationPage,
+)
 from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.loyalty.schemas import (
     ActivityIn,
+    CampaignIn,
+    CampaignOut,
+    CampaignPage,
+    CampaignPatch,
     CreditOut,
     EarningRuleIn,
     EarningRuleOut,
@@ -144,3 +167,151 @@ def record_order(program_id: int, body: OrderIn) -> OrderOut:
 )
 def record_refund(program_id: int, body: RefundIn) -> RefundOut:
     return queries.refund_out(ordering.record_refund(me(), program_id, body))
+
+
+@bp.get("/programs/<int:program_id>/campaigns")
+@route(
+    Access.PUBLIC,
+    action=LoyaltyAction.RULES_VIEW,
+    subject=programs_queries.load_program,
+    key_scope="read",
+)
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(CampaignPage)
+@bp.doc(summary="The program's campaigns, with what each has cost", responses=[404])
+def list_campaigns(program_id: int, query: PageQuery) -> CampaignPage:
+    return queries.list_campaigns(current_user(), program_id, query)
+
+
+@bp.post("/programs/<int:program_id>/campaigns")
+@route(
+    Access.USER,
+    action=LoyaltyAction.RULES_MANAGE,
+    subject=programs_queries.load_program,
+    key_scope="write",
+)
+@bp.input(CampaignIn, arg_name="body")
+@bp.output(CampaignOut, status_code=201)
+@bp.doc(
+    summary="Start a campaign: a multiplier or bonus points on chosen rule kinds",
+    description=(
+        "Multipliers do not stack: when several run at once, the highest applies. Every "
+        "running bonus campaign adds its points to each credit. The campaign's points are "
+        "ledger entries of their own (kind campaign), so points_given is what it cost."
+    ),
+    responses=[403, 404, 409],
+)
+def create_campaign(program_id: int, body: CampaignIn) -> CampaignOut:
+    return queries.campaign_out(campaigns.create_campaign(me(), program_id, body))
+
+
+@bp.patch("/campaigns/<int:campaign_id>")
+@route(
+    Access.USER,
+    action=LoyaltyAction.RULES_MANAGE,
+    subject=queries.load_campaign,
+    key_scope="write",
+)
+@bp.input(CampaignPatch, arg_name="body")
+@bp.output(CampaignOut)
+@bp.doc(summary="Change a campaign", responses=[403, 404, 409])
+def update_campaign(campaign_id: int, body: CampaignPatch) -> CampaignOut:
+    changes = body.model_dump(exclude_unset=True)
+    return queries.campaign_out(campaigns.update_campaign(me(), campaign_id, changes))
+
+
+@bp.delete("/campaigns/<int:campaign_id>")
+@route(
+    Access.USER,
+    action=LoyaltyAction.RULES_MANAGE,
+    subject=queries.load_campaign,
+    key_scope="write",
+)
+@bp.output({}, status_code=204)
+@bp.doc(summary="End a campaign (the points it gave stay)", responses=[403, 404])
+def delete_campaign(campaign_id: int) -> tuple[str, int]:
+    campaigns.delete_campaign(me(), campaign_id)
+    return "", 204
+
+
+# --- Store connections (Shopify) and their webhook -------------------------------------------
+
+
+@bp.get("/shops/<int:shop_id>/integrations")
+@route(
+    Access.USER,
+    action=LoyaltyAction.INTEGRATIONS_MANAGE,
+    subject=integration_queries.load_shop,
+    key_scope="read",
+)
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(IntegrationPage)
+@bp.doc(
+    summary="The shop's store connections, newest first, disconnected ones too (never a secret)",
+    responses=[403, 404],
+)
+def list_integrations(shop_id: int, query: PageQuery) -> IntegrationPage:
+    return integration_queries.list_integrations(me(), shop_id, query)
+
+
+@bp.post("/shops/<int:shop_id>/integrations")
+@route(
+    Access.USER,
+    action=LoyaltyAction.INTEGRATIONS_MANAGE,
+    subject=integration_queries.load_shop,
+    key_scope="write",
+)
+@bp.input(IntegrationIn, arg_name="body")
+@bp.output(IntegrationOut, status_code=201)
+@bp.doc(
+    summary="Connect a Shopify store to one of the shop's programs (its creator and managers)",
+    description=(
+        "Then, in the store's admin, send the topics listed in `topics` to `webhook_url`: paid "
+        "orders earn in the program by its purchase rule, refunds and cancellations take back, "
+        "new customers get the signup rule. `secret` is the app's API secret key, which signs "
+        "the store's webhooks; it is never shown again. A store has one live connection (409 "
+        "store_connected); the program must be a live one of this shop (404 otherwise, 409 "
+        "archived)."
+    ),
+    responses=[403, 404, 409],
+)
+def create_integration(shop_id: int, body: IntegrationIn) -> IntegrationOut:
+    return integration_queries.integration_out(integrations.connect(me(), shop_id, body))
+
+
+@bp.delete("/integrations/<int:integration_id>")
+@route(Access.USER, action=LoyaltyAction.INTEGRATIONS_MANAGE, key_scope="write")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Disconnect a store: its webhooks are refused from now on (it stays listed)",
+    responses=[403, 404],
+)
+def delete_integration(integration_id: int) -> tuple[str, int]:
+    integrations.disconnect(me(), integration_id)
+    return "", 204
+
+
+@bp.post("/integrations/shopify/webhooks")
+@route(Access.PUBLIC)
+@bp.output(DeliveryReceived)
+@bp.doc(
+    summary="Shopify's webhooks, with Shopify's own headers and payloads",
+    description=(
+        "Called by Shopify, not by people: no token. A body over 1 MiB is refused (413) before "
+        "anything else; then `X-Shopify-Shop-Domain` must name a live store connection and "
+        "`X-Shopify-Hmac-Sha256` be the base64 HMAC-SHA256 of the raw body keyed with its "
+        "secret (401 invalid_signature otherwise, and nothing happens). A delivery counts once "
+        "per store, `X-Shopify-Topic` and the body's id: sent again (even under another "
+        "`X-Shopify-Webhook-Id`) it answers 200 with `duplicate` and does nothing. Topics it "
+        "does not act on answer 200 and are logged. The work is done right after the answer."
+    ),
+    responses=[400, 401, 413],
+)
+def receive_shopify_webhook() -> DeliveryReceived:
+    # The bound first: the announced length, then what was really read (a chunked body).
+    if webhooks_in.too_large(request.content_length):
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=True)
+    if webhooks_in.too_large(len(raw)):
+        raise RequestEntityTooLarge()
+    return webhooks_in.receive(raw, request.headers)

@@ -13,6 +13,7 @@ from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, NotFound
 from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
+from stampbook.loyalty.campaigns import boost
 from stampbook.loyalty.customers import customer
 from stampbook.loyalty.models import Credit, EarningRule, RuleKind
 from stampbook.loyalty.policy import LoyaltyAction
@@ -32,6 +33,12 @@ ENTRY_KINDS = {
     RuleKind.REFERRAL: EntryKind.REFERRAL,
     RuleKind.ACTIVITY: EntryKind.BONUS,
 }
+
+
+def signup_reference(membership_id: int) -> str:
+    """One signup per membership, whichever door it came through (joining, a store's
+    customers/create, a claim by its account)."""
+    return f"signup-{membership_id}"
 
 
 def credit_activity(actor: User, program_id: int, body: ActivityIn) -> Credit:
@@ -98,11 +105,12 @@ def credit(
         cause_type="earning_rule",
         cause_id=earning_rule.id,
     )
+    extra = boost(member.id, program.id, earning_rule.kind, earning_rule.points, now)
     made = Credit(
         rule_id=earning_rule.id,
         membership_id=member.id,
         reference=reference,
-        points=earning_rule.points,
+        points=earning_rule.points + extra,
         entry_id=entry.id,
         credited_at=now,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -14,7 +15,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -157,3 +160,105 @@ class Refund(IdMixin, Base):
     shortfall: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     applied_at: Mapped[datetime | None]
+
+
+class CampaignKind(StrEnum):
+    MULTIPLIER = "multiplier"  # the rules' points times ``multiplier_percent`` / 100
+    BONUS = "bonus"  # ``bonus_points`` more on each credit
+
+
+class Campaign(IdMixin, TimestampMixin, Base):
+    """A time-boxed boost of some rule kinds (all when ``rule_kinds`` is empty). Its points
+    are ledger entries of their own (kind ``campaign``, the campaign their cause), so what a
+    campaign cost is the sum of its entries. Multipliers do not stack: the highest of those
+    running applies; each running bonus campaign adds its points."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="window_ordered"),
+        Index("ix_campaigns_program_window", "program_id", "starts_at", "ends_at"),
+    )
+
+    program_id: Mapped[int] = mapped_column(IdType, ForeignKey("programs.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    multiplier_percent: Mapped[int | None]  # 200: double points
+    bonus_points: Mapped[int | None] = mapped_column(BigInteger)
+    rule_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+
+class IntegrationKind(StrEnum):
+    SHOPIFY = "shopify"
+
+
+class Integration(IdMixin, Base):
+    """A shop's connection to its online store (seed 001): the store's webhooks earn and
+    take back points in ``program_id``, the store's points program. ``secret`` is the store
+    app's API secret key, which signs the store's webhooks: it must be read as it is to check
+    them, so it is stored as it is, and no API answer or page ever shows it. Disconnected
+    (``disabled_at``: the app uninstalled, or the team's choice) it is kept for its log; a
+    store's domain belongs to one live connection at a time."""
+
+    __tablename__ = "integrations"
+    __table_args__ = (
+        Index(
+            "uq_integrations_live_shop_domain",
+            "shop_domain",
+            unique=True,
+            sqlite_where=text("disabled_at IS NULL"),
+            postgresql_where=text("disabled_at IS NULL"),
+        ),
+    )
+
+    shop_id: Mapped[int] = mapped_column(IdType, ForeignKey("shops.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default=IntegrationKind.SHOPIFY)
+    shop_domain: Mapped[str] = mapped_column(String(255))  # lower case: name.myshopify.com
+    secret: Mapped[str] = mapped_column(String(255))
+    program_id: Mapped[int] = mapped_column(IdType, ForeignKey("programs.id"))
+    created_by: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]
+
+    @property
+    def is_live(self) -> bool:
+        return self.disabled_at is None
+
+
+class DeliveryOutcome(StrEnum):
+    PENDING = "pending"  # received, its job not done yet
+    PROCESSED = "processed"  # the topic's work is done
+    IGNORED = "ignored"  # nothing to do (an unknown topic, orders/create, a test order...)
+    REFUSED = "refused"  # the services refused it (a currency mismatch...): not retried
+    FAILED = "failed"  # its job failed again and again; given up
+
+
+class IntegrationDelivery(IdMixin, Base):
+    """One webhook delivery a store made, once per connection, topic and the signed body's
+    id (``resource_key``; ``customers/update`` adds the body's ``updated_at``, as a customer
+    changes many times): a redelivery, or a captured body sent again under a new
+    ``X-Shopify-Webhook-Id`` (which the signature does not cover), finds the row and does
+    nothing. ``payload`` (the signed body) is kept only until the job has done its work."""
+
+    __tablename__ = "integration_deliveries"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "topic", "resource_key"),
+        Index("ix_integration_deliveries_pending", "processed_at", "received_at"),
+    )
+
+    integration_id: Mapped[int] = mapped_column(IdType, ForeignKey("integrations.id"))
+    topic: Mapped[str] = mapped_column(String(64))
+    resource_key: Mapped[str] = mapped_column(String(100))
+    webhook_id: Mapped[str | None] = mapped_column(String(100))  # the header, for the log
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(10), default=DeliveryOutcome.PENDING)
+    # Why it was ignored, refused or failed: an error code (``core.wording``) or a reason
+    # (``integration_words``), with the code's parameters.
+    code: Mapped[str | None] = mapped_column(String(64))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Tries the sweep has made after the first (``webhooks_in.MAX_TRIES`` then failed).
+    tries: Mapped[int] = mapped_column(default=0)
+    payload: Mapped[str | None] = mapped_column(Text)

@@ -26,6 +26,7 @@ from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
+from stampbook.loyalty.campaigns import boost
 from stampbook.loyalty.customers import customer
 from stampbook.loyalty.models import (
     EarningRule,
@@ -49,8 +50,13 @@ PAID = frozenset({"paid", "partially_refunded", "refunded"})
 def record_order(actor: User | None, program_id: int, body: OrderIn) -> Order:
     """The order as recorded: new, or known (then paid or cancelled by this call if it says
     so, never earned twice)."""
-    program = _program(actor, program_id, body.currency)
-    order = _locked_order(program, body.order_id) or _new_order(program, body)
+    return take_order(_program(actor, program_id), body)
+
+
+def take_order(program: Program, body: OrderIn, *, source: str = "api") -> Order:
+    """``record_order`` for a program already checked (a store's webhook names it)."""
+    _same_currency(program, body.currency)
+    order = _locked_order(program, body.order_id) or _new_order(program, body, source)
     if order.status == OrderStatus.OPEN and body.financial_status in PAID and not body.cancelled:
         _earn(order, program)
     if body.cancelled and order.status in (OrderStatus.OPEN, OrderStatus.PAID):
@@ -61,7 +67,12 @@ def record_order(actor: User | None, program_id: int, body: OrderIn) -> Order:
 
 def record_refund(actor: User | None, program_id: int, body: RefundIn) -> Refund:
     """The refund as recorded (a replay changes nothing)."""
-    program = _program(actor, program_id, body.currency)
+    return take_refund(_program(actor, program_id), body)
+
+
+def take_refund(program: Program, body: RefundIn) -> Refund:
+    """``record_refund`` for a program already checked (a store's webhook names it)."""
+    _same_currency(program, body.currency)
     order = _locked_order(program, body.order_id)
     known = db.session.scalars(
         select(Refund).where(Refund.program_id == program.id, Refund.refund_id == body.refund_id)
@@ -92,12 +103,15 @@ def cancel(order: Order, program: Program) -> None:
     order.status = OrderStatus.CANCELLED
 
 
-def _program(actor: User | None, program_id: int, currency: str) -> Program:
+def _program(actor: User | None, program_id: int) -> Program:
     program = load_program(actor, program_id, LoyaltyAction.RECORD)
     require_live(program)
+    return program
+
+
+def _same_currency(program: Program, currency: str) -> None:
     if currency != program.currency:
         raise Conflict(code="currency_mismatch", currency=currency, expected=program.currency)
-    return program
 
 
 def _locked_order(program: Program, store_order_id: str) -> Order | None:
@@ -109,11 +123,12 @@ def _locked_order(program: Program, store_order_id: str) -> Order | None:
     ).first()
 
 
-def _new_order(program: Program, body: OrderIn) -> Order:
+def _new_order(program: Program, body: OrderIn, source: str) -> Order:
     currency = body.currency
     order = Order(
         program_id=program.id,
         order_id=body.order_id,
+        source=source,
         currency=currency,
         subtotal=to_minor(body.subtotal, currency),
         shipping=to_minor(body.shipping, currency),
@@ -164,17 +179,20 @@ def _earn(order: Order, program: Program) -> None:
             with_taxes=purchase.include_taxes,
         )
         order.points_base = purchase_points(order.eligible_amount, rate)
-    order.points_earned = order.points_base + order.points_campaign
     assert order.membership_id is not None  # only test orders have none, and never earn
-    if order.points_earned > 0:
+    if order.points_base > 0:
         ledger.post(
             membership_id=order.membership_id,
-            amount=order.points_earned,
+            amount=order.points_base,
             kind=EntryKind.PURCHASE,
             actor_id=None,
             cause_type="order",
             cause_id=order.id,
         )
+        order.points_campaign = boost(
+            order.membership_id, program.id, RuleKind.PURCHASE, order.points_base, now
+        )
+    order.points_earned = order.points_base + order.points_campaign
     db.session.flush()
     outbox.record(
         OccurrenceType.ORDER_PAID,

@@ -1,5 +1,6 @@
-"""Who may see and change a program's earning rules, and who records a store's orders,
-refunds and activities (the shop's creator and managers, or a key of theirs)."""
+"""Who may see and change a program's earning rules, who records a store's orders,
+refunds and activities, and who connects a shop's stores (the shop's creator and managers,
+or a key of theirs)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from enum import StrEnum
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
-from stampbook.core.policy import Decision, gone_when, rule
-from stampbook.loyalty.models import EarningRule
+from stampbook.core.policy import Decision, gone_when, in_shop, rule
+from stampbook.loyalty.models import Campaign, EarningRule, Integration
 from stampbook.programs.models import Program
 from stampbook.programs.policy import may_see_program, shop_of
-from stampbook.shops.policy import team_member
+from stampbook.shops.models import Shop
+from stampbook.shops.policy import may_see_shop, team_member
 
 
 class LoyaltyAction(StrEnum):
@@ -20,6 +22,7 @@ class LoyaltyAction(StrEnum):
     RULES_VIEW = "earning_rule.view"  # checked on the program
     RULES_MANAGE = "earning_rule.manage"  # on the program, or on a rule
     RECORD = "loyalty.record"  # orders, refunds and activities, on the program
+    INTEGRATIONS_MANAGE = "integration.manage"  # store connections, on the shop
 
 
 def _managers_only(actor: User | None, program: Program) -> Decision:
@@ -29,13 +32,14 @@ def _managers_only(actor: User | None, program: Program) -> Decision:
     return Decision.ALLOW if member is not None and member.is_manager else Decision.DENY
 
 
-def program_of(earning_rule: EarningRule) -> Program:
-    program = db.session.get(Program, earning_rule.program_id)
+def program_of(thing: EarningRule | Campaign) -> Program:
+    program = db.session.get(Program, thing.program_id)
     assert program is not None  # a foreign key guarantees it
     return program
 
 
 gone_when(EarningRule, lambda earning_rule: earning_rule.deleted_at is not None)
+gone_when(Campaign, lambda campaign: campaign.deleted_at is not None)
 
 
 @rule(LoyaltyAction.RULES_VIEW)
@@ -45,7 +49,8 @@ def view_rules(actor: User | None, program: Program) -> Decision:
 
 
 @rule(LoyaltyAction.RULES_MANAGE)
-def manage_rules(actor: User | None, subject: Program | EarningRule) -> Decision:
+def manage_rules(actor: User | None, subject: Program | EarningRule | Campaign) -> Decision:
+    """Earning rules and campaigns alike."""
     program = subject if isinstance(subject, Program) else program_of(subject)
     return _managers_only(actor, program)
 
@@ -53,3 +58,19 @@ def manage_rules(actor: User | None, subject: Program | EarningRule) -> Decision
 @rule(LoyaltyAction.RECORD)
 def record(actor: User | None, program: Program) -> Decision:
     return _managers_only(actor, program)
+
+
+# A store connection belongs to its shop: a shop's API key reaches its own shop's alone.
+in_shop(Integration, lambda integration: integration.shop_id)
+in_shop(EarningRule, lambda earning_rule: program_of(earning_rule).shop_id)
+in_shop(Campaign, lambda campaign: program_of(campaign).shop_id)
+
+
+@rule(LoyaltyAction.INTEGRATIONS_MANAGE)
+def manage_integrations(actor: User | None, shop: Shop) -> Decision:
+    """Connecting a store, disconnecting it and reading its webhook log: the shop's creator
+    and managers (decided on the shop; a connection is decided on its shop)."""
+    if not may_see_shop(actor, shop):
+        return Decision.HIDDEN
+    member = team_member(actor, shop)
+    return Decision.ALLOW if member is not None and member.is_manager else Decision.DENY

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import func, select
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db, utcnow
@@ -10,10 +13,13 @@ from stampbook.core.errors import NotFound
 from stampbook.core.money import from_minor
 from stampbook.core.pagination import PageQuery, newest_first
 from stampbook.core.policy import require
-from stampbook.loyalty.models import EarningRule, Order, Refund
+from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.loyalty.models import Campaign, CampaignKind, EarningRule, Order, Refund
 from stampbook.loyalty.policy import LoyaltyAction, program_of
 from stampbook.loyalty.rules import in_window
 from stampbook.loyalty.schemas import (
+    CampaignOut,
+    CampaignPage,
     EarningRuleOut,
     EarningRulePage,
     OrderOut,
@@ -21,6 +27,9 @@ from stampbook.loyalty.schemas import (
 )
 from stampbook.programs.models import Program
 from stampbook.programs.queries import load_program
+
+# The ledger's cause of a campaign's entries.
+CAMPAIGN_CAUSE = "campaign"
 
 
 def load_rule(
@@ -104,3 +113,59 @@ def refund_out(refund: Refund) -> RefundOut:
         created_at=refund.created_at,
         applied_at=refund.applied_at,
     )
+
+
+def load_campaign(
+    actor: User | None, campaign_id: int, action: str = LoyaltyAction.RULES_MANAGE
+) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(thing="campaign")
+    require(actor, action, campaign)
+    return campaign
+
+
+def campaign_out(campaign: Campaign) -> CampaignOut:
+    return campaigns_out([campaign])[0]
+
+
+def campaigns_out(campaigns: Sequence[Campaign]) -> list[CampaignOut]:
+    """The campaigns with what each has cost, its entries summed in one statement."""
+    costs = {
+        cause_id: (int(points), int(credits))
+        for cause_id, points, credits in db.session.execute(
+            select(LedgerEntry.cause_id, func.sum(LedgerEntry.amount), func.count())
+            .where(
+                LedgerEntry.cause_type == CAMPAIGN_CAUSE,
+                LedgerEntry.cause_id.in_([str(c.id) for c in campaigns]),
+                LedgerEntry.kind == EntryKind.CAMPAIGN,
+            )
+            .group_by(LedgerEntry.cause_id)
+        )
+    }
+    return [_campaign_out(c, *costs.get(str(c.id), (0, 0))) for c in campaigns]
+
+
+def _campaign_out(campaign: Campaign, points_given: int, credits: int) -> CampaignOut:
+    percent = campaign.multiplier_percent
+    return CampaignOut(
+        id=campaign.id,
+        program_id=campaign.program_id,
+        name=campaign.name,
+        kind=CampaignKind(campaign.kind),
+        multiplier=None if percent is None else f"{Decimal(percent) / 100:.2f}",
+        bonus_points=campaign.bonus_points,
+        rule_kinds=campaign.rule_kinds,
+        starts_at=campaign.starts_at,
+        ends_at=campaign.ends_at,
+        points_given=points_given,
+        credits=credits,
+        created_at=campaign.created_at,
+    )
+
+
+def list_campaigns(actor: User | None, program_id: int, page: PageQuery) -> CampaignPage:
+    program = load_program(actor, program_id, LoyaltyAction.RULES_VIEW)
+    rows = select(Campaign).where(Campaign.program_id == program.id, Campaign.deleted_at.is_(None))
+    items, next_cursor = newest_first(rows, Campaign.id, page)
+    return CampaignPage(items=campaigns_out(items), next_cursor=next_cursor)

@@ -23,7 +23,7 @@ from stampbook.core.schemas import (
     only_if,
     sent,
 )
-from stampbook.loyalty.models import OrderStatus, Period, RefundStatus, RuleKind
+from stampbook.loyalty.models import CampaignKind, OrderStatus, Period, RefundStatus, RuleKind
 from stampbook.programs.schemas import ExternalId
 
 Amount = Annotated[
@@ -264,3 +264,88 @@ class RefundOut(Output):
     shortfall: int
     created_at: datetime
     applied_at: datetime | None = None
+
+
+Multiplier = Annotated[
+    str,
+    StringConstraints(pattern=r"^([1-9]|[1-9][0-9])(\.[0-9]{1,2})?$"),
+    Field(description='Points times this ("2": double points).', examples=["2"]),
+]
+RuleKinds = Annotated[
+    list[RuleKind],
+    Field(
+        max_length=len(RuleKind),
+        json_schema_extra={"uniqueItems": True},
+        description="The rule kinds it boosts; empty: all of them.",
+        examples=[["purchase"]],
+    ),
+]
+
+
+class CampaignIn(Input):
+    """A multiplier (``multiplier``) or bonus points (``bonus_points``) on chosen rule kinds
+    between ``starts_at`` and ``ends_at``. Multipliers do not stack: when several run, the
+    highest applies; every running bonus adds its points to each credit."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                only_if(sent("kind", {"const": "multiplier"}), sent("multiplier")),
+                only_if(sent("kind", {"const": "bonus"}), sent("bonus_points")),
+                only_if(sent("multiplier"), sent("kind", {"const": "multiplier"})),
+                only_if(sent("bonus_points"), sent("kind", {"const": "bonus"})),
+            ]
+        }
+    )
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")] = Field(
+        examples=["Double points weekend"]
+    )
+    kind: CampaignKind = Field(examples=["multiplier"])
+    multiplier: Multiplier | None = None
+    bonus_points: PositivePoints | None = None
+    rule_kinds: RuleKinds = Field(default_factory=list)
+    starts_at: Moment
+    ends_at: Moment
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> CampaignIn:
+        if (self.kind == CampaignKind.MULTIPLIER) != (self.multiplier is not None):
+            raise ValueError("multiplier is the multiplier campaign's, and it needs one")
+        if (self.kind == CampaignKind.BONUS) != (self.bonus_points is not None):
+            raise ValueError("bonus_points is the bonus campaign's, and it needs them")
+        if len(set(self.rule_kinds)) != len(self.rule_kinds):
+            raise ValueError("name each rule kind once")
+        return self
+
+
+class CampaignPatch(Input):
+    """Only the fields sent change."""
+
+    name: Keep[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S")]] = (
+        None
+    )
+    multiplier: Keep[Multiplier] = None
+    bonus_points: Keep[PositivePoints] = None
+    rule_kinds: Keep[RuleKinds] = None
+    starts_at: Keep[Moment] = None
+    ends_at: Keep[Moment] = None
+
+
+class CampaignOut(Output):
+    id: int
+    program_id: int
+    name: str
+    kind: CampaignKind
+    multiplier: str | None = None
+    bonus_points: int | None = None
+    rule_kinds: list[RuleKind]
+    starts_at: datetime
+    ends_at: datetime
+    points_given: int = Field(description="What it has cost: the points of its entries.")
+    credits: int = Field(description="How many credits it boosted.")
+    created_at: datetime
+
+
+class CampaignPage(Page):
+    items: list[CampaignOut]

@@ -39,6 +39,7 @@ bp = ApiBlueprint("programs", __name__, url_prefix="/api/v1", tag="Programs")
     action=ProgramAction.PROGRAM_VIEW,
     subject=load_shop,
     subject_action=ShopAction.SHOP_VIEW,
+    key_scope="read",
 )
 @bp.input(ProgramQuery, location="query", arg_name="query")
 @bp.output(ProgramPage)
@@ -60,7 +61,7 @@ def create_program(shop_id: int, body: ProgramIn) -> Any:
 
 
 @bp.get("/programs/<int:program_id>")
-@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW)
+@route(Access.PUBLIC, action=ProgramAction.PROGRAM_VIEW, key_scope="read")
 @bp.output(ProgramOut)
 @bp.doc(summary="A program", responses=[404])
 def get_program(program_id: int) -> Any:
@@ -101,6 +102,7 @@ def delete_program(program_id: int) -> tuple[str, int]:
     action=ProgramAction.MEMBERSHIP_VIEW,
     subject=programs_queries.load_program,
     subject_action=ProgramAction.PROGRAM_VIEW,
+    key_scope="read",
 )
 @bp.input(MembershipQuery, location="query", arg_name="query")
 @bp.output(MembershipPage)
@@ -115,6 +117,7 @@ def list_memberships(program_id: int, query: MembershipQuery) -> MembershipPage:
     action=ProgramAction.MEMBERSHIP_JOIN,
     subject=programs_queries.load_program,
     subject_action=ProgramAction.PROGRAM_VIEW,
+    key_scope="write",
 )
 @bp.input(MembershipIn, arg_name="body")
 @bp.output(MembershipOut, status_code=201)
@@ -140,7 +143,7 @@ def my_memberships(query: MembershipQuery) -> MembershipPage:
 
 
 @bp.get("/memberships/<int:membership_id>")
-@route(Access.PUBLIC, action=ProgramAction.MEMBERSHIP_VIEW)
+@route(Access.PUBLIC, action=ProgramAction.MEMBERSHIP_VIEW, key_scope="read")
 @bp.output(MembershipOut)
 @bp.doc(summary="A membership and its balance", responses=[404])
 def get_membership(membership_id: int) -> MembershipOut:

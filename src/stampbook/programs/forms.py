@@ -9,6 +9,10 @@ JavaScript.
 
 from __future__ import annotations
 
+from typing import Any
+
+from babel.numbers import get_currency_name
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from stampbook.core.money import DEFAULT_CURRENCY, currencies
 from stampbook.programs.models import (
     MembershipMode,
     MembershipRole,
@@ -29,6 +34,9 @@ from stampbook.programs.models import (
 from stampbook.ui.forms import IDENTITY_FIELDS, IdentityFields, options
 
 # --- Programs -------------------------------------------------------------------------------
+
+# Offered first in the currency list; the rest follow by code.
+COMMON_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "MXN")
 
 # Shown under "Who stamps", and again when a self-stamped program is created.
 SELF_STAMPING_HINT = _l(
@@ -72,9 +80,34 @@ class ProgramForm(IdentityFields, FlaskForm):  # type: ignore[misc]
         default=StampSystem.STAMPERS,
         description=SELF_STAMPING_HINT,
     )
+    currency = SelectField(
+        _l("Currency"),
+        default=DEFAULT_CURRENCY,
+        description=_l("What its orders and its purchase rule are priced in."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency.choices = currency_options()
 
 
-PROGRAM_FIELDS = (*IDENTITY_FIELDS, "privacy_mode", "membership_mode", "stamp_system_type")
+def currency_options() -> list[tuple[str, str]]:
+    """Every ISO 4217 currency, named in the reader's language: the common ones first."""
+    locale = str(get_locale() or "en")
+    rest = sorted(currencies() - set(COMMON_CURRENCIES))
+    return [
+        (code, f"{code} · {get_currency_name(code, locale=locale)}")
+        for code in (*COMMON_CURRENCIES, *rest)
+    ]
+
+
+PROGRAM_FIELDS = (
+    *IDENTITY_FIELDS,
+    "privacy_mode",
+    "membership_mode",
+    "stamp_system_type",
+    "currency",
+)
 
 
 class HistoryFilterForm(FlaskForm):  # type: ignore[misc]

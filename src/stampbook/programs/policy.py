@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import may_see_section
 from stampbook.core.db import AnySelect, IdType, cached_read, db
-from stampbook.core.policy import Decision, decide, gone_when, rule
+from stampbook.core.policy import Decision, decide, gone_when, in_shop, rule
 from stampbook.programs.models import (
     Membership,
     MembershipMode,
@@ -106,6 +106,13 @@ def shop_of(program: Program) -> Shop:
     shop = db.session.get(Shop, program.shop_id)
     assert shop is not None  # a foreign key guarantees it
     return shop
+
+
+def program_shop_id(program_id: int) -> int:
+    """The shop of a program (read from the identity map when the program is loaded)."""
+    program = db.session.get(Program, program_id)
+    assert program is not None  # a foreign key guarantees it
+    return program.shop_id
 
 
 # Built once: asked by nearly every request (see ``stampbook.core.db.with_parents``).
@@ -308,6 +315,9 @@ def _shop_manager_may(actor: User | None, program: Program) -> Decision:
 # A deleted or merged-away program is kept (archived, balances readable through the
 # memberships) but gone for the API.
 gone_when(Program, lambda program: program.is_archived)
+# What a shop's API key may be decided on (core.policy).
+in_shop(Program, lambda program: program.shop_id)
+in_shop(Membership, lambda membership: program_shop_id(membership.program_id))
 
 
 @rule(ProgramAction.PROGRAM_VIEW)

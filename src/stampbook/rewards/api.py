@@ -39,7 +39,7 @@ def _page(found: tuple[Any, str | None]) -> dict[str, Any]:
 
 
 @bp.get("/shops/<int:shop_id>/rewards")
-@route(Access.PUBLIC, action=RewardAction.REWARD_LIST, subject=load_shop)
+@route(Access.PUBLIC, action=RewardAction.REWARD_LIST, subject=load_shop, key_scope="read")
 @bp.input(RewardListQuery, location="query", arg_name="query")
 @bp.output(RewardList)
 @bp.doc(
@@ -70,7 +70,7 @@ def create_reward(shop_id: int, body: RewardIn) -> Any:
 
 
 @bp.get("/rewards/<int:reward_id>")
-@route(Access.PUBLIC, action=RewardAction.REWARD_VIEW)
+@route(Access.PUBLIC, action=RewardAction.REWARD_VIEW, key_scope="read")
 @bp.output(RewardDetailOut)
 @bp.doc(summary="A reward, its status for me and who redeemed it last", responses=[404])
 def get_reward(reward_id: int) -> Any:

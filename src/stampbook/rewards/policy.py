@@ -21,8 +21,9 @@ from enum import StrEnum
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
-from stampbook.core.policy import Decision, rule
+from stampbook.core.policy import Decision, in_shop, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.policy import program_shop_id
 from stampbook.rewards.models import Redemption, Reward
 from stampbook.shops.models import Shop, ShopRoleType
 from stampbook.shops.policy import ShopPermission, TeamMember, may_see_shop, team_member
@@ -59,6 +60,21 @@ def shop_of(shop_id: int) -> Shop:
     shop = db.session.get(Shop, shop_id)
     assert shop is not None  # a foreign key guarantees it
     return shop
+
+
+def _payment_shop_id(payment: Payment) -> int | None:
+    """The reward's shop, if the paying membership is of it too (else none: hidden from
+    keys)."""
+    paying = payment.membership
+    if paying is not None and program_shop_id(paying.program_id) != payment.reward.shop_id:
+        return None
+    return payment.reward.shop_id
+
+
+# What a shop's API key may be decided on (core.policy).
+in_shop(Reward, lambda reward: reward.shop_id)
+in_shop(Redemption, lambda redemption: redemption.shop_id)
+in_shop(Payment, _payment_shop_id)
 
 
 def may_see_reward(actor: User | None, reward: Reward) -> bool:

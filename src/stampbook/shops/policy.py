@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 
 from stampbook.accounts.models import User
 from stampbook.core.db import cached_read, db
-from stampbook.core.policy import Decision, gone_when, rule
+from stampbook.core.policy import Decision, gone_when, in_shop, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.shops.models import (
     InvitationStatus,
@@ -231,6 +231,9 @@ def _may(actor: User | None, shop: Shop, permission: ShopPermission) -> bool:
 
 # A deleted shop is kept (its programs archived, its ledger whole) but gone for the API.
 gone_when(Shop, lambda shop: shop.is_deleted)
+# What a shop's API key may be decided on (core.policy): its own shop and what is in it.
+in_shop(Shop, lambda shop: shop.id)
+in_shop(ShopInvitation, lambda invitation: invitation.shop_id)
 
 
 @rule(ShopAction.SHOP_VIEW)

@@ -35,7 +35,7 @@ from enum import StrEnum
 
 from stampbook.accounts.models import User
 from stampbook.core.db import db
-from stampbook.core.policy import Decision, rule
+from stampbook.core.policy import Decision, in_shop, rule
 from stampbook.programs.models import (
     Membership,
     MembershipRole,
@@ -48,6 +48,7 @@ from stampbook.programs.policy import (
     may_see_membership,
     may_see_program,
     membership_of,
+    program_shop_id,
     program_team,
 )
 from stampbook.programs.rules import ProgramPermission
@@ -90,6 +91,29 @@ def program_of(task: Task) -> Program:
     program = db.session.get(Program, task.program_id)
     assert program is not None  # a foreign key guarantees it
     return program
+
+
+def _task_shop_id(task: Task) -> int:
+    return program_shop_id(task.program_id)
+
+
+def _stamp_shop_id(stamp: Stamp) -> int:
+    task = db.session.get(Task, stamp.task_id)
+    assert task is not None  # a foreign key guarantees it
+    return _task_shop_id(task)
+
+
+def _attempt_shop_id(attempt: StampAttempt) -> int | None:
+    """The task's shop, if the member stamped is of it too (else none: hidden from keys)."""
+    shop_id = _task_shop_id(attempt.task)
+    return shop_id if program_shop_id(attempt.membership.program_id) == shop_id else None
+
+
+# What a shop's API key may be decided on (core.policy).
+in_shop(Task, _task_shop_id)
+in_shop(Stamp, _stamp_shop_id)
+in_shop(StampAttempt, _attempt_shop_id)
+in_shop(RevokeAttempt, lambda attempt: _task_shop_id(attempt.task))
 
 
 def controls_task(actor: User | None, team: ProgramTeamMember | None, task: Task) -> bool:

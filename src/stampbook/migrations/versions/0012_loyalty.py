@@ -1,4 +1,5 @@
-"""merchant loyalty: program currency, earning rules, credits, orders and refunds
+"""merchant loyalty: program currency, earning rules, credits, campaigns, orders, refunds
+and birthdays
 
 Revision ID: 0012
 Revises: 0011
@@ -152,8 +153,44 @@ def upgrade() -> None:
         "programs", sa.Column("currency", sa.String(length=3), server_default="USD", nullable=False)
     )
 
+    op.create_table(
+        "campaigns",
+        sa.Column("program_id", stampbook.core.db.IdType, nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("multiplier_percent", sa.Integer(), nullable=True),
+        sa.Column("bonus_points", sa.BigInteger(), nullable=True),
+        sa.Column("rule_kinds", sa.JSON(), nullable=False),
+        sa.Column("starts_at", WHEN, nullable=False),
+        sa.Column("ends_at", WHEN, nullable=False),
+        sa.Column("deleted_at", WHEN, nullable=True),
+        sa.Column("id", stampbook.core.db.IdType, nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("edited_at", WHEN, nullable=True),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_campaigns_window_ordered")),
+        sa.ForeignKeyConstraint(
+            ["program_id"], ["programs.id"], name=op.f("fk_campaigns_program_id_programs")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+    )
+    op.create_index(
+        "ix_campaigns_program_window",
+        "campaigns",
+        ["program_id", "starts_at", "ends_at"],
+        unique=False,
+    )
+
+    op.add_column("users", sa.Column("birthday", sa.String(length=5), nullable=True))
+    op.add_column("users", sa.Column("birthday_set_at", WHEN, nullable=True))
+
 
 def downgrade() -> None:
+    # In place on SQLite too (3.35+): a batch copy of users would trip the memberships'
+    # triggers that read it.
+    op.execute("ALTER TABLE users DROP COLUMN birthday_set_at")
+    op.execute("ALTER TABLE users DROP COLUMN birthday")
+    op.drop_index("ix_campaigns_program_window", table_name="campaigns")
+    op.drop_table("campaigns")
     # In place on SQLite too (3.35+), as 0011 does.
     op.execute("ALTER TABLE programs DROP COLUMN currency")
     op.drop_index("ix_earning_credits_membership_rule", table_name="earning_credits")

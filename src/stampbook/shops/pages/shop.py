@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user, me
+from stampbook.apikeys.policy import ApiKeyAction
 from stampbook.core import clock
 from stampbook.core.db import db
 from stampbook.core.egress import UrlNotAllowed
@@ -21,6 +22,7 @@ from stampbook.core.errors import AppError
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.zones import zone
+from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.programs import queries as programs
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction
@@ -131,6 +133,8 @@ def _tools(shop: Shop) -> dict[str, bool]:
         "stamp": can(actor, ShopAction.SHOP_SEARCH_MEMBERS, shop),
         "redemptions": can(actor, RewardAction.REDEMPTION_LIST_FOR_SHOP, shop),
         "team": can(actor, ShopAction.ROLE_MANAGE, shop),
+        "api_keys": can(actor, ApiKeyAction.API_KEY_MANAGE, shop),
+        "store": can(actor, LoyaltyAction.INTEGRATIONS_MANAGE, shop),
         "invitations": can(actor, ShopAction.SHOP_INVITE, shop),
         "merge": can(actor, ShopAction.SHOP_MERGE, shop),
         "delete": can(actor, ShopAction.SHOP_DELETE, shop),
