@@ -171,3 +171,23 @@ def test_only_the_shops_managers_record_orders(store: Store, session: Session) -
         )
         assert response.status_code == status, (name, response.json)
     assert store.client.post(url, json={**body, "order_id": "anon"}).status_code == 401
+
+
+def test_the_team_lists_a_customers_orders_by_time(store: Store, session: Session) -> None:
+    store.order("10-1", subtotal="10.00")
+    store.order("10-2", subtotal="20.00", external_id="cust-2")
+    store.order("10-3", subtotal="30.00")
+    url = f"/api/v1/programs/{store.program_id}/orders"
+    everything = store.client.get(url, headers=store.headers).json["items"]
+    assert [o["order_id"] for o in everything] == ["10-3", "10-2", "10-1"]
+    mine = everything[0]["membership_id"]
+    theirs = store.client.get(
+        url, query_string={"membership_id": mine}, headers=store.headers
+    ).json["items"]
+    assert [o["order_id"] for o in theirs] == ["10-3", "10-1"]
+    later = store.client.get(
+        url, query_string={"since": "2999-01-01T00:00:00Z"}, headers=store.headers
+    ).json["items"]
+    assert later == []
+    member = store.client.get(url, headers=auth(session, store.team.member))
+    assert member.status_code == 403

@@ -356,6 +356,7 @@ NO_OTHER_USERS_DATA = {
     "loyalty.list_earning_rules": "how a program's members earn",
     "loyalty.list_campaigns": "a program's campaigns and what each cost",
     "loyalty.list_integrations": "a shop's store connections, for its managers",
+    "loyalty.list_orders": "a program's orders, for its shop's managers",
     "apikeys.list_api_keys": "a shop's keys, each with the team member who made it",
     # Posts: their author chose the audience (stampbook.people.policy).
     "people.list_posts": "posts, as their audience says",

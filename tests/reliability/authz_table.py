@@ -383,6 +383,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("loyalty.credit_activity", "POST"): Case(MANAGERS, body=loyalty.ACTIVITY),
     ("loyalty.record_order", "POST"): Case(MANAGERS, body=loyalty.ORDER),
     ("loyalty.record_refund", "POST"): Case(MANAGERS, body=loyalty.REFUND),
+    ("loyalty.list_orders", "GET"): Case(MANAGERS),
     ("loyalty.list_campaigns", "GET"): Case(ANYONE),
     ("loyalty.create_campaign", "POST"): Case(MANAGERS, body=loyalty.NEW_CAMPAIGN),
     ("loyalty.update_campaign", "PATCH"): Case(MANAGERS, body={"name": "Triple"}),

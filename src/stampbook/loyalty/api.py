@@ -41,6 +41,8 @@ from stampbook.loyalty.schemas import (
     EarningRulePatch,
     OrderIn,
     OrderOut,
+    OrderPage,
+    OrderQuery,
     RefundIn,
     RefundOut,
 )
@@ -149,6 +151,23 @@ def credit_activity(program_id: int, body: ActivityIn) -> CreditOut:
 )
 def record_order(program_id: int, body: OrderIn) -> OrderOut:
     return queries.order_out(ordering.record_order(me(), program_id, body))
+
+
+@bp.get("/programs/<int:program_id>/orders")
+@route(
+    Access.USER,
+    action=LoyaltyAction.RECORD,
+    subject=programs_queries.load_program,
+    key_scope="read",
+)
+@bp.input(OrderQuery, location="query", arg_name="query")
+@bp.output(OrderPage)
+@bp.doc(
+    summary="The program's orders with what each earned and gave back (the team)",
+    responses=[403, 404],
+)
+def list_orders(program_id: int, query: OrderQuery) -> OrderPage:
+    return queries.list_orders(me(), program_id, query)
 
 
 @bp.post("/programs/<int:program_id>/refunds")

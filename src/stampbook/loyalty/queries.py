@@ -23,6 +23,8 @@ from stampbook.loyalty.schemas import (
     EarningRuleOut,
     EarningRulePage,
     OrderOut,
+    OrderPage,
+    OrderQuery,
     RefundOut,
 )
 from stampbook.programs.models import Program
@@ -169,3 +171,18 @@ def list_campaigns(actor: User | None, program_id: int, page: PageQuery) -> Camp
     rows = select(Campaign).where(Campaign.program_id == program.id, Campaign.deleted_at.is_(None))
     items, next_cursor = newest_first(rows, Campaign.id, page)
     return CampaignPage(items=campaigns_out(items), next_cursor=next_cursor)
+
+
+def list_orders(actor: User | None, program_id: int, query: OrderQuery) -> OrderPage:
+    """A program's orders, newest first: a customer's with ``membership_id``, a stretch of
+    time with ``since`` and ``until`` (the team's view of a store's sales)."""
+    program = load_program(actor, program_id, LoyaltyAction.RECORD)
+    rows = select(Order).where(Order.program_id == program.id)
+    if query.membership_id is not None:
+        rows = rows.where(Order.membership_id == query.membership_id)
+    if query.since is not None:
+        rows = rows.where(Order.created_at >= query.since)
+    if query.until is not None:
+        rows = rows.where(Order.created_at < query.until)
+    items, next_cursor = newest_first(rows, Order.id, query)
+    return OrderPage(items=[order_out(o) for o in items], next_cursor=next_cursor)

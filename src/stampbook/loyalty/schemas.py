@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
-from stampbook.core.pagination import Page
+from stampbook.core.pagination import HistoryQuery, Page
 from stampbook.core.schemas import (
     Email,
     Id,
@@ -241,6 +241,16 @@ class OrderOut(Output):
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
     created_at: datetime
+
+
+class OrderPage(Page):
+    items: list[OrderOut]
+
+
+class OrderQuery(HistoryQuery):
+    membership_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Only this customer's orders."
+    )
 
 
 class RefundIn(Input):
