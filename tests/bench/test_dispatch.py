@@ -65,7 +65,7 @@ def test_a_burst_sends_exactly_its_count_each_with_a_key_of_its_own(
     app_stand_in: tuple[str, list[dict[str, Any]]],
 ) -> None:
     url, seen = app_stand_in
-    burst = dispatch._burst(url, [stamp(m) for m in range(1, 11)], 250)
+    burst = dispatch.burst(url, [stamp(m) for m in range(1, 11)], 250)
 
     assert (burst.requests, burst.errors) == (250, 0)
     assert burst.seconds > 0 and burst.throughput > 0

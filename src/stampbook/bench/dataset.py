@@ -14,6 +14,9 @@ from sqlalchemy import Connection, text
 from stampbook.accounts.passwords import hash_password
 
 TOKEN_PREFIX = "sb_bench_"
+# The bench shop's online store: program 1 is its points program (a point per dollar).
+SHOPIFY_DOMAIN = "bench-store.myshopify.com"
+SHOPIFY_SECRET = "bench-shopify-app-secret"
 FIRST_NAMES = [
     "Ada",
     "Alan",
@@ -249,6 +252,25 @@ def load(connection: Connection, size: Size) -> None:
         sample=size.history_members,
         members=members,
     )
+    _sql(
+        connection,
+        """
+        INSERT INTO earning_rules (program_id, kind, points, per_amount, include_shipping,
+            include_taxes, created_at)
+        VALUES (1, 'purchase', 1, 100, false, false, now())
+    """,
+    )
+    _sql(
+        connection,
+        """
+        INSERT INTO integrations (shop_id, kind, shop_domain, secret, program_id, created_by,
+            created_at)
+        VALUES (1, 'shopify', :domain, :secret, 1, :owner, now())
+    """,
+        domain=SHOPIFY_DOMAIN,
+        secret=SHOPIFY_SECRET,
+        owner=owner_id(size),
+    )
     for table in (
         "users",
         "shops",
@@ -259,6 +281,8 @@ def load(connection: Connection, size: Size) -> None:
         "ledger_entries",
         "stamps",
         "tokens",
+        "earning_rules",
+        "integrations",
     ):
         _sql(
             connection,

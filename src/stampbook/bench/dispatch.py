@@ -135,7 +135,7 @@ class Burst:
     errors: int
 
 
-def _burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
+def burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
     """Exactly ``count`` requests on CONNECTIONS keep-alive connections, as fast as the
     server answers (wrk runs for a duration, not a number of requests)."""
     address = urlsplit(base_url)
@@ -148,8 +148,11 @@ def _burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
         connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=60)
         while (n := next(numbers)) < count:
             r = requests[n % len(requests)]
-            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {r.token}"}
-            headers["Idempotency-Key"] = f"{r.idempotency_prefix}-burst-{run}-{n}"
+            headers = {"Content-Type": "application/json", **dict(r.headers)}
+            if r.token:
+                headers["Authorization"] = f"Bearer {r.token}"
+            if r.idempotency_prefix:
+                headers["Idempotency-Key"] = f"{r.idempotency_prefix}-burst-{run}-{n}"
             try:
                 connection.request(r.method, r.path, body=r.body, headers=headers)
                 answer = connection.getresponse()
@@ -173,7 +176,7 @@ def _burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
     return Burst(count, round(seconds, 2), round(count / seconds, 1), errors[0])
 
 
-def _queue(env: dict[str, str], instance: Path) -> BaseStorage:
+def job_queue(env: dict[str, str], instance: Path) -> BaseStorage:
     """The app's job queue, as ``core.jobs`` makes it: Redis with REDIS_URL, else the SQLite
     file in the instance folder."""
     redis_url = env.get("REDIS_URL") or os.environ.get("REDIS_URL")
@@ -182,7 +185,7 @@ def _queue(env: dict[str, str], instance: Path) -> BaseStorage:
     return SqliteStorage("stampbook", filename=str(instance / "jobs.db"))
 
 
-def _consumer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def consumer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).parent / "huey_consumer"),
         "stampbook.worker.huey",
@@ -206,7 +209,7 @@ def measure(
     engine = create_engine(database_url)
     # What the earlier loads queued is not the burst's: dropped, so the consumer sees only
     # the burst (their occurrences stay undispatched, below the burst's first id).
-    queue = _queue(env, instance)
+    queue = job_queue(env, instance)
     try:
         with receiver() as hooks:
             _create_endpoint(base_url, size, hooks.url)
@@ -214,7 +217,7 @@ def measure(
             with engine.connect() as connection:
                 after = connection.execute(LAST_OCCURRENCE).scalar_one()
             requests = [stamp(m) for m in range(1, size.history_members + 1)]
-            burst = _burst(base_url, requests, BURST)
+            sent = burst(base_url, requests, BURST)
 
             def depth() -> tuple[int, int]:
                 with engine.connect() as connection:
@@ -228,13 +231,13 @@ def measure(
             undispatched, undelivered = depth()
 
             launched = time.monotonic()
-            consumer = _consumer(env, instance / "dispatch-consumer.log")
+            running = consumer(env, instance / "dispatch-consumer.log")
             try:
-                started = _wait(lambda: depth()[0] < undispatched, launched, START_LIMIT_SECONDS)
-                finished = _wait(lambda: depth() == (0, 0), started, DRAIN_LIMIT_SECONDS)
+                started = wait_for(lambda: depth()[0] < undispatched, launched, START_LIMIT_SECONDS)
+                finished = wait_for(lambda: depth() == (0, 0), started, DRAIN_LIMIT_SECONDS)
             finally:
-                consumer.terminate()
-                consumer.wait(timeout=60)
+                running.terminate()
+                running.wait(timeout=60)
             drained = depth() == (0, 0)
             drain_seconds = finished - started
             with hooks.lock:
@@ -251,10 +254,10 @@ def measure(
         queue.close()
         engine.dispose()
     figures = DispatchFigures(
-        stamps=burst.requests,
-        burst_seconds=burst.seconds,
-        burst_throughput=burst.throughput,
-        burst_errors=burst.errors,
+        stamps=sent.requests,
+        burst_seconds=sent.seconds,
+        burst_throughput=sent.throughput,
+        burst_errors=sent.errors,
         occurrences=occurrences,
         undispatched_after_burst=undispatched,
         undelivered_after_burst=undelivered,
@@ -270,7 +273,7 @@ def measure(
     return asdict(figures)
 
 
-def _wait(condition: Any, since: float, limit: float) -> float:
+def wait_for(condition: Any, since: float, limit: float) -> float:
     """The moment ``condition`` held, polled every 0.2 s for at most ``limit`` seconds."""
     while time.monotonic() - since < limit:
         if condition():

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
-from stampbook.bench import dataset, dispatch, explain, report, servers, wrk
+from stampbook.bench import dataset, dispatch, explain, report, servers, store_burst, wrk
 from stampbook.bench.scenarios import SCENARIOS, Scenario
 from stampbook.migrations import alembic_config
 
@@ -28,6 +28,7 @@ SECRET_KEY = "bench-only-secret-key-not-for-production-use"
 APP_PORT, BASELINE_PORT, WITHOUT_OUTBOX_PORT = 8731, 8732, 8733
 # The dispatch figures (``dispatch``), measured when no --scenario is given or one names it.
 DISPATCH = "dispatch"
+STORE_BURST = "store burst"
 
 
 def _recreate(server_url: str, name: str) -> str:
@@ -138,6 +139,8 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
             server = by_server[scenario.server]
             requests = scenario.requests(size, cookies)
             wrk.run(server.url, requests, seconds=2)  # warm up caches and connections
+            if scenario.fresh:
+                requests = scenario.requests(size, cookies)
             return wrk.run(server.url, requests, seconds=length)
 
         for scenario in _chosen(only):
@@ -178,6 +181,7 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
             "baseline_worker_peak_rss_mb": baseline_server.worker_peak_rss_mb(),
         }
         dispatched = _dispatch(app_server.url, url, env, size, Path(instance), only)
+        store = _store_burst(app_server.url, url, env, size, Path(instance), only)
     plans = explain.hot_query_plans(url, size, SECRET_KEY, instance)
     return {
         "size": asdict(size),
@@ -187,6 +191,7 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         "memory": memory,
         "plans": plans,
         "dispatch": dispatched,
+        "store_burst": store,
     }
 
 
@@ -205,6 +210,25 @@ def _dispatch(
         f"{figures['stamps']} stamps; after the burst {figures['undispatched_after_burst']} "
         f"undispatched, {figures['undelivered_after_burst']} undelivered; drained in "
         f"{figures['drain_seconds']} s ({figures['occurrences_per_second']} occurrences/s)",
+        flush=True,
+    )
+    return figures
+
+
+def _store_burst(
+    app_url: str, url: str, env: dict[str, str], size: dataset.Size, instance: Path, only: list[str]
+) -> dict[str, Any]:
+    """A burst of Shopify orders/paid webhooks and the consumer earning them (or why not)."""
+    if only and not any(o in STORE_BURST for o in only):
+        return {"skipped": "not chosen (--scenario)"}
+    figures = store_burst.measure(app_url, url, env, instance)
+    figures["doctor_ok"] = _doctor(env)
+    print(
+        f"[{size.name}] store burst: {figures['webhooks']} orders/paid webhooks in "
+        f"{figures['burst_seconds']} s ({figures['burst_throughput']}/s, "
+        f"{figures['burst_errors']} errors); {figures['pending_after_burst']} waiting; "
+        f"{figures['orders_earned']} orders earned in {figures['drain_seconds']} s "
+        f"({figures['orders_per_second']}/s), {figures['lost']} lost",
         flush=True,
     )
     return figures
@@ -246,16 +270,24 @@ def main(sizes: list[str], seconds: int, output: Path, only: list[str] | None = 
     table = report.markdown(results)
     report.update_benchmarks_md(output / "BENCHMARKS.md", table)
     print(table)
-    failed = [
-        f"{size}: {name}"
-        for size, data in measured.items()
-        for name, figure in data["figures"].items()
-        if not figure["doctor_ok"]
-    ] + [
-        f"{size}: {DISPATCH}"
-        for size, data in measured.items()
-        if data["dispatch"].get("doctor_ok") is False
-    ]
+    failed = (
+        [
+            f"{size}: {name}"
+            for size, data in measured.items()
+            for name, figure in data["figures"].items()
+            if not figure["doctor_ok"]
+        ]
+        + [
+            f"{size}: {DISPATCH}"
+            for size, data in measured.items()
+            if data["dispatch"].get("doctor_ok") is False
+        ]
+        + [
+            f"{size}: {STORE_BURST}"
+            for size, data in measured.items()
+            if data["store_burst"].get("doctor_ok") is False or data["store_burst"].get("lost")
+        ]
+    )
     if failed:
         print("doctor found missing points after: " + ", ".join(failed), file=sys.stderr)
         return 1

@@ -3,13 +3,22 @@ compared with. Members 1..1000 of shop 1 drive it; each request picks one of the
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stampbook.bench.dataset import FIRST_NAMES, Size, owner_id, token_secret
+from stampbook.bench.dataset import (
+    FIRST_NAMES,
+    SHOPIFY_DOMAIN,
+    SHOPIFY_SECRET,
+    Size,
+    owner_id,
+    token_secret,
+)
 from stampbook.bench.wrk import PreparedRequest
+from stampbook.loyalty import shopify
 
 JSON_BASELINE = "bare JSON"
 SQL_BASELINE = "bare SQL redemption"
@@ -17,6 +26,9 @@ SQL_BASELINE = "bare SQL redemption"
 # (``stampbook.bench.without_outbox``), against the real app.
 OUTBOX_BASELINE = "stamp without the outbox"
 OUTBOX_SCENARIO = "stamp with the outbox"
+STORE_SCENARIO = "Shopify orders/paid"
+# Distinct orders per load: more than the fastest run sends, so none is a replay.
+STORE_ORDERS_PER_LOAD = 20_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,8 @@ class Scenario:
     # as the other: for a ratio near 1, where a drift of the machine's speed during the run
     # would otherwise weigh on one side only.
     alternate: bool = False
+    # Each load (the warm-up too) gets requests of its own: a replay would do less work.
+    fresh: bool = False
 
 
 def _members(size: Size) -> range:
@@ -62,6 +76,50 @@ def _redeem(m: int) -> PreparedRequest:
         json.dumps({"membership_id": m}),
         idempotency_prefix=f"redeem{m}",
     )
+
+
+_order_numbers = itertools.count(1)
+
+
+def shopify_order(m: int, order_number: int) -> PreparedRequest:
+    """Shopify's orders/paid webhook of a new order by the store's customer ``m``, signed as
+    Shopify signs it."""
+    order_id = 4_000_000_000 + order_number
+    customer = {
+        "id": 7_000_000_000 + m,
+        "admin_graphql_api_id": f"gid://shopify/Customer/{7_000_000_000 + m}",
+        "email": f"customer{m}@example.com",
+    }
+    body = json.dumps(
+        {
+            "id": order_id,
+            "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
+            "email": customer["email"],
+            "currency": "USD",
+            "financial_status": "paid",
+            "test": False,
+            "cancelled_at": None,
+            "current_subtotal_price": f"{20 + m % 80}.90",
+            "total_tax": "1.20",
+            "total_price": f"{26 + m % 80}.10",
+            "customer": customer,
+        }
+    )
+    return PreparedRequest(
+        "POST",
+        "/api/v1/integrations/shopify/webhooks",
+        body=body,
+        headers=(
+            (shopify.DOMAIN_HEADER, SHOPIFY_DOMAIN),
+            (shopify.TOPIC_HEADER, "orders/paid"),
+            (shopify.HMAC_HEADER, shopify.sign(body.encode(), SHOPIFY_SECRET)),
+            (shopify.WEBHOOK_ID_HEADER, f"bench-{order_id}"),
+        ),
+    )
+
+
+def store_orders(count: int) -> list[PreparedRequest]:
+    return [shopify_order(n % 1000 + 1, next(_order_numbers)) for n in range(count)]
 
 
 def _search(size: Size, _cookies: dict[int, str]) -> list[PreparedRequest]:
@@ -132,6 +190,13 @@ SCENARIOS = [
                 "GET", f"/api/v1/memberships/{m}/entries?limit=50", token_secret(m)
             )
         ),
+    ),
+    Scenario(
+        STORE_SCENARIO,
+        "app",
+        SQL_BASELINE,
+        lambda _size, _cookies: store_orders(STORE_ORDERS_PER_LOAD),
+        fresh=True,
     ),
     Scenario("member search", "app", JSON_BASELINE, _search),
     Scenario("home page", "app", JSON_BASELINE, _home, page=True),

@@ -41,6 +41,7 @@ request = function()
     headers["Idempotency-Key"] = r[5] .. "-" .. run .. "-" .. offset .. "-" .. index
   end
   if r[6] ~= "" then headers["Cookie"] = r[6] end
+  for name, value in pairs(r[7]) do headers[name] = value end
   return wrk.format(r[1], r[2], headers, r[4] ~= "" and r[4] or nil)
 end
 
@@ -64,6 +65,8 @@ class PreparedRequest:
     # When set, every request gets a unique Idempotency-Key with this prefix.
     idempotency_prefix: str = ""
     cookie: str = ""
+    # More headers (a store's webhook signature...), as (name, value) pairs.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ def _lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
 
 
+def _lua_headers(headers: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers) + "}"
+
+
 def write_script(requests: list[PreparedRequest], path: Path) -> None:
     rows = ",\n".join(
         "{"
@@ -89,6 +96,8 @@ def write_script(requests: list[PreparedRequest], path: Path) -> None:
             _lua_string(v)
             for v in (r.method, r.path, r.token, r.body, r.idempotency_prefix, r.cookie)
         )
+        + ", "
+        + _lua_headers(r.headers)
         + "}"
         for r in requests
     )
