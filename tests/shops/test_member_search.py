@@ -45,6 +45,17 @@ def test_finds_by_name_or_email_prefix_in_this_shop_only(
     assert by_email[0]["email"] == "grace@navy.example"
 
 
+def test_finds_a_store_customer_by_its_id(
+    client: FlaskClient, session: Session, shop_world
+) -> None:
+    shop, owner = shop_world
+    card = make_program(session, shop)
+    make_membership(session, card, None, external_id="shopify-7001")
+    found = search(client, shop.id, auth(session, owner), "shopify-7001").json["items"]
+    assert [(m["external_id"], m["user_id"]) for m in found] == [("shopify-7001", None)]
+    assert search(client, shop.id, auth(session, owner), "shopify-70").json["items"] == []
+
+
 def test_wildcards_are_literal(client: FlaskClient, session: Session, shop_world) -> None:
     shop, owner = shop_world
     assert search(client, shop.id, auth(session, owner), "%").json["items"] == []

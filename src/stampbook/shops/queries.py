@@ -105,7 +105,8 @@ def _prefix(text: str) -> str:
 
 
 def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -> MemberMatches:
-    """Active members of the shop's programs whose name or email starts with ``q``.
+    """Active members of the shop's programs whose name or email starts with ``q``, or whose
+    store customer id is ``q``.
 
     Matches on the memberships' own copies of the name (folded: accents and case ignored,
     ``core.folding``) and the email in lower case (kept by the database's triggers), read by
@@ -128,6 +129,7 @@ def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -
                     Membership.search_email.like(prefix, escape="\\")
                     for prefix in dict.fromkeys((email_prefix, name_prefix))
                 ),
+                Membership.external_id == query.q.strip(),
             ),
         )
         .order_by(func.coalesce(Membership.search_name, Membership.search_email), Membership.id)
@@ -142,6 +144,7 @@ def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -
                 user_id=membership.user_id,
                 name=name,
                 email=email or membership.email,
+                external_id=membership.external_id,
                 balance=membership.balance,
             )
             for membership, program_name, name, email in rows

@@ -294,6 +294,7 @@ class MemberMatch(Output):
     user_id: int | None
     name: str | None
     email: str | None
+    external_id: str | None = Field(None, description="A store customer's id, if any.")
     balance: int
 
 
