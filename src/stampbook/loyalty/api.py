@@ -50,22 +50,46 @@ from stampbook.programs import queries as programs_queries
 
 bp = ApiBlueprint("loyalty", __name__, url_prefix="/api/v1", tag="Loyalty")
 
-RECORDING = {
-    "access": Access.USER,
-    "action": LoyaltyAction.RECORD,
-    "idempotent": True,
-    "subject": programs_queries.load_program,
-    "key_scope": "write",
-}
-
-
-@bp.get("/programs/<int:program_id>/earning-rules")
-@route(
+# Who may call what, declared once: a route's policy names the action, what it is decided on
+# and the scope a shop's API key needs.
+SEE_HOW_MEMBERS_EARN = route(
     Access.PUBLIC,
     action=LoyaltyAction.RULES_VIEW,
     subject=programs_queries.load_program,
     key_scope="read",
 )
+ADD_TO_PROGRAM = route(
+    Access.USER,
+    action=LoyaltyAction.RULES_MANAGE,
+    subject=programs_queries.load_program,
+    key_scope="write",
+)
+CHANGE_RULE = route(
+    Access.USER, action=LoyaltyAction.RULES_MANAGE, subject=queries.load_rule, key_scope="write"
+)
+CHANGE_CAMPAIGN = route(
+    Access.USER,
+    action=LoyaltyAction.RULES_MANAGE,
+    subject=queries.load_campaign,
+    key_scope="write",
+)
+RECORD = route(
+    Access.USER,
+    action=LoyaltyAction.RECORD,
+    idempotent=True,
+    subject=programs_queries.load_program,
+    key_scope="write",
+)
+READ_RECORDS = route(
+    Access.USER,
+    action=LoyaltyAction.RECORD,
+    subject=programs_queries.load_program,
+    key_scope="read",
+)
+
+
+@bp.get("/programs/<int:program_id>/earning-rules")
+@SEE_HOW_MEMBERS_EARN
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(EarningRulePage)
 @bp.doc(summary="How the program's members earn points", responses=[404])
@@ -74,12 +98,7 @@ def list_earning_rules(program_id: int, query: PageQuery) -> EarningRulePage:
 
 
 @bp.post("/programs/<int:program_id>/earning-rules")
-@route(
-    Access.USER,
-    action=LoyaltyAction.RULES_MANAGE,
-    subject=programs_queries.load_program,
-    key_scope="write",
-)
+@ADD_TO_PROGRAM
 @bp.input(EarningRuleIn, arg_name="body")
 @bp.output(EarningRuleOut, status_code=201)
 @bp.doc(
@@ -96,7 +115,7 @@ def create_earning_rule(program_id: int, body: EarningRuleIn) -> EarningRuleOut:
 
 
 @bp.patch("/earning-rules/<int:rule_id>")
-@route(Access.USER, action=LoyaltyAction.RULES_MANAGE, subject=queries.load_rule, key_scope="write")
+@CHANGE_RULE
 @bp.input(EarningRulePatch, arg_name="body")
 @bp.output(EarningRuleOut)
 @bp.doc(
@@ -109,7 +128,7 @@ def update_earning_rule(rule_id: int, body: EarningRulePatch) -> EarningRuleOut:
 
 
 @bp.delete("/earning-rules/<int:rule_id>")
-@route(Access.USER, action=LoyaltyAction.RULES_MANAGE, subject=queries.load_rule, key_scope="write")
+@CHANGE_RULE
 @bp.output({}, status_code=204)
 @bp.doc(summary="Delete an earning rule (what it credited stays)", responses=[403, 404])
 def delete_earning_rule(rule_id: int) -> tuple[str, int]:
@@ -118,7 +137,7 @@ def delete_earning_rule(rule_id: int) -> tuple[str, int]:
 
 
 @bp.post("/programs/<int:program_id>/activities")
-@route(**RECORDING)  # type: ignore[arg-type]
+@RECORD
 @bp.input(ActivityIn, arg_name="body")
 @bp.output(CreditOut, status_code=201)
 @bp.doc(
@@ -136,7 +155,7 @@ def credit_activity(program_id: int, body: ActivityIn) -> CreditOut:
 
 
 @bp.post("/programs/<int:program_id>/orders")
-@route(**RECORDING)  # type: ignore[arg-type]
+@RECORD
 @bp.input(OrderIn, arg_name="body")
 @bp.output(OrderOut, status_code=201)
 @bp.doc(
@@ -154,12 +173,7 @@ def record_order(program_id: int, body: OrderIn) -> OrderOut:
 
 
 @bp.get("/programs/<int:program_id>/orders")
-@route(
-    Access.USER,
-    action=LoyaltyAction.RECORD,
-    subject=programs_queries.load_program,
-    key_scope="read",
-)
+@READ_RECORDS
 @bp.input(OrderQuery, location="query", arg_name="query")
 @bp.output(OrderPage)
 @bp.doc(
@@ -171,7 +185,7 @@ def list_orders(program_id: int, query: OrderQuery) -> OrderPage:
 
 
 @bp.post("/programs/<int:program_id>/refunds")
-@route(**RECORDING)  # type: ignore[arg-type]
+@RECORD
 @bp.input(RefundIn, arg_name="body")
 @bp.output(RefundOut, status_code=201)
 @bp.doc(
@@ -189,12 +203,7 @@ def record_refund(program_id: int, body: RefundIn) -> RefundOut:
 
 
 @bp.get("/programs/<int:program_id>/campaigns")
-@route(
-    Access.PUBLIC,
-    action=LoyaltyAction.RULES_VIEW,
-    subject=programs_queries.load_program,
-    key_scope="read",
-)
+@SEE_HOW_MEMBERS_EARN
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(CampaignPage)
 @bp.doc(summary="The program's campaigns, with what each has cost", responses=[404])
@@ -203,12 +212,7 @@ def list_campaigns(program_id: int, query: PageQuery) -> CampaignPage:
 
 
 @bp.post("/programs/<int:program_id>/campaigns")
-@route(
-    Access.USER,
-    action=LoyaltyAction.RULES_MANAGE,
-    subject=programs_queries.load_program,
-    key_scope="write",
-)
+@ADD_TO_PROGRAM
 @bp.input(CampaignIn, arg_name="body")
 @bp.output(CampaignOut, status_code=201)
 @bp.doc(
@@ -225,12 +229,7 @@ def create_campaign(program_id: int, body: CampaignIn) -> CampaignOut:
 
 
 @bp.patch("/campaigns/<int:campaign_id>")
-@route(
-    Access.USER,
-    action=LoyaltyAction.RULES_MANAGE,
-    subject=queries.load_campaign,
-    key_scope="write",
-)
+@CHANGE_CAMPAIGN
 @bp.input(CampaignPatch, arg_name="body")
 @bp.output(CampaignOut)
 @bp.doc(summary="Change a campaign", responses=[403, 404, 409])
@@ -240,12 +239,7 @@ def update_campaign(campaign_id: int, body: CampaignPatch) -> CampaignOut:
 
 
 @bp.delete("/campaigns/<int:campaign_id>")
-@route(
-    Access.USER,
-    action=LoyaltyAction.RULES_MANAGE,
-    subject=queries.load_campaign,
-    key_scope="write",
-)
+@CHANGE_CAMPAIGN
 @bp.output({}, status_code=204)
 @bp.doc(summary="End a campaign (the points it gave stay)", responses=[403, 404])
 def delete_campaign(campaign_id: int) -> tuple[str, int]:
