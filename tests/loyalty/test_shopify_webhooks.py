@@ -538,3 +538,24 @@ def test_the_sweep_does_a_delivery_whose_job_was_lost(
     in_app(app, lambda: webhooks_in.process(delivery.id))
     assert shopify.balance() == 239
     assert shopify.session.scalar(select(func.count()).select_from(IntegrationDelivery)) == 1
+
+
+# --- The log's housekeeping -----------------------------------------------------------------
+
+
+def test_the_log_forgets_worked_deliveries_after_a_month_and_nothing_pays_twice(
+    app: Flask, shopify: Shopify
+) -> None:
+    from datetime import timedelta
+
+    from stampbook.core.db import utcnow
+
+    assert shopify.send(PAID, payload("orders_paid")).status_code == 200
+    assert shopify.balance() == 239
+    later = utcnow() + timedelta(days=31)
+    assert in_app(app, lambda: webhooks_in.purge(now=later)) == 1
+    assert in_app(app, lambda: webhooks_in.purge(now=later)) == 0
+    assert shopify.deliveries() == []
+    # The same order again, its delivery forgotten: the order itself is known, so no credit.
+    assert shopify.send(PAID, payload("orders_paid")).status_code == 200
+    assert shopify.balance() == 239

@@ -6,7 +6,7 @@ from huey import crontab
 
 from stampbook.core.jobs import periodic
 from stampbook.loyalty.birthdays import credit_birthdays
-from stampbook.loyalty.webhooks_in import process_delivery, sweep
+from stampbook.loyalty.webhooks_in import process_delivery, purge, sweep
 
 
 @periodic(crontab(minute="5"))
@@ -22,4 +22,15 @@ def process_pending_deliveries() -> int:
     return sweep()
 
 
-__all__ = ["credit_due_birthdays", "process_delivery", "process_pending_deliveries"]
+@periodic(crontab(minute="41", hour="3"))
+def purge_store_deliveries() -> int:
+    """Daily: the store webhook log keeps a month of worked deliveries."""
+    return purge()
+
+
+__all__ = [
+    "credit_due_birthdays",
+    "process_delivery",
+    "process_pending_deliveries",
+    "purge_store_deliveries",
+]

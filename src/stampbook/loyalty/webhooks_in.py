@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Insert
@@ -376,6 +376,21 @@ def sweep(*, now: datetime | None = None) -> int:
     for delivery_id in due:
         _queue(delivery_id)
     return len(due)
+
+
+# How long a worked delivery stays in the log. Forgetting it cannot pay twice: an order, a
+# refund and a signup are each once by their own ids, whatever the log remembers.
+KEEP_DELIVERIES = timedelta(days=30)
+
+
+def purge(*, now: datetime | None = None) -> int:
+    """Drop the log's deliveries worked more than KEEP_DELIVERIES ago; how many went."""
+    result = db.session.execute(
+        delete(IntegrationDelivery).where(
+            IntegrationDelivery.processed_at < (now or clock.now()) - KEEP_DELIVERIES
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _queue(delivery_id: int) -> None:
