@@ -462,6 +462,23 @@ def test_customers_update_keeps_the_unclaimed_customers_email(shopify: Shopify) 
     assert shopify.member().email == "bob@new.example"  # type: ignore[union-attr]
 
 
+def test_a_customer_moved_to_a_confirmed_accounts_address_is_claimed_by_it(
+    shopify: Shopify,
+) -> None:
+    from tests.factories.accounts import make_user
+
+    shopify.send("customers/create", payload("customers_create"))
+    shopify.send(PAID, payload("orders_paid"))
+    owner = make_user(shopify.session, email="bob@confirmed.example")  # confirmed
+    moved = edited(
+        "customers_update", email="bob@confirmed.example", updated_at="2026-12-04T10:00:00Z"
+    )
+    assert shopify.send("customers/update", moved).status_code == 200
+    member = shopify.member()
+    assert member is not None
+    assert (member.user_id, member.balance) == (owner.id, 239)
+
+
 def test_customers_update_of_an_unknown_customer_changes_nothing(shopify: Shopify) -> None:
     shopify.send("customers/update", payload("customers_update"))
     assert shopify.member() is None

@@ -28,6 +28,7 @@ class OccurrenceType(StrEnum):
     USER_REGISTERED = "user.registered"
     USER_EMAIL_CHANGED = "user.email_changed"
     CUSTOMER_ADDED = "customer.added"
+    CUSTOMER_EMAIL_CHANGED = "customer.email_changed"
     ORDER_PAID = "order.paid"
     ORDER_REFUNDED = "order.refunded"
 
@@ -140,6 +141,11 @@ class CustomerAdded(Payload):
     program_id: int
 
 
+class CustomerEmailChanged(CustomerAdded):
+    """An unclaimed customer's email changed (their store said so): the address's confirmed
+    owner, if any, claims the customer (``flows.claims``)."""
+
+
 class OrderPaid(Payload):
     """A store's order was paid and earned (``points``: base and campaign, maybe 0)."""
 
@@ -182,6 +188,7 @@ CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.USER_REGISTERED: UserRegistered,
     OccurrenceType.USER_EMAIL_CHANGED: UserEmailChanged,
     OccurrenceType.CUSTOMER_ADDED: CustomerAdded,
+    OccurrenceType.CUSTOMER_EMAIL_CHANGED: CustomerEmailChanged,
     OccurrenceType.ORDER_PAID: OrderPaid,
     OccurrenceType.ORDER_REFUNDED: OrderRefunded,
 }

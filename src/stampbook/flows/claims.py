@@ -3,9 +3,10 @@ before its owner had an account) becomes the account's, once the account has con
 owns that address. Nobody claims points by typing someone else's address: an unconfirmed
 address claims nothing.
 
-It happens when the address is confirmed (``flows.confirmations``) and when the team adds a
-customer whose address is already a confirmed account's (the ``customer.added`` occurrence,
-through the outbox's consumer below).
+It happens when the address is confirmed (``flows.confirmations``), and when a customer is
+added under, or their store moves them to, an address already a confirmed account's (the
+``customer.added`` and ``customer.email_changed`` occurrences, through the outbox's consumer
+below).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from stampbook.programs.services import close_invitations
 from stampbook.shops.models import InvitationStatus
 
 CONSUMER_NAME = "claims"
-TYPES = frozenset({OccurrenceType.CUSTOMER_ADDED})
+TYPES = frozenset({OccurrenceType.CUSTOMER_ADDED, OccurrenceType.CUSTOMER_EMAIL_CHANGED})
 
 
 def claim_customers(user: User) -> int:
@@ -101,7 +102,8 @@ def _fold(user: User, customer: Membership, own: Membership) -> None:
 
 
 def handle(occurrence: Occurrence) -> None:
-    """``customer.added``: if the customer's address is a confirmed account's, it is theirs."""
+    """``customer.added``, ``customer.email_changed``: if the customer's address is a confirmed
+    account's, it is theirs."""
     customer = db.session.get(Membership, occurrence.payload["membership_id"])
     if customer is None or customer.user_id is not None or customer.email is None:
         return

@@ -34,10 +34,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Insert
 from werkzeug.datastructures import Headers
 
-from stampbook.core import clock, json_body, unit_of_work
+from stampbook.core import clock, json_body, outbox, unit_of_work
 from stampbook.core.db import db, execute_core
 from stampbook.core.errors import AppError, Conflict, JsonTooDeep, MalformedJson, Unauthorized
 from stampbook.core.jobs import job
+from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.loyalty import crediting, integrations, ordering, shopify
 from stampbook.loyalty.customers import customer
@@ -318,6 +319,12 @@ def _customer_updated(program: Program, body: Mapping[str, Any]) -> Outcome:
             raise Conflict(code="customer_email_taken")
         member.email = email
         db.session.flush()
+        outbox.record(
+            OccurrenceType.CUSTOMER_EMAIL_CHANGED,
+            shop_id=program.shop_id,
+            membership_id=member.id,
+            program_id=program.id,
+        )
     return DeliveryOutcome.PROCESSED, CUSTOMER_UPDATED, {}
 
 
