@@ -295,3 +295,18 @@ def test_an_invitation_by_email_waits_for_the_address_to_be_confirmed(
     assert confirm(client, link_in(inbox, typed.email)).status_code == 204
     mine = client.get("/api/v1/invitations", headers=headers).json["items"]
     assert [i["id"] for i in mine] == [invitation_id]
+
+
+def test_a_claimed_customer_is_found_by_its_new_owners_name(
+    client: FlaskClient, session: Session, smtp: tuple[Inbox, Controller]
+) -> None:
+    inbox, _controller = smtp
+    team = make_team(session)
+    customer = make_membership(session, team.program, None, email="zelda@example.com")
+    zelda = make_user(session, name="Zelda Fitz", email="zelda@example.com", email_verified_at=None)
+    client.post("/api/v1/users/me/email-confirmations", headers=auth(session, zelda))
+    assert confirm(client, link_in(inbox, zelda.email)).status_code == 204
+    found = client.get(
+        f"/api/v1/shops/{team.shop.id}/members?q=zelda f", headers=auth(session, team.manager)
+    ).json["items"]
+    assert [(m["membership_id"], m["user_id"]) for m in found] == [(customer.id, zelda.id)]

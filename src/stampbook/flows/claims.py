@@ -65,10 +65,7 @@ def claim_customers(user: User) -> int:
 def _take(user: User, customer: Membership) -> None:
     customer.user_id = user.id
     customer.role_type = MembershipRole.MEMBER
-    # The search keys follow the user from now on (the triggers follow users' changes).
-    customer.search_name = user.search_name or user.name.lower()
-    customer.search_email = user.email
-    db.session.flush()
+    db.session.flush()  # the database's triggers copy the user's search keys onto it
     if customer.status == MembershipStatus.ACTIVE:
         program = db.session.get(Program, customer.program_id)
         assert program is not None

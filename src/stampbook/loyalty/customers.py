@@ -25,7 +25,7 @@ def customer(
     """The membership, locked for this transaction (what it earns and loses is decided
     under the lock, so concurrent calls for one member take turns)."""
     if membership_id is not None:
-        found = _locked(Membership.id == membership_id, program)
+        found = locked(program, Membership.id == membership_id)
         if found is None:
             raise NotFound(thing="membership")
     else:
@@ -37,13 +37,14 @@ def customer(
             # address go to its account only once the account confirms it (flows.claims).
             else Membership.email == email
         )
-        found = _locked(match, program) or _add(program, email=email, external_id=external_id)
+        found = locked(program, match) or _add(program, email=email, external_id=external_id)
     if found.status != MembershipStatus.ACTIVE:
         raise Conflict(code="membership_not_active")
     return found
 
 
-def _locked(match: object, program: Program) -> Membership | None:
+def locked(program: Program, match: object) -> Membership | None:
+    """The program's first membership ``match`` finds, locked for this transaction."""
     return db.session.scalars(
         select(Membership)
         .where(Membership.program_id == program.id, match)  # type: ignore[arg-type]

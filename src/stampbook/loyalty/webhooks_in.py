@@ -41,7 +41,7 @@ from stampbook.core.jobs import job
 from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.loyalty import crediting, integrations, ordering, shopify
-from stampbook.loyalty.customers import customer
+from stampbook.loyalty.customers import customer, locked
 from stampbook.loyalty.integration_queries import live_connection
 from stampbook.loyalty.integration_schemas import DeliveryReceived
 from stampbook.loyalty.models import (
@@ -307,14 +307,14 @@ def _customer_updated(program: Program, body: Mapping[str, Any]) -> Outcome:
     external_id = shopify.customer_id(body.get("id"))
     if external_id is None:
         raise shopify.invalid("id")
-    member = _locked(program, Membership.external_id == external_id)
+    member = locked(program, Membership.external_id == external_id)
     if member is None:
         return DeliveryOutcome.IGNORED, UNKNOWN_CUSTOMER, {}
     if member.user_id is not None:
         return DeliveryOutcome.IGNORED, CLAIMED_CUSTOMER, {}
     email = shopify.email_of(body.get("email"))
     if email is not None and email != member.email:
-        other = _locked(program, Membership.email == email)
+        other = locked(program, Membership.email == email)
         if other is not None:
             raise Conflict(code="customer_email_taken")
         member.email = email
@@ -336,24 +336,13 @@ def _uninstalled(integration: Integration, body: Mapping[str, Any]) -> Outcome:
     return DeliveryOutcome.PROCESSED, DISCONNECTED, {}
 
 
-def _locked(program: Program, match: Any) -> Membership | None:
-    return db.session.scalars(
-        select(Membership)
-        .where(Membership.program_id == program.id, match)
-        .order_by(Membership.id)
-        .limit(1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-
-
 def _store_customer(program: Program, external_id: str, email: str | None) -> Membership:
     """The store's customer: found by their Shopify id; else the program's customer (or
     member) with their email, who is given that id; else a new unclaimed customer with
     both (the email only if no other membership of the program holds it)."""
-    found = _locked(program, Membership.external_id == external_id)
+    found = locked(program, Membership.external_id == external_id)
     if found is None and email is not None:
-        by_email = _locked(program, Membership.email == email)
+        by_email = locked(program, Membership.email == email)
         if by_email is not None and by_email.external_id is None:
             by_email.external_id = external_id
             db.session.flush()
