@@ -32,7 +32,7 @@ faults: install
 
 # The reliability suites run far longer than in CI (hypothesis and schemathesis examples x20).
 soak: install
-	STAMPBOOK_SOAK=1 STAMPBOOK_FAULTS=1 $(BIN)/pytest -q tests/reliability
+	STAMPBOOK_SOAK=1 STAMPBOOK_FAULTS=1 $(BIN)/pytest -q tests/reliability tests/ledger/test_clocks_model.py
 
 lint: install
 	$(BIN)/ruff check src tests

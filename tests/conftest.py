@@ -64,6 +64,9 @@ def make_test_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
         "DATABASE_URL": database_url,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # No real Shopify store in tests: a loopback address the egress checks refuse, unless
+        # a test points it at the fake store (tests/loyalty/fake_shopify_admin.py).
+        "SHOPIFY_ADMIN_URL": "http://127.0.0.1:9/{shop}/admin/api/2025-01/graphql.json",
         **overrides,
     }
     return create_app(config)

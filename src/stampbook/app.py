@@ -14,12 +14,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
 from stampbook import config, consumers, domains
-from stampbook.accounts import auth
 from stampbook.core import errors, i18n, openapi, outbox, routing, system
 from stampbook.core.db import db
 from stampbook.core.errors import MalformedJson, UnsupportedMediaType
 from stampbook.core.extensions import babel, bootstrap, csrf, limiter
 from stampbook.core.policy import policy_of
+from stampbook.flows import reviews, seen
 from stampbook.ui import pages as ui_pages
 
 # Endpoints registered by libraries, not by us; all of them public and read-only.
@@ -78,7 +78,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> APIFlask:
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     errors.init_app(app)
-    routing.init_app(app, auth.authenticate)
+    routing.init_app(app, seen.authenticate)
+    reviews.init_app(app)
     openapi.init_app(app)
     domains.load("models")
     domains.load("policy")

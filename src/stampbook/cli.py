@@ -55,13 +55,21 @@ def demo() -> None:
 @main.command()
 @with_appcontext
 def doctor() -> None:
-    """Check that every balance (and earned and spent total) matches its ledger entries."""
-    from stampbook.ledger.queries import find_discrepancies
+    """Check that every balance (and earned and spent total) matches its ledger entries, and
+    that pending points and point lots agree with the balances."""
+    from stampbook.ledger.queries import find_discrepancies, find_held_discrepancies
 
     problems = unit_of_work.run(find_discrepancies, write=False)
-    if not problems:
+    held = unit_of_work.run(find_held_discrepancies, write=False)
+    if not problems and not held:
         click.echo("ok: every balance equals the sum of its entries")
         return
+    for h in held:
+        click.echo(
+            f"membership {h.membership_id}: pending {h.pending} but held points sum to "
+            f"{h.held}; balance {h.balance}, in lots {h.in_lots}",
+            err=True,
+        )
     for p in problems:
         click.echo(
             f"membership {p.membership_id}: balance {p.balance} but entries sum to {p.ledger_sum};"

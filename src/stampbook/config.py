@@ -61,6 +61,8 @@ def load(instance_path: str) -> dict[str, Any]:
         "TOKEN_LIFETIME_DAYS": _int("TOKEN_LIFETIME_DAYS", 30),
         "IDEMPOTENCY_KEY_HOURS": 24,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        # The customer import page's upload, the one body allowed above MAX_CONTENT_LENGTH.
+        "CUSTOMER_IMPORT_MAX_BYTES": _int("CUSTOMER_IMPORT_MAX_BYTES", 50 * 1024 * 1024),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute"),
         # Forgotten passwords: how long a reset link lives, and how many may be asked for,
@@ -99,6 +101,12 @@ def load(instance_path: str) -> dict[str, Any]:
         "SMS_ACCOUNT_SID": os.environ.get("SMS_ACCOUNT_SID") or None,
         "SMS_AUTH_TOKEN": os.environ.get("SMS_AUTH_TOKEN") or None,
         "SMS_FROM": os.environ.get("SMS_FROM") or None,
+        # Discount codes made in a connected Shopify store: its Admin GraphQL endpoint
+        # (``{shop}``: the store's domain; the API version is in the path) and the time it has
+        # to answer.
+        "SHOPIFY_ADMIN_URL": os.environ.get("SHOPIFY_ADMIN_URL")
+        or "https://{shop}/admin/api/2025-01/graphql.json",
+        "SHOPIFY_TIMEOUT_SECONDS": _int("SHOPIFY_TIMEOUT_SECONDS", 10),
         "JOBS_DATABASE": str(instance / "jobs.db"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

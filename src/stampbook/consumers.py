@@ -9,7 +9,7 @@ it wants and the function. The name is stored in each handling row: never rename
 from __future__ import annotations
 
 from stampbook.core.outbox import Consumer
-from stampbook.flows import claims, confirmations
+from stampbook.flows import claims, confirmations, discount_codes
 from stampbook.loyalty import consuming as loyalty
 from stampbook.notifications import announcing, kinds, notifying
 from stampbook.webhooks import delivery as webhooks
@@ -22,4 +22,5 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(confirmations.CONSUMER_NAME, confirmations.TYPES, confirmations.handle),
     Consumer(claims.CONSUMER_NAME, claims.TYPES, claims.handle),
     Consumer(loyalty.CONSUMER_NAME, loyalty.TYPES, loyalty.handle),
+    Consumer(discount_codes.CONSUMER_NAME, discount_codes.TYPES, discount_codes.handle),
 )

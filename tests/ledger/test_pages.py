@@ -34,7 +34,7 @@ def test_points_are_adjusted_with_a_reason_once_however_often_the_form_is_sent(
     }
     first = client.post(f"/memberships/{cafe.membership.id}/adjust", data=form)
     assert first.status_code == 303
-    assert "+25 points recorded: the balance is 25." in text_of(client.get(page))
+    assert "Added 25 points: the balance is 25 points." in text_of(client.get(page))
     again = client.post(f"/memberships/{cafe.membership.id}/adjust", data=form)
     assert again.status_code == 303
     assert "This form was sent already: it was not done twice." in text_of(client.get(page))

@@ -3,13 +3,20 @@ program's purchase rule and a custom activity, and minimal bodies of a store's c
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from stampbook.core.db import utcnow
-from stampbook.loyalty.models import Campaign, EarningRule, Integration
+from stampbook.loyalty.models import (
+    Campaign,
+    CustomerImport,
+    CustomerImportFailure,
+    EarningRule,
+    Integration,
+)
 from stampbook.programs.models import Program
 
 if TYPE_CHECKING:
@@ -34,7 +41,31 @@ def loyalty_objects(session: Session, program_id: int) -> dict[str, int]:
         "earning_rule": purchase.id,
         "campaign": campaign.id,
         **integration_objects(session, program_id),
+        **import_objects(session, program_id),
     }
+
+
+def import_objects(session: Session, program_id: int) -> dict[str, int]:
+    """A customer import of the program, done, with a row it could not apply."""
+    program = session.get(Program, program_id)
+    assert program is not None
+    imported = CustomerImport(
+        program_id=program_id,
+        created_by=program.created_by,
+        file_name="authz.csv",
+        status="done",
+        rows_total=2,
+        rows_done=2,
+        rows_applied=1,
+        rows_failed=1,
+    )
+    session.add(imported)
+    session.flush()
+    session.add(
+        CustomerImportFailure(import_id=imported.id, row=2, code="email_invalid", identifier="b")
+    )
+    session.flush()
+    return {"customer_import": imported.id}
 
 
 def integration_objects(session: Session, program_id: int) -> dict[str, int]:
@@ -54,6 +85,8 @@ def integration_objects(session: Session, program_id: int) -> dict[str, int]:
 
 
 NEW_RULE = {"kind": "signup", "points": 5}
+# A store connection's Admin API access token (the API's PATCH and the page's form).
+ACCESS_TOKEN = {"access_token": "shpat_authz-store-access-token"}
 ACTIVITY = {"activity": "survey", "external_id": "authz-customer"}
 ORDER = {
     "order_id": "authz-1",
@@ -83,3 +116,12 @@ def new_store_form(world: World, role: str) -> dict[str, Any]:
 
 def new_integration(world: World, role: str) -> dict[str, Any]:
     return {"kind": "shopify", **new_store_form(world, role)}
+
+
+IMPORT_ROWS = {"rows": [{"identifier": "authz-row", "external_id": "authz-customer", "points": 5}]}
+
+
+def import_upload(world: World, role: str) -> dict[str, Any]:
+    """The import page's upload: a file of one row."""
+    content = b"identifier,external_id,points\nauthz-file-row,authz-customer,5\n"
+    return {"file": (io.BytesIO(content), "authz.csv")}

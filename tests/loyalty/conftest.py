@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories.accounts import auth
 from tests.factories.shops import Team, make_team
+from tests.loyalty.fake_shopify_admin import fake_store  # noqa: F401 (a store's Admin API)
 
 
 @dataclass

@@ -253,7 +253,7 @@ def test_campaigns_are_added_said_costed_and_deleted(
     shown = text_of(client.get(_earning(cafe)))
     eve = (midnight - timedelta(minutes=1)).strftime("%A")
     assert f"Double points on purchases and activities, until {eve} 23:59" in shown
-    assert "5 extra points on every sign-up, from 2031-05-01 00:00 until 2031-05-31 23:59" in shown
+    assert "5 points extra on every sign-up, from 2031-05-01 00:00 until 2031-05-31 23:59" in shown
     assert "Cost so far: 20 points in 1 credit" in shown
     assert "running now" in shown
     response = post(client, f"/campaigns/{welcome.id}/delete", _earning(cafe), {})

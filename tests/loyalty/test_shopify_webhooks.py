@@ -479,6 +479,19 @@ def test_a_customer_moved_to_a_confirmed_accounts_address_is_claimed_by_it(
     assert (member.user_id, member.balance) == (owner.id, 239)
 
 
+def test_an_older_customers_update_arriving_late_changes_nothing(shopify: Shopify) -> None:
+    """Shopify does not promise order: the store's own updated_at decides."""
+    shopify.send("customers/create", payload("customers_create"))
+    newer = edited("customers_update", email="bob@newer.example", updated_at="2026-12-05T10:00:00Z")
+    older = edited(
+        "customers_update", email="bob@older.example", updated_at="2026-12-05T04:59:59-05:00"
+    )
+    shopify.send("customers/update", newer)
+    assert shopify.send("customers/update", older).status_code == 200
+    assert shopify.member().email == "bob@newer.example"  # type: ignore[union-attr]
+    assert shopify.deliveries()[-1].code == "stale_update"
+
+
 def test_customers_update_of_an_unknown_customer_changes_nothing(shopify: Shopify) -> None:
     shopify.send("customers/update", payload("customers_update"))
     assert shopify.member() is None

@@ -42,7 +42,7 @@ def test_a_visitor_sees_tasks_leaderboard_and_a_way_to_join(
     page = text_of(client.get(_program(cafe)))
     assert "Buy a coffee" in page and "10 points per stamp" in page
     assert "twice every three days" in page
-    assert "5 bonus points with your first stamp" in page
+    assert "5 points extra with your first stamp" in page
     # Memberships are for co-members by default: a visitor sees places, not names.
     assert "A member" in page and "Ada Member" not in page
     assert "Full leaderboard" in page and "All members" in page
@@ -98,9 +98,9 @@ def test_my_streaks_in_progress_say_how_far_the_next_bonus_is(
     page = text_of(client.get(_program(cafe)))
     assert "My streaks" in page
     assert "a streak of 2 days: stamp today to keep it" in page
-    assert "5 bonus points for a streak of 3 days: just 1 day to go" in page
+    assert "5 points extra for a streak of 3 days: just 1 day to go" in page
     # Days two apart at most: this week or last week holds a stamp, so a weekly run is alive.
-    assert "1 bonus point for every 2 weeks of a streak" in page
+    assert "1 point extra for every 2 weeks of a streak" in page
 
 
 def test_a_broken_streak_is_not_shown(client: FlaskClient, session: Session, cafe: Cafe) -> None:

@@ -58,6 +58,7 @@ DEFAULT_ARGS = {
     "rule_id": "earning_rule",
     "campaign_id": "campaign",
     "integration_id": "integration",
+    "import_id": "customer_import",
 }
 
 
@@ -391,6 +392,14 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("loyalty.list_integrations", "GET"): Case(MANAGERS),
     ("loyalty.create_integration", "POST"): Case(MANAGERS, body=loyalty.new_integration),
     ("loyalty.delete_integration", "DELETE"): Case(MANAGERS),
+    # Customer imports move points: the shop's creator and managers (or their keys).
+    ("loyalty.create_customer_import", "POST"): Case(MANAGERS, body=loyalty.IMPORT_ROWS),
+    ("loyalty.list_customer_imports", "GET"): Case(MANAGERS),
+    ("loyalty.get_customer_import", "GET"): Case(MANAGERS),
+    ("loyalty.list_customer_import_rows", "GET"): Case(MANAGERS),
+    # A program's points activity: every member's entries, as each one's history (managers).
+    ("ledger.list_program_entries", "GET"): Case(MANAGERS),
+    ("loyalty.update_integration", "PATCH"): Case(MANAGERS, body=loyalty.ACCESS_TOKEN),
     # Shopify's webhook is public, and no role's credential opens it: the store's signature of
     # the body is its authentication, which these calls do not carry (401 for everyone; the
     # signed calls are tests/loyalty/test_shopify_webhooks.py's).
@@ -398,6 +407,7 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("store_pages.store", "GET"): Case(MANAGERS),
     ("store_pages.store", "POST"): Case(MANAGERS, body=loyalty.new_store_form),
     ("store_pages.disconnect", "POST"): Case(MANAGERS),
+    ("store_pages.access_token", "POST"): Case(MANAGERS, body=loyalty.ACCESS_TOKEN),
     # The earning page (loyalty/pages/earning.py): whoever sees the program reads it; its
     # forms are the managers', as the API's routes above.
     ("earning_pages.earning", "GET"): Case(ANYONE),
@@ -416,6 +426,15 @@ EXPECTED: dict[tuple[str, str], Case] = {
         },
     ),
     ("earning_pages.delete_campaign", "POST"): Case(MANAGERS),
+    # The team's customer pages (loyalty/pages/customers.py, imports.py): the managers', as
+    # the API's routes above; the member's membership is their own to show (hidden from
+    # the outsider), the customer's profile is the managers'.
+    ("import_pages.imports", "GET"): Case(MANAGERS),
+    ("import_pages.imports", "POST"): Case(MANAGERS, body=loyalty.import_upload),
+    ("import_pages.customer_import", "GET"): Case(MANAGERS),
+    ("customer_pages.customers", "GET"): Case(MANAGERS),
+    ("customer_pages.customer", "GET"): Case(row(U, H, D, D, D, A, A, A)),
+    ("customer_pages.activity", "GET"): Case(MANAGERS),
     # --- Tasks and stamps -------------------------------------------------------------------
     ("tasks.list_tasks", "GET"): Case(ANYONE),
     ("tasks.create_task", "POST"): Case(MANAGERS, body={"name": "New task", "point_value": 1}),

@@ -131,6 +131,13 @@ class Request:
     body: dict[str, Any]
 
 
+EXPIRY = {
+    "pending_days": 14,
+    "expiry_mode": "days",
+    "expiry_days": 365,
+    "expiry_warning_days": 30,
+    "expiry_last_chance_days": 3,
+}
 SCHEDULE = {
     "days_of_week": [0, 2],
     "months_of_year": [1, 6],
@@ -164,6 +171,8 @@ TASK = {
         "group_milestones": [{"quantity": 100, "points": 10, "group_min_members": 2}],
     },
 }
+# A discount reward's percentage (the reward above is a custom one).
+PERCENT_OFF = {"name": "15% off", "kind": "discount_percent", "discount_percent": 15}
 REWARD = {
     "name": "Numbers",
     "cost": 30,
@@ -259,6 +268,13 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
                 },
             )
         ],
+        "POST /api/v1/programs/{program_id}/customer-imports": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/customer-imports",
+                {"rows": [{"identifier": "numbers-1", "external_id": "numbers", "points": 5}]},
+            )
+        ],
         "POST /api/v1/programs/{program_id}/orders": [
             Request(
                 "owner",
@@ -299,10 +315,12 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
             )
         ],
         "POST /api/v1/shops/{shop_id}/rewards": [
-            Request("owner", f"/api/v1/shops/{n['shop']}/rewards", REWARD)
+            Request("owner", f"/api/v1/shops/{n['shop']}/rewards", REWARD),
+            Request("owner", f"/api/v1/shops/{n['shop']}/rewards", {**PERCENT_OFF, "cost": 10}),
         ],
         "PATCH /api/v1/rewards/{reward_id}": [
-            Request("owner", f"/api/v1/rewards/{n['free_coffee']}", REWARD)
+            Request("owner", f"/api/v1/rewards/{n['free_coffee']}", REWARD),
+            Request("owner", f"/api/v1/rewards/{n['free_coffee']}", PERCENT_OFF),
         ],
         "POST /api/v1/rewards/{reward_id}/contributions": [
             Request(
@@ -324,6 +342,12 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
                 "/api/v1/shops",
                 {"name": "Numbers", "availability_schedule": [WINDOW], "review_points": 5},
             )
+        ],
+        "POST /api/v1/shops/{shop_id}/programs": [
+            Request("owner", f"/api/v1/shops/{n['shop']}/programs", {"name": "Numbers", **EXPIRY})
+        ],
+        "PATCH /api/v1/programs/{program_id}": [
+            Request("owner", f"/api/v1/programs/{n['coffee']}", EXPIRY)
         ],
         "PATCH /api/v1/shops/{shop_id}": [
             Request(

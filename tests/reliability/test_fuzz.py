@@ -45,6 +45,8 @@ from sqlalchemy import Engine
 from stampbook.accounts import passwords
 from stampbook.core.idempotency import HEADER, KEY_PATTERN
 from stampbook.ledger.queries import find_discrepancies
+from stampbook.loyalty.import_rules import HEADER as CSV_HEADER
+from stampbook.loyalty.import_schemas import MAX_CSV
 from stampbook.schedules.rules import MAX_RRULE_LENGTH, WALL_TIME_PATTERN, Schedule
 from tests.conftest import make_test_app
 from tests.reliability.api_world import Stage, World, app_session, staged_world
@@ -166,8 +168,8 @@ def bend(value: Any) -> None:
     Each is written in the document's descriptions, and answered 422: a partial stamp is
     worth at most a full one; two bonuses of one list never share a threshold; a date range
     ends on or after its start; a time range ends at another time than it starts; an rrule
-    reads as one. Only well-formed values are touched, so a case stays as positive or as
-    negative as it was generated.
+    reads as one; a customer import's CSV text names its columns. Only well-formed values are
+    touched, so a case stays as positive or as negative as it was generated.
     """
     if isinstance(value, list):
         for item in value:
@@ -187,6 +189,10 @@ def bend(value: Any) -> None:
         value["date_ranges"] = [_ordered(pair) for pair in value["date_ranges"]]
     if isinstance(value.get("time_ranges"), list):
         value["time_ranges"] = [pair for pair in value["time_ranges"] if not _empty_range(pair)]
+    csv = value.get("csv")
+    if isinstance(csv, str) and 0 < len(csv) <= MAX_CSV and "\x00" not in csv:
+        # A customer import's CSV text starts with a header naming its columns, and has rows.
+        value["csv"] = f"{CSV_HEADER}\nfuzz-row,,fuzz-customer,,,1,\n"
     rrule = value.get("rrule")
     if isinstance(rrule, str) and 0 < len(rrule) <= MAX_RRULE_LENGTH and "\x00" not in rrule:
         try:

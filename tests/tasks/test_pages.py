@@ -83,12 +83,12 @@ def test_the_rules_are_said_in_plain_words(
         "until 2099-12-31 18:00",
         "target: 20 stamps",
         "group target: 200 stamps",
-        "50 bonus points on reaching the target",
-        "5 bonus points for every 3 weeks of a streak",
-        "20 bonus points on reaching 10 stamps (“Ten visits”)",
-        "30 bonus points each when the group reaches its target, if at least 3 members took part",
-        "2 bonus points each when the group reaches 100 stamps",
-        "1 bonus point each for a group streak of 2 days",
+        "50 points extra on reaching the target",
+        "5 points extra for every 3 weeks of a streak",
+        "20 points extra on reaching 10 stamps (“Ten visits”)",
+        "30 points extra each when the group reaches its target, if at least 3 members took part",
+        "2 points extra each when the group reaches 100 stamps",
+        "1 point extra each for a group streak of 2 days",
     ):
         assert said in page, said
 
@@ -182,9 +182,9 @@ def test_the_stamp_history_is_paged(client: FlaskClient, session: Session, cafe:
     log_in(client, cafe.owner.email)
     page = text_of(client.get(task_path(cafe.task)))
     more = re.search(r'href="([^"]*cursor=[^"]*)"', page)
-    assert more is not None and "+0<" not in page
+    assert more is not None and "+0 points<" not in page
     older = text_of(client.get(more.group(1).replace("&amp;", "&")))
-    assert "+0<" in older and "+24<" not in older
+    assert "+0 points<" in older and "+24 points<" not in older
     assert client.get(f"{task_path(cafe.task)}?cursor=%%&membership_id=x").status_code == 200
 
 

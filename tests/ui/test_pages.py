@@ -68,7 +68,7 @@ def test_a_member_joins_stamps_sees_the_breakdown_and_redeems(
     )
     assert response.status_code == 303
     receipt = text_of(client.get(response.headers["Location"]))
-    assert "Free coffee" in receipt and "Points paid" in receipt and ">12<" in receipt
+    assert "Free coffee" in receipt and "Points paid" in receipt and ">12 points<" in receipt
     home = text_of(client.get("/"))
     assert "3 points" in home and "redemption" in home and "stamp" in home
     with app.app_context():

@@ -53,6 +53,7 @@ from tests.factories.rewards import make_reward
 from tests.factories.shops import make_invitation, make_role
 from tests.factories.tasks import make_task
 from tests.factories.webhooks import make_endpoint
+from tests.loyalty import authz_cases as loyalty_cases
 from tests.pages import Cafe, csrf_token, log_in, signed_in, text_of
 
 TRANSLATIONS = Path(stampbook.__file__).parent / "translations"
@@ -193,6 +194,8 @@ def english_in(text: str) -> list[str]:
     """The catalogue's English and the known untranslated words found in ``text``."""
     for name in WORLD_WORDS:
         text = text.replace(name, "·")
+    # A message template's code, as its page shows it (``{{ amount | points }}``), is no English.
+    text = re.sub(r"\{\{.*?\}\}", "·", text)
     found = [phrase for phrase in english_phrases() if phrase in text]
     found += [w for w in UNTRANSLATED if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
     return found
@@ -289,6 +292,8 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
         "endpoint_id": [make_endpoint(session, cafe.shop, "https://93.184.215.14/hook").id],
         # The program's earning rules and campaigns (its earning page; a rule's page).
         "rule_id": _earning_rules(session, cafe.program.id),
+        # A customer import of the program, with a row it could not apply (its page).
+        "import_id": [loyalty_cases.import_objects(session, cafe.program.id)["customer_import"]],
         # A shop's notification template, and the member's unsubscribe link.
         "kind": ["redemption_receipt"],
         "channel": ["email"],

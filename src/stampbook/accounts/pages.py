@@ -28,6 +28,7 @@ from stampbook.core.errors import AppError, Conflict, Unauthorized
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.people import page_order
+from stampbook.programs import queries as programs_queries
 from stampbook.rewards import queries as rewards_queries
 from stampbook.shops import queries as shops_queries
 from stampbook.ui.forms import ActionForm, options
@@ -224,10 +225,12 @@ def _stars_page(form: StarredShopForm | None = None, status: int = 200) -> tuple
     user = me()
     form = form or StarredShopForm(shop_id=user.starred_shop_id or 0)
     _shop_choices(form)
+    favourites = rewards_queries.favourite_rewards(user.id)
     return render_template(
         "accounts/settings_stars.html",
         form=form,
-        favourites=rewards_queries.favourite_rewards(user.id),
+        favourites=favourites,
+        names=programs_queries.shops_points_names(f.shop_id for f in favourites),
         action=ActionForm(),
         active="stars",
     ), status

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from stampbook.bench.dataset import Size, owner_id, token_secret
+from stampbook.bench.lots import world as lot_world
 
 HOT_REQUESTS = {
     "stamp (earn)": ("POST", "/api/v1/tasks/2/stamps", {"membership_id": 1}, 1),
@@ -33,7 +34,20 @@ def hot_query_plans(url: str, size: Size, secret_key: str, instance: str) -> dic
         app_engine = db.engine
     explainer = create_engine(url)
     plans: dict[str, Any] = {}
-    for name, (method, path, body, member) in HOT_REQUESTS.items():
+    lots = lot_world(size)
+    many, many_user = lots.many[0], lots.user(lots.many[0])
+    hot = {
+        **HOT_REQUESTS,
+        # The member with 10,000 lots (``bench.lots``): the expiring dates and the spending.
+        "member with 10,000 lots: read": ("GET", f"/api/v1/memberships/{many}", None, many_user),
+        "member with 10,000 lots: redeem": (
+            "POST",
+            f"/api/v1/rewards/{lots.reward_for(many)}/redemptions",
+            {"membership_id": many},
+            many_user,
+        ),
+    }
+    for name, (method, path, body, member) in hot.items():
         token = token_secret(member if member is not None else owner_id(size))
         seen: list[tuple[str, Any]] = []
 

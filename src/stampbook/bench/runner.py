@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
-from stampbook.bench import dataset, dispatch, explain, report, servers, store_burst, wrk
+from stampbook.bench import dataset, dispatch, explain, lots, report, servers, store_burst, wrk
 from stampbook.bench.scenarios import SCENARIOS, Scenario
 from stampbook.migrations import alembic_config
 
@@ -96,13 +96,15 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
     engine = create_engine(url)
     with engine.begin() as connection:
         dataset.load(connection, size)
+        lots.load(connection, size)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         # Settle what autovacuum and the checkpointer would otherwise do during the loads.
         connection.execute(text("VACUUM (ANALYZE)"))
         connection.execute(text("CHECKPOINT"))
     counts = {}
     with engine.connect() as connection:
-        for table in ("memberships", "ledger_entries", "stamps", "rewards", "tasks", "shops"):
+        tables = ("memberships", "ledger_entries", "stamps", "rewards", "tasks", "shops")
+        for table in (*tables, "point_lots"):
             counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
     engine.dispose()
     load_seconds = round(time.monotonic() - started, 1)

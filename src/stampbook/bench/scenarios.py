@@ -17,6 +17,7 @@ from stampbook.bench.dataset import (
     owner_id,
     token_secret,
 )
+from stampbook.bench.lots import world as lot_world
 from stampbook.bench.wrk import PreparedRequest
 from stampbook.loyalty import shopify
 
@@ -29,6 +30,11 @@ OUTBOX_SCENARIO = "stamp with the outbox"
 STORE_SCENARIO = "Shopify orders/paid"
 # Distinct orders per load: more than the fastest run sends, so none is a replay.
 STORE_ORDERS_PER_LOAD = 20_000
+# A member with 10,000 lots of expiring points against one with a single lot (``bench.lots``):
+# the many-lot figure's baseline is the one-lot figure, measured in alternation with it.
+ONE_LOT_READ, MANY_LOTS_READ = "member with 1 lot: read", "member with 10,000 lots: read"
+ONE_LOT_REDEEM, MANY_LOTS_REDEEM = "member with 1 lot: redeem", "member with 10,000 lots: redeem"
+MANY_LOTS = {MANY_LOTS_READ, MANY_LOTS_REDEEM}
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,34 @@ def _home(size: Size, cookies: dict[int, str]) -> list[PreparedRequest]:
     return [PreparedRequest("GET", "/", cookie=cookies[m]) for m in _members(size)]
 
 
+def _lot_reads(many: bool) -> Callable[[Size, dict[int, str]], list[PreparedRequest]]:
+    def requests(size: Size, _cookies: dict[int, str]) -> list[PreparedRequest]:
+        lots = lot_world(size)
+        return [
+            PreparedRequest("GET", f"/api/v1/memberships/{m}", token_secret(lots.user(m)))
+            for m in (lots.many if many else lots.one)
+        ]
+
+    return requests
+
+
+def _lot_redemptions(many: bool) -> Callable[[Size, dict[int, str]], list[PreparedRequest]]:
+    def requests(size: Size, _cookies: dict[int, str]) -> list[PreparedRequest]:
+        lots = lot_world(size)
+        return [
+            PreparedRequest(
+                "POST",
+                f"/api/v1/rewards/{lots.reward_for(m)}/redemptions",
+                token_secret(lots.user(m)),
+                json.dumps({"membership_id": m}),
+                idempotency_prefix=f"lots{m}",
+            )
+            for m in (lots.many if many else lots.one)
+        ]
+
+    return requests
+
+
 def _program_page(size: Size, cookies: dict[int, str]) -> list[PreparedRequest]:
     return [PreparedRequest("GET", "/programs/1", cookie=cookies[m]) for m in _members(size)]
 
@@ -201,4 +235,8 @@ SCENARIOS = [
     Scenario("member search", "app", JSON_BASELINE, _search),
     Scenario("home page", "app", JSON_BASELINE, _home, page=True),
     Scenario("program page", "app", JSON_BASELINE, _program_page, page=True),
+    Scenario(ONE_LOT_READ, "app", JSON_BASELINE, _lot_reads(many=False)),
+    Scenario(MANY_LOTS_READ, "app", ONE_LOT_READ, _lot_reads(many=True), alternate=True),
+    Scenario(ONE_LOT_REDEEM, "app", SQL_BASELINE, _lot_redemptions(many=False)),
+    Scenario(MANY_LOTS_REDEEM, "app", ONE_LOT_REDEEM, _lot_redemptions(many=True), alternate=True),
 ]

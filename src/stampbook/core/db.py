@@ -7,7 +7,7 @@ request, command or job.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -229,9 +229,13 @@ def load_with(query: AnySelect, object_id: int, **params: Any) -> AnyRow | None:
     return db.session.execute(query, {"id": object_id, **params}).first()
 
 
-def execute_core(statement: Executable, params: Mapping[str, Any] | None = None) -> AnyResult:
+def execute_core(
+    statement: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> AnyResult:
     """Run a statement of plain columns (a read of columns, an INSERT, an UPDATE: no ORM
-    objects to load or keep in step) on the session's connection, in its transaction.
+    objects to load or keep in step) on the session's connection, in its transaction (with a
+    list of ``params``, once per item: an INSERT of many rows in one statement).
 
     ``session.execute`` adds the ORM's work per statement, some 40% of the CPU of a small one,
     which such a statement does not need. The session is flushed first when ``session.execute``
@@ -271,3 +275,11 @@ def _hold_loaded(session: Session, instance: object) -> None:
     # for one request, command or job, so holding what it loaded costs little and saves
     # repeated SELECTs by primary key.
     session.info.setdefault("loaded", []).append(instance)
+
+
+def let_go(session: Session) -> None:
+    """Forget what the session loaded and holds (above): a long job's batch is done, and
+    the next batch reads its own rows (a customer import's hundred thousand customers would
+    otherwise all stay in memory)."""
+    session.expunge_all()
+    session.info.pop("loaded", None)

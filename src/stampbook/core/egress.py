@@ -185,10 +185,19 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def post(url: str, content: bytes, headers: Mapping[str, str], timeout: float) -> Reply:
+def post(
+    url: str,
+    content: bytes,
+    headers: Mapping[str, str],
+    timeout: float,
+    *,
+    max_bytes: int = MAX_REPLY_BYTES,
+) -> Reply:
     """POST ``content`` to ``url``, connecting only to an address checked just now; never
     follows a redirect (a 3xx is a reply like any other). Raises UrlNotAllowed for a URL the
-    checks refuse, EgressFailed when no reply came within ``timeout`` seconds in all."""
+    checks refuse, EgressFailed when no reply came within ``timeout`` seconds in all. The
+    reply's first ``max_bytes`` are kept (an API whose answer is read: more than the 2 KB
+    excerpt a webhook's receiver gets)."""
     target = _target(url)
     address = _addresses(target)[0]
     extensions = {"sni_hostname": target.host} if target.parts.scheme.lower() == "https" else {}
@@ -211,7 +220,7 @@ def post(url: str, content: bytes, headers: Mapping[str, str], timeout: float) -
                 body = bytearray()
                 for chunk in response.iter_raw():
                     body.extend(chunk)
-                    if len(body) >= MAX_REPLY_BYTES or time.monotonic() > deadline:
+                    if len(body) >= max_bytes or time.monotonic() > deadline:
                         break
         except httpx.TimeoutException as error:
             raise EgressFailed("timeout", f"no reply within {timeout:g} s") from error
@@ -220,6 +229,6 @@ def post(url: str, content: bytes, headers: Mapping[str, str], timeout: float) -
     return Reply(
         status=response.status_code,
         headers={k.lower(): v for k, v in response.headers.items()},
-        excerpt=bytes(body[:MAX_REPLY_BYTES]).decode("utf-8", errors="replace"),
+        excerpt=bytes(body[:max_bytes]).decode("utf-8", errors="replace"),
         seconds=time.monotonic() - started,
     )

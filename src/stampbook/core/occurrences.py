@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict
 class OccurrenceType(StrEnum):
     POINTS_EARNED = "points.earned"
     POINTS_SPENT = "points.spent"
+    POINTS_EXPIRED = "points.expired"
+    POINTS_EXPIRING = "points.expiring"
     REDEMPTION_CREATED = "redemption.created"
     REDEMPTION_CANCELLED = "redemption.cancelled"
     MEMBER_JOINED = "member.joined"
@@ -58,6 +60,23 @@ class PointsEarned(PointsMoved):
 
 class PointsSpent(PointsMoved):
     pass
+
+
+class PointsExpired(PointsMoved):
+    pass
+
+
+class PointsExpiring(Payload):
+    """Points of a membership will expire soon: the reminder job's warning, then its last
+    chance (``stage``), each once per membership and expiry date."""
+
+    membership_id: int
+    program_id: int
+    user_id: int | None
+    stage: str  # warning | last_chance
+    amount: int  # the points that expire at ``expires_at``
+    expires_at: str  # ISO 8601, UTC
+    balance: int
 
 
 class RedemptionCreated(Payload):
@@ -177,6 +196,8 @@ class OrderRefunded(Payload):
 CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.POINTS_EARNED: PointsEarned,
     OccurrenceType.POINTS_SPENT: PointsSpent,
+    OccurrenceType.POINTS_EXPIRED: PointsExpired,
+    OccurrenceType.POINTS_EXPIRING: PointsExpiring,
     OccurrenceType.REDEMPTION_CREATED: RedemptionCreated,
     OccurrenceType.REDEMPTION_CANCELLED: RedemptionCancelled,
     OccurrenceType.MEMBER_JOINED: MemberJoined,

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from stampbook.core import due
 from stampbook.core.db import db, write_intent
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def run(work: Callable[[], T], *, write: bool = True) -> T:
         if session.in_transaction():
             session.rollback()
         token = write_intent.set(write)
+        reading = due.reading.set(not write)
         committing = False
         try:
             if not write:
@@ -79,6 +81,13 @@ def run(work: Callable[[], T], *, write: bool = True) -> T:
             if write:
                 committing = True
                 session.commit()
+        except due.Due as found:
+            # The read found work a clock made due: do it in a write of its own, read again.
+            session.rollback()
+            if attempt == MAX_RETRIES:
+                raise
+            run(lambda found=found: due.refresh(found.kind, found.ids))  # type: ignore[misc]
+            continue
         except BaseException as error:
             session.rollback()
             session.info.pop("after_commit", None)
@@ -89,6 +98,7 @@ def run(work: Callable[[], T], *, write: bool = True) -> T:
             raise
         finally:
             write_intent.reset(token)
+            due.reading.reset(reading)
         for callback in session.info.pop("after_commit", []):
             try:
                 callback()

@@ -128,6 +128,11 @@ MESSAGES: dict[str, Message] = {
                 "and activities."
             ),
             "integration.manage": _t("Only the shop's creator and managers connect its stores."),
+            "customer_import.manage": _t(
+                "Only the shop's creator and managers (or their API keys) import its customers."
+            ),
+            "customer.view": _t("Only the shop's creator and managers see its customers."),
+            "program.view_entries": _t("You may not see this program's points activity."),
             "membership.view_entries": _t("You may not see this membership's points history."),
             "buddy_request.cancel": _t("You may not withdraw this buddy request."),
             "buddy_request.respond": _t("You may not answer this buddy request."),
@@ -223,6 +228,7 @@ MESSAGES: dict[str, Message] = {
             "earning_rule": _t("No such earning rule."),
             "integration": _t("No such store connection."),
             "campaign": _t("No such campaign."),
+            "customer_import": _t("No such customer import."),
             "activity": _t("No such activity in this program: add an activity rule first."),
             "program_task": _t("No such task in this program."),
             "program_reward": _t("No such reward in this program's shop."),
@@ -411,6 +417,30 @@ MESSAGES: dict[str, Message] = {
     "not_contributable": _t("This reward takes no contributions."),
     "already_cancelled": _t("This redemption is already cancelled."),
     "redemption_cancelled": _t("This redemption was cancelled."),
+    "discount_fields": Choice(
+        "kind",
+        {
+            "discount_amount": _t(
+                "A discount of an amount needs discount_amount (above zero), and takes no "
+                "discount_percent."
+            ),
+            "discount_percent": _t(
+                "A percentage discount needs discount_percent, from 1 to 100, and takes no "
+                "discount_amount or discount_currency."
+            ),
+            "other": _t(
+                "Only discount rewards take discount_amount, discount_currency or "
+                "discount_percent: send null for them, or choose a discount kind."
+            ),
+        },
+        default="other",
+    ),
+    "discount_group_reward": _t(
+        "A discount reward gives one member a code: it cannot be a group reward."
+    ),
+    "discount_quantity": _t(
+        "A discount reward is redeemed one at a time: each receipt has its own code."
+    ),
     # Merchant loyalty.
     "rule_exists": _t("The program has a live rule of this kind: change it, or delete it first."),
     "activity_exists": _t("The program has a live rule for this activity: change that one."),
@@ -423,6 +453,13 @@ MESSAGES: dict[str, Message] = {
         "A multiplier campaign takes a multiplier, a bonus campaign bonus points: not both."
     ),
     "amount_below_minor_unit": _t("The amount is smaller than the smallest unit of %(currency)s."),
+    "expiry_days_required": _t(
+        "Say after how many days points expire: at least 1 for days and inactivity, 0 or more "
+        "for the end of the month or year."
+    ),
+    "expiry_reminders_unordered": _t(
+        "The last-chance reminder must come fewer days before expiry than the first warning."
+    ),
     "currency_mismatch": _t(
         "This program counts in %(expected)s, not %(currency)s: send amounts in %(expected)s."
     ),
@@ -435,6 +472,7 @@ MESSAGES: dict[str, Message] = {
         "connection has the app's API secret key."
     ),
     "store_connected": _t("The store %(domain)s is connected already: disconnect it first."),
+    "store_disconnected": _t("The store %(domain)s is disconnected: connect it again first."),
     "shopify_payload_invalid": _t(
         "The store's webhook lacks what its topic needs, or holds it in another form: %(field)s."
     ),
@@ -442,6 +480,24 @@ MESSAGES: dict[str, Message] = {
         "The store's webhook is not what its topic (%(topic)s) says: nothing was done."
     ),
     "customer_email_taken": _t("Another customer of this program has this email."),
+    # Customer imports (a CSV file or rows sent as JSON).
+    "import_file_invalid": Choice(
+        "reason",
+        {
+            "empty": _t("The file has no rows to import."),
+            "encoding": _t("The file is not UTF-8 text: save it as “CSV UTF-8” and try again."),
+            "format": _t("The file is not CSV that can be read (line %(line)s)."),
+            "header_unknown": _t(
+                "The first row names columns an import does not know: %(columns)s. It may "
+                "name these: %(known)s."
+            ),
+            "header_missing": _t(
+                "The first row must name the columns, and it lacks %(columns)s (identifier, "
+                "and email or external_id, are needed)."
+            ),
+        },
+        default="empty",
+    ),
     "activity_limit_reached": Choice(
         "period",
         {

@@ -3,8 +3,19 @@
 
 from __future__ import annotations
 
+from huey import crontab
+
+from stampbook.core.jobs import periodic
 from stampbook.flows.announcements import send_test
 from stampbook.flows.confirmations import send_confirmation
+from stampbook.flows.discount_codes import make_code, queue_due
 from stampbook.flows.recovery import send_reset
 
-__all__ = ["send_confirmation", "send_reset", "send_test"]
+
+@periodic(crontab())
+def make_due_discount_codes() -> int:
+    """Every minute: discount codes whose try is due (a retry, a job lost with its worker)."""
+    return queue_due()
+
+
+__all__ = ["make_code", "make_due_discount_codes", "send_confirmation", "send_reset", "send_test"]

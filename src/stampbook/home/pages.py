@@ -86,10 +86,12 @@ def home() -> str:
     if shops_queries.pending_invitation_count(user):
         query = InvitationQuery(limit=INVITATIONS_ON_HOME)
         invited = shops_queries.my_invitations(user, query).items
+    favourites = rewards_queries.favourite_rewards(user.id)
     return render_template(
         "home/home.html",
         memberships=programs_queries.membership_lines(user.id),
-        favourites=rewards_queries.favourite_rewards(user.id),
+        favourites=favourites,
+        names=programs_queries.shops_points_names(f.shop_id for f in favourites),
         starred_shop=shops_queries.shop_name(user.starred_shop_id),
         activity=ledger_queries.recent_activity(user.id),
         shops_run=_shops_run(user, clock.now()),

@@ -11,9 +11,9 @@ from stampbook.core.routing import ApiBlueprint
 from stampbook.core.schemas import fields_of
 from stampbook.ledger import queries
 from stampbook.ledger.policy import LedgerAction
-from stampbook.ledger.schemas import AdjustmentIn, EntryOut, EntryPage
+from stampbook.ledger.schemas import AdjustmentIn, EntryOut, EntryPage, ProgramEntryQuery
 from stampbook.ledger.services import adjust
-from stampbook.programs.queries import load_membership
+from stampbook.programs.queries import load_membership, load_program
 
 bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history")
 
@@ -30,6 +30,28 @@ bp = ApiBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Points history"
 @bp.doc(summary="A membership's points history, newest first", responses=[404])
 def list_entries(membership_id: int, query: HistoryQuery) -> dict[str, Any]:
     items, next_cursor = queries.history(current_user(), membership_id, query)
+    return {"items": [fields_of(e, EntryOut) for e in items], "next_cursor": next_cursor}
+
+
+@bp.get("/programs/<int:program_id>/entries")
+@route(
+    Access.USER,
+    action=LedgerAction.PROGRAM_VIEW_ENTRIES,
+    subject=load_program,
+    key_scope="read",
+)
+@bp.input(ProgramEntryQuery, location="query", arg_name="query")
+@bp.output(EntryPage)
+@bp.doc(
+    summary="A program's points activity: every member's entries, newest first (the team)",
+    description=(
+        "The shop's creator and managers read every change of points in the program, of one "
+        "member or customer with membership_id, within since and until."
+    ),
+    responses=[403, 404],
+)
+def list_program_entries(program_id: int, query: ProgramEntryQuery) -> dict[str, Any]:
+    items, next_cursor = queries.program_history(current_user(), program_id, query)
     return {"items": [fields_of(e, EntryOut) for e in items], "next_cursor": next_cursor}
 
 

@@ -1,82 +1,34 @@
 """The book every domain writes points to, and the one way points move: every change is a
-ledger entry plus a conditional balance update.
+ledger entry plus a conditional balance update (``posting``).
 
-``balance + amount >= 0`` is checked by the UPDATE itself, and its row count decides: no
-read-modify-write race exists, on SQLite or PostgreSQL, however many clients race. When two
-memberships change together (a transfer), they are updated in id order so concurrent
-transfers lock rows in one order and cannot deadlock each other.
+When two memberships change together (a transfer), they are updated in id order so
+concurrent transfers lock rows in one order and cannot deadlock each other. Points held
+pending (an order's return window) are not in the balance: ``hold`` keeps them aside and the
+membership's clock releases them (``maturing``); ``cancel_held`` takes them back first.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Update, bindparam, select, update
-from sqlalchemy.orm import attributes
-from sqlalchemy.orm.util import identity_key
+from datetime import datetime
 
-from stampbook.core import outbox
+from sqlalchemy import bindparam, case, or_, select, update
+
+from stampbook.core import clock
 from stampbook.core.db import db, execute_core
-from stampbook.core.errors import Conflict, InsufficientPoints, NotFound
-from stampbook.core.occurrences import OccurrenceType
+from stampbook.core.errors import Conflict, NotFound
+from stampbook.ledger import maturing
 from stampbook.ledger.models import EntryKind, LedgerEntry
-from stampbook.programs.models import Membership, Program
+from stampbook.ledger.posting import (
+    ANNOUNCED,
+    MAX_AMOUNT,
+    MAX_BALANCE,
+    MembershipDue,
+    sync_cached,
+    write,
+)
+from stampbook.programs.models import HeldPoints, Membership
 
-# Far above any real balance, far below 2**63: sums and products can never overflow BIGINT.
-MAX_BALANCE = 10**15
-MAX_AMOUNT = 10**12
-
-# What a posted entry announces (``core.outbox``), by its kind and sign: points earned by
-# doing something, points spent on a reward. Reversals, refunds, transfers and merges move
-# points back or between accounts and announce nothing of their own (a cancelled redemption
-# is announced as ``redemption.cancelled`` by the rewards domain; a revoked stamp not at all),
-# so no effect is announced twice.
-ANNOUNCED: dict[tuple[EntryKind, bool], OccurrenceType] = {
-    **{
-        (kind, True): OccurrenceType.POINTS_EARNED
-        for kind in (
-            EntryKind.STAMP,
-            EntryKind.BONUS,
-            EntryKind.PURCHASE,
-            EntryKind.SIGNUP,
-            EntryKind.BIRTHDAY,
-            EntryKind.REVIEW,
-            EntryKind.REFERRAL,
-            EntryKind.CAMPAIGN,
-            EntryKind.ADJUSTMENT,
-        )
-    },
-    (EntryKind.REDEMPTION, False): OccurrenceType.POINTS_SPENT,
-    (EntryKind.CONTRIBUTION, False): OccurrenceType.POINTS_SPENT,
-}
-
-
-def _move(guard: ColumnElement[bool]) -> Update:
-    """The conditional balance update: ``guard`` keeps the balance within its bounds. The
-    earned and spent totals move with it (one of ``earned`` and ``spent`` is zero)."""
-    return (
-        update(Membership)
-        .where(Membership.id == bindparam("membership_id"), guard)
-        .values(
-            balance=Membership.balance + bindparam("amount"),
-            points_earned=Membership.points_earned + bindparam("earned"),
-            points_spent=Membership.points_spent + bindparam("spent"),
-        )
-        .returning(
-            Membership.balance,
-            Membership.points_earned,
-            Membership.points_spent,
-            Membership.program_id,
-            Membership.user_id,
-            # The shop, for the occurrence the entry may announce: no statement of its own.
-            select(Program.shop_id).where(Program.id == Membership.program_id).scalar_subquery(),
-        )
-    )
-
-
-# Built once, run without the ORM: every stamp and redemption runs them (see
-# ``stampbook.core.db.with_parents`` and ``execute_core``).
-_DEBIT = _move(Membership.balance + bindparam("amount") >= 0)
-_CREDIT = _move(Membership.balance <= bindparam("ceiling"))
-_BALANCE = select(Membership.balance).where(Membership.id == bindparam("membership_id"))
+__all__ = ["ANNOUNCED", "MAX_AMOUNT", "MAX_BALANCE", "post", "reverse", "transfer"]
 
 
 def post(
@@ -90,68 +42,141 @@ def post(
     note: str | None = None,
     reverses_id: int | None = None,
 ) -> LedgerEntry:
-    """Write one entry and move the cached balance with it, or refuse and change nothing."""
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0:
-        raise ValueError(f"a ledger amount is a non-zero integer, not {amount!r}")
-    if abs(amount) > MAX_AMOUNT:
+    """Write one entry and move the cached balance with it, or refuse and change nothing. A
+    membership whose clocks are due is matured first (``maturing``)."""
+    for attempt in (1, 2):
+        try:
+            return write(
+                membership_id=membership_id,
+                amount=amount,
+                kind=kind,
+                actor_id=actor_id,
+                cause_type=cause_type,
+                cause_id=cause_id,
+                note=note,
+                reverses_id=reverses_id,
+            )
+        except MembershipDue:
+            if attempt == 2:
+                raise
+            maturing.mature(membership_id)
+    raise AssertionError("unreachable")
+
+
+def current(membership_id: int) -> Membership:
+    """The membership, its row locked and its clocks matured: what it holds now."""
+    maturing.mature(membership_id)
+    member = db.session.scalars(
+        select(Membership)
+        .where(Membership.id == membership_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if member is None:
+        raise NotFound(thing="membership")
+    return member
+
+
+_HOLD = (
+    update(Membership)
+    .where(
+        Membership.id == bindparam("membership_id"),
+        or_(Membership.due_at.is_(None), Membership.due_at > bindparam("now")),
+    )
+    .values(
+        pending=Membership.pending + bindparam("amount"),
+        last_activity_at=bindparam("now"),
+        due_at=case(
+            (Membership.due_at.is_(None), bindparam("release_at")),
+            (Membership.due_at > bindparam("release_at"), bindparam("release_at")),
+            else_=Membership.due_at,
+        ),
+    )
+    .returning(Membership.pending, Membership.due_at)
+)
+
+
+def hold(
+    *,
+    membership_id: int,
+    amount: int,
+    kind: EntryKind,
+    cause_type: str,
+    cause_id: str | int,
+    source_type: str,
+    source_id: str | int,
+    release_at: datetime,
+) -> HeldPoints:
+    """Set ``amount`` points aside, pending until ``release_at``, when the membership's
+    clock posts them as an entry of ``kind`` (an order's return window)."""
+    if amount <= 0:
+        raise ValueError("held points are a positive amount")
+    if amount > MAX_AMOUNT:
         raise Conflict(code="amount_too_large")
-    session = db.session
+    now = clock.now()
     params = {
         "membership_id": membership_id,
         "amount": amount,
-        "earned": max(amount, 0),
-        "spent": max(-amount, 0),
-        "ceiling": MAX_BALANCE - amount,
+        "now": now,
+        "release_at": release_at,
     }
-    moved = execute_core(_DEBIT if amount < 0 else _CREDIT, params).one_or_none()
+    moved = execute_core(_HOLD, params).one_or_none()
     if moved is None:
-        balance = execute_core(_BALANCE, params).scalar_one_or_none()
-        if balance is None:
-            raise NotFound(thing="membership")
-        if amount < 0:
-            shortfall = {"balance": balance, "needed": -amount}
-            raise InsufficientPoints(extra=shortfall, **shortfall)
-        raise Conflict(code="balance_limit")
-    new_balance, earned, spent, program_id, user_id, shop_id = moved
-    _sync_cached_balance(membership_id, new_balance, earned, spent)
-    entry = LedgerEntry(
+        maturing.mature(membership_id)
+        moved = execute_core(_HOLD, params).one()
+    sync_cached(membership_id, pending=moved[0], due_at=moved[1], last_activity_at=now)
+    held = HeldPoints(
         membership_id=membership_id,
         amount=amount,
-        balance_after=new_balance,
         kind=kind,
         cause_type=cause_type,
-        cause_id=None if cause_id is None else str(cause_id),
-        actor_id=actor_id,
-        note=note,
-        reverses_id=reverses_id,
+        cause_id=str(cause_id),
+        source_type=source_type,
+        source_id=str(source_id),
+        held_at=now,
+        release_at=release_at,
     )
-    session.add(entry)
-    session.flush()
-    announced = ANNOUNCED.get((EntryKind(kind), amount > 0))
-    if announced is not None:
-        outbox.record(
-            announced,
-            shop_id=shop_id,
-            membership_id=membership_id,
-            program_id=program_id,
-            user_id=user_id,
-            entry_id=entry.id,
-            kind=kind,
-            amount=abs(amount),
-            balance=new_balance,
-            cause_type=cause_type,
-            cause_id=entry.cause_id,
-        )
-    return entry
+    db.session.add(held)
+    db.session.flush()
+    return held
 
 
-def _sync_cached_balance(membership_id: int, balance: int, earned: int, spent: int) -> None:
-    """Keep a Membership already loaded in this session in step with the UPDATE."""
-    loaded = db.session.identity_map.get(identity_key(Membership, membership_id))
-    if loaded is not None:
-        attributes.set_committed_value(loaded, "balance", balance)
-        attributes.set_committed_value(loaded, "points_earned", earned)
-        attributes.set_committed_value(loaded, "points_spent", spent)
+def cancel_held(*, source_type: str, source_id: str | int, amount: int) -> int:
+    """Cancel up to ``amount`` of what ``source`` still holds pending (a refund before the
+    release); answers how much was cancelled. Held points whose time has come are released
+    first, so a refund after the window takes back from the balance instead."""
+    where = (
+        HeldPoints.source_type == source_type,
+        HeldPoints.source_id == str(source_id),
+        HeldPoints.released_at.is_(None),
+    )
+    for membership_id in sorted(
+        set(db.session.scalars(select(HeldPoints.membership_id).where(*where)))
+    ):
+        maturing.mature(membership_id)
+    open_rows = db.session.scalars(
+        select(HeldPoints)
+        .where(*where, HeldPoints.amount > 0)
+        .order_by(HeldPoints.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    left = amount
+    for held in open_rows:
+        take = min(left, held.amount)
+        if take == 0:
+            break
+        held.amount -= take
+        left -= take
+        pending = execute_core(
+            update(Membership)
+            .where(Membership.id == held.membership_id)
+            .values(pending=Membership.pending - take)
+            .returning(Membership.pending)
+        ).scalar_one()
+        sync_cached(held.membership_id, pending=pending)
+    db.session.flush()
+    return amount - left
 
 
 def reverse(

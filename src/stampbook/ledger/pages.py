@@ -18,12 +18,12 @@ from stampbook.ledger.policy import LedgerAction
 from stampbook.ledger.schemas import AdjustmentIn
 from stampbook.ledger.services import adjust
 from stampbook.programs import queries as programs_queries
+from stampbook.programs.words import points
 from stampbook.ui.helpers import (
     attempt,
     go_back,
     validate,
 )
-from stampbook.ui.words import ngettext
 
 bp = PageBlueprint("ledger_pages", __name__)
 
@@ -57,14 +57,14 @@ def adjust_points(membership_id: int) -> Response:
     if isinstance(result, AppError):
         flash(result.detail, "danger")
     else:
-        flash(
-            ngettext(
-                "%(amount)s point recorded: the balance is %(balance)s.",
-                "%(amount)s points recorded: the balance is %(balance)s.",
-                abs(result.amount),
-                amount=f"{result.amount:+d}",
-                balance=result.balance_after,
-            ),
-            "success",
-        )
+        names = programs_queries.points_names(membership.program_id)
+        moved = points(abs(result.amount), names)
+        balance = points(result.balance_after, names)
+        if result.amount > 0:
+            said = _("Added %(points)s: the balance is %(balance)s.", points=moved, balance=balance)
+        else:
+            said = _(
+                "Taken away %(points)s: the balance is %(balance)s.", points=moved, balance=balance
+            )
+        flash(said, "success")
     return go_back(url_for("member_pages.members", program_id=membership.program_id))

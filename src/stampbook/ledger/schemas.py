@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from stampbook.core.pagination import Page
+from stampbook.core.pagination import HistoryQuery, Page
 from stampbook.core.schemas import Input, Output
 from stampbook.ledger.models import EntryKind
 
@@ -32,6 +32,14 @@ class EntryOut(Output):
 
 class EntryPage(Page):
     items: list[EntryOut]
+
+
+class ProgramEntryQuery(HistoryQuery):
+    """A program's points activity: every member's entries, newest first."""
+
+    membership_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Only this member's (or customer's) entries."
+    )
 
 
 class AdjustmentIn(Input):

@@ -55,6 +55,7 @@ CAUSE_WORDS = {
     "contribution": _l("Points put into a group reward"),
     "review": _l("A review"),
     "program_merge": _l("Two programs merged"),
+    "import": _l("A customer import"),
 }
 
 # What the system writes in an entry's note (in English, as stored and as the API gives it),

@@ -14,6 +14,8 @@ from stampbook.core.routing import ApiBlueprint
 from stampbook.loyalty import (
     campaigns,
     crediting,
+    import_queries,
+    importing,
     integration_queries,
     integrations,
     ordering,
@@ -21,11 +23,19 @@ from stampbook.loyalty import (
     services,
     webhooks_in,
 )
+from stampbook.loyalty.import_schemas import (
+    CustomerImportIn,
+    CustomerImportOut,
+    CustomerImportPage,
+    ImportFailurePage,
+    ImportFailureQuery,
+)
 from stampbook.loyalty.integration_schemas import (
     DeliveryReceived,
     IntegrationIn,
     IntegrationOut,
     IntegrationPage,
+    IntegrationPatch,
 )
 from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.loyalty.schemas import (
@@ -292,6 +302,31 @@ def create_integration(shop_id: int, body: IntegrationIn) -> IntegrationOut:
     return integration_queries.integration_out(integrations.connect(me(), shop_id, body))
 
 
+@bp.patch("/integrations/<int:integration_id>")
+@route(
+    Access.USER,
+    action=LoyaltyAction.INTEGRATIONS_MANAGE,
+    subject=integration_queries.load_integration_subject,
+    key_scope="write",
+)
+@bp.input(IntegrationPatch, arg_name="body")
+@bp.output(IntegrationOut)
+@bp.doc(
+    operation_id="update_integration",
+    summary="Give a store connection its Admin API access token, replace it or remove it",
+    description=(
+        "With the store's Admin API access token, redeeming a discount reward makes its "
+        "single-use code in the store; without one, the code is issued here only. The token "
+        "is never shown again (`has_access_token` says whether one is held). A disconnected "
+        "store's is refused (409 store_disconnected)."
+    ),
+    responses=[403, 404, 409],
+)
+def update_integration(integration_id: int, body: IntegrationPatch) -> IntegrationOut:
+    integration = integrations.set_access_token(me(), integration_id, body.access_token)
+    return integration_queries.integration_out(integration)
+
+
 @bp.delete("/integrations/<int:integration_id>")
 @route(Access.USER, action=LoyaltyAction.INTEGRATIONS_MANAGE, key_scope="write")
 @bp.output({}, status_code=204)
@@ -328,3 +363,69 @@ def receive_shopify_webhook() -> DeliveryReceived:
     if webhooks_in.too_large(len(raw)):
         raise RequestEntityTooLarge()
     return webhooks_in.receive(raw, request.headers)
+
+
+# --- Customer imports ------------------------------------------------------------------------
+
+IMPORT = LoyaltyAction.CUSTOMERS_IMPORT
+
+
+@bp.post("/programs/<int:program_id>/customer-imports")
+@route(
+    Access.USER,
+    action=IMPORT,
+    idempotent=True,
+    subject=programs_queries.load_program,
+    key_scope="write",
+)
+@bp.input(CustomerImportIn, arg_name="body")
+@bp.output(CustomerImportOut, status_code=202)
+@bp.doc(
+    summary="Import customers (rows, or a CSV text); a job applies them; accepts Idempotency-Key",
+    description=(
+        "Each row: identifier (the row's own id), email and/or external_id (how the customer "
+        "is found: external_id, then email; a new one is made as an unclaimed customer), "
+        "first_name, last_name, points and mode (add, the default, credits the points; set "
+        "moves the balance to them). The answer (202) is the queued import: follow its "
+        "progress at GET /customer-imports/{id}, and its failed rows, each with its reason, at "
+        "GET /customer-imports/{id}/rows. A row whose identifier was applied before in the "
+        "program is skipped: sending the same rows again changes nothing. A CSV text must "
+        "start with a header naming its columns (identifier,email,external_id,first_name,"
+        "last_name,points,mode; identifier and email or external_id at least): 422 "
+        "import_file_invalid otherwise. Bigger files: the import page takes uploads."
+    ),
+    responses=[403, 404, 409],
+)
+def create_customer_import(program_id: int, body: CustomerImportIn) -> CustomerImportOut:
+    return import_queries.import_out(importing.import_rows(me(), program_id, body))
+
+
+@bp.get("/programs/<int:program_id>/customer-imports")
+@route(Access.USER, action=IMPORT, subject=programs_queries.load_program, key_scope="read")
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(CustomerImportPage)
+@bp.doc(
+    summary="The program's customer imports, newest first (the import log)", responses=[403, 404]
+)
+def list_customer_imports(program_id: int, query: PageQuery) -> CustomerImportPage:
+    return import_queries.list_imports(me(), program_id, query)
+
+
+@bp.get("/customer-imports/<int:import_id>")
+@route(Access.USER, action=IMPORT, subject=import_queries.load_import, key_scope="read")
+@bp.output(CustomerImportOut)
+@bp.doc(summary="A customer import: its status, progress and counts", responses=[403, 404])
+def get_customer_import(import_id: int) -> CustomerImportOut:
+    return import_queries.import_out(import_queries.load_import(me(), import_id))
+
+
+@bp.get("/customer-imports/<int:import_id>/rows")
+@route(Access.USER, action=IMPORT, subject=import_queries.load_import, key_scope="read")
+@bp.input(ImportFailureQuery, location="query", arg_name="query")
+@bp.output(ImportFailurePage)
+@bp.doc(
+    summary="The rows a customer import could not apply, in row order, each with its reason",
+    responses=[403, 404],
+)
+def list_customer_import_rows(import_id: int, query: ImportFailureQuery) -> ImportFailurePage:
+    return import_queries.failures(me(), import_id, query)

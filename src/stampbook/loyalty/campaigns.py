@@ -54,9 +54,18 @@ def delete_campaign(actor: User, campaign_id: int) -> None:
     db.session.flush()
 
 
-def boost(membership_id: int, program_id: int, rule_kind: str, base: int, at: datetime) -> int:
+def boost(
+    membership_id: int,
+    program_id: int,
+    rule_kind: str,
+    base: int,
+    at: datetime,
+    *,
+    held: tuple[str, int, datetime] | None = None,
+) -> int:
     """Post the campaigns' points for ``base`` points just earned by a rule of ``rule_kind``
-    (each campaign its own entry); their total."""
+    (each campaign its own entry); their total. ``held``: the base points are pending
+    (source type, source id, release time), and so are these."""
     running = db.session.scalars(
         select(Campaign).where(
             Campaign.program_id == program_id,
@@ -74,6 +83,19 @@ def boost(membership_id: int, program_id: int, rule_kind: str, base: int, at: da
         ],
     )
     for campaign_id, points in added:
+        if held is not None:
+            source_type, source_id, release_at = held
+            ledger.hold(
+                membership_id=membership_id,
+                amount=points,
+                kind=EntryKind.CAMPAIGN,
+                cause_type=CAMPAIGN_CAUSE,
+                cause_id=campaign_id,
+                source_type=source_type,
+                source_id=source_id,
+                release_at=release_at,
+            )
+            continue
         ledger.post(
             membership_id=membership_id,
             amount=points,

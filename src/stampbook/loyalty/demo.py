@@ -1,9 +1,10 @@
 """The coffee card as a store's loyalty program: a point per dollar spent, signup, birthday
-and survey points, a double-points week, a few of the till's orders (one half refunded), two
+and survey points, a double-points week, points expiring a year after they are earned, a few
+of the till's orders (one half refunded), two
 of them for customers known only by the till's id, and the café's online store connected
 through Shopify, whose webhooks (recorded payloads, signed as Shopify signs them) bring a
-customer, a paid order and a refund; the job after the demo's commit, run by the consumer
-``make run`` starts, turns them into points."""
+customer, a paid order (its points pending for two weeks) and a refund; the job after the
+demo's commit, run by the consumer ``make run`` starts, turns them into points."""
 
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ def load(world: DemoWorld) -> None:
             ),
         ]
     )
+    # Points earned from now on expire a year later (what members held before never does),
+    # and the online store's orders wait out a two-week return window, pending.
+    card.expiry_mode, card.expiry_days, card.expiry_since = "days", 365, now
     db.session.flush()
     regular = world.membership_ids[card.id, world.user_ids[2]]
     for order_id, who, subtotal in ORDERS:
@@ -84,6 +88,7 @@ def load(world: DemoWorld) -> None:
         card,
         RefundIn(refund_id="till-r1", order_id="till-1003", currency=card.currency, amount="9.00"),
     )
+    card.pending_days = 14
     _online_store(world, card)
 
 

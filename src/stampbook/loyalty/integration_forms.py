@@ -6,7 +6,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
+
+ACCESS_TOKEN_HINT = _l(
+    "Optional: the token of an app installed on the store with the write_discounts and "
+    "read_discounts scopes. With it, redeeming a discount reward makes its code in the "
+    "store; without it, the team honours the codes. It is never shown again."
+)
 
 
 class StoreForm(FlaskForm):  # type: ignore[misc]
@@ -27,4 +33,19 @@ class StoreForm(FlaskForm):  # type: ignore[misc]
         _l("Points program"),
         coerce=int,
         description=_l("The program the store's customers earn in."),
+    )
+    access_token = PasswordField(
+        _l("Admin API access token"),
+        validators=[Optional(), Length(max=255)],
+        description=ACCESS_TOKEN_HINT,
+    )
+
+
+class TokenForm(FlaskForm):  # type: ignore[misc]
+    """A connection's access token, given or replaced; the remove button clears it."""
+
+    access_token = PasswordField(
+        _l("Admin API access token"),
+        validators=[Optional(), Length(max=255)],
+        description=ACCESS_TOKEN_HINT,
     )

@@ -38,6 +38,12 @@ def load_integration(actor: User | None, integration_id: int) -> tuple[Integrati
     return found, load_shop(actor, found.shop_id)
 
 
+def load_integration_subject(integration_id: int) -> Shop | None:
+    """What a route on a connection decides on (its ``subject``): the connection's shop."""
+    found = db.session.get(Integration, integration_id)
+    return None if found is None else db.session.get(Shop, found.shop_id)
+
+
 def webhook_url() -> str:
     """The one address every store sends its webhooks to: on the app's public address
     (``PUBLIC_URL``) when it is set, else on the address the request came to."""
@@ -60,6 +66,7 @@ def integration_out(integration: Integration) -> IntegrationOut:
         disabled_at=integration.disabled_at,
         webhook_url=webhook_url(),
         topics=[str(topic) for topic in SUBSCRIBED],
+        has_access_token=integration.access_token is not None,
     )
 
 
@@ -80,6 +87,21 @@ def live_connection(shop_domain: str) -> Integration | None:
     ).first()
 
 
+def discount_store(shop_id: int, program_id: int | None) -> Integration | None:
+    """The live connection of the shop with an access token where a discount code is made:
+    the one whose program the member paid from first, else the newest."""
+    return db.session.scalars(
+        select(Integration)
+        .where(
+            Integration.shop_id == shop_id,
+            Integration.disabled_at.is_(None),
+            Integration.access_token.is_not(None),
+        )
+        .order_by((Integration.program_id == program_id).desc(), Integration.id.desc())
+        .limit(1)
+    ).first()
+
+
 @dataclass(frozen=True)
 class LoggedDelivery:
     """A line of a shop's webhook log, as its page shows it."""
@@ -92,12 +114,14 @@ class LoggedDelivery:
     outcome: str
     code: str | None
     params: dict[str, Any]
+    # The program its store earns in (whose names for its points the log says).
+    program_id: int | None = None
 
 
 def latest_deliveries(shop_id: int, limit: int) -> list[LoggedDelivery]:
     """The shop's last ``limit`` deliveries, of all its connections, newest first."""
     rows = db.session.execute(
-        select(IntegrationDelivery, Integration.shop_domain)
+        select(IntegrationDelivery, Integration.shop_domain, Integration.program_id)
         .join(Integration, Integration.id == IntegrationDelivery.integration_id)
         .where(Integration.shop_id == shop_id)
         .order_by(IntegrationDelivery.id.desc())
@@ -113,6 +137,7 @@ def latest_deliveries(shop_id: int, limit: int) -> list[LoggedDelivery]:
             outcome=delivery.outcome,
             code=delivery.code,
             params=dict(delivery.params or {}),
+            program_id=program_id,
         )
-        for delivery, domain in rows
+        for delivery, domain, program_id in rows
     ]

@@ -45,11 +45,33 @@ Secret = Annotated[
 ]
 
 
+AccessToken = Annotated[
+    str,
+    StringConstraints(min_length=16, max_length=255, pattern=r"^[\x21-\x7e]+$"),
+    Field(
+        description="Optional: the store's Admin API access token (an app installed on the "
+        "store with the `write_discounts` and `read_discounts` scopes), with which redeeming a "
+        "discount reward makes its code in the store. Stored to call the store; no answer "
+        "ever shows it again. Without one, discount codes are issued here only.",
+        examples=["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"],
+    ),
+]
+
+
 class IntegrationIn(Input):
     kind: Literal["shopify"] = Field(examples=["shopify"])
     shop_domain: ShopDomain
     secret: Secret
     program_id: Id = Field(description="The store's points program: a live program of the shop.")
+    access_token: AccessToken | None = None
+
+
+class IntegrationPatch(Input):
+    """What changes on a connection: its access token (null removes it)."""
+
+    access_token: AccessToken | None = Field(
+        description="The store's Admin API access token, or null to remove it."
+    )
 
 
 class IntegrationOut(Output):
@@ -71,6 +93,10 @@ class IntegrationOut(Output):
     topics: list[str] = Field(
         description="The webhook topics to subscribe that address to.",
         examples=[[str(topic) for topic in SUBSCRIBED]],
+    )
+    has_access_token: bool = Field(
+        description="Whether it holds an Admin API access token (never shown): discount "
+        "codes are then made in the store."
     )
 
 

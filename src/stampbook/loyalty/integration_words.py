@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from stampbook.core import wording
 from stampbook.loyalty import webhooks_in as codes
 from stampbook.loyalty.models import DeliveryOutcome
-from stampbook.ui.words import _, ngettext
+from stampbook.programs.words import PointsNamed, points
+from stampbook.ui.words import _
 
 OUTCOME_WORDS: dict[str, Any] = {
     DeliveryOutcome.PENDING: _l("waiting"),
@@ -23,43 +24,46 @@ OUTCOME_WORDS: dict[str, Any] = {
 }
 
 
-def _points(params: Mapping[str, Any]) -> int:
+def _points(params: Mapping[str, Any], named: PointsNamed | None) -> str:
     value = params.get("points")
-    return value if isinstance(value, int) else 0
+    return points(value if isinstance(value, int) else 0, named)
 
 
-NOTES: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    codes.UNKNOWN_TOPIC: lambda p: _("A topic stampbook does not act on."),
-    codes.ORDER_CREATED: lambda p: _("A new order earns nothing until it is paid."),
-    codes.TEST_ORDER: lambda p: _("A test order: it earns nothing."),
-    codes.NO_CUSTOMER: lambda p: _("The order names no customer: nobody earns from it."),
-    codes.NOT_CANCELLED: lambda p: _("The order is not cancelled: nothing was taken back."),
-    codes.ORDER_EARNED: lambda p: ngettext(
-        "The order earned %(num)s point.", "The order earned %(num)s points.", _points(p)
+# Each note from the delivery's parameters and its program (whose names for its points are said).
+NOTES: dict[str, Callable[[Mapping[str, Any], PointsNamed | None], str]] = {
+    codes.UNKNOWN_TOPIC: lambda p, n: _("A topic stampbook does not act on."),
+    codes.ORDER_CREATED: lambda p, n: _("A new order earns nothing until it is paid."),
+    codes.TEST_ORDER: lambda p, n: _("A test order: it earns nothing."),
+    codes.NO_CUSTOMER: lambda p, n: _("The order names no customer: nobody earns from it."),
+    codes.NOT_CANCELLED: lambda p, n: _("The order is not cancelled: nothing was taken back."),
+    codes.ORDER_EARNED: lambda p, n: _("The order earned %(points)s.", points=_points(p, n)),
+    codes.ORDER_CANCELLED: lambda p, n: _(
+        "The order is cancelled: what it still held is taken back."
     ),
-    codes.ORDER_CANCELLED: lambda p: _("The order is cancelled: what it still held is taken back."),
-    codes.REFUND_APPLIED: lambda p: ngettext(
-        "The refund took back %(num)s point.", "The refund took back %(num)s points.", _points(p)
+    codes.REFUND_APPLIED: lambda p, n: _("The refund took back %(points)s.", points=_points(p, n)),
+    codes.REFUND_PARKED: lambda p, n: _("The refund waits for its order to arrive."),
+    codes.SIGNUP_CREDITED: lambda p, n: _(
+        "The new customer got %(points)s for signing up.", points=_points(p, n)
     ),
-    codes.REFUND_PARKED: lambda p: _("The refund waits for its order to arrive."),
-    codes.SIGNUP_CREDITED: lambda p: ngettext(
-        "The new customer got %(num)s point for signing up.",
-        "The new customer got %(num)s points for signing up.",
-        _points(p),
+    codes.NO_SIGNUP_RULE: lambda p, n: _("The customer is added; the program has no signup rule."),
+    codes.CUSTOMER_UPDATED: lambda p, n: _("The customer's email is up to date."),
+    codes.UNKNOWN_CUSTOMER: lambda p, n: _("A customer this program does not know yet."),
+    codes.CLAIMED_CUSTOMER: lambda p, n: _("The customer has an account: its email is their own."),
+    codes.STALE_UPDATE: lambda p, n: _(
+        "An older update of the customer than one already applied: nothing changed."
     ),
-    codes.NO_SIGNUP_RULE: lambda p: _("The customer is added; the program has no signup rule."),
-    codes.CUSTOMER_UPDATED: lambda p: _("The customer's email is up to date."),
-    codes.UNKNOWN_CUSTOMER: lambda p: _("A customer this program does not know yet."),
-    codes.CLAIMED_CUSTOMER: lambda p: _("The customer has an account: its email is their own."),
-    codes.DISCONNECTED: lambda p: _("The app was uninstalled: the store is disconnected."),
+    codes.DISCONNECTED: lambda p, n: _("The app was uninstalled: the store is disconnected."),
 }
 
 
-def delivery_note(outcome: str, code: str | None, params: Mapping[str, Any]) -> str:
-    """What the delivery did, or why not, in the viewer's language ("" for nothing to say)."""
+def delivery_note(
+    outcome: str, code: str | None, params: Mapping[str, Any], named: PointsNamed | None = None
+) -> str:
+    """What the delivery did, or why not, in the viewer's language ("" for nothing to say);
+    ``named``: the program its store earns in."""
     if code is None:
         return ""
     if outcome in (DeliveryOutcome.REFUSED, DeliveryOutcome.FAILED, DeliveryOutcome.PENDING):
         return wording.text(code, params)
     said = NOTES.get(code)
-    return said(params) if said is not None else ""
+    return said(params, named) if said is not None else ""

@@ -37,6 +37,7 @@ def connect(
         kind=body.kind,
         shop_domain=body.shop_domain,
         secret=body.secret,
+        access_token=body.access_token,
         program_id=program.id,
         created_by=actor.id,
         created_at=now or clock.now(),
@@ -50,6 +51,17 @@ def connect(
     return integration
 
 
+def set_access_token(actor: User, integration_id: int, token: str | None) -> Integration:
+    """Give a connection the store's Admin API access token, replace it, or (None) remove
+    it; a disconnected store's is refused (409 ``store_disconnected``)."""
+    integration, _shop = queries.load_integration(actor, integration_id)
+    if not integration.is_live:
+        raise Conflict(code="store_disconnected", domain=integration.shop_domain)
+    integration.access_token = token
+    db.session.flush()
+    return integration
+
+
 def disconnect(actor: User, integration_id: int, *, now: datetime | None = None) -> Integration:
     """Its webhooks are refused from now on; disconnecting twice keeps the first date."""
     integration, _shop = queries.load_integration(actor, integration_id)
@@ -58,7 +70,9 @@ def disconnect(actor: User, integration_id: int, *, now: datetime | None = None)
 
 
 def disable(integration: Integration, *, now: datetime | None = None) -> None:
-    """Disconnect ``integration`` (also what the store's app/uninstalled does)."""
+    """Disconnect ``integration`` (also what the store's app/uninstalled does); its access
+    token, of no more use, is forgotten."""
     if integration.disabled_at is None:
         integration.disabled_at = now or clock.now()
+        integration.access_token = None
         db.session.flush()

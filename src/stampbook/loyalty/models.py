@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -133,6 +134,8 @@ class Order(IdMixin, TimestampMixin, Base):
     shortfall: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_at: Mapped[datetime | None]
+    # Its points are pending until then (the program's return window when it was paid).
+    pending_until: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
 
 
@@ -217,6 +220,9 @@ class Integration(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(10), default=IntegrationKind.SHOPIFY)
     shop_domain: Mapped[str] = mapped_column(String(255))  # lower case: name.myshopify.com
     secret: Mapped[str] = mapped_column(String(255))
+    # The store's Admin API access token, with which discount codes are made in the store
+    # (``shopify_admin``); optional, write-only like the secret.
+    access_token: Mapped[str | None] = mapped_column(String(255))
     program_id: Mapped[int] = mapped_column(IdType, ForeignKey("programs.id"))
     created_by: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -262,3 +268,107 @@ class IntegrationDelivery(IdMixin, Base):
     # Tries the sweep has made after the first (``webhooks_in.MAX_TRIES`` then failed).
     tries: Mapped[int] = mapped_column(default=0)
     payload: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"  # stored, its job not started yet
+    RUNNING = "running"  # its job is working through the rows, a batch at a time
+    DONE = "done"  # every row is applied, skipped or failed
+    FAILED = "failed"  # the job gave up (``error_code`` says why); rows done so far stay
+
+
+class ImportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+class CustomerImport(IdMixin, Base):
+    """One import of a program's customers (a CSV file, or rows sent as JSON): the import log.
+    The file waits in ``customer_import_chunks`` until its job has read it; the job counts its
+    rows as it goes (``rows_done`` of ``rows_total``), one committed batch at a time."""
+
+    __tablename__ = "customer_imports"
+    __table_args__ = (
+        Index("ix_customer_imports_program_id_id", "program_id", "id"),
+        # The sweep: imports whose job was lost (queued or running, no heartbeat for a while).
+        Index("ix_customer_imports_status_heartbeat", "status", "heartbeat_at"),
+    )
+
+    program_id: Mapped[int] = mapped_column(IdType, ForeignKey("programs.id"))
+    created_by: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(4), default=ImportFormat.CSV)
+    status: Mapped[str] = mapped_column(String(10), default=ImportStatus.QUEUED)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    rows_applied: Mapped[int] = mapped_column(default=0)
+    # Rows whose identifier was applied before (by this import or an earlier one): nothing done.
+    rows_skipped: Mapped[int] = mapped_column(default=0)
+    rows_failed: Mapped[int] = mapped_column(default=0)
+    customers_added: Mapped[int] = mapped_column(default=0)
+    points_credited: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_debited: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Why a failed import stopped (``import_words``).
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    # Moved by every batch: a running import without a recent one lost its job.
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class CustomerImportChunk(Base):
+    """A piece of an import's file, in order (``seq``), kept until its job is done: the job
+    streams the file from these, never holding more than a piece of it."""
+
+    __tablename__ = "customer_import_chunks"
+
+    import_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("customer_imports.id"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CustomerImportFailure(IdMixin, Base):
+    """A row an import could not apply: its number (1 is the first row after the header)
+    and the reason's code (``import_rules.Reason``)."""
+
+    __tablename__ = "customer_import_failures"
+    __table_args__ = (UniqueConstraint("import_id", "row"),)
+
+    import_id: Mapped[int] = mapped_column(IdType, ForeignKey("customer_imports.id"))
+    row: Mapped[int]
+    code: Mapped[str] = mapped_column(String(32))
+    identifier: Mapped[str | None] = mapped_column(String(100))
+
+
+class CustomerImportRow(IdMixin, Base):
+    """A row identifier applied in a program, once ever (unique): a row whose identifier is
+    here is skipped, so uploading a file again pays nothing twice. The points it moved are
+    ledger entries whose cause is this row (``import``, its id)."""
+
+    __tablename__ = "customer_import_rows"
+    __table_args__ = (UniqueConstraint("program_id", "identifier"),)
+
+    program_id: Mapped[int] = mapped_column(IdType, ForeignKey("programs.id"))
+    identifier: Mapped[str] = mapped_column(String(100))
+    import_id: Mapped[int] = mapped_column(IdType, ForeignKey("customer_imports.id"), index=True)
+    row: Mapped[int]
+    membership_id: Mapped[int] = mapped_column(IdType, ForeignKey("memberships.id"))
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerProfile(Base):
+    """What the shop knows of a customer beyond the membership: the name an import (or the
+    store) gave. ``search_name`` is the name folded (``core.folding``) for member search."""
+
+    __tablename__ = "customer_profiles"
+
+    membership_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("memberships.id"), primary_key=True
+    )
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    search_name: Mapped[str | None] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,12 +14,14 @@ replay of its order take turns.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
-from stampbook.core import outbox
-from stampbook.core.db import db, utcnow
+from stampbook.core import clock, outbox
+from stampbook.core.db import db
 from stampbook.core.errors import Conflict
 from stampbook.core.money import from_minor, to_minor
 from stampbook.core.occurrences import OccurrenceType
@@ -39,10 +41,12 @@ from stampbook.loyalty.models import (
 from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.loyalty.rules import Rate, clawback_due, eligible_amount, in_window, purchase_points
 from stampbook.loyalty.schemas import OrderIn, RefundIn
-from stampbook.programs.models import Membership, Program
+from stampbook.programs.models import Program
 from stampbook.programs.queries import load_program
 from stampbook.programs.rules import require_live
 
+# What an order's entries and held points name as their cause.
+ORDER_CAUSE = "order"
 # The store's financial statuses of an order that has been paid (refunds come on their own).
 PAID = frozenset({"paid", "partially_refunded", "refunded"})
 
@@ -94,7 +98,7 @@ def take_refund(program: Program, body: RefundIn) -> Refund:
 
 def cancel(order: Order, program: Program) -> None:
     """Take back what the order still holds (nothing for one never paid)."""
-    order.cancelled_at = utcnow()
+    order.cancelled_at = clock.now()
     if order.status == OrderStatus.PAID:
         taken, short = _take_back(
             order, program, order.points_earned - order.points_clawed_back - order.shortfall
@@ -158,7 +162,7 @@ def _insert(row: Order | Refund) -> None:
 
 
 def _earn(order: Order, program: Program) -> None:
-    now = utcnow()
+    now = clock.now()
     purchase = db.session.scalars(
         select(EarningRule).where(
             EarningRule.program_id == program.id,
@@ -181,16 +185,37 @@ def _earn(order: Order, program: Program) -> None:
         order.points_base = purchase_points(order.eligible_amount, rate)
     assert order.membership_id is not None  # only test orders have none, and never earn
     if order.points_base > 0:
-        ledger.post(
-            membership_id=order.membership_id,
-            amount=order.points_base,
-            kind=EntryKind.PURCHASE,
-            actor_id=None,
-            cause_type="order",
-            cause_id=order.id,
-        )
+        held = None
+        if program.pending_days:
+            # The return window: pending, released by the membership's clock.
+            order.pending_until = now + timedelta(days=program.pending_days)
+            held = (ORDER_CAUSE, order.id, order.pending_until)
+            ledger.hold(
+                membership_id=order.membership_id,
+                amount=order.points_base,
+                kind=EntryKind.PURCHASE,
+                cause_type=ORDER_CAUSE,
+                cause_id=order.id,
+                source_type=ORDER_CAUSE,
+                source_id=order.id,
+                release_at=held[2],
+            )
+        else:
+            ledger.post(
+                membership_id=order.membership_id,
+                amount=order.points_base,
+                kind=EntryKind.PURCHASE,
+                actor_id=None,
+                cause_type=ORDER_CAUSE,
+                cause_id=order.id,
+            )
         order.points_campaign = boost(
-            order.membership_id, program.id, RuleKind.PURCHASE, order.points_base, now
+            order.membership_id,
+            program.id,
+            RuleKind.PURCHASE,
+            order.points_base,
+            now,
+            held=held,
         )
     order.points_earned = order.points_base + order.points_campaign
     db.session.flush()
@@ -221,7 +246,7 @@ def _earn(order: Order, program: Program) -> None:
 
 
 def _apply(refund: Refund, order: Order, program: Program) -> None:
-    refund.status, refund.applied_at = RefundStatus.APPLIED, utcnow()
+    refund.status, refund.applied_at = RefundStatus.APPLIED, clock.now()
     if refund.currency != order.currency:
         return  # nothing comparable to take back; kept on record
     order.refunded_amount += refund.amount
@@ -239,29 +264,28 @@ def _apply(refund: Refund, order: Order, program: Program) -> None:
 
 
 def _take_back(order: Order, program: Program, due: int) -> tuple[int, int]:
-    """Take ``due`` points from the order's member: what the balance holds, the rest recorded
-    as the order's shortfall."""
+    """Take ``due`` points back for the order: what is still pending is cancelled, the rest
+    taken from the member's balance, and what the balance lacks recorded as the order's
+    shortfall. Answers (taken back, short)."""
     if due <= 0:
         return 0, 0
-    member = db.session.scalars(
-        select(Membership)
-        .where(Membership.id == order.membership_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    taken = min(due, member.balance)
+    assert order.membership_id is not None  # only test orders have none, and never earn
+    cancelled = ledger.cancel_held(source_type=ORDER_CAUSE, source_id=order.id, amount=due)
+    rest = due - cancelled
+    member = ledger.current(order.membership_id)
+    taken = min(rest, member.balance)
     if taken > 0:
         ledger.post(
             membership_id=member.id,
             amount=-taken,
             kind=EntryKind.REFUND,
             actor_id=None,
-            cause_type="order",
+            cause_type=ORDER_CAUSE,
             cause_id=order.id,
         )
-    order.points_clawed_back += taken
-    order.shortfall += due - taken
-    return taken, due - taken
+    order.points_clawed_back += cancelled + taken
+    order.shortfall += rest - taken
+    return cancelled + taken, rest - taken
 
 
 def _announce_refund(

@@ -9,9 +9,9 @@ from enum import StrEnum
 from stampbook.accounts.models import User
 from stampbook.core.db import db
 from stampbook.core.policy import Decision, gone_when, in_shop, rule
-from stampbook.loyalty.models import Campaign, EarningRule, Integration
-from stampbook.programs.models import Program
-from stampbook.programs.policy import may_see_program, shop_of
+from stampbook.loyalty.models import Campaign, CustomerImport, EarningRule, Integration
+from stampbook.programs.models import Membership, Program
+from stampbook.programs.policy import may_see_membership, may_see_program, shop_of
 from stampbook.shops.models import Shop
 from stampbook.shops.policy import may_see_shop, team_member
 
@@ -23,6 +23,8 @@ class LoyaltyAction(StrEnum):
     RULES_MANAGE = "earning_rule.manage"  # on the program, or on a rule
     RECORD = "loyalty.record"  # orders, refunds and activities, on the program
     INTEGRATIONS_MANAGE = "integration.manage"  # store connections, on the shop
+    CUSTOMERS_IMPORT = "customer_import.manage"  # on the program, or one of its imports
+    CUSTOMERS_VIEW = "customer.view"  # the customers' list and profiles: the program, a member
 
 
 def _managers_only(actor: User | None, program: Program) -> Decision:
@@ -32,7 +34,7 @@ def _managers_only(actor: User | None, program: Program) -> Decision:
     return Decision.ALLOW if member is not None and member.is_manager else Decision.DENY
 
 
-def program_of(thing: EarningRule | Campaign) -> Program:
+def program_of(thing: EarningRule | Campaign | CustomerImport | Membership) -> Program:
     program = db.session.get(Program, thing.program_id)
     assert program is not None  # a foreign key guarantees it
     return program
@@ -64,6 +66,27 @@ def record(actor: User | None, program: Program) -> Decision:
 in_shop(Integration, lambda integration: integration.shop_id)
 in_shop(EarningRule, lambda earning_rule: program_of(earning_rule).shop_id)
 in_shop(Campaign, lambda campaign: program_of(campaign).shop_id)
+in_shop(CustomerImport, lambda customer_import: program_of(customer_import).shop_id)
+# An import is kept with its archived program, and gone with it for the API.
+gone_when(CustomerImport, lambda customer_import: program_of(customer_import).is_archived)
+
+
+@rule(LoyaltyAction.CUSTOMERS_IMPORT)
+def import_customers(actor: User | None, subject: Program | CustomerImport) -> Decision:
+    """Importing moves points: the shop's creator and managers (or their keys), who also
+    read the import log."""
+    return _managers_only(actor, subject if isinstance(subject, Program) else program_of(subject))
+
+
+@rule(LoyaltyAction.CUSTOMERS_VIEW)
+def view_customers(actor: User | None, subject: Program | Membership) -> Decision:
+    """The customers' list and each one's profile (balance, orders, history): the shop's
+    creator and managers, who see orders and every member's points history."""
+    if isinstance(subject, Program):
+        return _managers_only(actor, subject)
+    if not may_see_membership(actor, subject):
+        return Decision.HIDDEN
+    return _managers_only(actor, program_of(subject))
 
 
 @rule(LoyaltyAction.INTEGRATIONS_MANAGE)

@@ -44,6 +44,62 @@ def load_rule(
     return found
 
 
+def live_rule(program_id: int, kind: str) -> EarningRule | None:
+    """The program's live rule of ``kind`` (one at most; not for custom activities)."""
+    return db.session.scalars(
+        select(EarningRule)
+        .where(
+            EarningRule.program_id == program_id,
+            EarningRule.kind == kind,
+            EarningRule.deleted_at.is_(None),
+        )
+        .limit(1)
+    ).first()
+
+
+def live_rules(program_ids: Sequence[int], kind: str) -> dict[int, EarningRule]:
+    """The live rule of ``kind`` of each of the programs that have one, in one query."""
+    if not program_ids:
+        return {}
+    found = db.session.scalars(
+        select(EarningRule).where(
+            EarningRule.program_id.in_(program_ids),
+            EarningRule.kind == kind,
+            EarningRule.deleted_at.is_(None),
+        )
+    )
+    return {r.program_id: r for r in found}
+
+
+# A credit posts at most one campaign entry per running campaign: a bound on the read below.
+MAX_BOOSTS = 50
+
+
+def credited_entries(entry_id: int, points: int) -> list[LedgerEntry]:
+    """The ledger entries of one credit of ``points``: its rule's entry (``entry_id``) and the
+    campaign entries its running campaigns added. ``crediting.credit`` posts them together,
+    the member's row locked by the first, so no other entry of the member comes between:
+    they are the campaign entries right after it, adding up to the rest of ``points``."""
+    first = db.session.get(LedgerEntry, entry_id)
+    if first is None:
+        return []
+    entries, rest = [first], points - first.amount
+    if rest <= 0:
+        return entries
+    following = db.session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.membership_id == first.membership_id, LedgerEntry.id > first.id)
+        .order_by(LedgerEntry.id)
+        .limit(MAX_BOOSTS)
+    )
+    for entry in following:
+        if rest <= 0 or entry.kind != EntryKind.CAMPAIGN or entry.cause_type != CAMPAIGN_CAUSE:
+            break
+        entries.append(entry)
+        rest -= entry.amount
+    return entries
+
+
 def list_rules(actor: User | None, program_id: int, page: PageQuery) -> EarningRulePage:
     program = load_program(actor, program_id, LoyaltyAction.RULES_VIEW)
     rules = select(EarningRule).where(
@@ -96,6 +152,7 @@ def order_out(order: Order) -> OrderOut:
         shortfall=order.shortfall,
         refunded_amount=from_minor(order.refunded_amount, order.currency),
         paid_at=order.paid_at,
+        pending_until=order.pending_until,
         cancelled_at=order.cancelled_at,
         created_at=order.created_at,
     )

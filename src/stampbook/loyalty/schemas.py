@@ -239,6 +239,11 @@ class OrderOut(Output):
     )
     refunded_amount: str
     paid_at: datetime | None = None
+    pending_until: datetime | None = Field(
+        None,
+        description="When its points stop being pending (the program's return window); until "
+        "then a refund cancels them rather than taking them from the balance.",
+    )
     cancelled_at: datetime | None = None
     created_at: datetime
 

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -139,6 +140,18 @@ def resource_key(topic: str, body: Any, raw: bytes) -> str:
         updated = body.get("updated_at")
         key = f"{key}@{updated if isinstance(updated, str) else ''}"[:100]
     return key
+
+
+def moment(value: Any) -> datetime | None:
+    """A payload's ISO 8601 time (``"2026-03-02T10:15:00-05:00"``) in UTC; None if it is
+    missing, malformed or without an offset."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
 
 
 def _digest(raw: bytes) -> str:

@@ -79,6 +79,7 @@ NO_SIGNUP_RULE = "no_signup_rule"
 CUSTOMER_UPDATED = "customer_updated"
 UNKNOWN_CUSTOMER = "unknown_customer"
 CLAIMED_CUSTOMER = "claimed_customer"
+STALE_UPDATE = "stale_update"
 DISCONNECTED = "disconnected"
 
 Outcome = tuple[DeliveryOutcome, str | None, dict[str, Any]]
@@ -303,7 +304,8 @@ def _customer_created(program: Program, body: Mapping[str, Any]) -> Outcome:
 
 
 def _customer_updated(program: Program, body: Mapping[str, Any]) -> Outcome:
-    """An unclaimed customer's email follows the store's (a claimed one's is its account's)."""
+    """An unclaimed customer's email follows the store's (a claimed one's is its account's),
+    in the order of the store's own ``updated_at``."""
     external_id = shopify.customer_id(body.get("id"))
     if external_id is None:
         raise shopify.invalid("id")
@@ -312,6 +314,12 @@ def _customer_updated(program: Program, body: Mapping[str, Any]) -> Outcome:
         return DeliveryOutcome.IGNORED, UNKNOWN_CUSTOMER, {}
     if member.user_id is not None:
         return DeliveryOutcome.IGNORED, CLAIMED_CUSTOMER, {}
+    # Shopify does not promise order: an update older than one applied changes nothing.
+    updated = shopify.moment(body.get("updated_at"))
+    if updated is not None:
+        if member.store_updated_at is not None and updated <= member.store_updated_at:
+            return DeliveryOutcome.IGNORED, STALE_UPDATE, {}
+        member.store_updated_at = updated
     email = shopify.email_of(body.get("email"))
     if email is not None and email != member.email:
         other = locked(program, Membership.email == email)

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from stampbook.core.money import display, to_minor
 from stampbook.loyalty.models import CampaignKind, Period, RuleKind
 from stampbook.loyalty.schemas import CampaignOut, EarningRuleOut
+from stampbook.programs.words import PointsNamed, points
 from stampbook.ui.helpers import local_time, viewer_zone
 from stampbook.ui.words import _, ngettext
 
@@ -87,41 +88,29 @@ def _listed(kinds: Iterable[str], words: dict[str, Any]) -> str:
 # --- Earning rules ----------------------------------------------------------------------------
 
 
-def rule_sentence(rule: EarningRuleOut) -> str:
-    """``1 point per $1.00 spent (from $20.00)``, ``50 points for signing up``..."""
-    n = rule.points
+def rule_sentence(rule: EarningRuleOut, named: PointsNamed | None = None) -> str:
+    """``1 point per $1.00 spent (from $20.00)``, ``50 points for signing up``... (``named``:
+    the program, whose own names for its points are said)."""
+    n = points(rule.points, named)
     if rule.kind == RuleKind.PURCHASE:
         amount = money(rule.per_amount, rule.currency)
         if rule.minimum_amount and to_minor(rule.minimum_amount, rule.currency) > 0:
-            return ngettext(
-                "%(num)s point per %(amount)s spent (from %(minimum)s)",
-                "%(num)s points per %(amount)s spent (from %(minimum)s)",
-                n,
+            return _(
+                "%(points)s per %(amount)s spent (from %(minimum)s)",
+                points=n,
                 amount=amount,
                 minimum=money(rule.minimum_amount, rule.currency),
             )
-        return ngettext(
-            "%(num)s point per %(amount)s spent",
-            "%(num)s points per %(amount)s spent",
-            n,
-            amount=amount,
-        )
+        return _("%(points)s per %(amount)s spent", points=n, amount=amount)
     if rule.kind == RuleKind.SIGNUP:
-        return ngettext("%(num)s point for signing up", "%(num)s points for signing up", n)
+        return _("%(points)s for signing up", points=n)
     if rule.kind == RuleKind.BIRTHDAY:
-        return ngettext("%(num)s point on your birthday", "%(num)s points on your birthday", n)
+        return _("%(points)s on your birthday", points=n)
     if rule.kind == RuleKind.REVIEW:
-        return ngettext("%(num)s point for a review", "%(num)s points for a review", n)
+        return _("%(points)s for a review", points=n)
     if rule.kind == RuleKind.REFERRAL:
-        return ngettext(
-            "%(num)s point for each friend you refer", "%(num)s points for each friend you refer", n
-        )
-    return ngettext(
-        "%(num)s point for %(activity)s",
-        "%(num)s points for %(activity)s",
-        n,
-        activity=rule.activity,
-    )
+        return _("%(points)s for each friend you refer", points=n)
+    return _("%(points)s for %(activity)s", points=n, activity=rule.activity)
 
 
 def limit(count: int, period: str) -> str:
@@ -163,6 +152,8 @@ def rule_conditions(rule: EarningRuleOut, now: datetime) -> list[str]:
             said.append(_("shipping counts too"))
         elif rule.include_taxes:
             said.append(_("taxes count too"))
+    if rule.kind == RuleKind.REVIEW:
+        said.append(_("once for each item reviewed, in a review others can read"))
     if rule.limit_count is not None and rule.limit_period is not None:
         said.append(limit(rule.limit_count, rule.limit_period))
     when = window(rule.starts_at, rule.ends_at, now)
@@ -171,9 +162,9 @@ def rule_conditions(rule: EarningRuleOut, now: datetime) -> list[str]:
     return said
 
 
-def rule_words(rule: EarningRuleOut, now: datetime) -> str:
+def rule_words(rule: EarningRuleOut, now: datetime, named: PointsNamed | None = None) -> str:
     """The whole rule: ``20 points for survey_completed, at most once a day``."""
-    return ", ".join([rule_sentence(rule), *rule_conditions(rule, now)])
+    return ", ".join([rule_sentence(rule, named), *rule_conditions(rule, now)])
 
 
 # --- Campaigns --------------------------------------------------------------------------------
@@ -190,22 +181,15 @@ def until(moment: datetime, now: datetime) -> str:
     return local_time(moment)
 
 
-def boost(campaign: CampaignOut) -> str:
-    """``Double points on purchases``, ``5 extra points on every review``."""
+def boost(campaign: CampaignOut, named: PointsNamed | None = None) -> str:
+    """``Double points on purchases``, ``5 points extra on every review``."""
     kinds = campaign.rule_kinds
     if campaign.kind == CampaignKind.BONUS:
-        n = campaign.bonus_points or 0
+        n = points(campaign.bonus_points or 0, named)
         if not kinds:
-            return ngettext(
-                "%(num)s extra point each time points are earned",
-                "%(num)s extra points each time points are earned",
-                n,
-            )
-        return ngettext(
-            "%(num)s extra point on every %(kinds)s",
-            "%(num)s extra points on every %(kinds)s",
-            n,
-            kinds=_listed(kinds, KIND_SINGULARS),
+            return _("%(points)s extra each time points are earned", points=n)
+        return _(
+            "%(points)s extra on every %(kinds)s", points=n, kinds=_listed(kinds, KIND_SINGULARS)
         )
     factor = Decimal(campaign.multiplier or "1")
     if factor == 2:
@@ -222,26 +206,25 @@ def boost(campaign: CampaignOut) -> str:
     return _("%(boost)s on %(kinds)s", boost=times, kinds=_listed(kinds, KIND_PLURALS))
 
 
-def campaign_words(campaign: CampaignOut, now: datetime) -> str:
+def campaign_words(campaign: CampaignOut, now: datetime, named: PointsNamed | None = None) -> str:
     """``Double points on purchases, until Sunday 23:59``, or from when it starts."""
+    said = boost(campaign, named)
     if campaign.starts_at > now:
         return _(
             "%(boost)s, from %(start)s until %(end)s",
-            boost=boost(campaign),
+            boost=said,
             start=local_time(campaign.starts_at),
             end=until(campaign.ends_at, now),
         )
     if campaign.ends_at <= now:
-        return _(
-            "%(boost)s, ended %(end)s", boost=boost(campaign), end=until(campaign.ends_at, now)
-        )
-    return _("%(boost)s, until %(end)s", boost=boost(campaign), end=until(campaign.ends_at, now))
+        return _("%(boost)s, ended %(end)s", boost=said, end=until(campaign.ends_at, now))
+    return _("%(boost)s, until %(end)s", boost=said, end=until(campaign.ends_at, now))
 
 
-def campaign_cost(campaign: CampaignOut) -> str:
+def campaign_cost(campaign: CampaignOut, named: PointsNamed | None = None) -> str:
     """``Cost so far: 120 points in 12 credits``."""
     return _(
         "Cost so far: %(points)s in %(credits)s",
-        points=ngettext("%(num)s point", "%(num)s points", campaign.points_given),
+        points=points(campaign.points_given, named),
         credits=ngettext("%(num)s credit", "%(num)s credits", campaign.credits),
     )

@@ -46,6 +46,9 @@ class Kind:
 
 
 _SHOP = {"shop_name": "Café Luna", "user_name": "Ada"}
+# The program's names for its points (empty: the default words), which ``{{ amount | points }}``
+# reads (``rendering``).
+_POINTS_NAMES = {"points_name": "", "points_name_plural": ""}
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -56,7 +59,33 @@ KINDS: dict[str, Kind] = {
             {Channel.IN_APP: True, Channel.EMAIL: False, Channel.SMS: False},
             recipients.points_earner,
             batched=True,
-            sample={**_SHOP, "amount": 10, "program_name": "Coffee card", "balance": 42},
+            sample={
+                **_SHOP,
+                **_POINTS_NAMES,
+                "amount": 10,
+                "program_name": "Coffee card",
+                "balance": 42,
+            },
+        ),
+        *(
+            Kind(
+                name,
+                frozenset({OccurrenceType.POINTS_EXPIRING}),
+                {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+                who,
+                sample={
+                    **_SHOP,
+                    **_POINTS_NAMES,
+                    "amount": 40,
+                    "program_name": "Coffee card",
+                    "balance": 120,
+                    "expires_on": "2027-01-31",
+                },
+            )
+            for name, who in (
+                ("points_expiring", recipients.points_expiring),
+                ("points_last_chance", recipients.points_last_chance),
+            )
         ),
         Kind(
             "redemption_receipt",
@@ -66,6 +95,7 @@ KINDS: dict[str, Kind] = {
             sample={
                 **_SHOP,
                 "reward_name": "Free coffee",
+                **_POINTS_NAMES,
                 "quantity": 1,
                 "amount": 10,
                 "receipt_number": 7,

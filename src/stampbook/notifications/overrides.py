@@ -25,7 +25,7 @@ def find(shop_id: int, kind: str, channel: str, language: str) -> TemplateOverri
 def template_for(shop_id: int | None, kind: str, channel: str, language: str) -> Template:
     own = find(shop_id, kind, channel, language) if shop_id is not None else None
     if own is not None:
-        return Template(own.subject, own.body)
+        return Template(own.subject, own.body, own.language)
     return default_template(kind, channel, language)
 
 
@@ -42,4 +42,4 @@ def shops_templates(
             TemplateOverride.language == language,
         )
     )
-    return {(row.shop_id, row.kind): Template(row.subject, row.body) for row in rows}
+    return {(row.shop_id, row.kind): Template(row.subject, row.body, row.language) for row in rows}

@@ -18,6 +18,7 @@ from stampbook.accounts.models import User
 from stampbook.core.db import db
 from stampbook.core.outbox import Occurrence
 from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.words import PointsNames
 from stampbook.rewards.models import Redemption
 from stampbook.shops.models import Role, Shop, ShopRoleType
 
@@ -58,21 +59,47 @@ def nobody(_occurrence: Occurrence) -> list[Recipient]:
     return []
 
 
-def points_earner(occurrence: Occurrence) -> list[Recipient]:
+def _points_holder(occurrence: Occurrence, **more: str | int) -> Recipient | None:
+    """The member whose points an occurrence counts (``amount`` and ``balance``), with the
+    program's names for them; None for an unclaimed customer or a deleted account."""
     data = occurrence.payload
     user = _user(data["user_id"])
     program = db.session.get(Program, data["program_id"])
     if user is None or program is None:
-        return []
+        return None
     values: Values = {
         "user_name": user.name,
         "shop_name": _shop_name(occurrence.shop_id),
         "program_name": program.name,
         "amount": int(data["amount"]),
         "balance": int(data["balance"]),
+        **more,
+        **PointsNames.of(program).values(),
     }
     link = path("program_pages.program", program_id=program.id)
-    return [Recipient(user, occurrence.shop_id, values, link, program.id, int(data["amount"]))]
+    return Recipient(user, occurrence.shop_id, values, link, program.id, int(data["amount"]))
+
+
+def points_earner(occurrence: Occurrence) -> list[Recipient]:
+    holder = _points_holder(occurrence)
+    return [holder] if holder is not None else []
+
+
+def _expiring(occurrence: Occurrence, stage: str) -> list[Recipient]:
+    if occurrence.payload["stage"] != stage:
+        return []
+    holder = _points_holder(occurrence, expires_on=str(occurrence.payload["expires_at"])[:10])
+    return [holder] if holder is not None else []
+
+
+def points_expiring(occurrence: Occurrence) -> list[Recipient]:
+    """The member whose points expire in a few weeks (the first reminder)."""
+    return _expiring(occurrence, "warning")
+
+
+def points_last_chance(occurrence: Occurrence) -> list[Recipient]:
+    """The member whose points expire in a few days (the last reminder)."""
+    return _expiring(occurrence, "last_chance")
 
 
 def _receipt(occurrence: Occurrence, **more: str | int) -> list[Recipient]:
@@ -94,7 +121,22 @@ def _receipt(occurrence: Occurrence, **more: str | int) -> list[Recipient]:
 
 def receipt_holder(occurrence: Occurrence) -> list[Recipient]:
     data = occurrence.payload
-    return _receipt(occurrence, quantity=int(data["quantity"]), amount=int(data["points"]))
+    return _receipt(
+        occurrence,
+        quantity=int(data["quantity"]),
+        amount=int(data["points"]),
+        **_paying_program_names(data["redemption_id"]),
+    )
+
+
+def _paying_program_names(redemption_id: int) -> dict[str, str]:
+    """The names of the points of the program whose points paid for the receipt."""
+    redemption = db.session.get(Redemption, redemption_id)
+    membership = (
+        db.session.get(Membership, redemption.paid_by_membership_id) if redemption else None
+    )
+    program = db.session.get(Program, membership.program_id) if membership else None
+    return PointsNames.of(program).values()
 
 
 def cancelled_receipt_holder(occurrence: Occurrence) -> list[Recipient]:

@@ -7,6 +7,11 @@ unknown names fail (``StrictUndefined``) and so does arithmetic that would build
 values. An override is checked when saved (:func:`check`): it must compile and render the
 kind's sample values, or it is refused with its reason and nothing is saved.
 
+Points are said in the program's own words (its names for them, ``programs.words.points``)
+by the one filter there is, ``{{ amount | points }}``, which reads the names from the values
+(``points_name`` and ``points_name_plural``; the default words without them) and says them in
+the template's language.
+
 A template is a subject (an in-app notice's title) and a body, in plain text. The email's
 HTML part is that text escaped into paragraphs; the link and, for marketing, the
 unsubscribe words are added by the app, not the template, so no shop can leave them out.
@@ -21,13 +26,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from stampbook.core.errors import AppError
 from stampbook.core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from stampbook.programs.words import PointsNames, points
 
 MESSAGES = Path(__file__).parent / "templates" / "notifications" / "messages"
 # Repeating a text or raising a number past these is refused: a template cannot make the
@@ -54,10 +60,26 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 
 @cache
-def sandbox() -> _Sandbox:
+def sandbox(language: str = DEFAULT_LANGUAGE) -> _Sandbox:
+    """The environment of the templates in ``language``: its ``points`` filter says points
+    in that language."""
     environment = _Sandbox(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
     environment.globals.clear()  # range, lipsum, cycler, dict...: nothing but the values
+    environment.filters["points"] = _points_filter(language)
     return environment
+
+
+def _points_filter(language: str) -> Any:
+    @pass_context
+    def said(context: Any, num: Any) -> str:
+        if not isinstance(num, int) or isinstance(num, bool):
+            raise TypeError("points counts a whole number, such as amount")
+        names = PointsNames.from_values(
+            {name: context.get(name) for name in ("points_name", "points_name_plural")}
+        )
+        return points(num, names, language)
+
+    return said
 
 
 class TemplateRefused(AppError):
@@ -70,6 +92,8 @@ class TemplateRefused(AppError):
 class Template:
     subject: str
     body: str
+    # Its words' language: the one its ``points`` filter speaks.
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -88,12 +112,12 @@ def default_template(kind: str, channel: str, language: str) -> Template:
 def _default(kind: str, channel: str, language: str) -> Template:
     text = (MESSAGES / f"{kind}.{channel}.{language}.txt").read_text(encoding="utf-8")
     subject, _blank, body = text.partition("\n\n")
-    return Template(subject.strip(), body.strip())
+    return Template(subject.strip(), body.strip(), language)
 
 
-def _render_one(source: str, values: Mapping[str, Any]) -> str:
+def _render_one(source: str, values: Mapping[str, Any], language: str) -> str:
     try:
-        rendered = sandbox().from_string(source).render(dict(values))
+        rendered = sandbox(language).from_string(source).render(dict(values))
     except TemplateSyntaxError as error:
         raise TemplateRefused(line=error.lineno, problem=error.message or "") from error
     except SecurityError as error:
@@ -113,8 +137,9 @@ def _render_one(source: str, values: Mapping[str, Any]) -> str:
 
 def render(template: Template, values: Mapping[str, Any]) -> Rendered:
     """``template`` with ``values``; a subject is one line."""
-    subject = " ".join(_render_one(template.subject, values).split())
-    return Rendered(subject, _render_one(template.body, values).strip())
+    language = template.language if template.language in LANGUAGES else DEFAULT_LANGUAGE
+    subject = " ".join(_render_one(template.subject, values, language).split())
+    return Rendered(subject, _render_one(template.body, values, language).strip())
 
 
 def check(template: Template, sample: Mapping[str, Any]) -> Rendered:

@@ -204,7 +204,7 @@ def preview(
     reason they are refused."""
     kind = _kind(kind_name, channel, language)
     load_shop(actor, shop_id, NotificationAction.TEMPLATES_MANAGE)
-    words = rendering.check(rendering.Template(subject, body), kind.sample)
+    words = rendering.check(rendering.Template(subject, body, language), kind.sample)
     html = rendering.html(words.text, None) if channel == Channel.EMAIL else None
     return words, html
 
@@ -223,7 +223,7 @@ def save_template(
     """The shop's own words, checked first: nothing is saved for a refused template."""
     kind = _kind(kind_name, channel, language)
     shop = load_shop(actor, shop_id, NotificationAction.TEMPLATES_MANAGE)
-    rendering.check(rendering.Template(subject, body), kind.sample)
+    rendering.check(rendering.Template(subject, body, language), kind.sample)
     own = find(shop.id, kind.name, channel, language)
     if own is None:
         own = TemplateOverride(shop_id=shop.id, kind=kind.name, channel=channel, language=language)

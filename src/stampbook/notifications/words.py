@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 KIND_WORDS: dict[str, Any] = {
     "points_earned": _l("Points I earn"),
+    "points_expiring": _l("Points expiring in a few weeks"),
+    "points_last_chance": _l("Points expiring in a few days"),
     "redemption_receipt": _l("My receipts"),
     "redemption_cancelled": _l("Cancelled receipts"),
     "buddy_request": _l("Buddy requests"),

@@ -267,8 +267,10 @@ def list_posts(query: PostQuery) -> PostPage:
     summary="Post to the public, a program's members, invited users or myself; or review",
     description=(
         "A review (`rating` with `reward_id` or `task_id`, and `program_id`) by an active "
-        "member of the program earns the shop's `review_points` once per member and item, "
-        "when it is public or for the program. Accepts Idempotency-Key."
+        "member of the program earns once per member and item, when it is public or for the "
+        "program: by the program's live `review` earning rule (its points, window and limit "
+        "per member per period), else the shop's `review_points`. Deleting the review takes "
+        "back what it earned, as far as the balance holds it. Accepts Idempotency-Key."
     ),
     responses=[403, 404, 409, 429],
 )

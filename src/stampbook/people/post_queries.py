@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, select
 
 from stampbook.accounts.models import User
+from stampbook.core import clock
 from stampbook.core.db import db
 from stampbook.core.pagination import newest_first
+from stampbook.loyalty import queries as loyalty_queries
+from stampbook.loyalty.models import EarningRule, RuleKind
+from stampbook.loyalty.rules import in_window
 from stampbook.people.models import Post, PostRecipient, ReviewAward
 from stampbook.people.policy import seen_rewards, seen_tasks, visible_posts_clause
 from stampbook.people.schemas import PostOut, PostPage, PostQuery, UserRef
@@ -90,16 +95,27 @@ class ReviewTarget:
     kind: str  # "reward" or "task"
     item_id: int
     name: str
-    review_points: int  # what the shop pays for a review (0: nothing)
+    review_points: int  # what a review earns (0: nothing); the most, if ``points_vary``
     paid: bool  # the shop has paid the viewer for reviewing it already
     programs: list[tuple[int, str]]  # the viewer's programs to review it through
+    # The programs earn differently (one has a review rule, another pays the shop's points).
+    points_vary: bool = False
+
+
+def _earns(review_rule: EarningRule | None, shop_points: int, now: datetime) -> int:
+    """What a review through a program earns: its rule's points (within its window), else
+    the shop's."""
+    if review_rule is None:
+        return shop_points
+    return review_rule.points if in_window(review_rule.starts_at, review_rule.ends_at, now) else 0
 
 
 def review_target(
     viewer: User, *, reward_id: int | None = None, task_id: int | None = None
 ) -> ReviewTarget | None:
     """What the review form of a reward or task needs (None: the viewer does not see it).
-    Two queries."""
+    Three queries. A program with a live review rule earns by it (nothing outside its
+    window), the others the shop's review points."""
     paid_for = exists().where(
         ReviewAward.user_id == viewer.id,
         ReviewAward.item_type == ("task" if task_id is not None else "reward"),
@@ -137,11 +153,16 @@ def review_target(
         )
         .order_by(Program.name, Program.id)
     ).all()
+    shop_points = int(found[1] or 0)
+    review_rules = loyalty_queries.live_rules([int(i) for i, _name in programs], RuleKind.REVIEW)
+    now = clock.now()
+    earns = {_earns(review_rules.get(int(i)), shop_points, now) for i, _name in programs}
     return ReviewTarget(
         kind=kind,
         item_id=item_id,
         name=str(found[0]),
-        review_points=int(found[1] or 0),
+        review_points=max(earns, default=shop_points),
         paid=bool(found[2]),
         programs=[(int(i), str(name)) for i, name in programs],
+        points_vary=len(earns) > 1,
     )

@@ -1,27 +1,36 @@
 """Posts and reviews use cases. Services never commit.
 
-A review (a rating of a task of the program, or of a reward of its shop) may earn the shop's
-review points, paid through the ledger's book once per user and item: a ``ReviewAward`` is
-unique per user and item, and a parallel review that loses the race runs again and finds
-the item paid (:func:`stampbook.people.services.unique_or_retry`).
+A review (a rating of a task of the program, or of a reward of its shop) may earn points
+once per user and item: a ``ReviewAward`` is unique per user and item, and a parallel review
+that loses the race runs again and finds the item paid
+(:func:`stampbook.people.services.unique_or_retry`). What it earns: the program's live
+``review`` earning rule when it has one (its points, window and limit per member per period,
+credited by loyalty: ``flows.reviews``, handed in by ``init_app``), else the shop's
+``review_points`` through the ledger's book, as before rules existed. Deleting the review
+takes back what it earned, as far as the member's balance still holds it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import exists, select
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import visible_owners
 from stampbook.core import outbox
 from stampbook.core.db import db, utcnow
-from stampbook.core.errors import Conflict, Forbidden, NotFound
+from stampbook.core.errors import Conflict, Forbidden, InsufficientPoints, NotFound
 from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import require
 from stampbook.ledger import book as ledger
-from stampbook.ledger.models import EntryKind
+from stampbook.ledger.models import EntryKind, LedgerEntry
+from stampbook.loyalty import queries as loyalty_queries
+from stampbook.loyalty.models import EarningRule, RuleKind
 from stampbook.people import rules
 from stampbook.people.models import (
     Block,
@@ -56,11 +65,43 @@ def _review_subject(
     return ReviewItem.REWARD, reward.id
 
 
+@dataclass(frozen=True)
+class Review:
+    """A review that may earn its author points: through which membership, of what."""
+
+    actor: User
+    post: Post
+    program: Program
+    membership: Membership
+    item_type: ReviewItem
+    item_id: int
+
+
+@dataclass(frozen=True)
+class Paid:
+    """What a review earned: its points (campaigns' included) and the entry that paid them
+    (the first, when a rule's campaigns added entries of their own)."""
+
+    points: int
+    entry_id: int
+
+
+# How a program's review rule pays a review: the points and their entry, or None when the
+# rule pays nothing now (outside its window, over its limit). Crediting a rule is loyalty's
+# use case, which this domain does not call: ``flows.reviews`` hands it in (``init_app``).
+RulePayer = Callable[[Review, EarningRule], Paid | None]
+RULE_PAYER = "stampbook.people.review_rule_payer"
+
+
+def init_app(app: Flask, rule_payer: RulePayer) -> None:
+    app.extensions[RULE_PAYER] = rule_payer
+
+
 def _pay_review(
     actor: User, post: Post, program: Program, membership: Membership, item: tuple[ReviewItem, int]
 ) -> int:
-    shop = db.session.get(Shop, program.shop_id)
-    assert shop is not None  # a foreign key guarantees it
+    if post.audience not in rules.PAYING_AUDIENCES:
+        return 0  # the shop pays for reviews others can read
     item_type, item_id = item
     already = db.session.scalar(
         select(
@@ -71,32 +112,103 @@ def _pay_review(
             )
         )
     )
-    points = rules.review_points(shop.review_points, post.audience, bool(already))
-    if not points:
+    if already:
         return 0
-    entry = ledger.post(
-        membership_id=membership.id,
-        amount=points,
-        kind=EntryKind.REVIEW,
-        actor_id=actor.id,
-        cause_type="review",
-        cause_id=post.id,
-        note=f"Review of {item_type} {item_id}",
-    )
+    review = Review(actor, post, program, membership, item_type, item_id)
+    earning_rule = loyalty_queries.live_rule(program.id, RuleKind.REVIEW)
+    if earning_rule is not None:
+        pay_by_rule: RulePayer = current_app.extensions[RULE_PAYER]
+        paid = pay_by_rule(review, earning_rule)
+    else:
+        paid = _pay_shop_points(review)
+    if paid is None:
+        return 0
     award = ReviewAward(
         user_id=actor.id,
         item_type=item_type,
         item_id=item_id,
         post_id=post.id,
         membership_id=membership.id,
-        points=points,
-        entry_id=entry.id,
+        points=paid.points,
+        entry_id=paid.entry_id,
     )
     # A parallel review of the same item that committed first wins; this transaction then
     # runs again and finds the item paid (the entry above is rolled back with it).
     with unique_or_retry():
         db.session.add(award)
-    return points
+    return paid.points
+
+
+def _pay_shop_points(review: Review) -> Paid | None:
+    """The shop's ``review_points``, for a program without a review rule."""
+    shop = db.session.get(Shop, review.program.shop_id)
+    assert shop is not None  # a foreign key guarantees it
+    points = rules.review_points(shop.review_points, review.post.audience, False)
+    if not points:
+        return None
+    entry = ledger.post(
+        membership_id=review.membership.id,
+        amount=points,
+        kind=EntryKind.REVIEW,
+        actor_id=review.actor.id,
+        cause_type="review",
+        cause_id=review.post.id,
+        note=f"Review of {review.item_type} {review.item_id}",
+    )
+    return Paid(points, entry.id)
+
+
+def _take_back(actor: User, award: ReviewAward) -> int:
+    """Reverse what a deleted review earned (its rule's or the shop's entry and any campaign
+    entries with it), each entry once, as far as the member's balance holds it: points spent
+    since are not owed (a review is deleted whatever its author did with its points).
+    Returns the points taken back."""
+    entries = loyalty_queries.credited_entries(award.entry_id, award.points)
+    if not entries:
+        return 0
+    reversed_ids = set(
+        db.session.scalars(
+            select(LedgerEntry.reverses_id).where(
+                LedgerEntry.reverses_id.in_([e.id for e in entries])
+            )
+        )
+    )
+    taken = 0
+    for entry in entries:
+        if entry.id in reversed_ids:
+            continue
+        taken += _take_back_entry(actor, entry)
+    return taken
+
+
+def _take_back_entry(actor: User, entry: LedgerEntry) -> int:
+    balance = db.session.scalar(
+        select(Membership.balance)
+        .where(Membership.id == entry.membership_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    want = min(entry.amount, balance or 0)
+    for _attempt in (1, 2):
+        if want <= 0:
+            return 0
+        try:
+            with db.session.begin_nested():
+                ledger.post(
+                    membership_id=entry.membership_id,
+                    amount=-want,
+                    kind=EntryKind.REVERSAL,
+                    actor_id=actor.id,
+                    cause_type=entry.cause_type,
+                    cause_id=entry.cause_id,
+                    reverses_id=entry.id,
+                )
+            return want
+        except InsufficientPoints as short:
+            # The balance moved while it was read (points expired on the way): take what
+            # it holds now.
+            want = min(want, int(short.params.get("balance", 0)))
+    return 0
 
 
 def _recipients(actor: User, user_ids: list[int]) -> list[User]:
@@ -221,8 +333,15 @@ def edit_post(
 
 
 def delete_post(actor: User, post_id: int, *, now: datetime | None = None) -> None:
-    """Soft: the row stays (a review's award points at it), its text goes."""
+    """Soft: the row stays (a review's award points at it), its text goes. A review takes
+    back what it earned; its award stays, so the item is not paid for again."""
     post = _load_post(actor, post_id, PeopleAction.POST_DELETE)
+    if post.deleted_at is None and post.rating is not None:
+        award = db.session.scalars(
+            select(ReviewAward).where(ReviewAward.post_id == post.id)
+        ).first()
+        if award is not None:
+            _take_back(actor, award)
     post.deleted_at = now or utcnow()
     post.body = ""
     db.session.flush()

@@ -246,7 +246,10 @@ class PostOut(Output):
 
 class PostCreated(PostOut):
     points_awarded: int = Field(
-        0, description="Points the shop paid for this review (once per item).", examples=[5]
+        0,
+        description="Points this review earned (once per item): by the program's review rule, "
+        "campaigns included, else the shop's `review_points`.",
+        examples=[5],
     )
 
 

@@ -9,6 +9,7 @@ JavaScript.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from babel.numbers import get_currency_name
@@ -21,16 +22,19 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from stampbook.core.money import DEFAULT_CURRENCY, currencies
+from stampbook.programs.expiry_forms import EXPIRY_FIELDS, ExpiryFields
 from stampbook.programs.models import (
+    POINTS_NAME_MAX,
     MembershipMode,
     MembershipRole,
     MembershipStatus,
     ProgramPrivacy,
     StampSystem,
 )
+from stampbook.programs.schemas import POINTS_NAME_PATTERN
 from stampbook.ui.forms import IDENTITY_FIELDS, IdentityFields, options
 
 # --- Programs -------------------------------------------------------------------------------
@@ -45,7 +49,22 @@ SELF_STAMPING_HINT = _l(
 )
 
 
-class ProgramForm(IdentityFields, FlaskForm):  # type: ignore[misc]
+def _plain_name(form: Any, field: Any) -> None:
+    """A name of the points is shown as typed: plain text of one line (as ``PointsName``)."""
+    if re.fullmatch(POINTS_NAME_PATTERN, field.data or "x") is None:
+        raise ValidationError(str(_l("Plain text of one line, without < or >.")))
+
+
+def _stripped(text: str | None) -> str | None:
+    return text.strip() if isinstance(text, str) else text
+
+
+def _both_names(form: Any, field: Any) -> None:
+    if bool(form.points_currency_singular.data) != bool(field.data):
+        raise StopValidation(str(_l("Give both names, or leave both empty.")))
+
+
+class ProgramForm(IdentityFields, ExpiryFields, FlaskForm):  # type: ignore[misc]
     privacy_mode = SelectField(
         _l("Who sees the program"),
         choices=options(
@@ -85,6 +104,20 @@ class ProgramForm(IdentityFields, FlaskForm):  # type: ignore[misc]
         default=DEFAULT_CURRENCY,
         description=_l("What its orders and its purchase rule are priced in."),
     )
+    points_currency_singular = StringField(
+        _l("Your name for one point"),
+        validators=[Optional(), Length(max=POINTS_NAME_MAX), _plain_name],
+        filters=[_stripped],
+        description=_l(
+            "E.g. star: members then read “1 star”. Leave both names empty to say point."
+        ),
+    )
+    points_currency_plural = StringField(
+        _l("Your name for several points"),
+        validators=[_both_names, Optional(), Length(max=POINTS_NAME_MAX), _plain_name],
+        filters=[_stripped],
+        description=_l("E.g. stars: “5 stars”."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,6 +140,9 @@ PROGRAM_FIELDS = (
     "membership_mode",
     "stamp_system_type",
     "currency",
+    "points_currency_singular",
+    "points_currency_plural",
+    *EXPIRY_FIELDS,
 )
 
 

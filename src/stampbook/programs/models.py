@@ -16,10 +16,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, create_after
+
+# The longest name a program may give its points.
+POINTS_NAME_MAX = 40
 
 
 class ProgramPrivacy(StrEnum):
@@ -47,6 +51,18 @@ class MembershipRole(StrEnum):
     MEMBER = "member"
 
 
+class ExpiryMode(StrEnum):
+    NEVER = "never"
+    AFTER_DAYS = "days"  # ``expiry_days`` after being earned
+    MONTH_END = "month"  # at the end of the month ``expiry_days`` after being earned
+    YEAR_END = "year"  # at the end of the year ``expiry_days`` after being earned
+    INACTIVITY = "inactive"  # the whole balance, ``expiry_days`` after the last activity
+
+
+# The modes that expire points lot by lot (``PointLot``).
+LOT_MODES = frozenset({ExpiryMode.AFTER_DAYS, ExpiryMode.MONTH_END, ExpiryMode.YEAR_END})
+
+
 class MembershipStatus(StrEnum):
     ACTIVE = "active"
     INVITED = "invited"  # a pending program invitation (see shops.models.ShopInvitation)
@@ -70,6 +86,23 @@ class Program(IdMixin, TimestampMixin, Base):
     stamp_system_type: Mapped[str] = mapped_column(String(10), default=StampSystem.SELF)
     # ISO 4217: what the program's orders and purchase rule are priced in (``core.money``).
     currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
+    # The program's own name for its points (seed 001: "Star" / "Stars"), shown as typed in
+    # every text that counts them (``programs.words.points``); NULL: "point" / "points" in
+    # the reader's language. Both or neither (``schemas``).
+    points_currency_singular: Mapped[str | None] = mapped_column(String(POINTS_NAME_MAX))
+    points_currency_plural: Mapped[str | None] = mapped_column(String(POINTS_NAME_MAX))
+    # Pending points (DESIGN 8.4): an order's points wait this many days (the return window)
+    # before they can be spent; NULL: none. A change holds only orders paid after it.
+    pending_days: Mapped[int | None]
+    # Expiry (``ExpiryMode``, ``rules.lot_expires_at``): ``expiry_days`` after the points were
+    # earned, then to the end of that month or year, or after that many days without activity.
+    # ``expiry_since``: when expiry was turned on; every clock starts there at the earliest.
+    expiry_mode: Mapped[str] = mapped_column(String(10), default="never", server_default="never")
+    expiry_days: Mapped[int | None]
+    expiry_since: Mapped[datetime | None]
+    # The reminders before points expire: a warning, then a last chance (days before).
+    expiry_warning_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    expiry_last_chance_days: Mapped[int] = mapped_column(default=3, server_default="3")
     archived_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("programs.id"))
 
@@ -117,6 +150,16 @@ class Membership(IdMixin, TimestampMixin, Base):
     # the matches' users.
     search_name: Mapped[str | None] = mapped_column(String(254))
     search_email: Mapped[str | None] = mapped_column(String(254))
+    # Points held back (pending, not spendable), the sum of the open ``HeldPoints``.
+    pending: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The first moment a clock changes this membership's points (held points released, a lot
+    # or the whole balance expiring): a write finding it past matures the membership first
+    # (``ledger.maturing``), a read has it matured before answering. NULL: nothing ahead.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The member's last earning or spending (inactivity expiry counts from it).
+    last_activity_at: Mapped[datetime | None]
+    # A store customer: the store's time of the last update applied (later ones only).
+    store_updated_at: Mapped[datetime | None]
 
 
 # The leaderboard reads the top balances of one program in rank order straight off this index.
@@ -177,3 +220,83 @@ create_after(
     Membership.__table__,  # type: ignore[arg-type]
     {"sqlite": SEARCH_KEYS_SQLITE, "postgresql": SEARCH_KEYS_POSTGRESQL},
 )
+
+
+class PointLot(IdMixin, Base):
+    """Points earned together that expire together, in a program whose points expire lot by
+    lot: ``remaining`` is what spending and expiry have left of ``amount``. A membership's
+    lots with something remaining sum to at most its balance (points earned while expiry was
+    off are in no lot and never expire); debits take from the soonest-expiring first."""
+
+    __tablename__ = "point_lots"
+    __table_args__ = (
+        CheckConstraint("remaining >= 0 AND remaining <= amount", name="remaining_within"),
+        # Spending and the next-expiring answer read a member's live lots in expiry order.
+        Index(
+            "ix_point_lots_live",
+            "membership_id",
+            "expires_at",
+            "id",
+            sqlite_where=text("remaining > 0"),
+            postgresql_where=text("remaining > 0"),
+        ),
+        # The reminder job finds lots expiring soon across a program.
+        Index(
+            "ix_point_lots_expiring",
+            "expires_at",
+            sqlite_where=text("remaining > 0"),
+            postgresql_where=text("remaining > 0"),
+        ),
+    )
+
+    membership_id: Mapped[int] = mapped_column(IdType, ForeignKey("memberships.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    earned_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    entry_id: Mapped[int | None] = mapped_column(IdType)  # the credit (none: expiry turned on)
+
+
+class HeldPoints(IdMixin, Base):
+    """Points earned but pending until ``release_at`` (an order's return window): not in the
+    balance, not spendable. The release posts them as a ledger entry of ``kind`` with the
+    cause given, once; a refund before it cancels what it takes back (``amount`` falls)."""
+
+    __tablename__ = "held_points"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        Index("ix_held_points_source", "source_type", "source_id"),
+        Index(
+            "ix_held_points_open",
+            "membership_id",
+            "release_at",
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+    membership_id: Mapped[int] = mapped_column(IdType, ForeignKey("memberships.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))  # the entry kind on release
+    cause_type: Mapped[str | None] = mapped_column(String(30))
+    cause_id: Mapped[str | None] = mapped_column(String(64))
+    # What held them (an order), whose refunds cancel them.
+    source_type: Mapped[str] = mapped_column(String(30))
+    source_id: Mapped[str] = mapped_column(String(64))
+    held_at: Mapped[datetime]
+    release_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    entry_id: Mapped[int | None] = mapped_column(IdType)
+
+
+class ExpiryReminder(Base):
+    """A reminder sent before points expire: once per membership, expiry date and stage."""
+
+    __tablename__ = "expiry_reminders"
+
+    membership_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("memberships.id"), primary_key=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)  # warning | last_chance
+    sent_at: Mapped[datetime]

@@ -11,7 +11,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import Owner, visible_owners, visible_user_ids
+from stampbook.core import clock, due
 from stampbook.core.db import (
+    cached_read,
     db,
     execute_core,
     load_with,
@@ -21,8 +23,10 @@ from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.pagination import PageQuery, encode_cursor, newest_first
 from stampbook.core.policy import require, through_api
 from stampbook.programs.models import (
+    LOT_MODES,
     Membership,
     MembershipStatus,
+    PointLot,
     Program,
     ProgramPrivacy,
 )
@@ -38,6 +42,7 @@ from stampbook.programs.policy import (
 from stampbook.programs.rules import identity_of as identity
 from stampbook.programs.rules import require_live
 from stampbook.programs.schemas import (
+    ExpiringPoints,
     Leaderboard,
     LeaderboardQuery,
     MembershipOut,
@@ -46,6 +51,7 @@ from stampbook.programs.schemas import (
     ProgramPage,
     ProgramQuery,
 )
+from stampbook.programs.words import PointsNames
 from stampbook.shops.models import InvitationStatus, Shop, ShopInvitation
 from stampbook.shops.policy import ShopAction
 from stampbook.tasks.models import Task
@@ -96,10 +102,54 @@ def list_programs(actor: User | None, shop_id: int, query: ProgramQuery) -> Prog
     return ProgramPage.model_validate({"items": items, "next_cursor": next_cursor})
 
 
-def membership_out(membership: Membership, *, for_team: bool) -> MembershipOut:
+# ``core.due``'s name for the clocks of a membership's points (``ledger.maturing``).
+MEMBERSHIP_CLOCKS = "membership"
+# Up to three of the next expiry dates, each with its points, off the live lots' index.
+_EXPIRING = (
+    select(PointLot.expires_at, func.sum(PointLot.remaining))
+    .where(
+        PointLot.membership_id == bindparam("membership_id"),
+        PointLot.remaining > 0,
+        PointLot.expires_at.in_(
+            select(PointLot.expires_at)
+            .where(PointLot.membership_id == bindparam("membership_id"), PointLot.remaining > 0)
+            .order_by(PointLot.expires_at)
+            .distinct()
+            .limit(3)
+        ),
+    )
+    .group_by(PointLot.expires_at)
+    .order_by(PointLot.expires_at)
+)
+
+
+def settle_due(memberships: Iterable[Membership]) -> None:
+    """Memberships whose clocks are due (held points to release, points to expire) are
+    matured before anyone reads their points (``core.due``)."""
+    now = clock.now()
+    due.settle(
+        MEMBERSHIP_CLOCKS,
+        (m.id for m in memberships if m.due_at is not None and m.due_at <= now),
+    )
+
+
+def expiring_points(membership: Membership, program: Program) -> list[ExpiringPoints]:
+    """The next points to expire, up to three dates, in a program expiring lot by lot."""
+    if program.expiry_mode not in LOT_MODES:
+        return []
+    rows = execute_core(_EXPIRING, {"membership_id": membership.id}).all()
+    return [ExpiringPoints(expires_at=at, points=points) for at, points in rows]
+
+
+def membership_out(
+    membership: Membership, *, for_team: bool, program: Program | None = None
+) -> MembershipOut:
+    """``program`` given: with the points expiring next (a membership's own answer)."""
     out = MembershipOut.model_validate(membership)
     if not for_team:
         out.email = out.external_id = None
+    if program is not None:
+        out.expiring = expiring_points(membership, program)
     return out
 
 
@@ -108,7 +158,7 @@ def get_membership(actor: User | None, membership_id: int) -> MembershipOut:
     program = db.session.get(Program, membership.program_id)
     assert program is not None
     team = actor is not None and (actor.is_admin or program_team(actor, program) is not None)
-    return membership_out(membership, for_team=team)
+    return membership_out(membership, for_team=team, program=program)
 
 
 def list_memberships(actor: User | None, program_id: int, query: MembershipQuery) -> MembershipPage:
@@ -125,6 +175,7 @@ def list_memberships(actor: User | None, program_id: int, query: MembershipQuery
         if query.email is not None:
             memberships = memberships.where(Membership.search_email == query.email.lower())
         items, next_cursor = newest_first(memberships, Membership.id, query)
+        settle_due(items)
         return MembershipPage(
             items=[membership_out(m, for_team=True) for m in items], next_cursor=next_cursor
         )
@@ -148,6 +199,7 @@ def list_memberships(actor: User | None, program_id: int, query: MembershipQuery
 
     kept: Sequence[Membership]
     kept, next_cursor = filtered_page(memberships, Membership.id, query, shown)
+    settle_due(kept)
     return MembershipPage(
         items=[membership_out(m, for_team=False) for m in kept], next_cursor=next_cursor
     )
@@ -159,6 +211,7 @@ def my_memberships(actor: User, query: MembershipQuery) -> MembershipPage:
     if query.status is not None:
         memberships = memberships.where(Membership.status == query.status)
     items, next_cursor = newest_first(memberships, Membership.id, query)
+    settle_due(items)
     return MembershipPage(
         items=[membership_out(m, for_team=False) for m in items], next_cursor=next_cursor
     )
@@ -331,6 +384,7 @@ def load_membership(
     remember_actor_parts(actor, program, shop, role, mine)
     remember_membership(membership)
     require(actor, action, membership)
+    settle_due([membership])
     return membership
 
 
@@ -358,12 +412,26 @@ class MembershipLine:
     shop_id: int
     shop_name: str
     balance: int
+    # The program's names for its points (``words.points``).
+    points_currency_singular: str | None = None
+    points_currency_plural: str | None = None
+    pending: int = 0  # points waiting out a return window
 
 
 def membership_lines(user_id: int, *, shop_id: int | None = None) -> list[MembershipLine]:
     """The user's active memberships with their balances (in one shop, if given)."""
     query = (
-        select(Membership.id, Program.id, Program.name, Shop.id, Shop.name, Membership.balance)
+        select(
+            Membership.id,
+            Program.id,
+            Program.name,
+            Shop.id,
+            Shop.name,
+            Membership.balance,
+            Program.points_currency_singular,
+            Program.points_currency_plural,
+            Membership.pending,
+        )
         .join(Program, Program.id == Membership.program_id)
         .join(Shop, Shop.id == Program.shop_id)
         .where(
@@ -375,7 +443,13 @@ def membership_lines(user_id: int, *, shop_id: int | None = None) -> list[Member
     )
     if shop_id is not None:
         query = query.where(Program.shop_id == shop_id)
-    return [MembershipLine(*row) for row in db.session.execute(query).all()]
+    rows = db.session.execute(query.add_columns(Membership.due_at)).all()
+    now = clock.now()
+    due_ids = [row[0] for row in rows if row[-1] is not None and row[-1] <= now]
+    if due_ids:
+        due.settle(MEMBERSHIP_CLOCKS, due_ids)
+        rows = db.session.execute(query.add_columns(Membership.due_at)).all()
+    return [MembershipLine(*row[:-1]) for row in rows]
 
 
 def membership_owners(membership_ids: Iterable[int]) -> dict[int, str]:
@@ -389,3 +463,69 @@ def membership_owners(membership_ids: Iterable[int]) -> dict[int, str]:
         .where(Membership.id.in_(ids))
     ).all()
     return {row[0]: row[1] for row in rows}
+
+
+# --- A program's names for its points (``words.points`` says them) --------------------------
+
+
+def points_names(program_id: int) -> PointsNames:
+    """The names of a program's points (the program the request loaded, else one read)."""
+    return PointsNames.of(db.session.get(Program, program_id))
+
+
+def points_names_by_program(shop_id: int) -> dict[int, PointsNames]:
+    """``{program_id: its names for its points}`` of a shop's live programs, in one query."""
+
+    def read() -> dict[int, PointsNames]:
+        rows = db.session.execute(
+            select(
+                Program.id, Program.points_currency_singular, Program.points_currency_plural
+            ).where(Program.shop_id == shop_id, Program.archived_at.is_(None))
+        ).all()
+        return {row[0]: PointsNames(row[1], row[2]) for row in rows}
+
+    return cached_read(("points_names_by_program", shop_id), read)
+
+
+def shop_points_names(shop_id: int) -> PointsNames:
+    """The names a shop's live programs share for their points, else the default words: a
+    reward of the shop is paid from any of its programs, so its cost is said in stars only
+    where every program counts stars (seed 001: a shop with its one points program)."""
+    return PointsNames.common(points_names_by_program(shop_id).values())
+
+
+def membership_points_names(membership_id: int) -> PointsNames:
+    """The names of the points a membership holds (its program's)."""
+    membership = db.session.get(Membership, membership_id)
+    return points_names(membership.program_id) if membership is not None else PointsNames()
+
+
+def points_names_by_membership(membership_ids: Iterable[int]) -> dict[int, PointsNames]:
+    """``{membership_id: its program's names for its points}``, in one query (a list of
+    receipts, each paid from its own membership)."""
+    ids = sorted(set(membership_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Membership.id, Program.points_currency_singular, Program.points_currency_plural)
+        .join(Program, Program.id == Membership.program_id)
+        .where(Membership.id.in_(ids))
+    ).all()
+    return {row[0]: PointsNames(row[1], row[2]) for row in rows}
+
+
+def shops_points_names(shop_ids: Iterable[int]) -> dict[int, PointsNames]:
+    """``{shop_id: the names its live programs share}`` (:func:`shop_points_names` of several
+    shops, for a list of their rewards), in one query; none asked for no shop."""
+    ids = sorted(set(shop_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Program.shop_id, Program.points_currency_singular, Program.points_currency_plural
+        ).where(Program.shop_id.in_(ids), Program.archived_at.is_(None))
+    ).all()
+    return {
+        shop_id: PointsNames.common(PointsNames(r[1], r[2]) for r in rows if r[0] == shop_id)
+        for shop_id in ids
+    }

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from stampbook.core.errors import Conflict
 from stampbook.programs.models import (
+    ExpiryMode,
     Membership,
     MembershipRole,
     MembershipStatus,
     Program,
 )
+from stampbook.schedules.periods import local_date, local_midnight
 
 
 class ProgramPermission(StrEnum):
@@ -97,3 +101,20 @@ def require_live(program: Program) -> None:
     """Refuse changes to a program that was deleted or merged away (it is read-only)."""
     if program.is_archived:
         raise Conflict(code="archived")
+
+
+def lot_expires_at(earned_at: datetime, mode: str, days: int, zone: ZoneInfo) -> datetime:
+    """When points earned at ``earned_at`` expire, in a program expiring lot by lot: at the
+    end (the next midnight in the shop's ``zone``) of the day ``days`` later, or of the month
+    or the year in which that day falls. Whole days: points earned on one day expire together,
+    and a member reads one date, not a time."""
+    day = local_date(earned_at + timedelta(days=days), zone)
+    if mode == ExpiryMode.AFTER_DAYS:
+        following = day + timedelta(days=1)
+    elif mode == ExpiryMode.MONTH_END:
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    elif mode == ExpiryMode.YEAR_END:
+        following = date(day.year + 1, 1, 1)
+    else:
+        raise ValueError(f"{mode!r} does not expire lot by lot")
+    return local_midnight(following, zone)

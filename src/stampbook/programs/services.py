@@ -19,12 +19,13 @@ from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
 from stampbook.accounts.queries import confirmed_owner
-from stampbook.core import outbox
+from stampbook.core import clock, outbox
 from stampbook.core.db import db, utcnow
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.policy import Decision, decide, require
 from stampbook.core.unit_of_work import RetryTransaction
+from stampbook.programs import expiring
 from stampbook.programs.models import (
     Membership,
     MembershipMode,
@@ -64,6 +65,13 @@ __all__ = [
 ]
 
 OPEN_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
+# A new program's settings where its creator gives none (the columns' own defaults apply only
+# at INSERT, after ``expiring.apply`` has checked them).
+_DEFAULT_SETTINGS: dict[str, Any] = {
+    "expiry_mode": "never",
+    "expiry_warning_days": 30,
+    "expiry_last_chance_days": 3,
+}
 
 
 # --- Programs -------------------------------------------------------------------------------
@@ -77,7 +85,9 @@ def create_program(actor: User, shop_id: int, **fields: Any) -> Program:
     if shop is None:
         raise NotFound(thing="shop")
     require(actor, ProgramAction.PROGRAM_CREATE, shop)
+    settings = {name: fields.pop(name) for name in expiring.SETTINGS & fields.keys()}
     program = Program(shop_id=shop.id, created_by=actor.id, **fields)
+    expiring.apply(program, {**_DEFAULT_SETTINGS, **settings}, clock.now())
     db.session.add(program)
     db.session.flush()
     if program.membership_mode == MembershipMode.PERSONAL:
@@ -95,7 +105,10 @@ def update_program(actor: User, program_id: int, changes: dict[str, Any]) -> Pro
     if changes.get("membership_mode") == MembershipMode.PERSONAL:
         _check_can_become_personal(program)
     for field, value in changes.items():
-        setattr(program, field, value)
+        if field not in expiring.SETTINGS:
+            setattr(program, field, value)
+    if expiring.SETTINGS & changes.keys():
+        expiring.apply(program, changes, clock.now())
     db.session.flush()
     return program
 

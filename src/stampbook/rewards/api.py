@@ -155,7 +155,8 @@ def list_reward_redemptions(reward_id: int, query: HistoryQuery) -> dict[str, An
     operation_id="redeem_reward",
     summary="Redeem a reward with one of my memberships (for me, or as a gift); accepts "
     "Idempotency-Key. Refusals: reward_unavailable, reward_expired, insufficient_points, "
-    "out_of_stock, limit_reached, not_giftable, group_reward",
+    "out_of_stock, limit_reached, not_giftable, group_reward, discount_quantity. A discount "
+    "reward's receipt gets its single-use code once this has committed (`discount_status`)",
     responses=[403, 404, 409, 422],
 )
 def redeem(reward_id: int, body: RedeemIn) -> Any:

@@ -32,7 +32,8 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from stampbook.rewards.models import RedemptionStatus
+from stampbook.rewards.discount_rules import MAX_PERCENT
+from stampbook.rewards.models import RedemptionStatus, RewardKind
 from stampbook.rewards.rules import MAX_SCHEDULES, LimitType, SortOrder
 from stampbook.ui.forms import MAX_POINTS, IdentityFields, icon_field, options
 from stampbook.ui.schedule_forms import RecurrenceForm, ScheduleList, Sections, WindowForm
@@ -152,6 +153,42 @@ class RewardForm(Sections, IdentityFields, FlaskForm):  # type: ignore[misc]
             "10 more every day at 08:00, up to 20."
         ),
         max_entries=MAX_SCHEDULES,
+    )
+    kind = SelectField(
+        _l("What it gives"),
+        choices=options(
+            [
+                (RewardKind.CUSTOM.value, _l("Something the team hands over")),
+                (RewardKind.DISCOUNT_AMOUNT.value, _l("An amount off in the online store")),
+                (RewardKind.DISCOUNT_PERCENT.value, _l("A percentage off in the online store")),
+                (RewardKind.FREE_SHIPPING.value, _l("Free shipping in the online store")),
+            ]
+        ),
+        default=RewardKind.CUSTOM.value,
+        description=_l(
+            "A discount gives each receipt its own single-use code, made in the shop's "
+            "connected Shopify store (or honoured by the team if none is connected)."
+        ),
+    )
+    discount_amount = StringField(
+        _l("Amount off"),
+        validators=[Optional(), Length(max=20)],
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+        description=_l("For an amount off: e.g. 5.00."),
+    )
+    discount_currency = StringField(
+        _l("Currency of the amount"),
+        validators=[Optional(), Length(max=3)],
+        filters=[lambda text: text.strip().upper() if isinstance(text, str) else text],
+        description=_l(
+            "Optional: a three-letter code such as USD or EUR. Empty: the currency of the "
+            "program the shop's store earns in."
+        ),
+    )
+    discount_percent = IntegerField(
+        _l("Percentage off"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_PERCENT)],
+        description=_l("For a percentage off: from 1 to 100."),
     )
 
 

@@ -27,9 +27,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import attributes
 
+from stampbook.core import clock, due
 from stampbook.core.db import db, execute_core
 from stampbook.core.errors import Conflict
 from stampbook.programs.models import Membership
+from stampbook.programs.queries import MEMBERSHIP_CLOCKS
 from stampbook.rewards import rules
 from stampbook.rewards.models import Reward
 from stampbook.rewards.rules import ScheduleSettings
@@ -37,7 +39,7 @@ from stampbook.rewards.rules import ScheduleSettings
 # The statements a redemption runs are built once (see ``stampbook.core.db.with_parents``); those
 # of plain columns run without the ORM (``stampbook.core.db.execute_core``).
 _LOCK_MEMBERSHIPS = (
-    select(Membership.id, Membership.balance)
+    select(Membership.id, Membership.balance, Membership.due_at)
     .where(Membership.id.in_(bindparam("ids", expanding=True)))
     .order_by(Membership.id)
     .with_for_update()
@@ -57,11 +59,17 @@ _TAKE_STOCK = (
 
 
 def lock_memberships(membership_ids: Iterable[int]) -> dict[int, int]:
-    """Step 1 of the lock order: lock memberships in id order; their fresh balances."""
+    """Step 1 of the lock order: lock memberships in id order; their fresh balances, after
+    their clocks (points released or expired by now: ``core.due``) have been run."""
     ids = sorted(set(membership_ids))
     if not ids:
         return {}
     rows = execute_core(_LOCK_MEMBERSHIPS, {"ids": ids}).all()
+    now = clock.now()
+    due_ids = [row[0] for row in rows if row[2] is not None and row[2] <= now]
+    if due_ids:
+        due.settle(MEMBERSHIP_CLOCKS, due_ids)
+        rows = execute_core(_LOCK_MEMBERSHIPS, {"ids": ids}).all()
     return {row[0]: row[1] for row in rows}
 
 

@@ -23,7 +23,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from stampbook.core import money
 from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, utcnow
+
+
+class RewardKind(StrEnum):
+    """What a reward gives: something the team hands over (``custom``), or a discount in the
+    shop's online store, issued as a single-use code on the receipt."""
+
+    CUSTOM = "custom"
+    DISCOUNT_AMOUNT = "discount_amount"  # an amount off (``discount_minor`` in its currency)
+    DISCOUNT_PERCENT = "discount_percent"  # a percentage off (``discount_percent``, 1..100)
+    FREE_SHIPPING = "free_shipping"
+
+
+DISCOUNT_KINDS = frozenset(
+    {RewardKind.DISCOUNT_AMOUNT, RewardKind.DISCOUNT_PERCENT, RewardKind.FREE_SHIPPING}
+)
 
 
 class Reward(IdMixin, TimestampMixin, Base):
@@ -59,10 +75,25 @@ class Reward(IdMixin, TimestampMixin, Base):
     group_round: Mapped[int] = mapped_column(Integer, default=1)
     group_progress: Mapped[int] = mapped_column(BigInteger, default=0)
     deleted_at: Mapped[datetime | None]
+    # What it gives (``RewardKind``); a discount's value: an amount in minor units of
+    # ``discount_currency``, or a percentage.
+    kind: Mapped[str] = mapped_column(
+        String(20), default=RewardKind.CUSTOM, server_default=RewardKind.CUSTOM.value
+    )
+    discount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    discount_currency: Mapped[str | None] = mapped_column(String(3))
+    discount_percent: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def discount_amount(self) -> str | None:
+        """The amount off as the API says it (``"5.00"``), for a discount of an amount."""
+        if self.discount_minor is None or self.discount_currency is None:
+            return None
+        return money.from_minor(self.discount_minor, self.discount_currency)
 
 
 class RewardChange(IdMixin, Base):
@@ -85,6 +116,14 @@ class RedemptionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class DiscountStatus(StrEnum):
+    """Where a discount receipt's code stands (``stampbook.flows.discount_codes``)."""
+
+    PENDING = "pending"  # paid for; the code is being made (in the store, if one is connected)
+    ISSUED = "issued"  # the code works: the store has it, or the team honours it
+    REFUSED = "refused"  # no code: the store refused it (the points came back), or cancelled
+
+
 class Redemption(IdMixin, Base):
     """A receipt. ``user_id`` owns it (the recipient of a gift); the points came from
     ``paid_by_membership_id`` (whose user is ``paid_by_user_id``, the giver of a gift).
@@ -101,6 +140,9 @@ class Redemption(IdMixin, Base):
         Index("ix_redemptions_reward_id_payer", "reward_id", "paid_by_user_id", "created_at"),
         Index("ix_redemptions_user_id_id", "user_id", "id"),
         Index("ix_redemptions_shop_id_id", "shop_id", "id"),
+        Index("uq_redemptions_discount_code", "discount_code", unique=True),
+        # The sweep of discount codes still to make: pending ones, by when they are due.
+        Index("ix_redemptions_discount_due", "discount_status", "discount_due_at"),
     )
 
     shop_id: Mapped[int] = mapped_column(IdType, ForeignKey("shops.id"))
@@ -123,6 +165,14 @@ class Redemption(IdMixin, Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # A discount reward's code (``DiscountStatus``): made after the debit commits, unique,
+    # sent to the store as it is on every try; the tries made, when the next is due (or
+    # until when the one under way holds it), and the store's id for it once it has it.
+    discount_code: Mapped[str | None] = mapped_column(String(20))
+    discount_status: Mapped[str | None] = mapped_column(String(10))
+    discount_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    discount_due_at: Mapped[datetime | None]
+    discount_store_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class ContributionStatus(StrEnum):

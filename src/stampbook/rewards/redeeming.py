@@ -25,6 +25,7 @@ from stampbook.ledger import book as ledger
 from stampbook.ledger.models import EntryKind
 from stampbook.programs.models import Membership, Program
 from stampbook.rewards import rules
+from stampbook.rewards.discount_rules import is_discount
 from stampbook.rewards.loading import (
     MAX_ID,
     get_by_id,
@@ -45,6 +46,7 @@ from stampbook.rewards.locking import (
 from stampbook.rewards.models import (
     Contribution,
     ContributionStatus,
+    DiscountStatus,
     Redemption,
     RedemptionStatus,
     Reward,
@@ -54,11 +56,14 @@ from stampbook.rewards.rules import load_settings
 from stampbook.rewards.settling import touch
 
 SNAPSHOT_FIELDS = ("id", "name", "summary", "description", "color", "icon", "cost")
+# What a discount reward's receipt also keeps: the code is made from these.
+DISCOUNT_FIELDS = ("kind", "discount_amount", "discount_currency", "discount_percent")
 
 
 def snapshot(reward: Reward) -> dict[str, Any]:
     """What a receipt keeps of the reward, whatever happens to the reward later."""
-    return {name: getattr(reward, name) for name in SNAPSHOT_FIELDS}
+    names = SNAPSHOT_FIELDS + (DISCOUNT_FIELDS if is_discount(reward.kind) else ())
+    return {name: getattr(reward, name) for name in names}
 
 
 _MEMBERSHIP = with_parents(Membership, (Program, Program.id == Membership.program_id))
@@ -127,6 +132,9 @@ def redeem(
     if reward.is_group_reward:
         touch(reward, now)
         raise Conflict(code="group_reward")
+    discount = is_discount(reward.kind)
+    if discount and quantity != 1:
+        raise Conflict(code="discount_quantity")
     tz = zone_of(shop_of(reward.shop_id))
     settings = load_settings(reward.schedule_settings)
     usage = usage_of([reward], {reward.id: settings}, tz, now, actor.id)[reward.id]
@@ -155,6 +163,8 @@ def redeem(
         points_paid=standing.price,
         reward_content=snapshot(reward),
         created_at=now,
+        # Its code is made once this commits (``stampbook.flows.discount_codes``).
+        discount_status=DiscountStatus.PENDING if discount else None,
     )
     db.session.add(redemption)
     db.session.flush()
@@ -218,6 +228,14 @@ def cancel_redemption(
     redemption = load_redemption(redemption_id)
     require(actor, RewardAction.REDEMPTION_CANCEL, redemption)
     assert actor is not None
+    return cancel(redemption, actor_id=actor.id, reason=reason, now=now)
+
+
+def cancel(
+    redemption: Redemption, *, actor_id: int | None, reason: str, now: datetime
+) -> Redemption:
+    """The work of cancelling, once the caller may: the team's cancel above, and the store
+    refusing a discount code (no actor, ``stampbook.rewards.discounting``)."""
     if redemption.status == RedemptionStatus.CANCELLED:
         raise Conflict(code="already_cancelled")
     receipts = _round_receipts(redemption)
@@ -239,7 +257,7 @@ def cancel_redemption(
         assert redemption.ledger_entry_id is not None
         ledger.reverse(
             redemption.ledger_entry_id,
-            actor_id=actor.id,
+            actor_id=actor_id,
             kind=EntryKind.REFUND,
             note=note,
             membership_id=redemption.paid_by_membership_id,
@@ -248,7 +266,7 @@ def cancel_redemption(
         assert part.ledger_entry_id is not None
         refund = ledger.reverse(
             part.ledger_entry_id,
-            actor_id=actor.id,
+            actor_id=actor_id,
             kind=EntryKind.REFUND,
             note=note,
             membership_id=part.membership_id,
@@ -261,7 +279,7 @@ def cancel_redemption(
     for receipt in receipts:
         receipt.status = RedemptionStatus.CANCELLED
         receipt.cancelled_at = now
-        receipt.cancelled_by = actor.id
+        receipt.cancelled_by = actor_id
         receipt.cancel_reason = reason
     db.session.flush()
     for receipt in receipts:
@@ -272,7 +290,7 @@ def cancel_redemption(
             reward_id=receipt.reward_id,
             user_id=receipt.user_id,
             membership_id=receipt.paid_by_membership_id,
-            cancelled_by=actor.id,
+            cancelled_by=actor_id,
             reason=reason,
         )
     return redemption

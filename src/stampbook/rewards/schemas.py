@@ -11,8 +11,10 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    model_validator,
 )
 
+from stampbook.core.money import CurrencyCode
 from stampbook.core.pagination import HistoryQuery, Page
 from stampbook.core.schemas import (
     NOT_BLANK,
@@ -28,9 +30,18 @@ from stampbook.core.schemas import (
     PositivePoints,
     Strip,
     Summary,
+    only_if,
+    sent,
 )
 from stampbook.core.schemas import UserRef as UserRef  # re-exported: the queries use it
-from stampbook.rewards.models import ContributionStatus, RedemptionStatus
+from stampbook.loyalty.schemas import PositiveAmount
+from stampbook.rewards.discount_rules import MAX_PERCENT, is_discount
+from stampbook.rewards.models import (
+    ContributionStatus,
+    DiscountStatus,
+    RedemptionStatus,
+    RewardKind,
+)
 from stampbook.rewards.rules import RewardStatus, ScheduleSettings, SortOrder
 
 Id = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
@@ -38,6 +49,23 @@ QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # How many units of a reward one redemption may take.
 Quantity = Annotated[int, Field(strict=True, ge=1, le=1000)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NOT_BLANK), Strip]
+Percent = Annotated[int, Field(strict=True, ge=1, le=MAX_PERCENT)]
+
+_AMOUNT, _PERCENT = RewardKind.DISCOUNT_AMOUNT.value, RewardKind.DISCOUNT_PERCENT.value
+# A discount's value goes with its kind (JSON Schema of what ``_discount_fields`` checks).
+DISCOUNT_RULES: list[Any] = [
+    only_if(sent("kind", {"const": _AMOUNT}), sent("discount_amount")),
+    only_if(sent("kind", {"const": _PERCENT}), sent("discount_percent")),
+    only_if(sent("discount_amount"), sent("kind", {"const": _AMOUNT})),
+    only_if(sent("discount_currency"), sent("kind", {"const": _AMOUNT})),
+    only_if(sent("discount_percent"), sent("kind", {"const": _PERCENT})),
+]
+KIND_DESCRIPTION = (
+    "What it gives: `custom` (the team hands it over), or a discount in the shop's online "
+    "store, issued as a single-use code on the receipt: `discount_amount` (an amount off, "
+    "`discount_amount` in `discount_currency`), `discount_percent` (`discount_percent` off) "
+    "or `free_shipping`. A discount reward is not a group reward."
+)
 
 SETTINGS_EXAMPLE = {
     "limit_reset": [{"schedule": {"days_of_week": [0]}, "limit_type": "user"}],
@@ -47,6 +75,8 @@ SETTINGS_EXAMPLE = {
 
 
 class RewardIn(Input):
+    model_config = ConfigDict(json_schema_extra={"allOf": DISCOUNT_RULES})
+
     name: Name = Field(examples=["Free coffee"])
     summary: Summary | None = Field(None, examples=["Any size"])
     description: Description | None = None
@@ -86,12 +116,45 @@ class RewardIn(Input):
         "shop's time zone.",
         examples=[SETTINGS_EXAMPLE],
     )
+    kind: RewardKind = Field(RewardKind.CUSTOM, description=KIND_DESCRIPTION)
+    discount_amount: PositiveAmount | None = Field(
+        None,
+        description="A `discount_amount` reward's amount off, a decimal string; decimals "
+        "beyond the currency's minor unit are cut.",
+        examples=["5.00"],
+    )
+    discount_currency: CurrencyCode | None = Field(
+        None,
+        description="The amount's currency; by default the currency of the program the "
+        "shop's connected store earns in, else of the shop's first program.",
+    )
+    discount_percent: Percent | None = Field(
+        None, description="A `discount_percent` reward's percentage off.", examples=[15]
+    )
+
+    @model_validator(mode="after")
+    def _discount_fields(self) -> RewardIn:
+        if self.kind == RewardKind.DISCOUNT_AMOUNT and self.discount_amount is None:
+            raise ValueError("a discount_amount reward needs discount_amount")
+        if self.kind == RewardKind.DISCOUNT_PERCENT and self.discount_percent is None:
+            raise ValueError("a discount_percent reward needs discount_percent")
+        if self.kind != RewardKind.DISCOUNT_AMOUNT and (
+            self.discount_amount is not None or self.discount_currency is not None
+        ):
+            raise ValueError("discount_amount and discount_currency are a discount_amount's")
+        if self.kind != RewardKind.DISCOUNT_PERCENT and self.discount_percent is not None:
+            raise ValueError("discount_percent is a discount_percent reward's")
+        if is_discount(self.kind) and self.is_group_reward:
+            raise ValueError("a discount reward is not a group reward")
+        return self
 
 
 class RewardPatch(Input):
     """The fields of ``RewardIn``; only those sent change, and each change is recorded.
 
     Null clears the optional fields (no stock limit, no expiry...); the others refuse it.
+    A change of ``kind`` sends the discount fields the new kind needs (and null for those
+    it does not take): the reward as it then stands must hold exactly its kind's fields.
     """
 
     name: Keep[Name] = None
@@ -108,6 +171,10 @@ class RewardPatch(Input):
     can_contribute: Keep[StrictBool] = None
     is_giftable: Keep[StrictBool] = None
     schedule_settings: Keep[ScheduleSettings] = None
+    kind: Keep[RewardKind] = None
+    discount_amount: PositiveAmount | None = None
+    discount_currency: CurrencyCode | None = None
+    discount_percent: Percent | None = None
 
 
 class RewardContent(Output):
@@ -120,6 +187,10 @@ class RewardContent(Output):
     color: str | None = None
     icon: str | None = None
     cost: int
+    kind: RewardKind = RewardKind.CUSTOM
+    discount_amount: str | None = None
+    discount_currency: str | None = None
+    discount_percent: int | None = None
 
 
 class RewardOut(Output):
@@ -141,6 +212,10 @@ class RewardOut(Output):
     is_giftable: bool
     schedule_settings: ScheduleSettings
     group_progress: int = Field(0, description="Points in a group reward's pot now.")
+    kind: RewardKind = Field(RewardKind.CUSTOM, description=KIND_DESCRIPTION)
+    discount_amount: str | None = Field(None, examples=["5.00"])
+    discount_currency: str | None = Field(None, examples=["USD"])
+    discount_percent: int | None = None
     created_at: datetime
     edited_at: datetime | None = None
 
@@ -223,6 +298,24 @@ class RedemptionOut(Output):
     fulfilled_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    discount_status: DiscountStatus | None = Field(
+        None,
+        description="A discount reward's code: `pending` (being made, in the shop's online "
+        "store if one is connected), `issued` (`discount_code` works, once), `refused` (no "
+        "code: the store refused it and the points came back, or the receipt was cancelled "
+        "first); null for other rewards.",
+    )
+    discount_code: str | None = Field(
+        None,
+        description="The single-use discount code, once issued (null before).",
+        examples=["KX7MPA4TQWC9"],
+    )
+
+    @model_validator(mode="after")
+    def _code_once_issued(self) -> RedemptionOut:
+        if self.discount_status != DiscountStatus.ISSUED:
+            self.discount_code = None
+        return self
 
 
 class RedemptionPage(Page):

@@ -24,6 +24,7 @@ from stampbook.core import clock
 from stampbook.core.db import db
 from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.policy import require
+from stampbook.rewards import discounting
 from stampbook.rewards.loading import load_shop, visible_reward, zone_of
 from stampbook.rewards.locking import lock_reward, renew
 from stampbook.rewards.models import (
@@ -78,6 +79,7 @@ def _record(
 
 
 def _normalised(fields: Mapping[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in fields.items() if k not in discounting.API_FIELDS}
     unknown = set(fields) - EDITABLE
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -106,6 +108,8 @@ def create_reward(
     if (alive or 0) >= MAX_REWARDS_PER_SHOP:
         raise Conflict(code="too_many_rewards", max=MAX_REWARDS_PER_SHOP)
     values = {"schedule_settings": {}, **_normalised(fields)}
+    values |= discounting.discount_columns(shop.id, fields)
+    discounting.refuse_group(values["kind"], bool(values.get("is_group_reward")))
     reward = Reward(
         shop_id=shop.id, created_by=actor.id, created_at=now, last_renewed_at=now, **values
     )
@@ -134,13 +138,23 @@ def update_reward(
         or values.get("cost", reward.cost + 1) <= reward.group_progress
     ):
         raise Conflict(code="contributions_open")
+    discount = discounting.discount_columns(reward.shop_id, changes, reward)
+    discounting.refuse_group(
+        discount["kind"], values.get("is_group_reward", reward.is_group_reward)
+    )
+    before = discounting.api_values(reward)
     changed = False
-    for name, new in values.items():
+    for name, new in (values | discount).items():
         old = getattr(reward, name)
         if old != new:
-            _record(reward, actor.id, now, name, old, new)
             setattr(reward, name, new)
             changed = True
+            if name not in discount:
+                _record(reward, actor.id, now, name, old, new)
+    after = discounting.api_values(reward)
+    for name in discounting.API_FIELDS:
+        if before[name] != after[name]:
+            _record(reward, actor.id, now, name, before[name], after[name])
     if changed and ({"quantity", "schedule_settings"} & values.keys()):
         reward.last_renewed_at = now
     db.session.flush()

@@ -69,7 +69,10 @@ class ShopForm(IdentityFields, FlaskForm):  # type: ignore[misc]
     review_points = IntegerField(
         _l("Points per review"),
         validators=[Optional(), NumberRange(min=1, max=MAX_POINTS)],
-        description=_l("Optional: what a member earns for reviewing an item (once each)."),
+        description=_l(
+            "Optional: what a member earns for reviewing an item (once each), in programs "
+            "without a review earning rule (a program's rule pays instead)."
+        ),
     )
     chat_webhook_url = URLField(
         _l("Chat webhook address"),

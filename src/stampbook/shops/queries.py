@@ -15,6 +15,7 @@ from stampbook.core.errors import Conflict, NotFound
 from stampbook.core.folding import fold
 from stampbook.core.pagination import PageQuery, newest_first
 from stampbook.core.policy import require
+from stampbook.loyalty.models import CustomerProfile
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.policy import ProgramAction, is_invitee
 from stampbook.programs.queries import filtered_page
@@ -117,14 +118,24 @@ def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -
     shop = load_shop(actor, shop_id, ShopAction.SHOP_SEARCH_MEMBERS)
     name_prefix, email_prefix = _prefix(fold(query.q)), _prefix(query.q.lower())
     rows = db.session.execute(
-        select(Membership, Program.name, User.name, User.email)
+        select(
+            Membership,
+            Program.name,
+            User.name,
+            User.email,
+            CustomerProfile.first_name,
+            CustomerProfile.last_name,
+        )
         .join(Program, Program.id == Membership.program_id)
         .outerjoin(User, User.id == Membership.user_id)
+        # The name a customer import gave a customer without an account (loyalty).
+        .outerjoin(CustomerProfile, CustomerProfile.membership_id == Membership.id)
         .where(
             Program.shop_id == shop.id,
             Membership.status == MembershipStatus.ACTIVE,
             or_(
                 Membership.search_name.like(name_prefix, escape="\\"),
+                CustomerProfile.search_name.like(name_prefix, escape="\\"),
                 *(
                     Membership.search_email.like(prefix, escape="\\")
                     for prefix in dict.fromkeys((email_prefix, name_prefix))
@@ -142,12 +153,12 @@ def search_members(actor: User | None, shop_id: int, query: MemberSearchQuery) -
                 program_id=membership.program_id,
                 program_name=program_name,
                 user_id=membership.user_id,
-                name=name,
+                name=name or " ".join(n for n in (first, last) if n) or None,
                 email=email or membership.email,
                 external_id=membership.external_id,
                 balance=membership.balance,
             )
-            for membership, program_name, name, email in rows
+            for membership, program_name, name, email, first, last in rows
         ]
     )
 

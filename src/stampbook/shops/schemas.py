@@ -74,7 +74,10 @@ class ShopIn(Input):
         examples=[[{"days_of_week": [0, 1, 2, 3, 4], "time_ranges": [["08:00", "18:00"]]}]],
     )
     review_points: PositivePoints | None = Field(
-        None, description="Points a member earns per reviewed item (once each).", examples=[5]
+        None,
+        description="Points a member earns per reviewed item (once each), through a program "
+        "without a live `review` earning rule (a program's rule pays in its place).",
+        examples=[5],
     )
     chat_webhook_url: ChatWebhookUrl | None = None
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from stampbook.ledger.words import bonus_name
+from stampbook.programs.words import PointsNamed, points
 from stampbook.tasks.rules import (
     AvailabilitySettings,
     BonusValues,
@@ -108,99 +109,79 @@ def _with_members(rule: str, least: int) -> str:
     return _("%(rule)s, if at least %(members)s took part", rule=rule, members=_members(least))
 
 
-def streak_bonus(streak: StreakBonus, *, group: bool = False) -> str:
-    """``5 bonus points for a streak of 3 days``, ``... for every 7 days of a streak``."""
+def streak_bonus(
+    streak: StreakBonus, *, group: bool = False, named: PointsNamed | None = None
+) -> str:
+    """``5 points extra for a streak of 3 days``, ``... for every 7 days of a streak``
+    (``named``: the program, whose names for its points are said)."""
     length = span_of(str(streak.period), streak.length)
-    points = streak.points
+    extra = points(streak.points, named)
     if group and streak.is_repeatable:
-        rule = ngettext(
-            "%(num)s bonus point each for every %(length)s of a group streak",
-            "%(num)s bonus points each for every %(length)s of a group streak",
-            points,
+        rule = _(
+            "%(points)s extra each for every %(length)s of a group streak",
+            points=extra,
             length=length,
         )
     elif group:
-        rule = ngettext(
-            "%(num)s bonus point each for a group streak of %(length)s",
-            "%(num)s bonus points each for a group streak of %(length)s",
-            points,
-            length=length,
+        rule = _(
+            "%(points)s extra each for a group streak of %(length)s", points=extra, length=length
         )
     elif streak.is_repeatable:
-        rule = ngettext(
-            "%(num)s bonus point for every %(length)s of a streak",
-            "%(num)s bonus points for every %(length)s of a streak",
-            points,
-            length=length,
-        )
+        rule = _("%(points)s extra for every %(length)s of a streak", points=extra, length=length)
     else:
-        rule = ngettext(
-            "%(num)s bonus point for a streak of %(length)s",
-            "%(num)s bonus points for a streak of %(length)s",
-            points,
-            length=length,
-        )
+        rule = _("%(points)s extra for a streak of %(length)s", points=extra, length=length)
     return _named(rule, streak.name)
 
 
-def bonuses(values: BonusValues) -> list[str]:
+def bonuses(values: BonusValues, named: PointsNamed | None = None) -> list[str]:
     said = []
     if values.first_time_only:
         said.append(
-            ngettext(
-                "%(num)s bonus point with your first stamp",
-                "%(num)s bonus points with your first stamp",
-                values.first_time_only,
+            _(
+                "%(points)s extra with your first stamp",
+                points=points(values.first_time_only, named),
             )
         )
     if values.reach_total:
         said.append(
-            ngettext(
-                "%(num)s bonus point on reaching the target",
-                "%(num)s bonus points on reaching the target",
-                values.reach_total,
-            )
+            _("%(points)s extra on reaching the target", points=points(values.reach_total, named))
         )
-    said.extend(streak_bonus(streak) for streak in values.streaks)
+    said.extend(streak_bonus(streak, named=named) for streak in values.streaks)
     for milestone in values.milestones:
-        rule = ngettext(
-            "%(num)s bonus point on reaching %(count)s",
-            "%(num)s bonus points on reaching %(count)s",
-            milestone.points,
+        rule = _(
+            "%(points)s extra on reaching %(count)s",
+            points=points(milestone.points, named),
             count=_stamps(milestone.quantity),
         )
         said.append(_named(rule, milestone.name))
     if values.group_success:
         success = values.group_success
-        rule = ngettext(
-            "%(num)s bonus point each when the group reaches its target",
-            "%(num)s bonus points each when the group reaches its target",
-            success.points,
+        rule = _(
+            "%(points)s extra each when the group reaches its target",
+            points=points(success.points, named),
         )
         said.append(_with_members(rule, success.group_min_members))
     for gstreak in values.group_streaks:
-        said.append(_with_members(streak_bonus(gstreak, group=True), gstreak.group_min_members))
+        said.append(
+            _with_members(streak_bonus(gstreak, group=True, named=named), gstreak.group_min_members)
+        )
     for gmilestone in values.group_milestones:
-        rule = ngettext(
-            "%(num)s bonus point each when the group reaches %(count)s",
-            "%(num)s bonus points each when the group reaches %(count)s",
-            gmilestone.points,
+        rule = _(
+            "%(points)s extra each when the group reaches %(count)s",
+            points=points(gmilestone.points, named),
             count=_stamps(gmilestone.quantity),
         )
         said.append(_with_members(_named(rule, gmilestone.name), gmilestone.group_min_members))
     return said
 
 
-def task_rules(task: Any) -> list[str]:
-    """Every rule of a task (a model or its API output) as a short sentence."""
-    said = [ngettext("%(num)s point per stamp", "%(num)s points per stamp", task.point_value)]
+def task_rules(task: Any, named: PointsNamed | None = None) -> list[str]:
+    """Every rule of a task (a model or its API output) as a short sentence; ``named``, the
+    task's program, says its points in its own words (``{{ t | task_rules(program) }}``)."""
+    said = [_("%(points)s per stamp", points=points(task.point_value, named))]
     if task.allows_partial and task.point_value_partial is not None:
         said.append(
-            ngettext(
-                "%(num)s point for a partial stamp",
-                "%(num)s points for a partial stamp",
-                task.point_value_partial,
-            )
+            _("%(points)s for a partial stamp", points=points(task.point_value_partial, named))
         )
     if task.allows_multiple:
         most = task.max_multiple or 1000
@@ -220,7 +201,7 @@ def task_rules(task: Any) -> list[str]:
                 "group target: %(num)s stamp", "group target: %(num)s stamps", task.group_target
             )
         )
-    said.extend(bonuses(BonusValues.model_validate(task.bonus_values or {})))
+    said.extend(bonuses(BonusValues.model_validate(task.bonus_values or {}), named))
     return said
 
 
@@ -255,7 +236,12 @@ AWARD_WORDS = {
 UNNAMED = frozenset({"base", "first_time", "completion", "group_success"})
 
 
-def earned(points: int, breakdown: Sequence[Mapping[str, Any]], task: str | None = None) -> str:
+def earned(
+    amount: int,
+    breakdown: Sequence[Mapping[str, Any]],
+    task: str | None = None,
+    named: PointsNamed | None = None,
+) -> str:
     """``Stamped “Run”: +12 points (the stamp 10, streak “3-day streak” 2).``"""
     parts = []
     for award in breakdown:
@@ -268,20 +254,12 @@ def earned(points: int, breakdown: Sequence[Mapping[str, Any]], task: str | None
             )
         parts.append(_("%(award)s %(points)s", award=label, points=award["points"]))
     detail = f" ({', '.join(parts)})" if parts else ""
+    total = points(amount, named)
     if task:
-        return ngettext(
-            "Stamped “%(task)s”: +%(num)s point%(detail)s.",
-            "Stamped “%(task)s”: +%(num)s points%(detail)s.",
-            points,
-            task=task,
-            detail=detail,
+        return _(
+            "Stamped “%(task)s”: +%(points)s%(detail)s.", task=task, points=total, detail=detail
         )
-    return ngettext(
-        "Stamped: +%(num)s point%(detail)s.",
-        "Stamped: +%(num)s points%(detail)s.",
-        points,
-        detail=detail,
-    )
+    return _("Stamped: +%(points)s%(detail)s.", points=total, detail=detail)
 
 
 def streak_now(length: int, period: str, *, current: bool) -> str:
@@ -296,7 +274,9 @@ def streak_now(length: int, period: str, *, current: bool) -> str:
     return _("a streak of %(span)s: stamp today to keep it", span=span)
 
 
-def next_streak_bonus(streak: StreakBonus, length: int) -> str | None:
+def next_streak_bonus(
+    streak: StreakBonus, length: int, named: PointsNamed | None = None
+) -> str | None:
     """How far the next payment of ``streak`` is, for a run of ``length`` periods so far
     (``None`` once a one-time streak bonus is behind)."""
     if streak.is_repeatable:
@@ -309,6 +289,6 @@ def next_streak_bonus(streak: StreakBonus, length: int) -> str | None:
         "%(bonus)s: just %(span)s to go",
         "%(bonus)s: %(span)s to go",
         goal - length,
-        bonus=streak_bonus(streak),
+        bonus=streak_bonus(streak, named=named),
         span=span_of(str(streak.period), goal - length),
     )

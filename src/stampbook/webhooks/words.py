@@ -12,6 +12,12 @@ from flask_babel import lazy_gettext as _l
 EVENT_TYPE_WORDS: dict[str, Any] = {
     "points.earned": _l("Points earned"),
     "points.spent": _l("Points spent"),
+    "points.expired": _l("Points expired"),
+    "points.expiring": _l("Points about to expire (reminder)"),
+    "customer.added": _l("Customer added"),
+    "customer.email_changed": _l("Customer's email changed"),
+    "order.paid": _l("Order paid"),
+    "order.refunded": _l("Order refunded or cancelled"),
     "redemption.created": _l("Reward redeemed"),
     "redemption.cancelled": _l("Redemption cancelled"),
     "member.joined": _l("Member joined"),

@@ -18,6 +18,7 @@ from stampbook.flows.forms import ChooseForm, MergeForm
 from stampbook.programs import queries as program_queries
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction, shop_of
+from stampbook.programs.words import points
 from stampbook.shops import queries
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.policy import ShopAction
@@ -26,7 +27,6 @@ from stampbook.ui.helpers import (
     act,
     attempt,
 )
-from stampbook.ui.words import ngettext
 
 bp = PageBlueprint("merge_pages", __name__)
 
@@ -107,14 +107,12 @@ def merge_program(program_id: int) -> Response | tuple[str, int]:
             lambda source_id: merges.merge_programs(
                 me(), target_id=program_id, source_id=source_id
             ),
-            lambda result: ngettext(
+            lambda result: _(
                 "Merged. Memberships moved: %(moved)s; people in both: %(merged)s, who received "
-                "%(num)s point; tasks moved: %(tasks)s.",
-                "Merged. Memberships moved: %(moved)s; people in both: %(merged)s, who received "
-                "%(num)s points; tasks moved: %(tasks)s.",
-                result.points_moved,
+                "%(points)s; tasks moved: %(tasks)s.",
                 moved=result.moved_memberships,
                 merged=result.merged_memberships,
+                points=points(result.points_moved, program),
                 tasks=result.moved_tasks,
             ),
             _("Choose the program to merge in."),

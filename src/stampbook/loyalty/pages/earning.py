@@ -142,8 +142,8 @@ def _earning_page(
         "loyalty/earning.html",
         program=program,
         shop=shop,
-        rules=[_rule_line(r, now) for r in rules],
-        campaigns=[_campaign_line(c, now, manage) for c in found],
+        rules=[_rule_line(r, now, program) for r in rules],
+        campaigns=[_campaign_line(c, now, manage, program) for c in found],
         manage=manage,
         rule_form=rule_form,
         campaign_form=campaign_form,
@@ -164,22 +164,24 @@ def _campaign_order(campaign: CampaignOut, now: datetime) -> tuple[int, float]:
     return 1, campaign.starts_at.timestamp()
 
 
-def _rule_line(rule: EarningRuleOut, now: datetime) -> dict[str, Any]:
+def _rule_line(rule: EarningRuleOut, now: datetime, program: Program) -> dict[str, Any]:
     return {
         "id": rule.id,
-        "sentence": rule_sentence(rule),
+        "sentence": rule_sentence(rule, program),
         "conditions": rule_conditions(rule, now),
         "active": rule.active,
     }
 
 
-def _campaign_line(campaign: CampaignOut, now: datetime, manage: bool) -> dict[str, Any]:
+def _campaign_line(
+    campaign: CampaignOut, now: datetime, manage: bool, program: Program
+) -> dict[str, Any]:
     return {
         "id": campaign.id,
         "name": campaign.name,
-        "words": campaign_words(campaign, now),
+        "words": campaign_words(campaign, now, program),
         "running": campaign.starts_at <= now < campaign.ends_at,
-        "cost": campaign_cost(campaign) if manage else None,
+        "cost": campaign_cost(campaign, program) if manage else None,
     }
 
 
@@ -301,7 +303,7 @@ def edit_rule(rule_id: int) -> Response | tuple[str, int]:
         "loyalty/earning_rule.html",
         program=program,
         rule=found,
-        said=rule_words(queries.rule_out(found, program), clock.now()),
+        said=rule_words(queries.rule_out(found, program), clock.now(), program),
         form=form,
         problems=unsaved.problems,
         action_form=ActionForm(),

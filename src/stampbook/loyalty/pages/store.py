@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
+from pydantic import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -22,8 +23,8 @@ from stampbook.core.policy import Access, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.loyalty import integration_queries as queries
 from stampbook.loyalty import integrations
-from stampbook.loyalty.integration_forms import StoreForm
-from stampbook.loyalty.integration_schemas import IntegrationIn
+from stampbook.loyalty.integration_forms import StoreForm, TokenForm
+from stampbook.loyalty.integration_schemas import IntegrationIn, IntegrationPatch
 from stampbook.loyalty.integration_words import OUTCOME_WORDS, delivery_note
 from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.loyalty.shopify import SUBSCRIBED
@@ -68,14 +69,14 @@ def _refused(form: StoreForm, error: AppError) -> list[str]:
 
 def _page(shop: Shop, form: StoreForm, unsaved: Unsaved) -> Response:
     connections = queries.list_integrations(me(), shop.id, PageQuery(limit=CONNECTIONS_SHOWN))
-    programs = {
-        p.id: p.name for p in db.session.scalars(select(Program).where(Program.shop_id == shop.id))
-    }
+    found = db.session.scalars(select(Program).where(Program.shop_id == shop.id)).all()
+    programs = {p.id: p.name for p in found}
     page = render_template(
         "loyalty/store.html",
         shop=shop,
         connections=connections.items,
         programs=programs,
+        points_in={p.id: p for p in found},
         webhook_url=queries.webhook_url(),
         topics=[str(topic) for topic in SUBSCRIBED],
         deliveries=queries.latest_deliveries(shop.id, DELIVERIES_SHOWN),
@@ -84,6 +85,7 @@ def _page(shop: Shop, form: StoreForm, unsaved: Unsaved) -> Response:
         form=form,
         problems=unsaved.problems,
         action_form=ActionForm(),
+        token_form=TokenForm(),
     )
     return make_response(page, unsaved.status(bool(form.errors)))
 
@@ -100,6 +102,7 @@ def store(shop_id: int) -> Response:
         "shop_domain": (form.shop_domain.data or "").strip(),
         "secret": (form.secret.data or "").strip(),
         "program_id": form.program_id.data,
+        "access_token": (form.access_token.data or "").strip() or None,
     }
     saved = save(
         validate(IntegrationIn, data, form),
@@ -115,6 +118,39 @@ def store(shop_id: int) -> Response:
         ),
         "success",
     )
+    return redirect(url_for("store_pages.store", shop_id=shop.id), 303)
+
+
+@bp.post("/store-connections/<int:integration_id>/token")
+@route(Access.USER, action=MANAGE)
+def access_token(integration_id: int) -> Response:
+    """Give, replace or (the remove button) remove a connection's Admin API access token."""
+    integration, shop = queries.load_integration(me(), integration_id)
+    form = TokenForm()
+    if form.validate_on_submit():
+        removing = request.form.get("remove") == "1"
+        token = None if removing else (form.access_token.data or "").strip() or None
+        if token is None and not removing:
+            flash(_("Type the access token, or remove the one the store has."), "danger")
+            return redirect(url_for("store_pages.store", shop_id=shop.id), 303)
+        try:
+            body = IntegrationPatch.model_validate({"access_token": token})
+        except ValidationError:
+            flash(_("This is not an access token: check what you pasted."), "danger")
+            return redirect(url_for("store_pages.store", shop_id=shop.id), 303)
+        domain = integration.shop_domain
+        said = (
+            _(
+                "The access token of %(domain)s is removed: discount codes are issued here.",
+                domain=domain,
+            )
+            if removing
+            else _(
+                "The access token of %(domain)s is saved: discount codes are made in the store.",
+                domain=domain,
+            )
+        )
+        act(lambda: integrations.set_access_token(me(), integration_id, body.access_token), said)
     return redirect(url_for("store_pages.store", shop_id=shop.id), 303)
 
 

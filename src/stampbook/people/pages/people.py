@@ -37,7 +37,10 @@ from stampbook.people.policy import PeopleAction
 from stampbook.people.schemas import (
     BuddyRequestQuery,
     PostQuery,
+    UserSections,
 )
+from stampbook.programs import queries as programs_queries
+from stampbook.programs.words import PointsNames
 from stampbook.ui.forms import ActionForm
 from stampbook.ui.helpers import (
     act,
@@ -83,6 +86,14 @@ def _badges() -> dict[str, Any]:
 # --- A user's page ----------------------------------------------------------------------------
 
 
+def _points_names(sections: UserSections) -> dict[int, PointsNames]:
+    """The names of the points of each program whose balance the page shows (the programs
+    its sections loaded already: no query)."""
+    shown = sections.programs
+    lines = [*(shown.joined or []), *(shown.managed or []), *(shown.assisted or [])]
+    return {m.program_id: programs_queries.points_names(m.program_id) for m in lines}
+
+
 @bp.get("/users/<int:user_id>")
 @route(Access.PUBLIC, action=AccountAction.USER_VIEW)
 def user(user_id: int) -> str:
@@ -98,6 +109,7 @@ def user(user_id: int) -> str:
         "people/user.html",
         owner=owner,
         sections=sections,
+        points_in=_points_names(sections),
         posts=posts.items,
         more_posts=posts.next_cursor is not None,
         names=post_queries.post_subject_names(viewer, posts.items),

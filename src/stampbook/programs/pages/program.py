@@ -4,6 +4,7 @@ forms (create, edit, archive). The task pages are in ``stampbook.tasks.pages``."
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from stampbook.core.routing import PageBlueprint
 from stampbook.ledger import queries as ledger
 from stampbook.ledger import words as ledger_words
 from stampbook.ledger.policy import LedgerAction
+from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.programs import queries, services
 from stampbook.programs import queries as programs_queries
 from stampbook.programs import words as program_words
@@ -31,7 +33,7 @@ from stampbook.programs.forms import (
     MemberFilterForm,
     ProgramForm,
 )
-from stampbook.programs.models import MembershipStatus, StampSystem
+from stampbook.programs.models import Membership, MembershipStatus, Program, StampSystem
 from stampbook.programs.policy import ProgramAction, membership_of, program_team, shop_of
 from stampbook.programs.queries import get_program
 from stampbook.programs.schemas import LeaderboardQuery, MembershipQuery, ProgramIn, ProgramPatch
@@ -52,6 +54,9 @@ from stampbook.ui.helpers import (
 )
 
 bp = PageBlueprint("program_pages", __name__)
+# A program's points in its own words, on every page: ``{{ n | points(program) }}``.
+bp.add_app_template_filter(program_words.points, "points")
+bp.add_app_template_global(program_words.points, "points")
 
 LEADERBOARD_PLACES = 10
 FULL_LEADERBOARD = 100
@@ -65,6 +70,8 @@ def program(program_id: int) -> str:
     actor = current_user()
     program = programs_queries.load_program(actor, program_id)
     mine = membership_of(actor, program)
+    if mine is not None:
+        programs_queries.settle_due([mine])
     task_list, _cursor = task_queries.list_tasks(actor, program_id, PageQuery(limit=200))
     live = not program.is_archived
     stampable = (
@@ -82,9 +89,12 @@ def program(program_id: int) -> str:
         program=program,
         shop=shop_of(program),
         mine=mine,
+        expiring=_expiring(mine, program),
         tasks=task_list,
         stampable=stampable,
-        streaks=_streak_lines(task_queries.my_streaks(actor, program, task_list, clock.now())),
+        streaks=_streak_lines(
+            task_queries.my_streaks(actor, program, task_list, clock.now()), program
+        ),
         leaderboard=queries.leaderboard(
             actor, program_id, LeaderboardQuery(limit=LEADERBOARD_PLACES)
         ).items,
@@ -98,18 +108,22 @@ def program(program_id: int) -> str:
         may_delete=live and can(actor, ProgramAction.PROGRAM_DELETE, program),
         may_merge=live and can(actor, ProgramAction.PROGRAM_MERGE, program),
         may_manage_members=live and can(actor, ProgramAction.MEMBERSHIP_MANAGE, program),
+        # Its customers' list, imports and points activity (loyalty's pages).
+        may_see_customers=can(actor, LoyaltyAction.CUSTOMERS_VIEW, program),
         may_add_task=live and can(actor, TaskAction.TASK_CREATE, program),
         join_form=ActionForm(),
     )
 
 
 def _streak_lines(
-    streaks: list[task_queries.StreakProgress],
+    streaks: list[task_queries.StreakProgress], program: Program
 ) -> list[tuple[task_queries.StreakProgress, str, list[str]]]:
     """Each streak in progress, said, with how far each of its next bonuses is."""
     lines = []
     for streak in streaks:
-        upcoming = [words.next_streak_bonus(bonus, streak.length) for bonus in streak.bonuses]
+        upcoming = [
+            words.next_streak_bonus(bonus, streak.length, program) for bonus in streak.bonuses
+        ]
         lines.append(
             (
                 streak,
@@ -145,11 +159,12 @@ def leave(program_id: int) -> Response | str:
             title=_("Leave %(name)s?", name=program.name),
             lines=[
                 ngettext(
-                    "Your %(num)s point stays with your membership: you can see it in your "
+                    "Your %(points)s stays with your membership: you can see it in your "
                     "points history, and it is yours again if you come back.",
-                    "Your %(num)s points stay with your membership: you can see them in "
+                    "Your %(points)s stay with your membership: you can see them in "
                     "your points history, and they are yours again if you come back.",
                     mine.balance,
+                    points=program_words.points(mine.balance, program),
                 ),
                 _("You will no longer stamp its tasks or spend its points."),
             ],
@@ -298,6 +313,16 @@ def points_history(membership_id: int) -> tuple[str, int]:
         more=more,
         zone=viewer_zone().key,
     ), 422 if form.errors else 200
+
+
+def _expiring(mine: Membership | None, program: Program) -> list[tuple[int, datetime]]:
+    """The member's next expiring points, each with the last moment they can be spent."""
+    if mine is None:
+        return []
+    return [
+        (soon.points, soon.expires_at - timedelta(microseconds=1))
+        for soon in programs_queries.expiring_points(mine, program)
+    ]
 
 
 def _program_data(form: ProgramForm) -> dict[str, Any]:

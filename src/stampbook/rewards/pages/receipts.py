@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +16,7 @@ from stampbook.core.pagination import HistoryQuery
 from stampbook.core.policy import Access, can, require, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.programs import queries as programs_queries
+from stampbook.programs.words import PointsNames
 from stampbook.rewards import loading, queries, redeeming
 from stampbook.rewards.forms import (
     CancelForm,
@@ -49,6 +52,11 @@ RECEIPT_STATUS = {
 }
 
 
+def _paid_in(receipts: Iterable[Redemption]) -> dict[int, PointsNames]:
+    """The names of the points each receipt was paid with (its membership's program's)."""
+    return programs_queries.points_names_by_membership(r.paid_by_membership_id for r in receipts)
+
+
 @bp.get("/receipts/<int:redemption_id>")
 @route(Access.USER, action=RewardAction.REDEMPTION_VIEW)
 def receipt(redemption_id: int) -> str:
@@ -56,6 +64,7 @@ def receipt(redemption_id: int) -> str:
     return render_template(
         "rewards/receipt.html",
         receipt=redemption,
+        paid_in=programs_queries.membership_points_names(redemption.paid_by_membership_id),
         shop_name=shops_queries.shop_name(redemption.shop_id),
         names=accounts_queries.user_names([redemption.user_id, redemption.gifted_by_user_id]),
         may_cancel=can(me(), RewardAction.REDEMPTION_CANCEL, redemption),
@@ -92,6 +101,7 @@ def my_receipts() -> str | tuple[str, int]:
         "rewards/receipts.html",
         form=form,
         receipts=items,
+        paid_in=_paid_in(items),
         more=more,
         zone=viewer_zone().key,
         shop_names=shops,
@@ -109,6 +119,7 @@ def reward_redemptions(reward_id: int) -> str:
         "rewards/redemptions.html",
         reward=reward,
         receipts=items,
+        paid_in=_paid_in(items),
         next_cursor=next_cursor,
         names=accounts_queries.user_names(r.user_id for r in items),
         may_cancel=first is not None and can(me(), RewardAction.REDEMPTION_CANCEL, first),
@@ -151,6 +162,7 @@ def shop_redemptions(shop_id: int) -> tuple[str, int]:
         shop=shop,
         filters=form,
         receipts=items,
+        paid_in=_paid_in(items),
         more=more,
         zone=viewer_zone().key,
         names=accounts_queries.user_names(r.user_id for r in items),
@@ -175,6 +187,7 @@ def cancel_receipt(redemption_id: int) -> Response | str:
             "rewards/cancel.html",
             form=form,
             receipt=redemption,
+            paid_in=programs_queries.membership_points_names(redemption.paid_by_membership_id),
             name=accounts_queries.user_names([redemption.user_id]).get(redemption.user_id),
             back=back,
         )

@@ -17,14 +17,17 @@ from werkzeug.wrappers import Response
 from stampbook.accounts import queries as accounts_queries
 from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.queries import find_by_email
+from stampbook.core import wording
 from stampbook.core.errors import AppError
 from stampbook.core.pagination import PageQuery
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.people.buddy_queries import my_buddies
 from stampbook.programs import queries as programs_queries
+from stampbook.programs.words import points
 from stampbook.rewards import contributing, loading, queries, redeeming, services
 from stampbook.rewards import services as rewards
+from stampbook.rewards.discount_rules import is_discount
 from stampbook.rewards.forms import (
     REWARD_FIELDS,
     ContributeForm,
@@ -33,11 +36,12 @@ from stampbook.rewards.forms import (
     RewardForm,
     settings_data,
 )
-from stampbook.rewards.models import Redemption, Reward
+from stampbook.rewards.models import Redemption, Reward, RewardKind
 from stampbook.rewards.pages.receipts import RECEIPT_STATUS
 from stampbook.rewards.policy import RewardAction
 from stampbook.rewards.rules import ScheduleSettings, load_settings
 from stampbook.rewards.schemas import RewardIn, RewardPatch
+from stampbook.rewards.words import DISCOUNT_STATUS_WORDS, KIND_WORDS, discount_words
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.queries import load_shop
 from stampbook.ui.forms import IDENTITY_FIELDS, ActionForm, options
@@ -55,7 +59,6 @@ from stampbook.ui.helpers import (
 )
 from stampbook.ui.schedule_forms import place_form_errors, validate_form
 from stampbook.ui.schedule_words import describe
-from stampbook.ui.words import ngettext
 
 bp = PageBlueprint("reward_pages", __name__)
 
@@ -103,12 +106,21 @@ FIELD_NAMES = {
     "is_giftable": _l("May be given as a gift"),
     "schedule_settings": _l("Schedules"),
     "deleted_at": _l("Deleted"),
+    "kind": _l("What it gives"),
+    "discount_amount": _l("Amount off"),
+    "discount_currency": _l("Currency of the amount"),
+    "discount_percent": _l("Percentage off"),
 }
 
 
 @bp.app_context_processor
 def _reward_words() -> dict[str, Any]:
-    return {"receipt_status": RECEIPT_STATUS, "status_words": STATUS_WORDS}
+    return {
+        "receipt_status": RECEIPT_STATUS,
+        "status_words": STATUS_WORDS,
+        "discount_words": discount_words,
+        "discount_status_words": DISCOUNT_STATUS_WORDS,
+    }
 
 
 # --- Schedules in words ---------------------------------------------------------------------
@@ -172,12 +184,7 @@ def _reward_page(
     choices = options(
         (
             m.membership_id,
-            ngettext(
-                "%(program)s: %(num)s point",
-                "%(program)s: %(num)s points",
-                m.balance,
-                program=m.program_name,
-            ),
+            _("%(program)s: %(points)s", program=m.program_name, points=points(m.balance, m)),
         )
         for m in mine
     )
@@ -193,6 +200,7 @@ def _reward_page(
         "rewards/reward.html",
         reward=reward,
         shop_name=shops_queries.shop_name(reward.shop_id),
+        names=programs_queries.shop_points_names(reward.shop_id),
         mine=mine,
         redeem_form=redeem_form,
         gift_form=gift_form,
@@ -237,6 +245,12 @@ def _place_refusal(error: AppError, form: RedeemForm | GiftForm) -> None:
     (target or form.membership_id).errors = [error.detail]
 
 
+def _paid(redemption: Redemption) -> str:
+    """What a receipt cost, in the words of the program that paid it."""
+    names = programs_queries.membership_points_names(redemption.paid_by_membership_id)
+    return points(redemption.points_paid, names)
+
+
 def _to_receipt(redemption: Redemption, said: str) -> Response:
     flash(said, "success")
     return redirect(url_for("receipt_pages.receipt", redemption_id=redemption.id), 303)
@@ -255,11 +269,10 @@ def redeem(reward_id: int) -> Response | tuple[str, int]:
         return _reward_page(reward_id, redeem_form=form, status=result.status)
     return _to_receipt(
         result,
-        ngettext(
-            "Redeemed: %(name)s for %(num)s point.",
-            "Redeemed: %(name)s for %(num)s points.",
-            result.points_paid,
+        _(
+            "Redeemed: %(name)s for %(points)s.",
             name=result.reward_content["name"],
+            points=_paid(result),
         ),
     )
 
@@ -298,11 +311,10 @@ def gift(reward_id: int) -> Response | tuple[str, int]:
         return _reward_page(reward_id, gift_form=form, status=result.status)
     return _to_receipt(
         result,
-        ngettext(
-            "Your gift is given: %(name)s for %(num)s point. The receipt is theirs.",
-            "Your gift is given: %(name)s for %(num)s points. The receipt is theirs.",
-            result.points_paid,
+        _(
+            "Your gift is given: %(name)s for %(points)s. The receipt is theirs.",
             name=result.reward_content["name"],
+            points=_paid(result),
         ),
     )
 
@@ -330,11 +342,9 @@ def contribute(reward_id: int) -> Response | tuple[str, int]:
             result.redemption,
             _("Your points filled the pot: the reward is redeemed for every contributor."),
         )
-    put = result.contribution.points
-    flash(
-        ngettext("You put %(num)s point in the pot.", "You put %(num)s points in the pot.", put),
-        "success",
-    )
+    names = programs_queries.membership_points_names(result.contribution.membership_id)
+    put = points(result.contribution.points, names)
+    flash(_("You put %(points)s in the pot.", points=put), "success")
     return redirect(url_for("reward_pages.reward", reward_id=reward_id), 303)
 
 
@@ -356,6 +366,12 @@ def favourite(reward_id: int) -> Response:
 # --- The team's reward form -----------------------------------------------------------------
 
 NUMBERS = ("cost", "quantity", "group_limit", "user_limit")
+# The discount fields each kind of reward sends (the others are sent as null).
+KIND_FIELDS = {
+    RewardKind.DISCOUNT_AMOUNT.value: ("discount_amount", "discount_currency"),
+    RewardKind.DISCOUNT_PERCENT.value: ("discount_percent",),
+}
+DISCOUNT_INPUTS = ("discount_amount", "discount_currency", "discount_percent")
 
 
 def _reward_data(form: RewardForm) -> dict[str, Any]:
@@ -370,8 +386,28 @@ def _reward_data(form: RewardForm) -> dict[str, Any]:
         "can_contribute": bool(form.can_contribute.data),
         "is_giftable": bool(form.is_giftable.data),
         "schedule_settings": settings_data(form),
+        "kind": form.kind.data or RewardKind.CUSTOM.value,
+    }
+    wanted = KIND_FIELDS.get(data["kind"], ())
+    data |= {
+        name: (getattr(form, name).data or None) if name in wanted else None
+        for name in DISCOUNT_INPUTS
     }
     return data
+
+
+def _discount_errors(form: RewardForm) -> bool:
+    """What the chosen kind needs, said next to its input (the model would say it above
+    the form, in its own words); True when something is missing."""
+    kind = form.kind.data
+    missing = [name for name in KIND_FIELDS.get(kind or "", ()) if name != "discount_currency"]
+    for name in missing:
+        if not getattr(form, name).data:
+            getattr(form, name).errors = [*getattr(form, name).errors, _("Fill this in.")]
+    grouped = is_discount(kind) and bool(form.is_group_reward.data)
+    if grouped:
+        form.is_group_reward.errors = [wording.text("discount_group_reward", {})]
+    return grouped or any(not getattr(form, name).data for name in missing)
 
 
 def _form_page(
@@ -388,7 +424,7 @@ def new_reward(shop_id: int) -> Response | str | tuple[str, int]:
     shop = load_shop(me(), shop_id, RewardAction.REWARD_CREATE)
     form = RewardForm()
     unsaved = Unsaved([])
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _discount_errors(form):
         saved = save(
             validate_form(RewardIn, given(_reward_data(form)), form, REWARD_FIELDS),
             lambda body: services.create_reward(me(), shop_id=shop_id, fields=body.model_dump()),
@@ -416,6 +452,10 @@ def _shown(reward: Reward, stock: int | None) -> dict[str, Any]:
         "is_group_reward": reward.is_group_reward,
         "can_contribute": reward.can_contribute,
         "is_giftable": reward.is_giftable,
+        "kind": reward.kind,
+        "discount_amount": reward.discount_amount,
+        "discount_currency": reward.discount_currency,
+        "discount_percent": reward.discount_percent,
         "availability": settings.availability,
         "limit_reset": settings.limit_reset,
         "quantity_renewal": settings.quantity_renewal,
@@ -430,7 +470,7 @@ def edit_reward(reward_id: int) -> Response | str | tuple[str, int]:
     shown = _shown(reward, queries.reward_detail(me(), reward_id).quantity)
     form = RewardForm(data=shown)
     unsaved = Unsaved([])
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _discount_errors(form):
         data = _reward_data(form)
         if _text(form.quantity.data) == (form.quantity_shown.data or ""):
             del data["quantity"]  # untouched: keep what redemptions and renewals made it
@@ -489,6 +529,8 @@ def _value_words(field: str, value: Any) -> str:
         return str(_("(none)"))
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    if field == "kind":
+        return str(KIND_WORDS.get(str(value), value))
     if field in ("expiry_date", "deleted_at"):
         try:
             return local_time(datetime.fromisoformat(str(value)))

@@ -172,6 +172,7 @@ def shop(shop_id: int) -> str | tuple[str, int]:
         shop=shop,
         programs=[by_id[i] for i in arranged(by_id, shop.order_program_ids)],
         rewards=items,
+        names=programs_queries.shop_points_names(shop_id),
         wanted=wanted,
         sorts=REWARD_SORTS,
         problem=problem,
@@ -317,6 +318,7 @@ def find_member(shop_id: int) -> str:
         shop=shop,
         q=q,
         matches=matches,
+        names=programs_queries.points_names_by_program(shop_id) if matches else {},
         tasks=tasks_queries.tasks_of(m.program_id for m in matches),
         form=MemberStampForm(),
     )

@@ -16,9 +16,10 @@ from stampbook.core.errors import AppError, Forbidden, NotFound
 from stampbook.core.policy import Access, can, require, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.programs import queries as programs_queries
-from stampbook.programs.models import MembershipStatus
+from stampbook.programs.models import MembershipStatus, Program
 from stampbook.programs.policy import membership_of, shop_of
 from stampbook.programs.schemas import MembershipQuery
+from stampbook.programs.words import points
 from stampbook.shops import queries as shops_queries
 from stampbook.shops.policy import ShopAction
 from stampbook.tasks import queries, stamping, words
@@ -114,7 +115,7 @@ def _task_page(
         more=more,
         owners=programs_queries.membership_owners([s.membership_id for s in history]),
         revocable=queries.revocable(actor, [*own, *history], task, now),
-        rules=words.task_rules(settings or task),
+        rules=words.task_rules(settings or task, program),
         own_rules=settings is not None and settings != task.settings(),
         target=(settings.target if settings is not None else task.target),
         group_total=group_total,
@@ -162,7 +163,9 @@ def stamp(task_id: int) -> Response | tuple[str, int]:
             partial=bool(form.partial.data),
             note=form.note.data or None,
         ),
-        lambda stamped: words.earned(stamped.points, stamped.breakdown, task.name),
+        lambda stamped: words.earned(
+            stamped.points, stamped.breakdown, task.name, program_of(task)
+        ),
         refused=lambda error: _("%(task)s: %(problem)s", task=task.name, problem=error.detail),
     )
     if isinstance(result, AppError) and back == url_for("task_pages.task", task_id=task_id):
@@ -206,9 +209,16 @@ def stamp_found_member(shop_id: int) -> Response:
             membership_id=int(form.membership_id.data or 0),
             quantity=form.quantity.data or 1,
         ),
-        lambda stamped: words.earned(stamped.points, stamped.breakdown),
+        lambda stamped: words.earned(
+            stamped.points, stamped.breakdown, named=_program_of_stamp(stamped.stamp)
+        ),
     )
     return redirect(back, 303)
+
+
+def _program_of_stamp(stamp: Stamp) -> Program:
+    """The program whose points a stamp earned (its task's, both loaded by the stamping)."""
+    return program_of(queries.get_task(me(), stamp.task_id))
 
 
 # --- My notes, revoking ---------------------------------------------------------------------
@@ -256,12 +266,11 @@ def revoke(stamp_id: int) -> Response | str:
             form=form,
             title=_("Revoke this stamp of %(task)s?", task=task.name),
             lines=[
-                ngettext(
-                    "Stamped for %(who)s on %(when)s: %(num)s point.",
-                    "Stamped for %(who)s on %(when)s: %(num)s points.",
-                    stamp.points,
+                _(
+                    "Stamped for %(who)s on %(when)s: %(points)s.",
                     who=who or _("a customer"),
                     when=local_time(stamp.created_at),
+                    points=points(stamp.points, program_of(task)),
                 ),
                 _(
                     "Its points, and the bonuses it no longer earns, are taken back. If they "
@@ -280,10 +289,9 @@ def revoke(stamp_id: int) -> Response | str:
         flash(result.detail, "danger")
     else:
         flash(
-            ngettext(
-                "The stamp is revoked: %(num)s point taken back.",
-                "The stamp is revoked: %(num)s points taken back.",
-                result.points,
+            _(
+                "The stamp is revoked: %(points)s taken back.",
+                points=points(result.points, program_of(task)),
             ),
             "success",
         )
