@@ -357,12 +357,16 @@ NO_OTHER_USERS_DATA = {
     "loyalty.list_campaigns": "a program's campaigns and what each cost",
     "loyalty.list_integrations": "a shop's store connections, for its managers",
     "loyalty.list_orders": "a program's orders, for its shop's managers",
+    "loyalty.list_customer_imports": "a program's import log, for its shop's managers",
+    "loyalty.get_customer_import": "an import's progress, for its shop's managers",
+    "loyalty.list_customer_import_rows": "an import's refused rows, for its shop's managers",
     "apikeys.list_api_keys": "a shop's keys, each with the team member who made it",
     # Posts: their author chose the audience (stampbook.people.policy).
     "people.list_posts": "posts, as their audience says",
     "people.get_post": "a post, as its audience says",
     # The shop team's views: the team sees its members by design.
     "ledger.list_entries": "a membership's entries: its member and the team (IDOR-tested)",
+    "ledger.list_program_entries": "a program's points activity, for its shop's managers",
     "rewards.get_redemption": "a receipt: its owner, its payer and the team",
     "rewards.list_reward_redemptions": "the team's view",
     "rewards.list_shop_redemptions": "the team's view",
