@@ -6,24 +6,26 @@ spend (a debit the model may expect refused), hold an order's points for a windo
 (``book.hold``) and refund part of them (``book.cancel_held``), move the clock by minutes to
 months or to the very moment of the next release or expiry (a microsecond before, at, or
 after it), run the sweeping job (``ledger.jobs.mature_due_memberships``, as the worker runs
-it), read (``maturing.mature``, or ``GET /api/v1/memberships/{id}`` as the member, the lazy
-path of ``core.due``), and change the program's expiry (``PATCH /api/v1/programs/{id}``:
-off, or by days, month, year or inactivity, with their days). Every write runs in its own
-unit of work and commits for real (the ``committed`` fixture).
+it) or the reminders' job (each reminder must name points the model says expire at that
+date, once per membership, date and stage), read (``maturing.mature``, or
+``GET /api/v1/memberships/{id}`` as the member, the lazy path of ``core.due``), and change
+the program's expiry (``PATCH /api/v1/programs/{id}``: off, or by days, month, year or
+inactivity, with their days). Every write runs in its own unit of work and commits for real
+(the ``committed`` fixture).
 
 The model knows nothing of due times, lots' ids or when a job ran: it applies each clock at
 the moment it says, in order of time. What the database holds is checked after every step:
 
-- as committed, before anything reads it: ``find_discrepancies()`` and
-  ``find_held_discrepancies()`` are empty, no balance nor ``balance_after`` is below zero,
-  and each membership's ``due_at`` is no later than the model's next release or expiry (else
-  a write could spend points that had expired, or miss points to release); after the job,
-  nothing is left due;
+- as committed, before anything reads it: ``find_held_discrepancies()`` is empty, no balance
+  is below zero, and each membership's ``due_at`` is no later than the model's next release
+  or expiry (else a write could spend points that had expired, or miss points to release);
+  after the sweeping job, nothing is left due;
 - as it is read (the memberships matured in a transaction rolled back afterwards, so the
-  check changes nothing the next steps see): balance, pending points, the points expiring
-  at each date, the sum of what expired (once, never points spent), how many releases were
-  posted (each held row once), and each order's held points equal the model's; the API's
-  answer, when the step read through it, too.
+  check changes nothing the next steps see): ``find_discrepancies()`` and
+  ``find_held_discrepancies()`` are empty, no ``balance_after`` is below zero, and the
+  balance, pending points, the points expiring at each date, the sum of what expired (once,
+  never points spent), how many releases were posted (each held row once), and each order's
+  held points equal the model's; the API's answer, when the step read through it, too.
 
 ``STAMPBOOK_SOAK=1`` runs twenty times more examples. The module prints its figures (``-s``).
 """
