@@ -161,8 +161,9 @@ def test_home_page_query_count(app: Flask, client: FlaskClient, session: Session
     # every page of a signed-in user, the count read again by the home page from the request's
     # cache), the shops I run (one, with my role in each), and today's stamps and receipts in
     # them (one each, whatever the number of shops; neither asked of someone who runs none),
-    # and the invitations waiting for me (one; not asked when the count is 0).
-    assert counts[0] == counts[1] == 10
+    # and the invitations waiting for me (one; not asked when the count is 0), and my upcoming
+    # event registrations (one, with their events and shops).
+    assert counts[0] == counts[1] == 11
     assert Membership  # the page lists memberships with balances
 
 
@@ -185,6 +186,8 @@ def test_program_page_query_count(app: Flask, client: FlaskClient, session: Sess
             assert browser.get(f"/programs/{program.id}").status_code == 200
         counts.append(statements.count)
     # The session, the program with the viewer's role and membership, its tasks, the viewer's
-    # streaks, the stats, the leaderboard and the navigation's counts (two queries): none of
-    # them repeats per task or per member.
-    assert counts[0] == counts[1] == 9
+    # streaks, the stats, the leaderboard, the navigation's counts (two queries) and the VIP
+    # tiers' part (``ui.parts``: the program's tiers with the viewer's tier, one statement)
+    # and the referrals' part (the program's referral settings, one statement): none of them
+    # repeats per task or per member.
+    assert counts[0] == counts[1] == 11

@@ -18,6 +18,7 @@ from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.ledger.queries import find_discrepancies, find_held_discrepancies
 from stampbook.programs import expiring
 from stampbook.programs.models import Membership, PointLot, Program
+from tests.clocks import Clock, pin_clock
 from tests.factories.accounts import make_user
 from tests.factories.programs import make_membership, make_program
 from tests.factories.shops import make_shop
@@ -28,22 +29,9 @@ pytestmark = pytest.mark.usefixtures("app_context")
 START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    pinned = Clock()
-    monkeypatch.setattr("stampbook.core.clock.now", pinned)
-    return pinned
+    return pin_clock(monkeypatch, START)
 
 
 def _program(session: Session, clock: Clock, **settings: Any) -> Program:

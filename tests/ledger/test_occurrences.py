@@ -1,5 +1,6 @@
-"""What the ledger's book announces, by entry kind: points earned and spent, never a
-correction, a reversal or a transfer (core.outbox; ledger.book.ANNOUNCED)."""
+"""What the ledger's book announces, by entry kind: points earned and spent, points earned
+taken back by a reversal, never a correction, a refund or a transfer (core.outbox;
+ledger.posting.ANNOUNCED)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def test_a_positive_adjustment_is_points_earned_and_a_negative_one_nothing(
     ]
 
 
-def test_reversals_refunds_and_transfers_announce_nothing(session: Session) -> None:
+def test_a_reversal_is_points_reversed_and_transfers_announce_nothing(
+    session: Session,
+) -> None:
     owner = make_user(session)
     program = make_program(session, make_shop(session, owner))
     one = make_membership(session, program, make_user(session))
@@ -58,7 +61,8 @@ def test_reversals_refunds_and_transfers_announce_nothing(session: Session) -> N
     stamp = book.post(membership_id=one.id, amount=5, kind=EntryKind.STAMP, actor_id=None)
     after_stamp = last_id(session)
 
-    book.reverse(stamp.id, actor_id=owner.id)
+    reversal = book.reverse(stamp.id, actor_id=owner.id)
+    after_reversal = last_id(session)
     book.transfer(
         from_membership_id=one.id,
         to_membership_id=other.id,
@@ -67,8 +71,15 @@ def test_reversals_refunds_and_transfers_announce_nothing(session: Session) -> N
         actor_id=owner.id,
     )
 
-    assert [kind for kind, _, _ in recorded(session, mark)] == ["points.earned"]
-    assert recorded(session, after_stamp) == []
+    kinds = [kind for kind, _, _ in recorded(session, mark)]
+    assert kinds == ["points.earned", "points.reversed"]
+    [(_, _, payload)] = recorded(session, after_stamp)
+    assert (payload["entry_id"], payload["kind"], payload["amount"]) == (
+        reversal.id,
+        "reversal",
+        5,
+    )
+    assert recorded(session, after_reversal) == []
 
 
 def test_an_unclaimed_customer_earns_with_no_user(session: Session) -> None:

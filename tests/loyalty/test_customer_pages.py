@@ -17,6 +17,7 @@ from stampbook.core.db import utcnow
 from stampbook.loyalty.import_rules import HEADER
 from stampbook.loyalty.models import CustomerImport, ImportStatus, Order
 from stampbook.programs.models import Membership
+from stampbook.tiers.models import MemberTier, Tier
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
 from tests.factories.programs import make_membership
@@ -286,3 +287,21 @@ def test_the_pages_escape_what_files_bring_and_stay_within_budget(
         assert "&lt;script&gt;" in page, path
     counts = statement_counts(client, engine, paths)
     assert all(count <= PAGE_BUDGET for count in counts.values()), counts
+
+
+def test_the_list_and_the_profile_show_the_vip_tier(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    silver = Tier(program_id=cafe.program.id, name="Silver Circle", threshold=100)
+    session.add(silver)
+    session.flush()
+    customer = make_membership(session, cafe.program, None, email="vip@example.com")
+    session.add(
+        MemberTier(membership_id=customer.id, program_id=cafe.program.id, tier_id=silver.id)
+    )
+    session.flush()
+    log_in(client, cafe.owner.email)
+    listing = text_of(client.get(f"/programs/{cafe.program.id}/customers"))
+    assert "VIP tier" in listing and listing.count("Silver Circle") == 1
+    profile = text_of(client.get(f"/memberships/{customer.id}/customer"))
+    assert "Silver Circle" in profile

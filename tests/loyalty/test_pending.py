@@ -16,24 +16,15 @@ from stampbook.ledger import clocks
 from stampbook.ledger.models import EntryKind, LedgerEntry
 from stampbook.ledger.queries import find_discrepancies, find_held_discrepancies
 from stampbook.programs.models import Membership
+from tests.clocks import Clock, pin_clock
 from tests.loyalty.conftest import Store
 
 START = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    pinned = Clock()
-    monkeypatch.setattr("stampbook.core.clock.now", pinned)
-    return pinned
+    return pin_clock(monkeypatch, START)
 
 
 def _settings(store: Store, **changes: Any) -> Any:

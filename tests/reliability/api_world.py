@@ -33,12 +33,16 @@ from stampbook.rewards import services as rewards
 from stampbook.shops import services as shops
 from stampbook.shops.models import ShopPrivacy, ShopRoleType
 from stampbook.tasks import stamping as tasks
+from stampbook.tiers.models import Tier, TierSettings
+from tests.consultations import authz_cases as consultation_cases
+from tests.events import authz_cases as event_cases
 from tests.factories.accounts import make_token, make_user
 from tests.factories.ledger import give_points
 from tests.factories.programs import make_membership, make_program
 from tests.factories.rewards import make_reward
 from tests.factories.shops import make_role, make_shop
 from tests.factories.tasks import make_task
+from tests.referrals import authz_cases as referral_cases
 
 PEOPLE = ("owner", "manager", "member", "friend", "outsider")
 
@@ -224,6 +228,20 @@ def build_world(app: Flask, session: Session) -> World:
     session.flush()
     world.add("rule_id", purchase=purchase.id, survey=survey.id)
     world.add("campaign_id", bonus_week=bonus_week.id)
+    session.add(TierSettings(program_id=coffee.id))
+    silver = Tier(program_id=coffee.id, name="Silver", threshold=1_000)
+    gold = Tier(program_id=coffee.id, name="Gold", threshold=5_000)
+    session.add_all([silver, gold])
+    session.flush()
+    world.add("tier_id", silver=silver.id, gold=gold.id)
+    # Referrals on, with the friend's code (referral_cases.WORLD_CODE) to join through.
+    referral_cases.api_world_objects(session, coffee.id, friends.id)
+    consulting = consultation_cases.api_world_objects(session, shop.id, friend.id, member.id)
+    world.add("host_id", host=consulting["host"], pending_host=consulting["pending_host"])
+    world.add("booking_id", booking=consulting["booking"], finished=consulting["finished"])
+    gathering = event_cases.api_world_objects(session, shop.id, member)
+    world.add("event_id", event=gathering["event"])
+    world.add("registration_id", registration=gathering["registration"])
 
     espresso = make_task(session, coffee, name="Espresso", allows_multiple=True, max_multiple=5)
     daily = make_task(

@@ -25,11 +25,15 @@ from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
 from tests.accounts import authz_cases as accounts
 from tests.apikeys import authz_cases as apikeys
+from tests.consultations import authz_cases as consultations
+from tests.events import authz_cases as events
 from tests.factories.accounts import PASSWORD
 from tests.loyalty import authz_cases as loyalty
 from tests.notifications import authz_cases as notifications
 from tests.people import authz_cases as people
+from tests.referrals import authz_cases as referrals
 from tests.reliability.authz_world import ROLES, World
+from tests.tiers import authz_cases as tiers
 from tests.webhooks import authz_cases as webhooks
 
 ALLOW, DENY, HIDDEN, AUTH, CONFLICT = "allow", "deny", "hidden", "auth", "conflict"
@@ -59,6 +63,13 @@ DEFAULT_ARGS = {
     "campaign_id": "campaign",
     "integration_id": "integration",
     "import_id": "customer_import",
+    "tier_id": "tier",
+    "referral_id": "held_referral",
+    "code": "referral_code",
+    "host_id": "host",
+    "booking_id": "booking",
+    "event_id": "event",
+    "registration_id": "registration",
 }
 
 
@@ -397,6 +408,101 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("loyalty.list_customer_imports", "GET"): Case(MANAGERS),
     ("loyalty.get_customer_import", "GET"): Case(MANAGERS),
     ("loyalty.list_customer_import_rows", "GET"): Case(MANAGERS),
+    # --- VIP tiers: whoever sees the program sees its tiers; managers set them up -----------
+    ("tiers.list_tiers", "GET"): Case(ANYONE),
+    ("tiers.create_tier", "POST"): Case(MANAGERS, body=tiers.NEW_TIER),
+    ("tiers.update_tier", "PATCH"): Case(MANAGERS, body={"name": "Silver+"}),
+    ("tiers.delete_tier", "DELETE"): Case(MANAGERS),
+    ("tiers.get_tier_settings", "GET"): Case(ANYONE),
+    ("tiers.put_tier_settings", "PUT"): Case(MANAGERS, body=tiers.SETTINGS),
+    # A member's tier: as the membership; raising it is the managers'.
+    ("tiers.get_member_tier", "GET"): Case(row(U, H, A, A, A, A, A, A)),
+    ("tiers.list_tier_changes", "GET"): Case(row(U, H, A, A, A, A, A, A)),
+    ("tiers.raise_member_tier", "POST"): Case(row(U, H, D, D, D, A, A, A), body=tiers.raise_member),
+    ("tier_pages.tiers", "GET"): Case(ANYONE),
+    # --- Referrals: whoever sees the program reads its settings; the member and the managers
+    # read the member's code; only the member emails it; the managers review and set up ------
+    ("referrals.get_referral_settings", "GET"): Case(ANYONE),
+    ("referrals.put_referral_settings", "PUT"): Case(MANAGERS, body=referrals.SETTINGS),
+    ("referrals.get_member_referral", "GET"): Case(row(U, H, A, H, H, A, A, A)),
+    ("referrals.list_member_referrals", "GET"): Case(row(U, H, A, H, H, A, A, A)),
+    ("referrals.list_referrals", "GET"): Case(MANAGERS),
+    ("referrals.approve_referral", "POST"): Case(MANAGERS),
+    ("referrals.reject_referral", "POST"): Case(MANAGERS),
+    ("referrals.referral_analytics", "GET"): Case(MANAGERS),
+    # Joining through a code: anyone signed in who sees the (public) program; one who is a
+    # member already gets the referral recorded as rejected (201 still).
+    ("flows.join_through_referral", "POST"): Case(SIGNED_IN, body=referrals.join_body),
+    ("flows.invite_friends", "POST"): Case(row(U, H, A, H, H, D, D, A), body=referrals.INVITE),
+    ("referral_link_pages.landing", "GET"): Case(ANYONE),
+    ("referral_link_pages.join", "POST"): Case(SIGNED_IN),
+    ("referral_link_pages.share", "POST"): Case(
+        row(U, H, A, A, H, H, H, H), body=referrals.INVITE_FORM
+    ),
+    ("referral_pages.member", "GET"): Case(row(U, H, A, A, H, H, H, H)),
+    ("referral_pages.settings", "GET"): Case(MANAGERS),
+    ("referral_pages.save_settings", "POST"): Case(MANAGERS, body=referrals.SETTINGS_FORM),
+    ("referral_pages.referrals", "GET"): Case(MANAGERS),
+    ("referral_pages.approve", "POST"): Case(MANAGERS),
+    ("referral_pages.reject", "POST"): Case(MANAGERS),
+    ("referral_pages.analytics", "GET"): Case(MANAGERS),
+    # --- Consultations (the host's account is the assistant's; the member's session began) --
+    ("consultations.list_hosts", "GET"): Case(ANYONE),
+    ("consultations.create_host", "POST"): Case(MANAGERS, body=consultations.NEW_HOST),
+    ("consultations.get_host", "GET"): Case(ANYONE),
+    ("consultations.update_host", "PATCH"): Case(MANAGERS, body={"bio": "Hello"}),
+    ("consultations.delete_host", "DELETE"): Case(MANAGERS),
+    ("consultations.list_slots", "GET"): Case(ANYONE),
+    ("consultations.book", "POST"): Case(SIGNED_IN, body=consultations.book),
+    ("consultations.list_host_bookings", "GET"): Case(TEAM),
+    ("consultations.list_my_bookings", "GET"): Case(SIGNED_IN),
+    # A booking: its member, the host (the assistant) and the team; notes the host's alone.
+    ("consultations.get_booking", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    ("consultations.cancel_booking", "POST"): Case(row(U, H, C, H, A, A, A, A), body={}),
+    ("consultations.complete_booking", "POST"): Case(row(U, H, D, H, A, A, A, A)),
+    ("consultations.no_show_booking", "POST"): Case(row(U, H, D, H, A, A, A, A)),
+    ("consultations.put_booking_notes", "PUT"): Case(
+        row(U, H, D, H, A, D, D, A), body={"session_notes": "Fine"}
+    ),
+    ("consultations.rate_booking", "POST"): Case(
+        row(U, H, C, H, D, D, D, C), body={"user_feedback_rating": 5}
+    ),
+    ("consultations.put_booking_payment", "PUT"): Case(
+        row(U, H, D, H, A, A, A, A), body={"payment_status": "paid"}
+    ),
+    ("consultation_pages.hosts", "GET"): Case(ANYONE),
+    ("consultation_pages.host", "GET"): Case(ANYONE),
+    ("consultation_pages.book", "POST"): Case(SIGNED_IN, body=consultations.book_form),
+    ("consultation_pages.my_bookings", "GET"): Case(SIGNED_IN),
+    ("consultation_pages.booking", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    ("consultation_pages.cancel", "POST"): Case(row(U, H, R, H, A, A, A, A)),
+    ("consultation_pages.complete", "POST"): Case(row(U, H, D, H, A, A, A, A)),
+    ("consultation_pages.no_show", "POST"): Case(row(U, H, D, H, A, A, A, A)),
+    ("consultation_pages.notes", "POST"): Case(
+        row(U, H, D, H, A, D, D, A), body={"session_notes": "Fine"}
+    ),
+    ("consultation_pages.rating", "POST"): Case(
+        row(U, H, R, H, D, D, D, R), body={"user_feedback_rating": "5"}
+    ),
+    ("consultation_pages.payment", "POST"): Case(
+        row(U, H, D, H, A, A, A, A), body={"payment_status": "paid"}
+    ),
+    ("consultation_pages.host_bookings", "GET"): Case(TEAM),
+    ("consultation_pages.new_host", "GET"): Case(MANAGERS),
+    ("consultation_pages.new_host", "POST"): Case(MANAGERS, body=consultations.NEW_HOST_FORM),
+    ("consultation_pages.edit_host", "GET"): Case(MANAGERS),
+    ("consultation_pages.edit_host", "POST"): Case(
+        MANAGERS, body={**consultations.NEW_HOST_FORM, "verification_status": "verified"}
+    ),
+    ("consultation_pages.delete_host", "POST"): Case(MANAGERS),
+    # The team's setup pages (tiers/pages.py): as the API's writes above, the managers'.
+    ("tier_pages.setup", "GET"): Case(MANAGERS),
+    ("tier_pages.add_tier", "POST"): Case(MANAGERS, body=tiers.NEW_TIER_FORM),
+    ("tier_pages.save_settings", "POST"): Case(MANAGERS, body=tiers.SETTINGS_FORM),
+    ("tier_pages.edit_tier", "GET"): Case(MANAGERS),
+    ("tier_pages.edit_tier", "POST"): Case(MANAGERS, body={"name": "Silver+", "threshold": "1000"}),
+    ("tier_pages.delete_tier", "GET"): Case(MANAGERS),
+    ("tier_pages.delete_tier", "POST"): Case(MANAGERS),
     # A program's points activity: every member's entries, as each one's history (managers).
     ("ledger.list_program_entries", "GET"): Case(MANAGERS),
     ("loyalty.update_integration", "PATCH"): Case(MANAGERS, body=loyalty.ACCESS_TOKEN),
@@ -689,6 +795,40 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("notification_template_pages.preview_template", "POST"): Case(
         MANAGERS, body=notifications.TEMPLATE_BODY
     ),
+    # --- Events: whoever sees the shop sees its events; managers set them up; the team that
+    # stamps works the door; a registration is its person's and the door team's.
+    ("events.list_events", "GET"): Case(ANYONE),
+    ("events.create_event", "POST"): Case(MANAGERS, body=events.NEW_EVENT),
+    ("events.get_event", "GET"): Case(ANYONE),
+    ("events.update_event", "PATCH"): Case(MANAGERS, body={"title": "Quiz"}),
+    ("events.delete_event", "DELETE"): Case(MANAGERS),
+    # The member is registered already: 409 already_registered.
+    ("events.register", "POST"): Case(row(U, A, C, A, A, A, A, A)),
+    ("events.list_registrations", "GET"): Case(TEAM),
+    ("events.list_my_registrations", "GET"): Case(SIGNED_IN),
+    ("events.get_registration", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    ("events.cancel_registration", "DELETE"): Case(row(U, H, A, H, A, A, A, A)),
+    ("events.record_payment", "POST"): Case(
+        TEAM, body=events.PAYMENT, args={"registration_id": "paid_registration"}
+    ),
+    ("events.check_in", "POST"): Case(TEAM, body=events.CHECK_IN),
+    ("events.check_out", "POST"): Case(TEAM, body=events.CHECK_OUT),
+    # The events' pages (events/pages.py): as the API's routes above.
+    ("event_pages.events", "GET"): Case(ANYONE),
+    ("event_pages.event", "GET"): Case(ANYONE),
+    ("event_pages.event_ics", "GET"): Case(ANYONE),
+    ("event_pages.shop_ics", "GET"): Case(ANYONE),
+    # The member is registered already: the page says so (refused).
+    ("event_pages.register", "POST"): Case(row(U, A, R, A, A, A, A, A)),
+    ("event_pages.cancel", "POST"): Case(row(U, H, A, H, A, A, A, A)),
+    ("event_pages.ticket", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    ("event_pages.registrations", "GET"): Case(TEAM),
+    ("event_pages.check_in_page", "GET"): Case(TEAM),
+    ("event_pages.check_in", "POST"): Case(TEAM, body=events.CHECK_IN),
+    ("event_pages.attendance", "GET"): Case(TEAM),
+    ("event_pages.attendance_csv", "GET"): Case(TEAM),
+    ("event_pages.period_attendance", "GET"): Case(TEAM),
+    ("event_pages.period_attendance_csv", "GET"): Case(TEAM),
     ("unsubscribe_pages.unsubscribe", "GET"): Case(ANYONE),
     ("unsubscribe_pages.confirm_unsubscribe", "POST"): Case(ANYONE),
     ("deletion_pages.delete_account", "GET"): Case(SIGNED_IN),

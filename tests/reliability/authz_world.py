@@ -32,6 +32,8 @@ from stampbook.core.db import db
 from stampbook.core.routing import PageBlueprint
 from tests.accounts import authz_cases as account_cases
 from tests.apikeys import authz_cases as api_key_cases
+from tests.consultations import authz_cases as consultation_cases
+from tests.events import authz_cases as event_cases
 from tests.factories.accounts import PASSWORD, make_token, make_user
 from tests.factories.ledger import give_points
 from tests.factories.programs import make_membership, make_program
@@ -41,6 +43,8 @@ from tests.factories.tasks import make_task
 from tests.loyalty import authz_cases as loyalty_cases
 from tests.notifications import authz_cases as notification_cases
 from tests.people import authz_cases
+from tests.referrals import authz_cases as referral_cases
+from tests.tiers import authz_cases as tier_cases
 from tests.webhooks import authz_cases as webhook_cases
 
 ROLES = ("anonymous", "outsider", "member", "stamper", "assistant", "manager", "creator", "admin")
@@ -200,6 +204,12 @@ def build_world(app: Flask, session: Session) -> World:
             **webhook_cases.webhook_objects(session, shop),
             **api_key_cases.api_key_objects(session, shop),
             **loyalty_cases.loyalty_objects(session, program.id),
+            **tier_cases.tier_objects(session, program.id),
+            **referral_cases.referral_objects(session, program.id, other_membership.id),
+            **consultation_cases.consultation_objects(
+                session, shop.id, people["assistant"].id, people["member"].id
+            ),
+            **event_cases.event_objects(session, shop.id, people),
         },
         users={name: user.id for name, user in people.items()},
         emails={name: user.email for name, user in people.items()},

@@ -131,6 +131,14 @@ class Request:
     body: dict[str, Any]
 
 
+HOST = {
+    "professional_name": "Numbers",
+    "years_experience": 4,
+    "weekly_hours": [{"day": 1, "start": "09:00", "end": "12:00"}],
+    "slot_minutes": 30,
+    "buffer_minutes": 5,
+    "cancel_hours": 12,
+}
 EXPIRY = {
     "pending_days": 14,
     "expiry_mode": "days",
@@ -224,6 +232,94 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
                     "limit_count": 3,
                     "limit_period": "week",
                 },
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/tiers": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/tiers",
+                {
+                    "name": "Platinum",
+                    "threshold": 90_000,
+                    "reward_id": n["free_coffee"],
+                    "entry_points": 5,
+                },
+            )
+        ],
+        "PATCH /api/v1/tiers/{tier_id}": [
+            Request(
+                "owner",
+                f"/api/v1/tiers/{n['silver']}",
+                {"threshold": 1_500, "reward_id": n["free_coffee"], "entry_points": 3},
+            )
+        ],
+        "PUT /api/v1/programs/{program_id}/referral-settings": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/referral-settings",
+                {
+                    "advocate_points": 5,
+                    "advocate_reward_id": n["free_coffee"],
+                    "friend_points": 2,
+                    "friend_reward_id": n["free_coffee"],
+                    "escalation": [{"from_count": 3, "points": 9, "reward_id": n["free_coffee"]}],
+                    "expiry_days": 30,
+                    "cap_count": 10,
+                },
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/referrals": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/referrals",
+                {"code": "WXYZ2345", "membership_id": n["mine"]},
+            )
+        ],
+        "POST /api/v1/shops/{shop_id}/events": [
+            Request(
+                "owner",
+                f"/api/v1/shops/{n['shop']}/events",
+                {
+                    "title": "Numbers night",
+                    "starts_at": "2030-01-01T19:00:00Z",
+                    "ends_at": "2030-01-01T21:00:00Z",
+                    "capacity": 30,
+                    "hold_hours": 24,
+                    "points": 10,
+                    "program_id": n["coffee"],
+                },
+            )
+        ],
+        "PATCH /api/v1/events/{event_id}": [
+            Request(
+                "owner",
+                f"/api/v1/events/{n['event']}",
+                {"capacity": 50, "hold_hours": 12, "points": 5, "program_id": n["coffee"]},
+            )
+        ],
+        "POST /api/v1/shops/{shop_id}/hosts": [
+            Request("owner", f"/api/v1/shops/{n['shop']}/hosts", {**HOST, "user_id": n["manager"]})
+        ],
+        "PATCH /api/v1/hosts/{host_id}": [
+            Request("owner", f"/api/v1/hosts/{n['host']}", {**HOST, "user_id": n["friend"]})
+        ],
+        "POST /api/v1/bookings/{booking_id}/rating": [
+            Request(
+                "member", f"/api/v1/bookings/{n['finished']}/rating", {"user_feedback_rating": 4}
+            )
+        ],
+        "PUT /api/v1/programs/{program_id}/tier-settings": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/tier-settings",
+                {"period": "calendar_year", "retention_percent": 80},
+            )
+        ],
+        "POST /api/v1/memberships/{membership_id}/tier": [
+            Request(
+                "owner",
+                f"/api/v1/memberships/{n['mine']}/tier",
+                {"tier_id": n["gold"], "reason": "Numbers"},
             )
         ],
         "PATCH /api/v1/earning-rules/{rule_id}": [

@@ -43,8 +43,11 @@ from stampbook.loyalty.models import Campaign, EarningRule
 from stampbook.notifications.links import unsubscribe_token
 from stampbook.rewards.models import Redemption
 from stampbook.tasks.models import Stamp
+from stampbook.tiers.models import Tier, TierSettings
 from stampbook.ui.words import error_detail, error_title
 from tests.accounts import authz_cases as account_cases
+from tests.consultations import authz_cases as consultation_cases
+from tests.events import authz_cases as event_cases
 from tests.factories.accounts import make_user
 from tests.factories.ledger import give_points
 from tests.factories.people import make_buddies, make_message, make_post, make_request
@@ -55,6 +58,7 @@ from tests.factories.tasks import make_task
 from tests.factories.webhooks import make_endpoint
 from tests.loyalty import authz_cases as loyalty_cases
 from tests.pages import Cafe, csrf_token, log_in, signed_in, text_of
+from tests.referrals import authz_cases as referral_cases
 
 TRANSLATIONS = Path(stampbook.__file__).parent / "translations"
 SPANISH = {"Accept-Language": "es"}
@@ -276,6 +280,8 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
     make_invitation(session, cafe.shop, email="new@example.com")
     stamp = session.scalars(select(Stamp.id).where(Stamp.task_id == cafe.task.id)).first()
     assert stamp is not None
+    consulting = consultation_cases.page_objects(session, cafe.shop.id, cafe.member.id)
+    happening = event_cases.page_objects(session, cafe.shop.id, cafe.member.id)
     ids = {
         "shop_id": [cafe.shop.id],
         "program_id": [cafe.program.id],
@@ -292,8 +298,18 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
         "endpoint_id": [make_endpoint(session, cafe.shop, "https://93.184.215.14/hook").id],
         # The program's earning rules and campaigns (its earning page; a rule's page).
         "rule_id": _earning_rules(session, cafe.program.id),
+        # A VIP tier of the program (its setup pages: change, delete).
+        "tier_id": [_tier(session, cafe.program.id)],
         # A customer import of the program, with a row it could not apply (its page).
         "import_id": [loyalty_cases.import_objects(session, cafe.program.id)["customer_import"]],
+        # A member's referral link (its page), with referrals held and rejected to read.
+        "code": [referral_cases.page_objects(session, cafe.program.id, cafe.membership.id)],
+        # A consultation host (its profile, bookings, setup) and the member's session.
+        "host_id": [consulting["host"]],
+        "booking_id": [consulting["booking"]],
+        # An event with the member's seat (its page, ticket, the door's pages, the report).
+        "event_id": [happening["event"]],
+        "registration_id": [happening["registration"]],
         # A shop's notification template, and the member's unsubscribe link.
         "kind": ["redemption_receipt"],
         "channel": ["email"],
@@ -306,6 +322,14 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
         ],
     }
     return World(cafe, ids, after)
+
+
+def _tier(session: Session, program_id: int) -> int:
+    session.add(TierSettings(program_id=program_id))
+    tier = Tier(program_id=program_id, name="Plata", threshold=100, perks=["Café gratis"])
+    session.add(tier)
+    session.flush()
+    return tier.id
 
 
 def _earning_rules(session: Session, program_id: int) -> list[int]:

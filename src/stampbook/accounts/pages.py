@@ -36,6 +36,7 @@ from stampbook.ui.helpers import (
     Unsaved,
     attempt,
     place_errors,
+    safe_next,
     save,
     validate,
 )
@@ -66,7 +67,7 @@ def login() -> Response | str | tuple[str, int]:
             form.password.errors = [error.detail]
             return render_template("accounts/login.html", form=form), 401
         _start_session(secret)
-        return redirect(url_for("pages.home"))
+        return redirect(safe_next(url_for("pages.home")))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
@@ -98,7 +99,8 @@ def register() -> Response | str | tuple[str, int]:
             ),
             "success",
         )
-        return redirect(url_for("pages.home"))
+        # Back where the visitor came from (a friend's referral link), else home.
+        return redirect(safe_next(url_for("pages.home")))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 

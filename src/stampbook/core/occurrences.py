@@ -19,6 +19,7 @@ class OccurrenceType(StrEnum):
     POINTS_SPENT = "points.spent"
     POINTS_EXPIRED = "points.expired"
     POINTS_EXPIRING = "points.expiring"
+    POINTS_REVERSED = "points.reversed"
     REDEMPTION_CREATED = "redemption.created"
     REDEMPTION_CANCELLED = "redemption.cancelled"
     MEMBER_JOINED = "member.joined"
@@ -33,6 +34,15 @@ class OccurrenceType(StrEnum):
     CUSTOMER_EMAIL_CHANGED = "customer.email_changed"
     ORDER_PAID = "order.paid"
     ORDER_REFUNDED = "order.refunded"
+    TIER_CHANGED = "tier.changed"
+    TIER_REWARD_GRANTED = "tier.reward_granted"
+    REFERRAL_COMPLETED = "referral.completed"
+    CONSULTATION_BOOKED = "consultation.booked"
+    CONSULTATION_CANCELLED = "consultation.cancelled"
+    CONSULTATION_COMPLETED = "consultation.completed"
+    EVENT_REGISTERED = "event.registered"
+    EVENT_REGISTRATION_CANCELLED = "event.registration_cancelled"
+    EVENT_CHECKED_IN = "event.checked_in"
 
 
 class Payload(BaseModel):
@@ -64,6 +74,12 @@ class PointsSpent(PointsMoved):
 
 class PointsExpired(PointsMoved):
     pass
+
+
+class PointsReversed(PointsMoved):
+    """Points earned were taken back by a reversal (a revoked stamp, a deleted review):
+    ``amount`` is what the reversal took; ``entry_id`` the reversal, whose ``reverses_id``
+    names the entry it undoes. An order's clawback is ``order.refunded`` instead."""
 
 
 class PointsExpiring(Payload):
@@ -175,6 +191,8 @@ class OrderPaid(Payload):
     currency: str
     eligible_amount: str  # a decimal string in ``currency``
     points: int
+    # The referral code the order carried, if any (``referrals`` reads it).
+    referral_code: str | None = None
 
 
 class OrderRefunded(Payload):
@@ -193,11 +211,117 @@ class OrderRefunded(Payload):
     shortfall: int
 
 
+class TierChanged(Payload):
+    """A member's VIP tier changed (``tiers``): rose on a qualifying total, raised by staff,
+    fell at a period's end, or lowered by a refund where the program allows it. A tier id
+    of None is no tier."""
+
+    membership_id: int
+    program_id: int
+    user_id: int | None  # None for an unclaimed customer
+    from_tier_id: int | None
+    to_tier_id: int | None
+    tier_name: str | None  # the new tier's name
+    cause: str  # rose | raised | fell | refund
+
+
+class TierRewardGranted(Payload):
+    """A tier's entry reward is due (``tiers``: a grant recorded for a tier with a reward);
+    the flow ``flows.granting`` makes its free receipt after commit."""
+
+    grant_id: int
+    tier_id: int
+    reward_id: int
+    membership_id: int
+    program_id: int
+    user_id: int | None  # None for an unclaimed customer
+
+
+class ReferralCompleted(Payload):
+    """A referral completed (``referrals``): the friend signed up or first bought through
+    the advocate's code, and both were rewarded once. ``membership_id`` and ``user_id`` are
+    the advocate's; ``trigger`` is ``signup`` or ``purchase``; ``ordinal`` the advocate's
+    how-manieth completed referral."""
+
+    referral_id: int
+    membership_id: int
+    program_id: int
+    user_id: int | None  # None for an unclaimed customer
+    friend_membership_id: int
+    trigger: str
+    ordinal: int
+    advocate_points: int
+    friend_points: int
+    advocate_reward_id: int | None
+    friend_reward_id: int | None
+
+
+class ConsultationOccurred(Payload):
+    """A consultation (``consultations``) booked by a member, cancelled (by the member, the
+    host or the shop's team: ``actor_id``), or completed. ``user_id`` is the member's,
+    ``host_user_id`` the host's account (None for a professional listed without one)."""
+
+    booking_id: int
+    host_id: int
+    user_id: int
+    host_user_id: int | None
+    actor_id: int | None
+    starts_at: str  # RFC 3339, UTC
+    status: str
+
+
+class ConsultationBooked(ConsultationOccurred):
+    pass
+
+
+class ConsultationCancelled(ConsultationOccurred):
+    pass
+
+
+class ConsultationCompleted(ConsultationOccurred):
+    pass
+
+
+class EventRegistration(Payload):
+    """A person's registration for an event (``events``): ``status`` ``registered`` or
+    ``waitlisted``; ``promoted`` when a seat came to them from the waiting list."""
+
+    event_id: int
+    registration_id: int
+    user_id: int
+    status: str
+    promoted: bool = False
+
+
+class EventRegistered(EventRegistration):
+    pass
+
+
+class EventRegistrationCancelled(EventRegistration):
+    """``status`` is the one it had; ``reason``: ``member``, ``team`` or ``hold_expired``."""
+
+    reason: str
+
+
+class EventCheckedIn(Payload):
+    """A ticket checked in at the door (once per registration): what attendance badges and
+    weekly streaks count. ``points`` credited to ``membership_id`` (None: none credited)."""
+
+    event_id: int
+    registration_id: int
+    user_id: int
+    event_type: str
+    starts_at: str  # RFC 3339, UTC
+    membership_id: int | None
+    points: int
+
+
 CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.POINTS_EARNED: PointsEarned,
     OccurrenceType.POINTS_SPENT: PointsSpent,
     OccurrenceType.POINTS_EXPIRED: PointsExpired,
     OccurrenceType.POINTS_EXPIRING: PointsExpiring,
+    OccurrenceType.POINTS_REVERSED: PointsReversed,
     OccurrenceType.REDEMPTION_CREATED: RedemptionCreated,
     OccurrenceType.REDEMPTION_CANCELLED: RedemptionCancelled,
     OccurrenceType.MEMBER_JOINED: MemberJoined,
@@ -212,4 +336,13 @@ CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.CUSTOMER_EMAIL_CHANGED: CustomerEmailChanged,
     OccurrenceType.ORDER_PAID: OrderPaid,
     OccurrenceType.ORDER_REFUNDED: OrderRefunded,
+    OccurrenceType.TIER_CHANGED: TierChanged,
+    OccurrenceType.TIER_REWARD_GRANTED: TierRewardGranted,
+    OccurrenceType.REFERRAL_COMPLETED: ReferralCompleted,
+    OccurrenceType.CONSULTATION_BOOKED: ConsultationBooked,
+    OccurrenceType.CONSULTATION_CANCELLED: ConsultationCancelled,
+    OccurrenceType.CONSULTATION_COMPLETED: ConsultationCompleted,
+    OccurrenceType.EVENT_REGISTERED: EventRegistered,
+    OccurrenceType.EVENT_REGISTRATION_CANCELLED: EventRegistrationCancelled,
+    OccurrenceType.EVENT_CHECKED_IN: EventCheckedIn,
 }

@@ -128,6 +128,47 @@ MESSAGES: dict[str, Message] = {
                 "and activities."
             ),
             "integration.manage": _t("Only the shop's creator and managers connect its stores."),
+            "tier.view": _t("You may not see this program's tiers."),
+            "tier.manage": _t("Only the shop's creator and managers set up its tiers."),
+            "member_tier.view": _t("You may not see this member's tier."),
+            "event.view": _t("You may not see this event."),
+            "event.manage": _t("Only the shop's creator and managers set up its events."),
+            "event.register": _t("Sign in to register for this event."),
+            "event.staff": _t(
+                "Only the shop's team members who stamp work the door: registrations, "
+                "check-ins and payments."
+            ),
+            "registration.view": _t("You may not see this registration."),
+            "registration.cancel": _t("You may not cancel this registration."),
+            "member_tier.raise": _t("Only the shop's creator and managers raise a member's tier."),
+            "referral.view": _t("You may not see this program's referrals."),
+            "referral.manage": _t(
+                "Only the shop's creator and managers set up and review its referrals."
+            ),
+            "referral.refer": _t("Sign in to join through a friend's referral."),
+            "member_referral.view": _t("You may not see this member's referral code."),
+            "consultation_host.view": _t("You may not see this consultation host."),
+            "consultation_host.create": _t(
+                "Only the shop's creator and managers add consultation hosts."
+            ),
+            "consultation_host.manage": _t(
+                "Only the shop's creator and managers change, verify or remove its hosts."
+            ),
+            "consultation_host.bookings": _t(
+                "Only the host and the shop's staff see the host's bookings."
+            ),
+            "consultation.book": _t("Sign in to book a consultation."),
+            "consultation.view": _t("You may not see this consultation."),
+            "consultation.cancel": _t("You may not cancel this consultation."),
+            "consultation.close": _t(
+                "Only the host and the shop's staff mark a consultation done or record its payment."
+            ),
+            "consultation.notes_view": _t(
+                "A consultation's notes are for its host and its member alone."
+            ),
+            "consultation.notes_write": _t("Only the host writes a consultation's notes."),
+            "consultation.rate": _t("Only the member who booked it rates a consultation."),
+            "member_referral.share": _t("Only the member sends invitations with their link."),
             "customer_import.manage": _t(
                 "Only the shop's creator and managers (or their API keys) import its customers."
             ),
@@ -228,6 +269,13 @@ MESSAGES: dict[str, Message] = {
             "earning_rule": _t("No such earning rule."),
             "integration": _t("No such store connection."),
             "campaign": _t("No such campaign."),
+            "tier": _t("No such tier."),
+            "referral": _t("No such referral."),
+            "referral_code": _t("No such referral code."),
+            "host": _t("No such consultation host."),
+            "booking": _t("No such consultation booking."),
+            "event": _t("No such event."),
+            "registration": _t("No such registration."),
             "customer_import": _t("No such customer import."),
             "activity": _t("No such activity in this program: add an activity rule first."),
             "program_task": _t("No such task in this program."),
@@ -466,6 +514,86 @@ MESSAGES: dict[str, Message] = {
     "membership_not_active": _t("This membership is not active: it earns and loses nothing now."),
     "reference_used": _t("This reference was used for another member's credit."),
     "rule_inactive": _t("This rule does not earn now: it is outside its window."),
+    # VIP tiers.
+    "tier_threshold_invalid": _t("A tier's threshold must be a whole number above 0."),
+    "tier_threshold_unordered": _t(
+        "Each tier needs a threshold of its own: another tier of the program has this one."
+    ),
+    "tier_multiplier_invalid": _t(
+        "A tier's multiplier is a number above 0 and at most 100, with at most two decimals."
+    ),
+    "tier_not_in_program": _t("That tier is not one of this program's tiers."),
+    "reward_not_in_shop": _t("That reward is not one of this shop's rewards."),
+    # Events.
+    "event_times_invalid": _t("An event ends after it starts."),
+    "event_program_not_in_shop": _t("That program is not one of this shop's programs."),
+    "recurrence_invalid": _t(
+        "The recurrence is not a rule of dates (FREQ DAILY, WEEKLY, MONTHLY or YEARLY)."
+    ),
+    "event_cancelled": _t("This event is cancelled."),
+    "registration_closed": _t("Registration for this event is not open."),
+    "already_registered": _t("You are registered for this event already."),
+    "cancellation_closed": _t(
+        "The deadline to cancel has passed: ask the organisers to cancel for you."
+    ),
+    "registration_over": _t("This registration is cancelled or over already."),
+    "capacity_below_registered": _n(
+        "%(registered)s person holds a seat: the capacity cannot go below that.",
+        "%(registered)s people hold seats: the capacity cannot go below that.",
+        "registered",
+    ),
+    "payment_not_due": _t("This registration has nothing to pay."),
+    "own_ticket": _t("Someone else on the team checks your own ticket in."),
+    "cancelled": _t("This ticket's registration is cancelled: it does not admit."),
+    "unpaid": _t("This ticket is not paid yet: record the payment first."),
+    "waitlisted": _t("This ticket is on the waiting list: it has no seat."),
+    "other_event": _t("This ticket is for another event."),
+    "already_checked_in": _t("This ticket is checked in already."),
+    "unknown": _t("No ticket has this code."),
+    "not_checked_in": _t("This ticket is not checked in."),
+    # Referrals.
+    "referrals_disabled": _t("This program does not take referrals at the moment."),
+    "referral_code_unknown": _t("No member of this program has that referral code."),
+    "referral_step_invalid": _t(
+        "An escalation step starts from a member's 2nd referral or later (from_count 2 or more)."
+    ),
+    "referral_step_duplicate": _t("Each escalation step needs a from_count of its own."),
+    "referral_not_held": _t("This referral is not held for review."),
+    "referral_not_pending": _t("This referral is decided already: only a pending one can be."),
+    "referral_sharing_off": _t("This program does not send invitations by email."),
+    "referral_invitations_exceeded": _t(
+        "You have sent all the invitations you may send today (%(limit)s): try tomorrow."
+    ),
+    "membership_not_in_program": _t("That membership is not one of this program's."),
+    # Consultations.
+    "rate_invalid": _t("A rate is an amount of its currency, like 45.00."),
+    "schedule_invalid": _t(
+        "Each range of hours is a day from 0 (Monday) to 6 (Sunday) and a start before its "
+        "end, like 09:00 to 12:30; days off are dates like 2026-12-24."
+    ),
+    "schedule_overlap": _t("Two ranges of hours of the same day overlap: join them or move one."),
+    "host_not_in_team": _t("A host's account must be one of the shop's team."),
+    "host_has_bookings": _t(
+        "This host has sessions booked ahead: cancel them before removing the host."
+    ),
+    "host_not_bookable": _t("This host takes no bookings at the moment."),
+    "slot_range_invalid": _t(
+        "Ask for slots from a moment to a later one, at most %(days)s days on."
+    ),
+    "slot_past": _t("This slot has begun already: choose a later one."),
+    "slot_unknown": _t("This is not one of the host's slots: choose one of the free slots."),
+    "slot_taken": _t("Someone else booked this slot: choose another one."),
+    "slot_already_yours": _t("You have booked this slot already: it is among your consultations."),
+    "booking_not_booked": _t("This consultation is cancelled or over already."),
+    "cancel_deadline_passed": _n(
+        "Consultations can be cancelled until %(hours)s hour before they start: ask the host.",
+        "Consultations can be cancelled until %(hours)s hours before they start: ask the host.",
+        "hours",
+    ),
+    "booking_not_started": _t("This consultation has not begun yet."),
+    "booking_not_completed": _t("Only a completed consultation can be rated."),
+    "booking_rated": _t("You have rated this consultation already."),
+    "booking_not_paid": _t("Only a paid consultation can be refunded."),
     # A store's connection and its webhooks (Shopify).
     "invalid_signature": _t(
         "The webhook's signature does not match: check the store's domain and that its "

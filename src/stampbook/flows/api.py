@@ -16,6 +16,7 @@ from stampbook.accounts.schemas import (
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.flows import confirmations, deletions, invitations, merges, recovery
+from stampbook.flows.referral_api import add_routes as add_referral_routes
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction
 from stampbook.programs.schemas import (
@@ -199,3 +200,6 @@ def decline_invitation(invitation_id: int) -> Any:
 def revoke_invitation(invitation_id: int) -> tuple[str, int]:
     invitations.revoke_invitation(me(), invitation_id)
     return "", 204
+
+
+add_referral_routes(bp)  # joining through a referral code, emailing one's link

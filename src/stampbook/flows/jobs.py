@@ -10,6 +10,7 @@ from stampbook.flows.announcements import send_test
 from stampbook.flows.confirmations import send_confirmation
 from stampbook.flows.discount_codes import make_code, queue_due
 from stampbook.flows.recovery import send_reset
+from stampbook.flows.referral_invitations import send_invitations
 
 
 @periodic(crontab())
@@ -18,4 +19,11 @@ def make_due_discount_codes() -> int:
     return queue_due()
 
 
-__all__ = ["make_code", "make_due_discount_codes", "send_confirmation", "send_reset", "send_test"]
+__all__ = [
+    "make_code",
+    "make_due_discount_codes",
+    "send_confirmation",
+    "send_invitations",
+    "send_reset",
+    "send_test",
+]

@@ -15,6 +15,8 @@ from stampbook.core import clock
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.zones import zone
+from stampbook.events import queries as events_queries
+from stampbook.events.words import status_words
 from stampbook.ledger import queries as ledger_queries
 from stampbook.notifications import queries as notifications_queries
 from stampbook.programs import queries as programs_queries
@@ -97,4 +99,6 @@ def home() -> str:
         shops_run=_shops_run(user, clock.now()),
         invited=invited,
         role_names=ROLE_NAMES,
+        registrations=events_queries.upcoming_for(user.id),
+        status_words=status_words,
     )

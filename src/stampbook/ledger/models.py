@@ -19,6 +19,7 @@ class EntryKind(StrEnum):
     BIRTHDAY = "birthday"
     REVIEW = "review"
     REFERRAL = "referral"
+    ATTENDANCE = "attendance"
     CAMPAIGN = "campaign"
     REDEMPTION = "redemption"
     CONTRIBUTION = "contribution"

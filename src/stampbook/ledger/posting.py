@@ -29,10 +29,11 @@ MAX_BALANCE = 10**15
 MAX_AMOUNT = 10**12
 
 # What a posted entry announces (``core.outbox``), by its kind and sign: points earned by
-# doing something, points spent on a reward, points expired. Reversals, refunds, transfers and
-# merges move points back or between accounts and announce nothing of their own (a cancelled
-# redemption is announced as ``redemption.cancelled`` by the rewards domain; a revoked stamp
-# not at all), so no effect is announced twice.
+# doing something, points spent on a reward, points expired, points earned taken back by a
+# reversal (a revoked stamp, a deleted review: what counted toward a VIP tier no longer does).
+# Refunds, transfers, merges and reversals that give points back announce nothing of their own
+# (a cancelled redemption is announced as ``redemption.cancelled`` by the rewards domain, an
+# order's clawback as ``order.refunded``), so no effect is announced twice.
 ANNOUNCED: dict[tuple[EntryKind, bool], OccurrenceType] = {
     **{
         (kind, True): OccurrenceType.POINTS_EARNED
@@ -44,6 +45,7 @@ ANNOUNCED: dict[tuple[EntryKind, bool], OccurrenceType] = {
             EntryKind.BIRTHDAY,
             EntryKind.REVIEW,
             EntryKind.REFERRAL,
+            EntryKind.ATTENDANCE,
             EntryKind.CAMPAIGN,
             EntryKind.ADJUSTMENT,
         )
@@ -51,6 +53,7 @@ ANNOUNCED: dict[tuple[EntryKind, bool], OccurrenceType] = {
     (EntryKind.REDEMPTION, False): OccurrenceType.POINTS_SPENT,
     (EntryKind.CONTRIBUTION, False): OccurrenceType.POINTS_SPENT,
     (EntryKind.EXPIRY, False): OccurrenceType.POINTS_EXPIRED,
+    (EntryKind.REVERSAL, False): OccurrenceType.POINTS_REVERSED,
 }
 
 

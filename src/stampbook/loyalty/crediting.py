@@ -19,6 +19,7 @@ from stampbook.loyalty.models import Credit, EarningRule, RuleKind
 from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.loyalty.rules import in_window, limit_start
 from stampbook.loyalty.schemas import ActivityIn
+from stampbook.loyalty.tiering import tier_bonus
 from stampbook.programs.models import Membership, Program
 from stampbook.programs.policy import shop_of
 from stampbook.programs.queries import load_program
@@ -106,6 +107,10 @@ def credit(
         cause_id=earning_rule.id,
     )
     extra = boost(member.id, program.id, earning_rule.kind, earning_rule.points, now)
+    if earning_rule.kind == RuleKind.ACTIVITY:
+        # The member's tier multiplies a custom activity's points (not signups, birthdays or
+        # reviews: a deleted review reverses its rule's and campaigns' entries only).
+        extra += tier_bonus(member.id, earning_rule.points, cause_id=entry.id)
     made = Credit(
         rule_id=earning_rule.id,
         membership_id=member.id,

@@ -129,6 +129,8 @@ class Order(IdMixin, TimestampMixin, Base):
     rate: Mapped[dict[str, int] | None] = mapped_column(JSON)
     points_base: Mapped[int] = mapped_column(BigInteger, default=0)
     points_campaign: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The extra points of the member's VIP tier's multiplier (``loyalty.tiering``).
+    points_tier: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     points_earned: Mapped[int] = mapped_column(BigInteger, default=0)
     points_clawed_back: Mapped[int] = mapped_column(BigInteger, default=0)
     shortfall: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -41,6 +41,7 @@ from stampbook.loyalty.models import (
 from stampbook.loyalty.policy import LoyaltyAction
 from stampbook.loyalty.rules import Rate, clawback_due, eligible_amount, in_window, purchase_points
 from stampbook.loyalty.schemas import OrderIn, RefundIn
+from stampbook.loyalty.tiering import tier_bonus
 from stampbook.programs.models import Program
 from stampbook.programs.queries import load_program
 from stampbook.programs.rules import require_live
@@ -62,7 +63,7 @@ def take_order(program: Program, body: OrderIn, *, source: str = "api") -> Order
     _same_currency(program, body.currency)
     order = _locked_order(program, body.order_id) or _new_order(program, body, source)
     if order.status == OrderStatus.OPEN and body.financial_status in PAID and not body.cancelled:
-        _earn(order, program)
+        _earn(order, program, referral_code=body.referral_code)
     if body.cancelled and order.status in (OrderStatus.OPEN, OrderStatus.PAID):
         cancel(order, program)
     db.session.flush()
@@ -161,7 +162,7 @@ def _insert(row: Order | Refund) -> None:
         raise RetryTransaction() from error
 
 
-def _earn(order: Order, program: Program) -> None:
+def _earn(order: Order, program: Program, *, referral_code: str | None = None) -> None:
     now = clock.now()
     purchase = db.session.scalars(
         select(EarningRule).where(
@@ -217,7 +218,10 @@ def _earn(order: Order, program: Program) -> None:
             now,
             held=held,
         )
-    order.points_earned = order.points_base + order.points_campaign
+        order.points_tier = tier_bonus(
+            order.membership_id, order.points_base, cause_id=order.id, held=held
+        )
+    order.points_earned = order.points_base + order.points_campaign + order.points_tier
     db.session.flush()
     outbox.record(
         OccurrenceType.ORDER_PAID,
@@ -229,6 +233,7 @@ def _earn(order: Order, program: Program) -> None:
         currency=order.currency,
         eligible_amount=from_minor(order.eligible_amount, order.currency),
         points=order.points_earned,
+        referral_code=referral_code,
     )
     # The refunds that came first.
     parked = db.session.scalars(

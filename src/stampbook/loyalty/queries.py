@@ -148,6 +148,7 @@ def order_out(order: Order) -> OrderOut:
         status=order.status,
         eligible_amount=from_minor(order.eligible_amount, order.currency),
         points_earned=order.points_earned,
+        points_tier=order.points_tier,
         points_clawed_back=order.points_clawed_back,
         shortfall=order.shortfall,
         refunded_amount=from_minor(order.refunded_amount, order.currency),

@@ -212,6 +212,11 @@ class OrderIn(Input):
     )
     test: StrictBool = False
     cancelled: StrictBool = False
+    referral_code: str | None = Field(
+        None,
+        max_length=32,
+        description="A member's referral code the order carried (the friend's first order).",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> OrderIn:
@@ -231,7 +236,12 @@ class OrderOut(Output):
     total: str
     status: OrderStatus
     eligible_amount: str
-    points_earned: int = Field(description="What the order earned (base and campaign).")
+    points_earned: int = Field(
+        description="What the order earned (base, campaign and the member's tier)."
+    )
+    points_tier: int = Field(
+        default=0, description="Of those, the extra points of the member's tier's multiplier."
+    )
     points_clawed_back: int = Field(description="What refunds and a cancellation took back.")
     shortfall: int = Field(
         description="Points a refund could not take back (already spent): a debt on record, "

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -260,7 +261,35 @@ def order_in(body: Body, *, cancelled: bool = False) -> OrderIn:
         fields["external_id"] = external_id
     else:
         fields["email"] = email
+    fields["referral_code"] = referral_code(body)
     return _valid(OrderIn, fields)
+
+
+# A referral code as the referrals domain makes them (8 letters and digits); a store's own
+# discount codes of other shapes are not taken for one.
+_REFERRAL_CODE = re.compile(r"^[A-Za-z0-9]{8}$")
+
+
+def referral_code(body: Body) -> str | None:
+    """The referral code an order carried: the cart's ``referral_code`` note attribute, the
+    ``?ref=`` of the page the customer landed on, else a discount code of a referral code's
+    shape. The referrals domain decides whether it is one."""
+    attributes, discounts = body.get("note_attributes"), body.get("discount_codes")
+    for attribute in attributes if isinstance(attributes, list) else []:
+        if isinstance(attribute, Mapping) and attribute.get("name") == "referral_code":
+            value = attribute.get("value")
+            if isinstance(value, str) and _REFERRAL_CODE.match(value.strip()):
+                return value.strip()
+    landing = body.get("landing_site")
+    if isinstance(landing, str):
+        ref = parse_qs(urlsplit(landing).query).get("ref", [""])[0].strip()
+        if _REFERRAL_CODE.match(ref):
+            return ref
+    for discount in discounts if isinstance(discounts, list) else []:
+        code = discount.get("code") if isinstance(discount, Mapping) else None
+        if isinstance(code, str) and _REFERRAL_CODE.match(code.strip()):
+            return code.strip()
+    return None
 
 
 def is_cancelled(body: Body) -> bool:

@@ -128,6 +128,64 @@ KINDS: dict[str, Kind] = {
             sample={"user_name": "Ada", "sender_name": "Bruno"},
         ),
         Kind(
+            "tier_changed",
+            frozenset({OccurrenceType.TIER_CHANGED}),
+            {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+            recipients.tier_member,
+            sample={**_SHOP, "program_name": "Coffee card", "tier_name": "Gold"},
+        ),
+        Kind(
+            "referral_completed",
+            frozenset({OccurrenceType.REFERRAL_COMPLETED}),
+            {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+            recipients.referral_advocate,
+            sample={
+                **_SHOP,
+                **_POINTS_NAMES,
+                "program_name": "Coffee card",
+                "friend_name": "Grace",
+                "trigger": "signup",
+                "amount": 50,
+            },
+        ),
+        *(
+            Kind(
+                name,
+                frozenset({occurrence}),
+                {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+                recipients.consultation_parties,
+                sample={
+                    **_SHOP,
+                    "professional_name": "Dr. Ana Ruiz",
+                    "member_name": "Grace",
+                    "when": "2030-07-01 09:00 (Europe/Madrid)",
+                    "role": "member",
+                },
+            )
+            for name, occurrence in (
+                ("consultation_booked", OccurrenceType.CONSULTATION_BOOKED),
+                ("consultation_cancelled", OccurrenceType.CONSULTATION_CANCELLED),
+            )
+        ),
+        *(
+            Kind(
+                name,
+                frozenset({OccurrenceType.EVENT_REGISTERED}),
+                {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+                told,
+                sample={
+                    **_SHOP,
+                    "event_title": "Trivia night",
+                    "when": "2030-07-01 19:00 (Europe/Madrid)",
+                    "hold_until": "2030-06-29 19:00 (Europe/Madrid)",
+                },
+            )
+            for name, told in (
+                ("event_registered", recipients.event_registrant),
+                ("event_promoted", recipients.event_promoted),
+            )
+        ),
+        Kind(
             "webhook_endpoint_disabled",
             frozenset({OccurrenceType.WEBHOOK_ENDPOINT_DISABLED}),
             {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},

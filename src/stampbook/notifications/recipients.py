@@ -15,8 +15,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from stampbook.accounts.models import User
+from stampbook.consultations.models import Booking, Host
 from stampbook.core.db import db
 from stampbook.core.outbox import Occurrence
+from stampbook.core.zones import zone
+from stampbook.events.models import Event, Registration
 from stampbook.programs.models import Membership, MembershipStatus, Program
 from stampbook.programs.words import PointsNames
 from stampbook.rewards.models import Redemption
@@ -83,6 +86,111 @@ def _points_holder(occurrence: Occurrence, **more: str | int) -> Recipient | Non
 def points_earner(occurrence: Occurrence) -> list[Recipient]:
     holder = _points_holder(occurrence)
     return [holder] if holder is not None else []
+
+
+def tier_member(occurrence: Occurrence) -> list[Recipient]:
+    """The member who reached a VIP tier (rose, or raised by the team); a fall is not told."""
+    data = occurrence.payload
+    if data["cause"] not in ("rose", "raised") or not data["tier_name"]:
+        return []
+    user = _user(data["user_id"])
+    program = db.session.get(Program, data["program_id"])
+    if user is None or program is None:
+        return []
+    values: Values = {
+        "user_name": user.name,
+        "shop_name": _shop_name(occurrence.shop_id),
+        "program_name": program.name,
+        "tier_name": str(data["tier_name"]),
+    }
+    link = path("program_pages.program", program_id=program.id)
+    return [Recipient(user, occurrence.shop_id, values, link)]
+
+
+def referral_advocate(occurrence: Occurrence) -> list[Recipient]:
+    """The advocate whose friend joined or first bought through their referral."""
+    data = occurrence.payload
+    user = _user(data["user_id"])
+    program = db.session.get(Program, data["program_id"])
+    friend = db.session.get(Membership, data["friend_membership_id"])
+    if user is None or program is None:
+        return []
+    friend_user = _user(friend.user_id) if friend is not None else None
+    values: Values = {
+        "user_name": user.name,
+        "shop_name": _shop_name(occurrence.shop_id),
+        "program_name": program.name,
+        "friend_name": friend_user.name if friend_user is not None else "",
+        "trigger": str(data["trigger"]),
+        "amount": int(data["advocate_points"]),
+        **PointsNames.of(program).values(),
+    }
+    link = path("referral_pages.member", program_id=program.id)
+    return [Recipient(user, occurrence.shop_id, values, link)]
+
+
+def consultation_parties(occurrence: Occurrence) -> list[Recipient]:
+    """A consultation's member and host's account, but whoever booked or cancelled it (the
+    shop's staff cancelling tells both). ``role`` says which side the recipient is on;
+    ``when`` is the start in the host's zone."""
+    data = occurrence.payload
+    booking = db.session.get(Booking, data["booking_id"])
+    host = db.session.get(Host, data["host_id"])
+    member = _user(data["user_id"])
+    if booking is None or host is None or member is None:
+        return []
+    local = booking.starts_at.astimezone(zone(host.time_zone))
+    common: Values = {
+        "shop_name": _shop_name(occurrence.shop_id),
+        "professional_name": host.professional_name,
+        "member_name": member.name,
+        "when": f"{local:%Y-%m-%d %H:%M} ({host.time_zone})",
+    }
+    link = path("consultation_pages.booking", booking_id=booking.id)
+    found = []
+    for user_id, role in ((data["user_id"], "member"), (data["host_user_id"], "host")):
+        user = _user(user_id)
+        if user is None or user_id == data["actor_id"]:
+            continue
+        values: Values = {**common, "user_name": user.name, "role": role}
+        found.append(Recipient(user, occurrence.shop_id, values, link))
+    return found
+
+
+def _event_registrant(occurrence: Occurrence, promoted: bool) -> list[Recipient]:
+    """The person with a seat at an event (``promoted``: one that came from the waiting
+    list), linked to their ticket; ``when`` is the start in the shop's zone, ``hold_until``
+    when an unpaid seat is released (empty for a free or paid one)."""
+    data = occurrence.payload
+    if data["status"] != "registered" or bool(data.get("promoted")) != promoted:
+        return []
+    registration = db.session.get(Registration, data["registration_id"])
+    event = db.session.get(Event, data["event_id"])
+    shop = db.session.get(Shop, occurrence.shop_id) if occurrence.shop_id else None
+    user = _user(data["user_id"])
+    if registration is None or event is None or shop is None or user is None:
+        return []
+
+    def local(moment: Any) -> str:
+        return f"{moment.astimezone(zone(shop.time_zone)):%Y-%m-%d %H:%M} ({shop.time_zone})"
+
+    values: Values = {
+        "user_name": user.name,
+        "shop_name": shop.name,
+        "event_title": event.title,
+        "when": local(event.starts_at),
+        "hold_until": local(registration.hold_expires_at) if registration.hold_expires_at else "",
+    }
+    link = path("event_pages.ticket", registration_id=registration.id)
+    return [Recipient(user, occurrence.shop_id, values, link)]
+
+
+def event_registrant(occurrence: Occurrence) -> list[Recipient]:
+    return _event_registrant(occurrence, promoted=False)
+
+
+def event_promoted(occurrence: Occurrence) -> list[Recipient]:
+    return _event_registrant(occurrence, promoted=True)
 
 
 def _expiring(occurrence: Occurrence, stage: str) -> list[Recipient]:

@@ -175,6 +175,37 @@ class Redemption(IdMixin, Base):
     discount_store_id: Mapped[str | None] = mapped_column(String(100))
 
 
+class GrantOutcome(StrEnum):
+    """What became of a reward granted for free (``stampbook.rewards.granting``)."""
+
+    GRANTED = "granted"  # a receipt with ``points_paid`` 0
+    OUT_OF_STOCK = "out_of_stock"  # none left: no receipt, never tried again
+    UNAVAILABLE = "unavailable"  # deleted, expired, a group reward, or another shop's
+    MEMBER_GONE = "member_gone"  # the membership left, was removed or archived
+    WAITING = "waiting"  # an unclaimed customer (no account to hold a receipt): tried again
+    # when an account claims the membership (``member.joined``)
+
+
+class RewardGrant(IdMixin, Base):
+    """A reward given for free for a cause (a tier's entry, a referral...): at most one per
+    (``cause_type``, ``cause_id``), with its outcome and the receipt when there is one."""
+
+    __tablename__ = "reward_grants"
+    __table_args__ = (
+        UniqueConstraint("cause_type", "cause_id"),
+        Index("ix_reward_grants_membership_id_outcome", "membership_id", "outcome"),
+    )
+
+    cause_type: Mapped[str] = mapped_column(String(30))
+    cause_id: Mapped[int] = mapped_column(BigInteger)
+    membership_id: Mapped[int] = mapped_column(IdType, ForeignKey("memberships.id"))
+    reward_id: Mapped[int] = mapped_column(IdType, ForeignKey("rewards.id"))
+    outcome: Mapped[str] = mapped_column(String(12))
+    redemption_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("redemptions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None]
+
+
 class ContributionStatus(StrEnum):
     OPEN = "open"  # in the pot of the round being filled
     COMPLETED = "completed"  # its round completed: the contributor has a receipt

@@ -19,6 +19,7 @@ from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import may_see_section
 from stampbook.core import clock
 from stampbook.core.db import IdType, db, execute_core
+from stampbook.core.errors import Conflict
 from stampbook.core.pagination import HistoryQuery, PageQuery, newest_first, within
 from stampbook.core.policy import require
 from stampbook.core.schemas import fields_of
@@ -344,3 +345,14 @@ def redemptions_since(since: Mapping[int, datetime]) -> dict[int, int]:
         .group_by(Redemption.shop_id)
     ).all()
     return {int(shop_id): int(count) for shop_id, count in rows}
+
+
+def shop_reward_id(program: Program, reward_id: int | None) -> int | None:
+    """``reward_id`` once it names a reward of the program's shop (a tier's entry reward, a
+    referral's reward): another shop's or none is 409 ``reward_not_in_shop``."""
+    if reward_id is None:
+        return None
+    reward = db.session.get(Reward, reward_id)
+    if reward is None or reward.shop_id != program.shop_id:
+        raise Conflict(code="reward_not_in_shop")
+    return reward_id

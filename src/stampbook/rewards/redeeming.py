@@ -253,8 +253,8 @@ def cancel(
         raise Conflict(code="already_cancelled")
 
     note = f"Cancelled: {reason}"[:500]
-    if redemption.group_round is None:
-        assert redemption.ledger_entry_id is not None
+    # A granted receipt (``rewards.granting``) paid nothing: no debit to reverse.
+    if redemption.group_round is None and redemption.ledger_entry_id is not None:
         ledger.reverse(
             redemption.ledger_entry_id,
             actor_id=actor_id,

@@ -59,7 +59,9 @@ __all__ = [
     "Schedule",
     "count_instants",
     "is_open",
+    "local_to_utc",
     "next_instant",
+    "parse_date_rule",
     "previous_instant",
 ]
 
@@ -603,3 +605,8 @@ class _RuleDates:
 @functools.lru_cache(maxsize=128)
 def _rule_dates(text: str) -> _RuleDates:
     return _RuleDates(_parse_rrule(text))
+
+
+# Public names for other packages (events' recurrences reuse the same parsing and zone rules).
+parse_date_rule = _parse_rrule
+local_to_utc = _to_utc

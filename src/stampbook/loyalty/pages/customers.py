@@ -35,6 +35,7 @@ from stampbook.programs import queries as programs_queries
 from stampbook.programs.models import Membership, Program
 from stampbook.programs.policy import shop_of
 from stampbook.programs.words import MEMBER_STATUSES
+from stampbook.tiers.queries import tier_names
 from stampbook.ui.helpers import day_range, from_cursor, viewer_zone
 
 bp = PageBlueprint("customer_pages", __name__)
@@ -74,6 +75,7 @@ def customers(program_id: int) -> tuple[str, int]:
         q=q,
         customers=items,
         names=_names(items),
+        tiers=tier_names(c.id for c in items),
         status_words=MEMBER_STATUSES,
         may_import=can(me(), LoyaltyAction.CUSTOMERS_IMPORT, program),
         more=more,
@@ -100,6 +102,7 @@ def customer(membership_id: int) -> str:
         membership=membership,
         owner=owner,
         name=_names([membership]).get(membership.id, ""),
+        tier=tier_names([membership.id]).get(membership.id),
         profile=profile,
         orders=orders.items,
         more_orders=orders.next_cursor is not None,

@@ -52,6 +52,7 @@ from stampbook.ui.helpers import (
     validate,
     viewer_zone,
 )
+from stampbook.ui.parts import program_parts
 
 bp = PageBlueprint("program_pages", __name__)
 # A program's points in its own words, on every page: ``{{ n | points(program) }}``.
@@ -112,6 +113,7 @@ def program(program_id: int) -> str:
         may_see_customers=can(actor, LoyaltyAction.CUSTOMERS_VIEW, program),
         may_add_task=live and can(actor, TaskAction.TASK_CREATE, program),
         join_form=ActionForm(),
+        parts=program_parts(actor, program, mine),
     )
 
 
