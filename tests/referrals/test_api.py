@@ -379,3 +379,25 @@ def test_a_reward_for_the_friend_is_a_free_receipt_given_once(
     assert [(r.paid_by_membership_id, r.points_paid) for r in receipts] == [(grace, 0)]
     assert referrals.balance_of("grace") == 0
     assert referrals.balance_of("ada") == 50
+
+
+def test_ten_first_orders_from_one_address_in_a_week_hold_the_tenth(
+    referrals: Referrals, session: Session
+) -> None:
+    """A store order's network address (Shopify's ``browser_ip``) counts toward the hold as
+    a sign-up's does; two spellings of one IPv6 address are one address."""
+    referrals.settings(completes="on_first_purchase", minimum_amount="1.00")
+    referrals.person("ada")
+    code = referrals.code("ada")
+    store = referrals.store
+    for n in range(10):
+        address = "2001:db8::7" if n % 2 else "2001:DB8:0::7"
+        answer = store.order(
+            f"o{n}", "5.00", external_id=f"new-{n}", referral_code=code, browser_ip=address
+        )
+        assert answer.status_code == 201, answer.json
+    rows = session.scalars(select(Referral).order_by(Referral.id)).all()
+    assert [r.status for r in rows] == ["completed"] * 9 + ["pending"]
+    assert rows[-1].held and rows[-1].network == "2001:db8::7"
+    bad = store.order("o-bad", "5.00", external_id="new-x", browser_ip="not an address")
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "browser_ip"

@@ -193,6 +193,8 @@ class OrderPaid(Payload):
     points: int
     # The referral code the order carried, if any (``referrals`` reads it).
     referral_code: str | None = None
+    # The address the customer ordered from, if the store said (the referrals' hold reads it).
+    network: str | None = None
 
 
 class OrderRefunded(Payload):

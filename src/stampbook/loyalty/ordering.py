@@ -63,7 +63,7 @@ def take_order(program: Program, body: OrderIn, *, source: str = "api") -> Order
     _same_currency(program, body.currency)
     order = _locked_order(program, body.order_id) or _new_order(program, body, source)
     if order.status == OrderStatus.OPEN and body.financial_status in PAID and not body.cancelled:
-        _earn(order, program, referral_code=body.referral_code)
+        _earn(order, program, referral_code=body.referral_code, network=body.browser_ip)
     if body.cancelled and order.status in (OrderStatus.OPEN, OrderStatus.PAID):
         cancel(order, program)
     db.session.flush()
@@ -162,7 +162,9 @@ def _insert(row: Order | Refund) -> None:
         raise RetryTransaction() from error
 
 
-def _earn(order: Order, program: Program, *, referral_code: str | None = None) -> None:
+def _earn(
+    order: Order, program: Program, *, referral_code: str | None = None, network: str | None = None
+) -> None:
     now = clock.now()
     purchase = db.session.scalars(
         select(EarningRule).where(
@@ -234,6 +236,7 @@ def _earn(order: Order, program: Program, *, referral_code: str | None = None) -
         eligible_amount=from_minor(order.eligible_amount, order.currency),
         points=order.points_earned,
         referral_code=referral_code,
+        network=network,
     )
     # The refunds that came first.
     parked = db.session.scalars(

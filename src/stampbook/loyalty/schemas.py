@@ -6,9 +6,17 @@ decimals than the currency's minor unit is cut to it (never rounded up), as a ti
 from __future__ import annotations
 
 from datetime import datetime
+from ipaddress import ip_address
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from stampbook.core.pagination import HistoryQuery, Page
 from stampbook.core.schemas import (
@@ -57,6 +65,24 @@ ActivityName = Annotated[
     Field(examples=["survey_completed"]),
 ]
 LimitCount = Annotated[int, Field(ge=1, le=10**6, strict=True)]
+
+
+def _address(text: str) -> str:
+    """An IPv4 or IPv6 address written the one standard way, so two spellings count once (what
+    the pattern lets through and is no address counts as itself: it only ever names a group)."""
+    try:
+        return str(ip_address(text))
+    except ValueError:
+        return text.lower()
+
+
+# The characters of IPv4 and IPv6 addresses: the document states it, the validator writes it.
+NetworkAddress = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=45, pattern=r"^[0-9A-Fa-f.:]+$"),
+    AfterValidator(_address),
+    Field(examples=["203.0.113.7"]),
+]
 
 
 class RuleFields(Input):
@@ -216,6 +242,11 @@ class OrderIn(Input):
         None,
         max_length=32,
         description="A member's referral code the order carried (the friend's first order).",
+    )
+    browser_ip: NetworkAddress | None = Field(
+        None,
+        description="The network address the customer ordered from (Shopify's browser_ip): "
+        "ten referrals from one address in a week are held for the team's review.",
     )
 
     @model_validator(mode="after")

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from ipaddress import ip_address
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -262,7 +263,24 @@ def order_in(body: Body, *, cancelled: bool = False) -> OrderIn:
     else:
         fields["email"] = email
     fields["referral_code"] = referral_code(body)
+    fields["browser_ip"] = browser_ip(body)
     return _valid(OrderIn, fields)
+
+
+def browser_ip(body: Body) -> str | None:
+    """The address the customer ordered from (``browser_ip``, or ``client_details``'), when it
+    is one: an order without it (a point-of-sale order, a draft) is just an order."""
+    details = body.get("client_details")
+    for value in (
+        body.get("browser_ip"),
+        details.get("browser_ip") if isinstance(details, Mapping) else None,
+    ):
+        if isinstance(value, str):
+            try:
+                return str(ip_address(value.strip()))
+            except ValueError:
+                continue
+    return None
 
 
 # A referral code as the referrals domain makes them (8 letters and digits); a store's own

@@ -19,5 +19,6 @@ def handle(occurrence: Occurrence) -> None:
         membership_id=int(payload["membership_id"]),
         order_id=int(payload["order_id"]),
         code_text=payload.get("referral_code"),
+        network=payload.get("network"),
         at=occurrence.occurred_at,
     )

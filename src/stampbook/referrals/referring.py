@@ -159,6 +159,7 @@ def on_order(
     order_id: int,
     code_text: str | None,
     at: datetime,
+    network: str | None = None,
 ) -> Referral | None:
     """What a paid order does to referrals: a code on the friend's first order refers them
     (completed at once on sign-up programs); a pending referral waiting for the first
@@ -191,6 +192,7 @@ def on_order(
             new_member=queries.earlier_paid_orders(membership_id, order_id) == 0,
             order_id=order_id,
             at=at,
+            network=network,
         )
         if made.reason != ReferralReason.ALREADY_REFERRED:
             live = made
