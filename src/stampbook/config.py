@@ -107,6 +107,16 @@ def load(instance_path: str) -> dict[str, Any]:
         "SHOPIFY_ADMIN_URL": os.environ.get("SHOPIFY_ADMIN_URL")
         or "https://{shop}/admin/api/2025-01/graphql.json",
         "SHOPIFY_TIMEOUT_SECONDS": _int("SHOPIFY_TIMEOUT_SECONDS", 10),
+        # Online payments for events through a Stripe Checkout-shaped provider (unset: the
+        # team records payments by hand only): its API's base URL, secret key, and the
+        # secret that signs its webhooks.
+        "PAYMENTS_URL": (os.environ.get("PAYMENTS_URL") or "https://api.stripe.com").rstrip("/"),
+        "PAYMENTS_SECRET_KEY": os.environ.get("PAYMENTS_SECRET_KEY") or None,
+        "PAYMENTS_WEBHOOK_SECRET": os.environ.get("PAYMENTS_WEBHOOK_SECRET") or None,
+        "PAYMENTS_TIMEOUT_SECONDS": _int("PAYMENTS_TIMEOUT_SECONDS", 10),
+        # Where the checkout pages are (the ticket page's form may be sent there).
+        "PAYMENTS_CHECKOUT_ORIGIN": os.environ.get("PAYMENTS_CHECKOUT_ORIGIN")
+        or "https://checkout.stripe.com",
         "JOBS_DATABASE": str(instance / "jobs.db"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

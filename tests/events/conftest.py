@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from tests.events.fake_stripe import fake_stripe  # noqa: F401 (a payments provider)
 from tests.factories.accounts import make_token, make_user
 from tests.factories.shops import Team, make_team
 

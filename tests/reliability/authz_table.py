@@ -812,6 +812,9 @@ EXPECTED: dict[tuple[str, str], Case] = {
         TEAM, body=events.PAYMENT, args={"registration_id": "paid_registration"}
     ),
     ("events.check_in", "POST"): Case(TEAM, body=events.CHECK_IN),
+    # The payments provider's webhook: no token, only its signature (unsigned here: 401 for
+    # all; signed calls are tests/events/test_payments.py's).
+    ("events.receive_payments_webhook", "POST"): Case(everyone(AUTH)),
     ("events.check_out", "POST"): Case(TEAM, body=events.CHECK_OUT),
     # The events' pages (events/pages.py): as the API's routes above.
     ("event_pages.events", "GET"): Case(ANYONE),
@@ -822,6 +825,9 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("event_pages.register", "POST"): Case(row(U, A, R, A, A, A, A, A)),
     ("event_pages.cancel", "POST"): Case(row(U, H, A, H, A, A, A, A)),
     ("event_pages.ticket", "GET"): Case(row(U, H, A, H, A, A, A, A)),
+    # Paying online is the seat's own person's (no provider set here: refused); the door team
+    # sees the seat and records payments by hand instead (admins pass every rule).
+    ("event_pages.pay", "POST"): Case(row(U, H, R, H, D, D, D, R)),
     ("event_pages.registrations", "GET"): Case(TEAM),
     ("event_pages.check_in_page", "GET"): Case(TEAM),
     ("event_pages.check_in", "POST"): Case(TEAM, body=events.CHECK_IN),

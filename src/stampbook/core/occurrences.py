@@ -300,7 +300,8 @@ class EventRegistered(EventRegistration):
 
 
 class EventRegistrationCancelled(EventRegistration):
-    """``status`` is the one it had; ``reason``: ``member``, ``team`` or ``hold_expired``."""
+    """``status`` is the one it had; ``reason``: ``member``, ``team``, ``hold_expired`` or
+    ``refunded`` (an online payment refunded below the price)."""
 
     reason: str
 

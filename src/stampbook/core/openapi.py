@@ -109,12 +109,15 @@ KEY_SCOPE_WORDS = {
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def content_security_policy(path: str) -> str:
+def content_security_policy(path: str, *, form_targets: str = "") -> str:
+    """The page's policy; ``form_targets``: other origins its forms may go to (a payment
+    provider's checkout)."""
     # The docs page is the one place with an inline script (Swagger UI's bootstrap).
     script = "'self' 'unsafe-inline'" if path.startswith(DOCS_PATHS) else "'self'"
+    form_action = f"'self' {form_targets}".strip()
     return (
         f"default-src 'self'; script-src {script}; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        f"img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action {form_action}"
     )
 
 

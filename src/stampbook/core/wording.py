@@ -140,6 +140,9 @@ MESSAGES: dict[str, Message] = {
             ),
             "registration.view": _t("You may not see this registration."),
             "registration.cancel": _t("You may not cancel this registration."),
+            "registration.pay": _t(
+                "Only the registration's own person pays it online: the team records payments."
+            ),
             "member_tier.raise": _t("Only the shop's creator and managers raise a member's tier."),
             "referral.view": _t("You may not see this program's referrals."),
             "referral.manage": _t(
@@ -543,6 +546,14 @@ MESSAGES: dict[str, Message] = {
         "registered",
     ),
     "payment_not_due": _t("This registration has nothing to pay."),
+    "payments_unavailable": _t(
+        "Paying online is not possible at the moment: try again later, or pay the organisers."
+    ),
+    "payments_payload_invalid": _t("The payment provider's event has no id or type."),
+    "payments_signature_invalid": _t(
+        "The payment provider's signature (Stripe-Signature) is missing, does not match the "
+        "body, or is more than 5 minutes old."
+    ),
     "own_ticket": _t("Someone else on the team checks your own ticket in."),
     "cancelled": _t("This ticket's registration is cancelled: it does not admit."),
     "unpaid": _t("This ticket is not paid yet: record the payment first."),

@@ -4,13 +4,16 @@ shop's server may call the team's routes with a shop API key."""
 
 from __future__ import annotations
 
+from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from stampbook.accounts.auth import current_user, me
 from stampbook.core.db import db
 from stampbook.core.money import from_minor
 from stampbook.core.pagination import decode_cursor, encode_cursor
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.events import checking_in, queries, registering, services
+from stampbook.events import checking_in, paying, queries, registering, services
 from stampbook.events.models import Event, Payment, Registration
 from stampbook.events.policy import EventAction
 from stampbook.events.schemas import (
@@ -24,6 +27,7 @@ from stampbook.events.schemas import (
     EventPaymentOut,
     EventQuery,
     MyRegistrationQuery,
+    PaymentDeliveryOut,
     RegistrationOut,
     RegistrationPage,
     RegistrationQuery,
@@ -324,6 +328,31 @@ def payment_out(payment: Payment) -> EventPaymentOut:
 )
 def record_payment(registration_id: int, body: EventPaymentIn) -> EventPaymentOut:
     return payment_out(registering.record_payment(me(), registration_id, body))
+
+
+@bp.post("/payments/stripe/webhooks")
+@route(Access.PUBLIC)
+@bp.output(PaymentDeliveryOut)
+@bp.doc(
+    summary="The online payments provider's webhooks (Stripe's shape)",
+    description=(
+        "Called by the provider, not by people: no token. A body over 1 MiB is refused (413); "
+        'then `Stripe-Signature` (`t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{raw body}">`, keyed '
+        "with PAYMENTS_WEBHOOK_SECRET, within 5 minutes of t) must match the raw body: 401 "
+        "payments_signature_invalid otherwise, and nothing happens. An event counts once per id "
+        "(`evt_...`): sent again it answers 200 with `duplicate`. checkout.session.completed "
+        "confirms a seat's payment, checkout.session.expired releases expired holds, "
+        "charge.refunded records a refund; other types answer 200 and are ignored."
+    ),
+    responses=[400, 401, 413],
+)
+def receive_payments_webhook() -> PaymentDeliveryOut:
+    if paying.too_large(request.content_length):
+        raise RequestEntityTooLarge()
+    raw = request.get_data(cache=True)
+    if paying.too_large(len(raw)):
+        raise RequestEntityTooLarge()
+    return paying.receive(raw, request.headers.get("Stripe-Signature"))
 
 
 @bp.post("/events/<int:event_id>/check-ins")

@@ -7,12 +7,17 @@ from huey import crontab
 
 from stampbook.core import clock
 from stampbook.core.jobs import periodic
-from stampbook.events import registering, services
+from stampbook.events import paying, registering, services
 
 
 @periodic(crontab(minute="*/5"))
 def release_expired_holds() -> int:
     return registering.release_all_expired(clock.now())
+
+
+@periodic(crontab(minute="*/15"))
+def retry_late_refunds() -> int:
+    return paying.retry_late_refunds()
 
 
 @periodic(crontab(minute="*/15"))

@@ -144,3 +144,21 @@ class Payment(IdMixin, Base):
     paid_at: Mapped[datetime]
     recorded_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaymentDelivery(IdMixin, Base):
+    """One webhook event from the online payments provider (Stripe's ``evt_...``), kept once
+    per provider and event id: a delivery sent again finds the row and changes nothing.
+    ``outcome`` says what it did (``events.paying``); the body itself is not kept."""
+
+    __tablename__ = "payment_deliveries"
+    __table_args__ = (UniqueConstraint("provider", "delivery_id"),)
+
+    provider: Mapped[str] = mapped_column(String(20))
+    delivery_id: Mapped[str] = mapped_column(String(120))
+    event_type: Mapped[str] = mapped_column(String(100))
+    registration_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("registrations.id"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

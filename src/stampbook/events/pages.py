@@ -16,7 +16,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 import segno
-from flask import redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from markupsafe import Markup
@@ -28,9 +28,10 @@ from stampbook.accounts.models import User
 from stampbook.core import clock
 from stampbook.core.db import db
 from stampbook.core.money import from_minor
+from stampbook.core.openapi import content_security_policy
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.events import checking_in, queries, registering, words
+from stampbook.events import checking_in, paying, queries, registering, words
 from stampbook.events.forms import CheckInForm
 from stampbook.events.models import Event, Registration
 from stampbook.events.policy import EventAction, shop_of_event
@@ -38,7 +39,7 @@ from stampbook.events.rules import EventWhen, RegistrationStatus
 from stampbook.shops.models import Shop
 from stampbook.shops.queries import load_shop
 from stampbook.ui.forms import ActionForm
-from stampbook.ui.helpers import act, day_range
+from stampbook.ui.helpers import act, attempt, day_range
 from stampbook.ui.words import _
 
 bp = PageBlueprint("event_pages", __name__)
@@ -143,23 +144,55 @@ def qr_svg(code: str) -> Markup:
 
 @bp.get("/registrations/<int:registration_id>")
 @route(Access.USER, action=EventAction.REGISTRATION_VIEW)
-def ticket(registration_id: int) -> tuple[str, int]:
+def ticket(registration_id: int) -> tuple[str, int, dict[str, str]]:
     actor = me()
     registration = queries.load_registration_for(actor, registration_id)
     found = queries.load_event(registration.event_id)
     shop = shop_of_event(found)
-    return render_template(
-        "events/ticket.html",
-        registration=registration,
-        event=found,
-        shop=shop,
-        own=registration.user_id == actor.id,
-        qr=qr_svg(registration.ticket_code)
-        if registration.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
-        else None,
-        form=ActionForm(),
-        words=words,
-    ), 200
+    pay_online = registration.user_id == actor.id and paying.payable(registration, found)
+    headers = {}
+    if pay_online:
+        # The "Pay online" form is redirected to the provider's checkout page: allowed.
+        origin = current_app.config["PAYMENTS_CHECKOUT_ORIGIN"]
+        headers["Content-Security-Policy"] = content_security_policy(
+            request.path, form_targets=origin
+        )
+    return (
+        render_template(
+            "events/ticket.html",
+            registration=registration,
+            event=found,
+            shop=shop,
+            own=registration.user_id == actor.id,
+            qr=qr_svg(registration.ticket_code)
+            if registration.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
+            else None,
+            pay_online=pay_online,
+            returned=request.args.get("checkout") == "returned",
+            form=ActionForm(),
+            words=words,
+        ),
+        200,
+        headers,
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/pay")
+@route(Access.USER, action=EventAction.REGISTRATION_PAY)
+def pay(registration_id: int) -> Response:
+    """Send the member to the provider's checkout for their unpaid seat; they come back to
+    their ticket, which says "payment received" once the provider's webhook confirmed it."""
+    queries.load_registration_for(current_user(), registration_id, EventAction.REGISTRATION_PAY)
+    back = url_for("event_pages.ticket", registration_id=registration_id, _external=True)
+    url = attempt(
+        lambda: paying.start_checkout(
+            me(), registration_id, success_url=f"{back}?checkout=returned", cancel_url=back
+        )
+    )
+    if isinstance(url, str):
+        return redirect(url, code=303)
+    flash(url.detail, "danger")
+    return redirect(url_for("event_pages.ticket", registration_id=registration_id))
 
 
 @bp.get("/events/<int:event_id>/registrations")

@@ -23,6 +23,7 @@ class EventAction(StrEnum):
     STAFF = "event.staff"  # the door: registrations, check-ins, payments, report
     REGISTRATION_VIEW = "registration.view"
     REGISTRATION_CANCEL = "registration.cancel"
+    REGISTRATION_PAY = "registration.pay"  # online, by its own person only
 
 
 def shop_of_event(event: Event) -> Shop:
@@ -109,3 +110,11 @@ def view_registration(actor: User | None, registration: Registration) -> Decisio
 @rule(EventAction.REGISTRATION_CANCEL)
 def cancel_registration(actor: User | None, registration: Registration) -> Decision:
     return _own_or_door(actor, registration)
+
+
+@rule(EventAction.REGISTRATION_PAY)
+def pay_online(actor: User | None, registration: Registration) -> Decision:
+    """Its person pays online; the door team sees it but records payments by hand."""
+    if actor is not None and registration.user_id == actor.id:
+        return Decision.ALLOW
+    return Decision.DENY if _own_or_door(actor, registration) == Decision.ALLOW else Decision.HIDDEN

@@ -187,6 +187,13 @@ def _cancel(registration: Registration, event: Event, reason: str, now: datetime
         promote(event, now)
 
 
+def cancel_refunded(registration: Registration, event: Event, now: datetime) -> None:
+    """An online payment refunded below the price (``events.paying``; the event's row
+    locked): the seat is cancelled and passes to the waiting list."""
+    _cancel(registration, event, "refunded", now)
+    registration.payment_status = PaymentStatus.REFUNDED
+
+
 def cancel(actor: User, registration_id: int, *, now: datetime | None = None) -> Registration:
     """Members cancel until the event's deadline; the door team at any time."""
     now = now or clock.now()

@@ -35,6 +35,7 @@ class EventPaymentStatus(StrEnum):
     FREE = "free"
     UNPAID = "unpaid"
     PAID = "paid"
+    REFUNDED = "refunded"  # an online payment refunded below the price: the seat cancelled
 
 
 class EventPaymentChannel(StrEnum):

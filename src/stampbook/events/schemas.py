@@ -192,3 +192,16 @@ class EventPaymentOut(BaseModel):
     status: str
     paid_at: datetime
     recorded_by: int | None
+
+
+class PaymentDeliveryOut(BaseModel):
+    """What the payments webhook answers the provider (which reads only the status)."""
+
+    delivery_id: str = Field(description="The provider's event id (`evt_...`).")
+    outcome: str = Field(
+        description="What it did: confirmed, partly_paid, not_paid, already_recorded, "
+        "late_refunding (the seat had passed on: refunded), refund_recorded, seat_refunded, "
+        "released, hold_kept, no_registration, unreadable or ignored; for a duplicate, what "
+        "the first delivery did."
+    )
+    duplicate: bool = Field(description="This event id came before: nothing is done again.")

@@ -25,6 +25,7 @@ STATUS_WORDS: dict[str, Any] = {
 PAYMENT_WORDS: dict[str, Any] = {
     EventPaymentStatus.UNPAID: _l("Not paid yet"),
     EventPaymentStatus.PAID: _l("Paid"),
+    EventPaymentStatus.REFUNDED: _l("Refunded"),
 }
 
 
