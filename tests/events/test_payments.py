@@ -295,7 +295,7 @@ def test_a_bad_signature_is_refused_and_writes_nothing(
     else:
         headers["Stripe-Signature"] = headers["Stripe-Signature"].split(",")[0]
     parsed: list[bytes] = []
-    monkeypatch.setattr(paying, "_parsed", lambda raw: parsed.append(raw))
+    monkeypatch.setattr(paying, "read_json", lambda raw, **_: parsed.append(raw))
     answer = client.post(HOOK, data=raw, headers=headers)
     assert answer.status_code == 401
     assert answer.json["code"] == "payments_signature_invalid"

@@ -50,17 +50,16 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from stampbook.accounts.models import User
-from stampbook.core import clock, json_body, unit_of_work
+from stampbook.core import clock, unit_of_work
 from stampbook.core.db import db
 from stampbook.core.errors import (
     AppError,
     Conflict,
-    JsonTooDeep,
-    MalformedJson,
     ServiceUnavailable,
     Unauthorized,
 )
 from stampbook.core.jobs import job
+from stampbook.core.schemas import read_json
 from stampbook.events import checkout, queries, registering
 from stampbook.events.models import Event, Payment, PaymentDelivery, Registration
 from stampbook.events.policy import EventAction
@@ -175,7 +174,7 @@ def receive(
     # Looked up through the module, so that a test can tell whether it was computed at all.
     if not checkout.verify(raw, signature, current_app.config.get("PAYMENTS_WEBHOOK_SECRET"), now):
         raise Unauthorized(code="payments_signature_invalid")
-    body = _parsed(raw)
+    body = read_json(raw, parse_float=Decimal)
     if not isinstance(body, Mapping):
         raise AppError(code="payments_payload_invalid")
     delivery_id = checkout.text_of(body, "id")
@@ -199,15 +198,6 @@ def receive(
     db.session.flush()
     logger.info("payments webhook %s (%s): %s", delivery_id, event_type, outcome)
     return PaymentDeliveryOut(delivery_id=delivery_id, outcome=outcome, duplicate=False)
-
-
-def _parsed(raw: bytes) -> Any:
-    try:
-        return json_body.loads(raw, parse_float=Decimal)
-    except json_body.NestedTooDeep as error:
-        raise JsonTooDeep(max=json_body.MAX_DEPTH) from error
-    except ValueError as error:
-        raise MalformedJson() from error
 
 
 def _claim(delivery_id: str, event_type: str, now: datetime) -> int | None:

@@ -36,9 +36,10 @@ from werkzeug.datastructures import Headers
 
 from stampbook.core import clock, json_body, outbox, unit_of_work
 from stampbook.core.db import db, execute_core
-from stampbook.core.errors import AppError, Conflict, JsonTooDeep, MalformedJson, Unauthorized
+from stampbook.core.errors import AppError, Conflict, Unauthorized
 from stampbook.core.jobs import job
 from stampbook.core.occurrences import OccurrenceType
+from stampbook.core.schemas import read_json
 from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.loyalty import crediting, integrations, ordering, shopify
 from stampbook.loyalty.customers import customer, locked
@@ -127,7 +128,7 @@ def receive(raw: bytes, headers: Headers, *, now: datetime | None = None) -> Del
         raw, integration.secret, headers.get(shopify.HMAC_HEADER)
     ):
         raise Unauthorized(code="invalid_signature")
-    body = _parsed(raw)
+    body = read_json(raw, parse_float=Decimal)
     topic = shopify.topic_of(headers.get(shopify.TOPIC_HEADER))
     known = shopify.known_topic(topic)
     now = now or clock.now()
@@ -161,15 +162,6 @@ def receive(raw: bytes, headers: Headers, *, now: datetime | None = None) -> Del
     else:
         logger.info("store webhook %s ignored (topic %r)", delivery_id, topic)
     return DeliveryReceived(delivery_id=delivery_id, outcome=params["outcome"], duplicate=False)
-
-
-def _parsed(raw: bytes) -> Any:
-    try:
-        return json_body.loads(raw, parse_float=Decimal)
-    except json_body.NestedTooDeep as error:
-        raise JsonTooDeep(max=json_body.MAX_DEPTH) from error
-    except ValueError as error:
-        raise MalformedJson() from error
 
 
 def _text(raw: bytes) -> str:
