@@ -173,8 +173,8 @@ def on_order(
         return None
     email = queries.party(friend).email
     live = queries.live_for_friend(program_id, membership_id, email)
+    text = rules.clean_code(code_text) if code_text else None
     if live is None:
-        text = rules.clean_code(code_text) if code_text else None
         code = queries.by_code(text) if text else None
         advocate = db.session.get(Membership, code.membership_id) if code else None
         if (
@@ -208,7 +208,15 @@ def on_order(
     first = queries.first_paid_order(membership_id)
     if first is None:
         return live
-    if first.id != live.order_id and first.paid_at is not None and first.paid_at < live.created_at:
+    # A first order paid before the referral was made is no purchase through it, unless it
+    # carried the referral's own code (the friend's sign-up and that order raced).
+    through_code = first.id == order_id and text == live.code
+    if (
+        first.id != live.order_id
+        and first.paid_at is not None
+        and first.paid_at < live.created_at
+        and not through_code
+    ):
         reject_pending(live, ReferralReason.NOT_FIRST_ORDER, at)
         return live
     if first.currency != program.currency or first.subtotal < settings.minimum_amount:
