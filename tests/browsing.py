@@ -82,6 +82,7 @@ def shot(page: Any, name: str) -> None:
 
 
 def fits_375(page: Any) -> bool:
+    page.wait_for_load_state()  # a page still being replaced has no document to measure yet
     page.set_viewport_size({"width": 375, "height": 800})
     width = page.evaluate("document.documentElement.scrollWidth")
     page.set_viewport_size({"width": 1280, "height": 900})

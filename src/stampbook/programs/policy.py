@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import aliased
@@ -31,6 +32,7 @@ from stampbook.accounts.models import Section, User
 from stampbook.accounts.policy import may_see_section
 from stampbook.core.db import AnySelect, IdType, cached_read, db
 from stampbook.core.policy import Decision, decide, gone_when, in_shop, rule
+from stampbook.core.zones import zone
 from stampbook.programs.models import (
     Membership,
     MembershipMode,
@@ -106,6 +108,11 @@ def shop_of(program: Program) -> Shop:
     shop = db.session.get(Shop, program.shop_id)
     assert shop is not None  # a foreign key guarantees it
     return shop
+
+
+def shop_zone(program: Program) -> ZoneInfo:
+    """The time zone of the program's shop: its days, periods and windows are the shop's."""
+    return zone(shop_of(program).time_zone)
 
 
 def program_shop_id(program_id: int) -> int:

@@ -19,7 +19,6 @@ is recorded in the same transaction. Services never commit.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,11 +27,11 @@ from stampbook.core import clock, outbox
 from stampbook.core.db import db
 from stampbook.core.errors import Conflict
 from stampbook.core.occurrences import OccurrenceType
-from stampbook.core.zones import zone
 from stampbook.ledger import book
 from stampbook.ledger.models import EntryKind
 from stampbook.loyalty.rules import limit_start
 from stampbook.programs.models import Membership, MembershipStatus, Program
+from stampbook.programs.policy import shop_zone
 from stampbook.referrals import queries, rules
 from stampbook.referrals.models import Referral, ReferralCode, ReferralSettings
 from stampbook.referrals.rules import (
@@ -42,7 +41,6 @@ from stampbook.referrals.rules import (
     ReferralReason,
     ReferralStatus,
 )
-from stampbook.shops.models import Shop
 
 # What the referral's ledger entries name as their cause.
 CAUSE = "referral"
@@ -252,12 +250,6 @@ def _lock(*membership_ids: int) -> None:
     ).all()
 
 
-def _shop_zone(program_id: int) -> Any:
-    program = db.session.get(Program, program_id)
-    shop = db.session.get(Shop, program.shop_id) if program else None
-    return zone(shop.time_zone if shop else None)
-
-
 def complete(referral_id: int, *, at: datetime, trigger: str) -> bool:
     """Pay both sides once and announce it; False when it was no longer pending (completed
     by someone else meanwhile, expired, or the advocate's cap reached: rejected)."""
@@ -278,9 +270,11 @@ def complete(referral_id: int, *, at: datetime, trigger: str) -> bool:
         db.session.expire(referral)
         return False
     settings = queries.settings_of(referral.program_id)
+    program = db.session.get(Program, referral.program_id)
     assert settings is not None  # a referral exists only under settings
+    assert program is not None
     if settings.cap_count is not None:
-        start = limit_start(settings.cap_period, at, _shop_zone(referral.program_id))
+        start = limit_start(settings.cap_period, at, shop_zone(program))
         if queries.completed_count(referral.advocate_id, start) >= settings.cap_count:
             reject_pending(referral, ReferralReason.CAP_REACHED, at)
             return False
@@ -314,9 +308,7 @@ def complete(referral_id: int, *, at: datetime, trigger: str) -> bool:
     if settings.friend_points > 0:
         referral.friend_entry_id = _pay(referral.friend_id, settings.friend_points, referral.id)
     db.session.flush()
-    program = db.session.get(Program, referral.program_id)
     advocate = db.session.get(Membership, referral.advocate_id)
-    assert program is not None
     assert advocate is not None
     outbox.record(
         OccurrenceType.REFERRAL_COMPLETED,

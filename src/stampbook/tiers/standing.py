@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from stampbook.core import clock, due, outbox
 from stampbook.core.db import db
 from stampbook.core.occurrences import OccurrenceType
-from stampbook.core.zones import zone
 from stampbook.ledger import book
 from stampbook.ledger.models import EntryKind
 from stampbook.programs.models import Membership, Program
+from stampbook.programs.policy import shop_zone
 from stampbook.schedules.periods import local_date, local_midnight
-from stampbook.shops.models import Shop
 from stampbook.tiers import queries, rules
 from stampbook.tiers.models import MemberTier, Tier, TierChange, TierEntryGrant, TierTotal
 
@@ -45,13 +43,8 @@ def lock_membership(membership_id: int) -> Membership | None:
     ).first()
 
 
-def _shop_zone(program: Program) -> ZoneInfo:
-    shop = db.session.get(Shop, program.shop_id)
-    return zone(shop.time_zone if shop else None)
-
-
 def shop_day(program: Program, at: datetime) -> date:
-    return local_date(at, _shop_zone(program))
+    return local_date(at, shop_zone(program))
 
 
 def schedule_review(standing: MemberTier, program: Program) -> None:
@@ -63,7 +56,7 @@ def schedule_review(standing: MemberTier, program: Program) -> None:
         if settings is not None and standing.tier_id is not None and standing.held_from
         else None
     )
-    standing.review_at = None if end is None else local_midnight(end, _shop_zone(program))
+    standing.review_at = None if end is None else local_midnight(end, shop_zone(program))
 
 
 def _standing(membership: Membership) -> MemberTier:

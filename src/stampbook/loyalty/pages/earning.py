@@ -44,7 +44,7 @@ from stampbook.loyalty.words import (
     rule_words,
 )
 from stampbook.programs.models import Program
-from stampbook.programs.policy import shop_of
+from stampbook.programs.policy import shop_of, shop_zone
 from stampbook.programs.queries import load_program
 from stampbook.ui.forms import ActionForm
 from stampbook.ui.helpers import Unsaved, act, place_errors, save, validate
@@ -102,10 +102,6 @@ def _wall(moment: datetime | None, shop_zone: ZoneInfo) -> datetime | None:
 def _in_shop_zone(shop_zone: ZoneInfo, *fields: Any) -> None:
     for field in fields:
         field.description = _("In the shop's time zone (%(zone)s).", zone=shop_zone.key)
-
-
-def _shop_zone(program: Program) -> ZoneInfo:
-    return zone(shop_of(program).time_zone)
 
 
 # --- The page ---------------------------------------------------------------------------------
@@ -236,7 +232,7 @@ def add_rule(program_id: int) -> Response | tuple[str, int]:
     unsaved = Unsaved([])
     if form.validate_on_submit():
         saved = save(
-            validate(EarningRuleIn, _new_rule(form, _shop_zone(program)), form),
+            validate(EarningRuleIn, _new_rule(form, shop_zone(program)), form),
             lambda body: services.create_rule(me(), program_id, body),
             _refused(form, RULE_REFUSALS),
         )
@@ -281,12 +277,12 @@ def _rule_values(found: EarningRule, shop_zone: ZoneInfo) -> dict[str, Any]:
 def edit_rule(rule_id: int) -> Response | tuple[str, int]:
     found = _live_rule(rule_id)
     program = program_of(found)
-    shop_zone = _shop_zone(program)
+    here = shop_zone(program)
     purchase = found.kind == RuleKind.PURCHASE
-    form = EditRuleForm(data=_rule_values(found, shop_zone), purchase=purchase)
+    form = EditRuleForm(data=_rule_values(found, here), purchase=purchase)
     unsaved = Unsaved([])
     if form.validate_on_submit():
-        changes = _window_and_limit(form, shop_zone)
+        changes = _window_and_limit(form, here)
         if purchase:
             changes |= _amounts(form)
         saved = save(
@@ -298,7 +294,7 @@ def edit_rule(rule_id: int) -> Response | tuple[str, int]:
             flash(_("The earning rule is saved."), "success")
             return _back(program.id)
         unsaved = saved
-    _in_shop_zone(shop_zone, form.starts_at, form.ends_at)
+    _in_shop_zone(here, form.starts_at, form.ends_at)
     page = render_template(
         "loyalty/earning_rule.html",
         program=program,
@@ -349,7 +345,7 @@ def add_campaign(program_id: int) -> Response | tuple[str, int]:
     unsaved = Unsaved([])
     if form.validate_on_submit():
         saved = save(
-            validate(CampaignIn, _new_campaign(form, _shop_zone(program)), form, CAMPAIGN_FIELDS),
+            validate(CampaignIn, _new_campaign(form, shop_zone(program)), form, CAMPAIGN_FIELDS),
             lambda body: campaigns.create_campaign(me(), program_id, body),
             _refused(form, CAMPAIGN_REFUSALS),
         )
