@@ -120,15 +120,28 @@ def completed_count(advocate_id: int, since: datetime | None = None) -> int:
     return int(db.session.scalar(query) or 0)
 
 
+def _paid_order_rank() -> tuple[Any, Any]:
+    """The one order of a member's paid orders ("the first order" is its least): the time
+    paid, then the id. Every decision about a friend's first order ranks by it, so
+    concurrent orders' consumers, whatever they have seen committed, agree which is first."""
+    return Order.paid_at, Order.id
+
+
 def earlier_paid_orders(membership_id: int, order_id: int) -> int:
-    """How many of the member's orders were paid before ``order_id`` (0: it is the first)."""
+    """How many of the member's paid orders rank before ``order_id`` (0: it is the first)."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.paid_at is None:
+        return 0
+    paid_at, order_key = _paid_order_rank()
     return int(
         db.session.scalar(
             select(func.count()).where(
                 Order.membership_id == membership_id,
-                Order.id != order_id,
-                Order.paid_at.is_not(None),
-                Order.id < order_id,
+                paid_at.is_not(None),
+                or_(
+                    paid_at < order.paid_at,
+                    (paid_at == order.paid_at) & (order_key < order.id),
+                ),
             )
         )
         or 0
@@ -139,7 +152,7 @@ def first_paid_order(membership_id: int) -> Order | None:
     return db.session.scalars(
         select(Order)
         .where(Order.membership_id == membership_id, Order.paid_at.is_not(None))
-        .order_by(Order.paid_at, Order.id)
+        .order_by(*_paid_order_rank())
         .limit(1)
     ).first()
 

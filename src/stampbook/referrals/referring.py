@@ -161,8 +161,8 @@ def on_order(
 ) -> Referral | None:
     """What a paid order does to referrals: a code on the friend's first order refers them
     (completed at once on sign-up programs); a pending referral waiting for the first
-    purchase is decided by the friend's first paid order, whichever order's occurrence
-    comes first (concurrent orders decide the same): completed when it reaches the
+    purchase is decided by the friend's first paid order (``queries.first_paid_order``'s
+    one ranking), whichever order's occurrence comes first: completed when it reaches the
     minimum, else rejected."""
     settings = queries.settings_of(program_id)
     program = db.session.get(Program, program_id)
@@ -203,19 +203,12 @@ def on_order(
         or live.friend_id != membership_id
     ):
         return live
+    # The friend's first paid order decides, whichever order's consumer comes first. It
+    # may have been paid a moment before the referral was made: a friend with a paid order
+    # is refused at sign-up, so such an order raced the sign-up (its transaction had not
+    # committed when the sign-up looked) and counts as bought through the referral.
     first = queries.first_paid_order(membership_id)
     if first is None:
-        return live
-    # A first order paid before the referral was made is no purchase through it, unless it
-    # carried the referral's own code (the friend's sign-up and that order raced).
-    through_code = first.id == order_id and text == live.code
-    if (
-        first.id != live.order_id
-        and first.paid_at is not None
-        and first.paid_at < live.created_at
-        and not through_code
-    ):
-        reject_pending(live, ReferralReason.NOT_FIRST_ORDER, at)
         return live
     if first.currency != program.currency or first.subtotal < settings.minimum_amount:
         reject_pending(live, ReferralReason.BELOW_MINIMUM, at)
