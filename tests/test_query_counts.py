@@ -188,6 +188,7 @@ def test_program_page_query_count(app: Flask, client: FlaskClient, session: Sess
     # The session, the program with the viewer's role and membership, its tasks, the viewer's
     # streaks, the stats, the leaderboard, the navigation's counts (two queries) and the VIP
     # tiers' part (``ui.parts``: the program's tiers with the viewer's tier, one statement)
-    # and the referrals' part (the program's referral settings, one statement): none of them
-    # repeats per task or per member.
-    assert counts[0] == counts[1] == 11
+    # and the referrals' part (the program's referral settings, one statement), and the
+    # wallets' part (the shop's wallet settings, one statement): none of them repeats per
+    # task or per member.
+    assert counts[0] == counts[1] == 12

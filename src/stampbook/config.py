@@ -117,6 +117,24 @@ def load(instance_path: str) -> dict[str, Any]:
         # Where the checkout pages are (the ticket page's form may be sent there).
         "PAYMENTS_CHECKOUT_ORIGIN": os.environ.get("PAYMENTS_CHECKOUT_ORIGIN")
         or "https://checkout.stripe.com",
+        # Wallet passes (issue 19): the platform's pass certificate and Google issuer, used
+        # by every shop that has not set its own (PEM and JSON texts, or files' paths);
+        # Apple's push service (through a relay speaking its request shape; unset: no
+        # pushes) and Google's Wallet API and OAuth token endpoint.
+        "WALLET_APPLE_PASS_TYPE_ID": os.environ.get("WALLET_APPLE_PASS_TYPE_ID") or None,
+        "WALLET_APPLE_TEAM_ID": os.environ.get("WALLET_APPLE_TEAM_ID") or None,
+        "WALLET_APPLE_CERTIFICATE": os.environ.get("WALLET_APPLE_CERTIFICATE") or None,
+        "WALLET_APPLE_PRIVATE_KEY": os.environ.get("WALLET_APPLE_PRIVATE_KEY") or None,
+        "WALLET_APPLE_WWDR_CERTIFICATE": os.environ.get("WALLET_APPLE_WWDR_CERTIFICATE") or None,
+        "WALLET_GOOGLE_ISSUER_ID": os.environ.get("WALLET_GOOGLE_ISSUER_ID") or None,
+        "WALLET_GOOGLE_SERVICE_ACCOUNT": os.environ.get("WALLET_GOOGLE_SERVICE_ACCOUNT") or None,
+        "APNS_URL": (os.environ.get("APNS_URL") or "").rstrip("/") or None,
+        "GOOGLE_WALLET_URL": (
+            os.environ.get("GOOGLE_WALLET_URL") or "https://walletobjects.googleapis.com"
+        ).rstrip("/"),
+        "GOOGLE_OAUTH_TOKEN_URL": os.environ.get("GOOGLE_OAUTH_TOKEN_URL")
+        or "https://oauth2.googleapis.com/token",
+        "WALLET_TIMEOUT_SECONDS": _int("WALLET_TIMEOUT_SECONDS", 10),
         "JOBS_DATABASE": str(instance / "jobs.db"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -14,6 +14,7 @@ from stampbook.loyalty import consuming as loyalty
 from stampbook.notifications import announcing, kinds, notifying
 from stampbook.referrals import consuming as referrals
 from stampbook.tiers import consuming as tiers
+from stampbook.wallets import updating as wallets
 from stampbook.webhooks import delivery as webhooks
 from stampbook.webhooks.rules import SHOP_TYPES as WEBHOOK_TYPES
 
@@ -29,4 +30,5 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(referrals.CONSUMER_NAME, referrals.TYPES, referrals.handle),
     Consumer(referral_rewards.CONSUMER_NAME, referral_rewards.TYPES, referral_rewards.handle),
     Consumer(granting.CONSUMER_NAME, granting.TYPES, granting.handle),
+    Consumer(wallets.CONSUMER_NAME, wallets.TYPES, wallets.handle),
 )

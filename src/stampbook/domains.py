@@ -33,6 +33,8 @@ DOMAINS = (
     "loyalty",
     "tasks",
     "rewards",
+    "cards",
+    "wallets",
     "referrals",
     "consultations",
     "events",

@@ -7,9 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from stampbook.accounts.models import User
+from stampbook.core import clock
+from stampbook.events import door
 from stampbook.events.models import Event, Registration
 
 if TYPE_CHECKING:
@@ -33,7 +36,11 @@ PAYMENT = {"amount": "5.00", "channel": "cash"}
 
 def event_objects(session: Session, shop_id: int, people: dict[str, User]) -> dict[str, int]:
     event = Event(
-        shop_id=shop_id, title="Trivia", starts_at=_SOON, ends_at=_SOON + timedelta(hours=2)
+        shop_id=shop_id,
+        title="Trivia",
+        starts_at=_SOON,
+        ends_at=_SOON + timedelta(hours=2),
+        self_check_in=True,  # its door screen shows a code (events/door.py)
     )
     paid = Event(
         shop_id=shop_id,
@@ -78,6 +85,12 @@ def check_in(world: World, role: str) -> dict[str, Any]:
     return CHECK_IN
 
 
+def self_check_in(world: World, role: str) -> dict[str, Any]:
+    """The world's event's door code of this moment (valid for 10 to 20 seconds)."""
+    key = door.derive_key(current_app.config["SECRET_KEY"])
+    return {"door_code": door.current(key, world.ids["event"], clock.now()).code}
+
+
 def api_world_objects(session: Session, shop_id: int, member: User) -> dict[str, int]:
     """The fuzzer's (tests/reliability/api_world.py): an event with a seat for the member."""
     event = Event(
@@ -111,6 +124,7 @@ def page_objects(session: Session, shop_id: int, member_id: int) -> dict[str, in
         ends_at=_SOON + timedelta(hours=2),
         capacity=30,
         event_type="trivia",
+        self_check_in=True,  # the door screen shows its code
     )
     session.add(event)
     session.flush()

@@ -87,7 +87,11 @@ class FakeStripe:
                 answer["amount_total"] = int(form["line_items[0][price_data][unit_amount]"])
                 answer["currency"] = form["line_items[0][price_data][currency]"]
                 answer["client_reference_id"] = form["client_reference_id"]
-                answer["metadata"] = {"registration_id": form["metadata[registration_id]"]}
+                answer["metadata"] = {
+                    name[len("metadata[") : -1]: value
+                    for name, value in form.items()
+                    if name.startswith("metadata[")
+                }
                 answer["expires_at"] = int(form["expires_at"])
             elif path == "/v1/refunds":
                 answer = payload("refund")
@@ -142,15 +146,21 @@ def event_body(
     name: str,
     *,
     event_id: str,
-    registration_id: int,
+    registration_id: int = 0,
     intent: str = "pi_3MtwBwLkdIwHu7ix28a3tqPa",
     amount: int | None = None,
+    booking_id: int | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """A recorded webhook event for one registration (``name``: completed, expired,
-    refunded, customer_created)."""
+    """A recorded webhook event for one registration, or a booking (``booking_id``: the
+    metadata our sessions give a booking's payment); ``name``: completed, completed_delayed
+    (a delayed method: unpaid yet), async_succeeded, async_failed, expired, refunded,
+    customer_created."""
     files = {
         "completed": "event_checkout_session_completed",
+        "completed_delayed": "event_checkout_session_completed_delayed",
+        "async_succeeded": "event_checkout_session_async_payment_succeeded",
+        "async_failed": "event_checkout_session_async_payment_failed",
         "expired": "event_checkout_session_expired",
         "refunded": "event_charge_refunded",
         "customer_created": "event_customer_created",
@@ -159,13 +169,19 @@ def event_body(
     body["id"] = event_id
     resource = body["data"]["object"]
     if "metadata" in resource and name != "customer_created":
-        resource["metadata"] = {"registration_id": str(registration_id)}
+        resource["metadata"] = (
+            {"registration_id": str(registration_id)}
+            if booking_id is None
+            else {"kind": "booking", "booking_id": str(booking_id)}
+        )
     if "client_reference_id" in resource:
-        resource["client_reference_id"] = str(registration_id)
-    if name in ("completed", "refunded"):
+        resource["client_reference_id"] = (
+            str(registration_id) if booking_id is None else f"booking-{booking_id}"
+        )
+    if name != "expired" and "payment_intent" in resource:
         resource["payment_intent"] = intent
     if amount is not None:
-        resource["amount_total" if name == "completed" else "amount_refunded"] = amount
+        resource["amount_refunded" if name == "refunded" else "amount_total"] = amount
     resource.update(fields)
     return body
 

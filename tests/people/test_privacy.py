@@ -395,6 +395,12 @@ NO_OTHER_USERS_DATA = {
     "consultations.list_hosts": "a shop's hosts: professionals the shop lists, no members",
     "consultations.get_host": "a host's profile, published by the shop",
     "consultations.list_slots": "free times, no people",
+    "cards.get_card": "the caller's own card code (matrix: its person only)",
+    "wallet_passes.get_apple_pass": "the caller's own pass (matrix: its person only)",
+    "wallet_passes.get_google_link": "the caller's own pass link (matrix: its person only)",
+    "wallet_devices.updated_passes": "a device's own passes' serial numbers, by their tokens",
+    "wallet_devices.latest_pass": "a pass, to the device holding its token",
+    "wallet_settings.get_wallet_settings": "a shop's wallet settings, for its managers: no people",
     # Shops, programs, tasks and rewards themselves.
     "shops.list_shops": "shops",
     "shops.get_shop": "a shop",

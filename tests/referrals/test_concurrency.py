@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from stampbook.core.db import db
 from stampbook.ledger.models import LedgerEntry
 from stampbook.ledger.queries import find_discrepancies
-from stampbook.programs.models import Membership
 from stampbook.loyalty.models import Order
+from stampbook.programs.models import Membership
 from stampbook.referrals.models import Referral, ReferralCode, ReferralSettings
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user

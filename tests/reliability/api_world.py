@@ -87,6 +87,10 @@ class Stage:
             transaction.rollback()
 
 
+# The member's card at the coffee program's counter (card codes are random otherwise).
+MINE_CARD = "CAFEMEMBERCARD" + "2" * 18
+
+
 @contextmanager
 def staged_world(
     app: Flask, engine: Engine, secrets: dict[str, str] | None = None
@@ -192,6 +196,7 @@ def build_world(app: Flask, session: Session) -> World:
     )
 
     mine = make_membership(session, coffee, member)
+    mine.card_code = MINE_CARD
     mine_too = make_membership(session, runs, member)
     friends = make_membership(session, coffee, friend)
     managers = make_membership(session, coffee, manager, role_type=MembershipRole.MANAGER)

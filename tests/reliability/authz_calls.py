@@ -97,7 +97,8 @@ def url_for_route(app: Flask, world: World, endpoint: str, method: str, case: Ca
 
 def call(app: Flask, world: World, role: str, endpoint: str, method: str, case: Case) -> Any:
     url = url_for_route(app, world, endpoint, method, case)
-    body = case.body(world, role) if callable(case.body) else case.body
+    with app.app_context():  # a body may depend on the app's settings (a door code's key)
+        body = case.body(world, role) if callable(case.body) else case.body
     if is_page(app, endpoint):
         client = browser(app, world, role)
         response: Any

@@ -25,6 +25,7 @@ from stampbook.rewards.models import Reward
 from stampbook.shops.models import Shop
 from tests.accounts import authz_cases as accounts
 from tests.apikeys import authz_cases as apikeys
+from tests.cards import authz_cases as cards
 from tests.consultations import authz_cases as consultations
 from tests.events import authz_cases as events
 from tests.factories.accounts import PASSWORD
@@ -34,6 +35,7 @@ from tests.people import authz_cases as people
 from tests.referrals import authz_cases as referrals
 from tests.reliability.authz_world import ROLES, World
 from tests.tiers import authz_cases as tiers
+from tests.wallets import authz_cases as wallets
 from tests.webhooks import authz_cases as webhooks
 
 ALLOW, DENY, HIDDEN, AUTH, CONFLICT = "allow", "deny", "hidden", "auth", "conflict"
@@ -70,6 +72,9 @@ DEFAULT_ARGS = {
     "booking_id": "booking",
     "event_id": "event",
     "registration_id": "registration",
+    "device_id": "wallet_device",
+    "pass_type_id": "pass_type",
+    "serial_number": "pass_serial",
 }
 
 
@@ -812,10 +817,20 @@ EXPECTED: dict[tuple[str, str], Case] = {
         TEAM, body=events.PAYMENT, args={"registration_id": "paid_registration"}
     ),
     ("events.check_in", "POST"): Case(TEAM, body=events.CHECK_IN),
-    # The payments provider's webhook: no token, only its signature (unsigned here: 401 for
-    # all; signed calls are tests/events/test_payments.py's).
-    ("events.receive_payments_webhook", "POST"): Case(everyone(AUTH)),
+    # The payments provider's webhook (flows/payments_api.py: it reaches consultations too): no
+    # token, only its signature (unsigned here: 401 for all; signed calls are
+    # tests/events/test_payments.py's and tests/consultations/test_payments.py's).
+    ("flows.receive_payments_webhook", "POST"): Case(everyone(AUTH)),
+    # A checkout is the seat's or booking's own person's (no provider set here: 409
+    # payments_unavailable; the booking is free: 409 booking_payment_not_due); the team sees
+    # it and records payments by hand instead (admins pass every rule).
+    ("flows.checkout_registration", "POST"): Case(row(U, H, C, H, D, D, D, C)),
+    ("flows.checkout_booking", "POST"): Case(row(U, H, C, H, D, D, D, C)),
+    ("payment_pages.pay_booking", "POST"): Case(row(U, H, R, H, D, D, D, R)),
     ("events.check_out", "POST"): Case(TEAM, body=events.CHECK_OUT),
+    # Self check-in with the door screen's code: one's own seat only (the member's); whoever
+    # else sees the event has no seat there (409 not_registered).
+    ("events.self_check_in", "POST"): Case(row(U, C, A, C, C, C, C, C), body=events.self_check_in),
     # The events' pages (events/pages.py): as the API's routes above.
     ("event_pages.events", "GET"): Case(ANYONE),
     ("event_pages.event", "GET"): Case(ANYONE),
@@ -831,10 +846,46 @@ EXPECTED: dict[tuple[str, str], Case] = {
     ("event_pages.registrations", "GET"): Case(TEAM),
     ("event_pages.check_in_page", "GET"): Case(TEAM),
     ("event_pages.check_in", "POST"): Case(TEAM, body=events.CHECK_IN),
+    ("event_pages.door", "GET"): Case(TEAM),
+    ("event_pages.door_code", "GET"): Case(TEAM),
+    ("event_pages.door_switch", "POST"): Case(MANAGERS, body={"on": "1"}),
+    ("event_pages.self_check_in_page", "GET"): Case(ANYONE),
+    ("event_pages.self_check_in", "POST"): Case(
+        row(U, R, A, R, R, R, R, R), body=events.self_check_in
+    ),
     ("event_pages.attendance", "GET"): Case(TEAM),
     ("event_pages.attendance_csv", "GET"): Case(TEAM),
     ("event_pages.period_attendance", "GET"): Case(TEAM),
     ("event_pages.period_attendance_csv", "GET"): Case(TEAM),
+    # --- Wallet passes: the shop's creator and managers set them up; a membership's pass is
+    # its own person's (the team sees the membership: refused; admins pass every rule).
+    ("wallet_settings.get_wallet_settings", "GET"): Case(MANAGERS),
+    ("wallet_settings.put_wallet_settings", "PUT"): Case(MANAGERS, body=wallets.settings_form),
+    ("wallet_passes.get_apple_pass", "GET"): Case(row(U, H, A, D, D, D, D, A)),
+    ("wallet_passes.get_google_link", "GET"): Case(row(U, H, A, D, D, D, D, A)),
+    # Apple's web service takes no user: the pass's own token (none here: 401 for all); the
+    # list of a device's changed passes and the devices' logs take none at all.
+    ("wallet_devices.register_device", "POST"): Case(everyone(AUTH), body=wallets.PUSH),
+    ("wallet_devices.unregister_device", "DELETE"): Case(everyone(AUTH)),
+    ("wallet_devices.updated_passes", "GET"): Case(ANYONE),
+    ("wallet_devices.latest_pass", "GET"): Case(everyone(AUTH)),
+    ("wallet_devices.device_log", "POST"): Case(ANYONE, body=wallets.LOGS),
+    ("wallet_pages.apple_pass", "GET"): Case(row(U, H, A, D, D, D, D, A)),
+    ("wallet_pages.google_wallet", "GET"): Case(row(U, H, A, D, D, D, D, A)),
+    ("wallet_pages.shop_logo", "GET"): Case(ANYONE),
+    ("wallet_pages.settings", "GET"): Case(MANAGERS),
+    ("wallet_pages.save_settings", "POST"): Case(MANAGERS, body=wallets.settings_form),
+    # --- Cards: a member's card code is theirs alone (the team: 403; admins pass every
+    # rule); the counter (scanning, stamping and redeeming by card) is the team's that stamps.
+    ("cards.get_card", "GET"): Case(row(U, H, A, D, D, D, D, A)),
+    ("cards.replace_card", "POST"): Case(row(U, H, A, D, D, D, D, A)),
+    ("cards.scan_card", "POST"): Case(row(U, D, D, A, A, A, A, A), body=cards.SCAN),
+    ("flows.stamp_by_card", "POST"): Case(row(U, D, D, A, D, A, A, A), body=cards.stamp_by_card),
+    ("flows.redeem_by_card", "POST"): Case(row(U, D, D, A, A, A, A, A), body=cards.redeem_by_card),
+    ("card_pages.replace", "POST"): Case(row(U, H, A, D, D, D, D, A)),
+    ("counter_pages.counter", "GET"): Case(row(U, D, D, A, A, A, A, A)),
+    ("counter_pages.scan", "POST"): Case(row(U, D, D, A, A, A, A, A), body=cards.SCAN),
+    ("counter_pages.redeem", "POST"): Case(row(U, D, D, A, A, A, A, A), body=cards.redeem_form),
     ("unsubscribe_pages.unsubscribe", "GET"): Case(ANYONE),
     ("unsubscribe_pages.confirm_unsubscribe", "POST"): Case(ANYONE),
     ("deletion_pages.delete_account", "GET"): Case(SIGNED_IN),

@@ -32,6 +32,7 @@ from stampbook.core.db import db
 from stampbook.core.routing import PageBlueprint
 from tests.accounts import authz_cases as account_cases
 from tests.apikeys import authz_cases as api_key_cases
+from tests.cards import authz_cases as card_cases
 from tests.consultations import authz_cases as consultation_cases
 from tests.events import authz_cases as event_cases
 from tests.factories.accounts import PASSWORD, make_token, make_user
@@ -45,6 +46,7 @@ from tests.notifications import authz_cases as notification_cases
 from tests.people import authz_cases
 from tests.referrals import authz_cases as referral_cases
 from tests.tiers import authz_cases as tier_cases
+from tests.wallets import authz_cases as wallet_cases
 from tests.webhooks import authz_cases as webhook_cases
 
 ROLES = ("anonymous", "outsider", "member", "stamper", "assistant", "manager", "creator", "admin")
@@ -210,6 +212,8 @@ def build_world(app: Flask, session: Session) -> World:
                 session, shop.id, people["assistant"].id, people["member"].id
             ),
             **event_cases.event_objects(session, shop.id, people),
+            **wallet_cases.wallet_objects(session, shop.id, membership.id),
+            **card_cases.card_objects(session, membership.id),
         },
         users={name: user.id for name, user in people.items()},
         emails={name: user.email for name, user in people.items()},

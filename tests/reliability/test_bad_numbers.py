@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from stampbook.core.errors import PROBLEM_JSON
 from tests.conftest import make_test_app
-from tests.reliability.api_world import Stage, snapshot, staged_world
+from tests.reliability.api_world import MINE_CARD, Stage, snapshot, staged_world
 
 Path_ = tuple[str | int, ...]  # keys and list indexes into a body
 ITEM = 0  # which list item a path into a list names
@@ -401,6 +401,20 @@ def accepted_requests(n: Mapping[str, int]) -> dict[str, list[Request]]:
                         "time_unit": "week",
                     },
                 },
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/card-scans/stamps": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/card-scans/stamps",
+                {"card_code": MINE_CARD, "task_id": n["espresso"], "quantity": 2},
+            )
+        ],
+        "POST /api/v1/programs/{program_id}/card-scans/redemptions": [
+            Request(
+                "owner",
+                f"/api/v1/programs/{n['coffee']}/card-scans/redemptions",
+                {"card_code": MINE_CARD, "reward_id": n["gift"], "quantity": 2},
             )
         ],
         "POST /api/v1/tasks/{task_id}/stamps": [

@@ -168,8 +168,10 @@ def bend(value: Any) -> None:
     Each is written in the document's descriptions, and answered 422: a partial stamp is
     worth at most a full one; two bonuses of one list never share a threshold; a date range
     ends on or after its start; a time range ends at another time than it starts; an rrule
-    reads as one; a customer import's CSV text names its columns. Only well-formed values are
-    touched, so a case stays as positive or as negative as it was generated.
+    reads as one; a customer import's CSV text names its columns; a wallet's certificates and
+    keys are readable PEM and JSON that belong together (left out instead: each is optional).
+    Only well-formed values are touched, so a case stays as positive or as negative as it was
+    generated.
     """
     if isinstance(value, list):
         for item in value:
@@ -189,6 +191,9 @@ def bend(value: Any) -> None:
         value["date_ranges"] = [_ordered(pair) for pair in value["date_ranges"]]
     if isinstance(value.get("time_ranges"), list):
         value["time_ranges"] = [pair for pair in value["time_ranges"] if not _empty_range(pair)]
+    for name in WALLET_SECRETS:
+        if isinstance(value.get(name), str) and "\x00" not in value[name]:
+            del value[name]
     csv = value.get("csv")
     if isinstance(csv, str) and 0 < len(csv) <= MAX_CSV and "\x00" not in csv:
         # A customer import's CSV text starts with a header naming its columns, and has rows.
@@ -199,6 +204,14 @@ def bend(value: Any) -> None:
             Schedule(rrule=rrule)
         except ValidationError:
             value["rrule"] = "FREQ=WEEKLY;BYDAY=MO,TH"
+
+
+WALLET_SECRETS = (
+    "apple_certificate",
+    "apple_private_key",
+    "apple_wwdr_certificate",
+    "google_service_account",
+)
 
 
 def _is_count(value: Any) -> bool:

@@ -59,12 +59,24 @@ from tests.factories.webhooks import make_endpoint
 from tests.loyalty import authz_cases as loyalty_cases
 from tests.pages import Cafe, csrf_token, log_in, signed_in, text_of
 from tests.referrals import authz_cases as referral_cases
+from tests.wallets import authz_cases as wallet_cases
 
 TRANSLATIONS = Path(stampbook.__file__).parent / "translations"
 SPANISH = {"Accept-Language": "es"}
 
 # Page blueprints' GET routes that are not pages a person reads.
-NOT_PAGES = frozenset({"system.healthz", "system.readyz", "system.docs_asset"})
+NOT_PAGES = frozenset(
+    {
+        "system.healthz",
+        "system.readyz",
+        "system.docs_asset",
+        "event_pages.door_code",
+        # A member's Apple pass (a zip), the Google link (a redirect to Google), the logo.
+        "wallet_pages.apple_pass",
+        "wallet_pages.google_wallet",
+        "wallet_pages.shop_logo",
+    }
+)
 
 # English that once reached a Spanish reader though the catalogue had its Spanish, or that
 # was never marked: whole words, case-sensitive.
@@ -282,6 +294,11 @@ def make_world(app: Flask, session: Session, cafe: Cafe) -> World:
     assert stamp is not None
     consulting = consultation_cases.page_objects(session, cafe.shop.id, cafe.member.id)
     happening = event_cases.page_objects(session, cafe.shop.id, cafe.member.id)
+    wallet_cases.page_objects(session, cafe.shop.id)  # the member's wallet buttons
+    # The counter: the owner finds the member by their card (its card, tasks, rewards).
+    counter = f"/programs/{cafe.program.id}/counter"
+    card = {"card_code": cafe.membership.card_code}
+    after.append(("the counter", _act(signed_in(app, cafe.owner), counter, counter, card)))
     ids = {
         "shop_id": [cafe.shop.id],
         "program_id": [cafe.program.id],

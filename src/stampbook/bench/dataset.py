@@ -152,8 +152,9 @@ def load(connection: Connection, size: Size) -> None:
         connection,
         """
         INSERT INTO memberships (id, program_id, user_id, role_type, permission_settings, status,
-                                 balance, created_at)
-        SELECT i, 1 + (i - 1) / :per_shop, i, 'member', '{}', 'active', 0, now()
+                                 balance, card_code, created_at)
+        SELECT i, 1 + (i - 1) / :per_shop, i, 'member', '{}', 'active', 0,
+               'BENCH' || lpad(i::text, 27, '0'), now()
         FROM generate_series(1, :members) AS i
     """,
         per_shop=size.members_per_shop,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import math
 import os
 import secrets
 import subprocess
@@ -133,6 +134,18 @@ class Burst:
     seconds: float
     throughput: float
     errors: int
+    # Each request's time from sending to its answer read, over all of them.
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+
+
+def percentile(values: list[float], percent: float) -> float:
+    """The nearest-rank percentile (the least value at or above ``percent`` of them)."""
+    if not values:
+        return 0.0
+    ranked = sorted(values)
+    return ranked[max(0, math.ceil(percent / 100 * len(ranked)) - 1)]
 
 
 def burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
@@ -142,10 +155,15 @@ def burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
     numbers = itertools.count()
     lock = threading.Lock()
     errors = [0]
+    latencies: list[float] = []
     run = secrets.token_hex(4)
+    # The connections start together, as a rush of clients does (a short burst would
+    # otherwise be over on the first threads before the last had started).
+    start = threading.Barrier(CONNECTIONS)
 
     def send() -> None:
         connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=60)
+        start.wait()
         while (n := next(numbers)) < count:
             r = requests[n % len(requests)]
             headers = {"Content-Type": "application/json", **dict(r.headers)}
@@ -153,6 +171,7 @@ def burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
                 headers["Authorization"] = f"Bearer {r.token}"
             if r.idempotency_prefix:
                 headers["Idempotency-Key"] = f"{r.idempotency_prefix}-burst-{run}-{n}"
+            sent = time.perf_counter()
             try:
                 connection.request(r.method, r.path, body=r.body, headers=headers)
                 answer = connection.getresponse()
@@ -161,9 +180,10 @@ def burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
             except OSError:
                 connection.close()
                 failed = True
-            if failed:
-                with lock:
-                    errors[0] += 1
+            took = (time.perf_counter() - sent) * 1000
+            with lock:
+                latencies.append(took)
+                errors[0] += failed
         connection.close()
 
     started = time.monotonic()
@@ -173,7 +193,15 @@ def burst(base_url: str, requests: list[PreparedRequest], count: int) -> Burst:
     for thread in threads:
         thread.join()
     seconds = time.monotonic() - started
-    return Burst(count, round(seconds, 2), round(count / seconds, 1), errors[0])
+    return Burst(
+        count,
+        round(seconds, 2),
+        round(count / seconds, 1),
+        errors[0],
+        p50_ms=round(percentile(latencies, 50), 1),
+        p95_ms=round(percentile(latencies, 95), 1),
+        p99_ms=round(percentile(latencies, 99), 1),
+    )
 
 
 def job_queue(env: dict[str, str], instance: Path) -> BaseStorage:

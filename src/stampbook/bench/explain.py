@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError
 
 from stampbook.bench.dataset import Size, owner_id, token_secret
+from stampbook.bench.events import LOADS, door, ticket_code
 from stampbook.bench.lots import world as lot_world
 
 HOT_REQUESTS = {
@@ -36,8 +37,16 @@ def hot_query_plans(url: str, size: Size, secret_key: str, instance: str) -> dic
     plans: dict[str, Any] = {}
     lots = lot_world(size)
     many, many_user = lots.many[0], lots.user(lots.many[0])
+    # A ticket of the last block: the check-in scenario's loads took the first ones.
+    event_id = door(size).check_in_events(LOADS - 1)[0]
     hot = {
         **HOT_REQUESTS,
+        "event check-in (door queue)": (
+            "POST",
+            f"/api/v1/events/{event_id}/check-ins",
+            {"ticket_code": ticket_code(event_id, 1)},
+            None,
+        ),
         # The member with 10,000 lots (``bench.lots``): the expiring dates and the spending.
         "member with 10,000 lots: read": ("GET", f"/api/v1/memberships/{many}", None, many_user),
         "member with 10,000 lots: redeem": (

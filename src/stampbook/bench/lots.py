@@ -112,9 +112,9 @@ def load(connection: Connection, size: Size) -> None:
         """
         INSERT INTO memberships (id, program_id, user_id, role_type, permission_settings, status,
                                  balance, points_earned, points_spent, last_activity_at,
-                                 created_at)
+                                 card_code, created_at)
         SELECT m, :program, :first_user + (m - :first), 'member', '{}', 'active', :balance,
-               :balance, 0, now(), now()
+               :balance, 0, now(), 'LOTS' || lpad(m::text, 28, '0'), now()
         FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS m
     """,
         program=lots.program,

@@ -20,7 +20,18 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
-from stampbook.bench import dataset, dispatch, explain, lots, report, servers, store_burst, wrk
+from stampbook.bench import (
+    dataset,
+    dispatch,
+    events,
+    explain,
+    lots,
+    registration_rush,
+    report,
+    servers,
+    store_burst,
+    wrk,
+)
 from stampbook.bench.scenarios import SCENARIOS, Scenario
 from stampbook.migrations import alembic_config
 
@@ -29,6 +40,7 @@ APP_PORT, BASELINE_PORT, WITHOUT_OUTBOX_PORT = 8731, 8732, 8733
 # The dispatch figures (``dispatch``), measured when no --scenario is given or one names it.
 DISPATCH = "dispatch"
 STORE_BURST = "store burst"
+REGISTRATION_RUSH = "registration rush"
 
 
 def _recreate(server_url: str, name: str) -> str:
@@ -97,6 +109,7 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
     with engine.begin() as connection:
         dataset.load(connection, size)
         lots.load(connection, size)
+        events.load(connection, size)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         # Settle what autovacuum and the checkpointer would otherwise do during the loads.
         connection.execute(text("VACUUM (ANALYZE)"))
@@ -184,6 +197,7 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         }
         dispatched = _dispatch(app_server.url, url, env, size, Path(instance), only)
         store = _store_burst(app_server.url, url, env, size, Path(instance), only)
+        rush = _registration_rush(app_server.url, url, size, only)
     plans = explain.hot_query_plans(url, size, SECRET_KEY, instance)
     return {
         "size": asdict(size),
@@ -194,6 +208,7 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         "plans": plans,
         "dispatch": dispatched,
         "store_burst": store,
+        "registration_rush": rush,
     }
 
 
@@ -231,6 +246,25 @@ def _store_burst(
         f"{figures['burst_errors']} errors); {figures['pending_after_burst']} waiting; "
         f"{figures['orders_earned']} orders earned in {figures['drain_seconds']} s "
         f"({figures['orders_per_second']}/s), {figures['lost']} lost",
+        flush=True,
+    )
+    return figures
+
+
+def _registration_rush(
+    app_url: str, url: str, size: dataset.Size, only: list[str]
+) -> dict[str, Any]:
+    """Members rushing for a 100-seat event (or why not measured). It moves no points: no
+    doctor after it; what it checks is the seats."""
+    if only and not any(o in REGISTRATION_RUSH for o in only):
+        return {"skipped": "not chosen (--scenario)"}
+    figures = registration_rush.measure(app_url, url, size)
+    print(
+        f"[{size.name}] registration rush: {figures['members']} members for "
+        f"{figures['seats']} seats in {figures['seconds']} s ({figures['throughput']} req/s, "
+        f"p99 {figures['p99_ms']} ms, {figures['errors']} errors): {figures['registered']} "
+        f"registered, {figures['waitlisted']} waitlisted, event counts {figures['counted']}; "
+        f"oversold: {'YES' if figures['oversold'] else 'no'}",
         flush=True,
     )
     return figures
@@ -290,7 +324,11 @@ def main(sizes: list[str], seconds: int, output: Path, only: list[str] | None = 
             if data["store_burst"].get("doctor_ok") is False or data["store_burst"].get("lost")
         ]
     )
+    oversold = [
+        size for size, data in measured.items() if data["registration_rush"].get("oversold")
+    ]
+    if oversold:
+        print("the registration rush oversold its event: " + ", ".join(oversold), file=sys.stderr)
     if failed:
         print("doctor found missing points after: " + ", ".join(failed), file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed or oversold else 0

@@ -17,6 +17,7 @@ from stampbook.bench.dataset import (
     owner_id,
     token_secret,
 )
+from stampbook.bench.events import check_ins
 from stampbook.bench.lots import world as lot_world
 from stampbook.bench.wrk import PreparedRequest
 from stampbook.loyalty import shopify
@@ -30,6 +31,8 @@ OUTBOX_SCENARIO = "stamp with the outbox"
 STORE_SCENARIO = "Shopify orders/paid"
 # Distinct orders per load: more than the fastest run sends, so none is a replay.
 STORE_ORDERS_PER_LOAD = 20_000
+# Tickets checked in at the door, each once (``bench.events``): issue 18.
+CHECK_IN_SCENARIO = "event check-in (door queue)"
 # A member with 10,000 lots of expiring points against one with a single lot (``bench.lots``):
 # the many-lot figure's baseline is the one-lot figure, measured in alternation with it.
 ONE_LOT_READ, MANY_LOTS_READ = "member with 1 lot: read", "member with 10,000 lots: read"
@@ -232,6 +235,7 @@ SCENARIOS = [
         lambda _size, _cookies: store_orders(STORE_ORDERS_PER_LOAD),
         fresh=True,
     ),
+    Scenario(CHECK_IN_SCENARIO, "app", SQL_BASELINE, check_ins, fresh=True),
     Scenario("member search", "app", JSON_BASELINE, _search),
     Scenario("home page", "app", JSON_BASELINE, _home, page=True),
     Scenario("program page", "app", JSON_BASELINE, _program_page, page=True),

@@ -1,13 +1,14 @@
 """The café's consultations: its barista hosts latte-art lessons (verified), and a listed
-nutritionist, both with weekly hours; the regular has one session booked ahead and one
-completed, rated and paid."""
+nutritionist, both with weekly hours; the regular has a lesson booked ahead and paid (the
+barista recorded it), and a free session with the nutritionist completed and rated."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from stampbook.consultations import queries
-from stampbook.consultations.models import Booking, Host
+from stampbook.accounts.models import User
+from stampbook.consultations import queries, services
+from stampbook.consultations.models import Booking, ConsultationPayment, Host
 from stampbook.core import clock
 from stampbook.core.db import db
 from stampbook.core.demo import DemoWorld
@@ -64,21 +65,23 @@ def load(world: DemoWorld) -> None:
     ahead = queries.free_slots(barista, now + timedelta(days=2), now + timedelta(days=16))
     if ahead:
         slot = ahead[0]
-        db.session.add(
-            Booking(
-                host_id=barista.id,
-                shop_id=shop_id,
-                user_id=regular_id,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                session_type="in_person",
-                status="booked",
-                topic="My first rosetta",
-                session_cost_minor=2500,
-                currency="EUR",
-                payment_status="unpaid",
-            )
+        lesson = Booking(
+            host_id=barista.id,
+            shop_id=shop_id,
+            user_id=regular_id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            session_type="in_person",
+            status="booked",
+            topic="My first rosetta",
+            session_cost_minor=2500,
+            currency="EUR",
+            payment_status=ConsultationPayment.UNPAID,
         )
+        db.session.add(lesson)
+        db.session.flush()
+        host = db.session.get_one(User, barista_id)
+        services.record_payment(host, lesson.id, ConsultationPayment.PAID)
     start = (now - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     db.session.add(
         Booking(

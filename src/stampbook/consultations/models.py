@@ -23,11 +23,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin
+from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, utcnow
 
 
 class HostVerification(StrEnum):
@@ -156,3 +157,29 @@ class Booking(IdMixin, TimestampMixin, Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None]  # when it was marked completed or a no-show
     closed_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
+
+
+class BookingPayment(IdMixin, Base):
+    """Money for a booking through the online payments provider (``consultations.paying``):
+    a payment (positive) or a refund (negative), each once: ``provider_reference`` is the
+    payment intent, or ``{intent}:refund:{cumulative amount}`` for a refund, unique per
+    provider, so a second confirmation of the same payment finds its row and does nothing.
+    ``status``: ``succeeded``; ``refund_due`` (it came after the booking was cancelled or
+    paid otherwise: refunded in full through the provider), ``refunded``."""
+
+    __tablename__ = "consultation_payments"
+    __table_args__ = (UniqueConstraint("provider", "provider_reference"),)
+
+    booking_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("consultation_bookings.id"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"))
+    shop_id: Mapped[int] = mapped_column(IdType, ForeignKey("shops.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(20), default="online")
+    status: Mapped[str] = mapped_column(String(12), default="succeeded")
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_reference: Mapped[str] = mapped_column(String(120))
+    paid_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

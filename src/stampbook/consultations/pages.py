@@ -13,7 +13,7 @@ from collections import OrderedDict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -21,13 +21,14 @@ from werkzeug.wrappers import Response
 
 from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.models import User
-from stampbook.consultations import forms, queries, services, words
+from stampbook.consultations import forms, paying, queries, services, words
 from stampbook.consultations.models import Booking, ConsultationStatus, Host
 from stampbook.consultations.policy import BookingAction, HostAction, host_of, shop_of
 from stampbook.consultations.schemas import ConsultationBookingIn, HostIn, HostPatch
 from stampbook.core import clock, money
 from stampbook.core.db import db
 from stampbook.core.errors import AppError
+from stampbook.core.openapi import content_security_policy
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
 from stampbook.core.zones import zone
@@ -198,7 +199,9 @@ def _hosted_by(user: User) -> list[Host]:
     )
 
 
-def _booking_page(booking: Booking, **forms_given: Any) -> tuple[str, int]:
+def _booking_page(
+    booking: Booking, pay_online: bool = False, **forms_given: Any
+) -> tuple[str, int]:
     actor = me()
     host = host_of(booking)
     now = clock.now()
@@ -236,6 +239,9 @@ def _booking_page(booking: Booking, **forms_given: Any) -> tuple[str, int]:
             else money.display(booking.session_cost_minor, booking.currency, _locale())
         ),
         deadline=booking.starts_at - timedelta(hours=host.cancel_hours),
+        pay_online=pay_online,
+        pay_form=ActionForm(),
+        returned=request.args.get("checkout") == "returned",
         **_helpers(),
     )
     return page, 200
@@ -243,8 +249,18 @@ def _booking_page(booking: Booking, **forms_given: Any) -> tuple[str, int]:
 
 @bp.get("/consultations/<int:booking_id>")
 @route(Access.USER, action=BookingAction.VIEW)
-def booking(booking_id: int) -> tuple[str, int]:
-    return _booking_page(queries.load_booking(me(), booking_id))
+def booking(booking_id: int) -> tuple[str, int, dict[str, str]]:
+    found = queries.load_booking(me(), booking_id)
+    # Its member may pay online (``flows.pages.payments``): the form goes to the provider.
+    pay_online = found.user_id == me().id and paying.payable(found)
+    page, status = _booking_page(found, pay_online=pay_online)
+    headers = {}
+    if pay_online:
+        origin = current_app.config["PAYMENTS_CHECKOUT_ORIGIN"]
+        headers["Content-Security-Policy"] = content_security_policy(
+            request.path, form_targets=origin
+        )
+    return page, status, headers
 
 
 def _back(booking_id: int) -> Response:

@@ -11,7 +11,8 @@ changes a booking.
   the host's user alone. The member cancels (until the host's deadline: the service says
   ``cancel_deadline_passed``) and rates it once completed; the host's user and the shop's
   staff (the team but its viewers) cancel at any time, mark it completed or a no-show, and
-  record its payment status.
+  record its payment status. Paying online (``consultation.pay``) is the member's alone: the
+  host and the team record payments by hand.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class BookingAction(StrEnum):
     NOTES_VIEW = "consultation.notes_view"
     NOTES_WRITE = "consultation.notes_write"
     RATE = "consultation.rate"
+    PAY = "consultation.pay"  # online, by its own member only
 
 
 def shop_of(thing: Host | Booking) -> Shop:
@@ -161,4 +163,10 @@ def write_notes(actor: User | None, booking: Booking) -> Decision:
 
 @rule(BookingAction.RATE)
 def rate_booking(actor: User | None, booking: Booking) -> Decision:
+    return _seen_then(actor, booking, actor is not None and booking.user_id == actor.id)
+
+
+@rule(BookingAction.PAY)
+def pay_booking(actor: User | None, booking: Booking) -> Decision:
+    """Its member pays online; the host and the team see it but record payments by hand."""
     return _seen_then(actor, booking, actor is not None and booking.user_id == actor.id)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from stampbook.accounts.models import User
-from stampbook.consultations import queries, rules
+from stampbook.consultations import paying, queries, rules
 from stampbook.consultations.models import (
     Booking,
     ConsultationPayment,
@@ -309,13 +309,19 @@ def rate(
 
 
 def record_payment(actor: User, booking_id: int, status: str) -> Booking:
-    """Recorded by the host or the staff (online payments come with the events' payments)."""
+    """Recorded by the host or the staff (online payments: ``paying``); a booking becoming
+    paid records ``payment.received``."""
     booking = queries.load_booking(actor, booking_id, BookingAction.CLOSE)
     if (
         status == ConsultationPayment.REFUNDED
         and booking.payment_status != ConsultationPayment.PAID
     ):
         raise Conflict(code="booking_not_paid")
+    newly_paid = (
+        status == ConsultationPayment.PAID and booking.payment_status != ConsultationPayment.PAID
+    )
     booking.payment_status = status
     db.session.flush()
+    if newly_paid:
+        paying.announce_paid(booking, "team")
     return booking

@@ -192,8 +192,10 @@ def post(
     timeout: float,
     *,
     max_bytes: int = MAX_REPLY_BYTES,
+    method: str = "POST",
 ) -> Reply:
-    """POST ``content`` to ``url``, connecting only to an address checked just now; never
+    """POST ``content`` to ``url`` (or send it with ``method``: an API's PATCH), connecting
+    only to an address checked just now; never
     follows a redirect (a 3xx is a reply like any other). Raises UrlNotAllowed for a URL the
     checks refuse, EgressFailed when no reply came within ``timeout`` seconds in all. The
     reply's first ``max_bytes`` are kept (an API whose answer is read: more than the 2 KB
@@ -211,7 +213,7 @@ def post(
     ) as client:
         try:
             with client.stream(
-                "POST",
+                method,
                 _pinned_url(target, address),
                 content=content,
                 headers={**headers, "Host": _host_header(target)},

@@ -43,6 +43,7 @@ class OccurrenceType(StrEnum):
     EVENT_REGISTERED = "event.registered"
     EVENT_REGISTRATION_CANCELLED = "event.registration_cancelled"
     EVENT_CHECKED_IN = "event.checked_in"
+    PAYMENT_RECEIVED = "payment.received"
 
 
 class Payload(BaseModel):
@@ -319,6 +320,23 @@ class EventCheckedIn(Payload):
     points: int
 
 
+class PaymentReceived(Payload):
+    """A payment completed what was due: an event's seat (``kind`` ``registration``) or a
+    consultation (``booking``), paid online (``channel`` ``online``) or recorded by the team
+    (``cash``, ``card``, ``team``). ``amount`` is a decimal string in ``currency`` (as the
+    API writes money); the ids name what was paid for."""
+
+    user_id: int
+    kind: str  # registration | booking
+    amount: str
+    currency: str
+    channel: str
+    registration_id: int | None = None
+    event_id: int | None = None
+    booking_id: int | None = None
+    host_id: int | None = None
+
+
 CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.POINTS_EARNED: PointsEarned,
     OccurrenceType.POINTS_SPENT: PointsSpent,
@@ -348,4 +366,5 @@ CATALOGUE: dict[OccurrenceType, type[Payload]] = {
     OccurrenceType.EVENT_REGISTERED: EventRegistered,
     OccurrenceType.EVENT_REGISTRATION_CANCELLED: EventRegistrationCancelled,
     OccurrenceType.EVENT_CHECKED_IN: EventCheckedIn,
+    OccurrenceType.PAYMENT_RECEIVED: PaymentReceived,
 }

@@ -134,6 +134,7 @@ MESSAGES: dict[str, Message] = {
             "event.view": _t("You may not see this event."),
             "event.manage": _t("Only the shop's creator and managers set up its events."),
             "event.register": _t("Sign in to register for this event."),
+            "event.self_check_in": _t("Sign in to check yourself in."),
             "event.staff": _t(
                 "Only the shop's team members who stamp work the door: registrations, "
                 "check-ins and payments."
@@ -171,6 +172,10 @@ MESSAGES: dict[str, Message] = {
             ),
             "consultation.notes_write": _t("Only the host writes a consultation's notes."),
             "consultation.rate": _t("Only the member who booked it rates a consultation."),
+            "consultation.pay": _t(
+                "Only the member who booked it pays a consultation online: the host and the "
+                "team record payments."
+            ),
             "member_referral.share": _t("Only the member sends invitations with their link."),
             "customer_import.manage": _t(
                 "Only the shop's creator and managers (or their API keys) import its customers."
@@ -203,6 +208,14 @@ MESSAGES: dict[str, Message] = {
             "redemption.fulfil": _t("You may not hand over this reward."),
             "redemption.list_for_shop": _t("You may not see this shop's receipts."),
             "redemption.view": _t("You may not see this receipt."),
+            "reward.redeem_for_member": _t(
+                "Only the shop's team at the counter redeems rewards for its members."
+            ),
+            "card.scan": _t("Only the program's team that stamps scans its members' cards."),
+            "card.view": _t("A card code is shown to its member only."),
+            "card.replace": _t("Only its member replaces a card code."),
+            "wallet.settings": _t("Only the shop's creator and managers set up its wallet passes."),
+            "wallet.pass": _t("A membership's wallet pass is its member's only."),
             "reward.contribute": _t(
                 "You may not put points toward this reward with this membership."
             ),
@@ -562,6 +575,13 @@ MESSAGES: dict[str, Message] = {
     "already_checked_in": _t("This ticket is checked in already."),
     "unknown": _t("No ticket has this code."),
     "not_checked_in": _t("This ticket is not checked in."),
+    "self_check_in_off": _t(
+        "This event does not take self check-in: show your ticket to the team at the door."
+    ),
+    "door_code_invalid": _t(
+        "This door code is not valid or has expired: scan the code on the door screen again."
+    ),
+    "not_registered": _t("You are not registered for this event."),
     # Referrals.
     "referrals_disabled": _t("This program does not take referrals at the moment."),
     "referral_code_unknown": _t("No member of this program has that referral code."),
@@ -576,6 +596,38 @@ MESSAGES: dict[str, Message] = {
         "You have sent all the invitations you may send today (%(limit)s): try tomorrow."
     ),
     "membership_not_in_program": _t("That membership is not one of this program's."),
+    # Cards (a member's card code scanned at the counter).
+    "card_unknown": _t("No card has this code: check it, or find the member by name."),
+    "card_retired": _t(
+        "This card code was replaced by its member: ask them to show their current card."
+    ),
+    "card_other_program": _t("This card is of another program: it earns and pays nothing here."),
+    "membership_without_account": _t(
+        "This customer has no account yet: a reward's receipt needs one. Ask them to sign up."
+    ),
+    # Wallet passes (Apple Wallet, Google Wallet).
+    "pass_token_invalid": _t(
+        "This device did not present the pass's authentication token (Authorization: "
+        "ApplePass ...), or there is no such pass."
+    ),
+    "wallet_not_configured": _t(
+        "This shop has not set up %(wallet)s passes yet: ask the team, or use the card code."
+    ),
+    "wallet_certificate_invalid": _t(
+        "The certificate in %(field)s is not readable: paste the PEM text, from -----BEGIN "
+        "CERTIFICATE----- to -----END CERTIFICATE-----."
+    ),
+    "wallet_key_invalid": _t(
+        "The private key is not readable: paste it as PEM text, without a password."
+    ),
+    "wallet_key_mismatch": _t(
+        "This private key is not the pass certificate's: paste the key the certificate was "
+        "made with."
+    ),
+    "wallet_service_account_invalid": _t(
+        "The service account key is not readable: paste the JSON file Google gave, with its "
+        "client_email and private_key."
+    ),
     # Consultations.
     "rate_invalid": _t("A rate is an amount of its currency, like 45.00."),
     "schedule_invalid": _t(
@@ -605,6 +657,7 @@ MESSAGES: dict[str, Message] = {
     "booking_not_completed": _t("Only a completed consultation can be rated."),
     "booking_rated": _t("You have rated this consultation already."),
     "booking_not_paid": _t("Only a paid consultation can be refunded."),
+    "booking_payment_not_due": _t("This consultation has nothing to pay."),
     # A store's connection and its webhooks (Shopify).
     "invalid_signature": _t(
         "The webhook's signature does not match: check the store's domain and that its "

@@ -4,16 +4,13 @@ shop's server may call the team's routes with a shop API key."""
 
 from __future__ import annotations
 
-from flask import request
-from werkzeug.exceptions import RequestEntityTooLarge
-
 from stampbook.accounts.auth import current_user, me
 from stampbook.core.db import db
 from stampbook.core.money import from_minor
 from stampbook.core.pagination import decode_cursor, encode_cursor
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import ApiBlueprint
-from stampbook.events import checking_in, paying, queries, registering, services
+from stampbook.events import checking_in, queries, registering, services
 from stampbook.events.models import Event, Payment, Registration
 from stampbook.events.policy import EventAction
 from stampbook.events.schemas import (
@@ -27,10 +24,10 @@ from stampbook.events.schemas import (
     EventPaymentOut,
     EventQuery,
     MyRegistrationQuery,
-    PaymentDeliveryOut,
     RegistrationOut,
     RegistrationPage,
     RegistrationQuery,
+    SelfCheckInIn,
 )
 from stampbook.shops.models import Shop
 from stampbook.shops.queries import load_shop
@@ -51,6 +48,13 @@ CHANGE_EVENT = route(
     Access.USER, action=EventAction.MANAGE, subject=queries.load_event, key_scope="write"
 )
 REGISTER = route(Access.USER, action=EventAction.REGISTER, subject=queries.load_event)
+# A person's own seat: no shop API key (it has no person), a key sent again answers the same.
+SELF_CHECK_IN = route(
+    Access.USER,
+    action=EventAction.SELF_CHECK_IN,
+    subject=queries.load_event,
+    idempotent=True,
+)
 DOOR_READ = route(
     Access.USER, action=EventAction.STAFF, subject=queries.load_event, key_scope="read"
 )
@@ -101,6 +105,7 @@ def event_out(event: Event, waitlisted: int | None = None) -> EventOut:
         points=event.points,
         program_id=event.program_id,
         is_active=event.is_active,
+        self_check_in=event.self_check_in,
         cancelled=event.cancelled_at is not None,
         ical=f"/events/{event.id}.ics",
     )
@@ -330,29 +335,8 @@ def record_payment(registration_id: int, body: EventPaymentIn) -> EventPaymentOu
     return payment_out(registering.record_payment(me(), registration_id, body))
 
 
-@bp.post("/payments/stripe/webhooks")
-@route(Access.PUBLIC)
-@bp.output(PaymentDeliveryOut)
-@bp.doc(
-    summary="The online payments provider's webhooks (Stripe's shape)",
-    description=(
-        "Called by the provider, not by people: no token. A body over 1 MiB is refused (413); "
-        'then `Stripe-Signature` (`t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{raw body}">`, keyed '
-        "with PAYMENTS_WEBHOOK_SECRET, within 5 minutes of t) must match the raw body: 401 "
-        "payments_signature_invalid otherwise, and nothing happens. An event counts once per id "
-        "(`evt_...`): sent again it answers 200 with `duplicate`. checkout.session.completed "
-        "confirms a seat's payment, checkout.session.expired releases expired holds, "
-        "charge.refunded records a refund; other types answer 200 and are ignored."
-    ),
-    responses=[400, 401, 413],
-)
-def receive_payments_webhook() -> PaymentDeliveryOut:
-    if paying.too_large(request.content_length):
-        raise RequestEntityTooLarge()
-    raw = request.get_data(cache=True)
-    if paying.too_large(len(raw)):
-        raise RequestEntityTooLarge()
-    return paying.receive(raw, request.headers.get("Stripe-Signature"))
+# The provider's webhook (POST /payments/stripe/webhooks) reaches consultations too: it is
+# a flow (flows/payments_api.py), as are the members' checkout routes.
 
 
 @bp.post("/events/<int:event_id>/check-ins")
@@ -381,3 +365,25 @@ def check_in(event_id: int, body: CheckInIn) -> CheckInOut:
 @bp.doc(summary="Check a ticket out (its time kept)", responses=[403, 404, 409])
 def check_out(event_id: int, body: CheckInIn) -> RegistrationOut:
     return _one(checking_in.check_out(me(), event_id, body.ticket_code))
+
+
+@bp.post("/events/<int:event_id>/self-check-ins")
+@SELF_CHECK_IN
+@bp.input(SelfCheckInIn, arg_name="body")
+@bp.output(CheckInOut)
+@bp.doc(
+    summary="Check myself in with the code the door screen shows (where switched on)",
+    description=(
+        "door_code is the ?c= of the door screen's QR code (`<step>.<mac>`, signed by the "
+        "server, a new one every 10 seconds, accepted for 10 more) or the code typed from "
+        "under it. Refusals: 403 door_code_invalid (forged, another event's, or expired: "
+        "scan again); 409 self_check_in_off, event_cancelled, not_registered, cancelled, "
+        "waitlisted, unpaid, already_checked_in. Attendance points once; the same nonce (or "
+        "Idempotency-Key) sent again answers as the first."
+    ),
+    responses=[403, 404, 409],
+)
+def self_check_in(event_id: int, body: SelfCheckInIn) -> CheckInOut:
+    scan = checking_in.self_check_in(me(), event_id, body.door_code, body.nonce)
+    out = _one(scan.registration)
+    return CheckInOut(**out.model_dump(), replayed=scan.replayed)

@@ -1,6 +1,11 @@
 """The online payments provider, in the shape of Stripe Checkout: a Checkout Session made for
-an unpaid seat (the member is sent to its ``url``), a refund of a payment intent, and the
-provider's webhook signature. No database: ``events.paying`` decides what each answer does.
+an unpaid seat or consultation (the member is sent to its ``url``), a refund of a payment
+intent, and the provider's webhook signature. No database: ``events.paying`` and
+``consultations.paying`` decide what each answer does, and ``flows.payments`` which of them a
+webhook event is for: the session's and the payment intent's ``metadata.kind``
+(``registration`` or ``booking``; none means ``registration``, as sessions made before
+bookings could be paid say nothing) with ``metadata.registration_id`` or
+``metadata.booking_id``.
 
 The API is ``PAYMENTS_URL`` (Stripe's by default) with the secret key ``PAYMENTS_SECRET_KEY``
 as a bearer token; bodies are form-encoded as Stripe's are (``line_items[0][quantity]=1``),
@@ -38,6 +43,10 @@ MAX_ANSWER_BYTES = 64 * 1024
 SESSION_MIN = timedelta(minutes=31)
 SESSION_MAX = timedelta(hours=23, minutes=59)
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+# What a session pays for (``metadata.kind``).
+REGISTRATION = "registration"
+BOOKING = "booking"
 
 
 @dataclass(frozen=True)
@@ -83,16 +92,25 @@ def session_expiry(hold_expires_at: datetime, now: datetime) -> datetime:
 
 def session_form(
     *,
-    registration_id: int,
     amount: int,
     currency: str,
     name: str,
     success_url: str,
     cancel_url: str,
     expires_at: datetime,
+    registration_id: int | None = None,
+    booking_id: int | None = None,
 ) -> list[tuple[str, str]]:
-    """The form of ``POST /v1/checkout/sessions`` for one seat (amounts in minor units)."""
-    reference = str(registration_id)
+    """The form of ``POST /v1/checkout/sessions`` for one seat or one booking (amounts in
+    minor units)."""
+    if registration_id is not None:
+        kind, key, reference = REGISTRATION, "registration_id", str(registration_id)
+        client_reference = reference
+    else:
+        assert booking_id is not None
+        kind, key, reference = BOOKING, "booking_id", str(booking_id)
+        # Not digits alone: never read as a registration's id (``registration_of``).
+        client_reference = f"booking-{reference}"
     return [
         ("mode", "payment"),
         ("line_items[0][price_data][currency]", currency.lower()),
@@ -101,10 +119,12 @@ def session_form(
         ("line_items[0][quantity]", "1"),
         ("success_url", success_url),
         ("cancel_url", cancel_url),
-        ("client_reference_id", reference),
-        ("metadata[registration_id]", reference),
-        # Copied onto the payment intent and its charge: a refund names its registration.
-        ("payment_intent_data[metadata][registration_id]", reference),
+        ("client_reference_id", client_reference),
+        ("metadata[kind]", kind),
+        (f"metadata[{key}]", reference),
+        # Copied onto the payment intent and its charge: a refund names what it paid for.
+        ("payment_intent_data[metadata][kind]", kind),
+        (f"payment_intent_data[metadata][{key}]", reference),
         ("expires_at", str(int(expires_at.timestamp()))),
     ]
 
@@ -227,6 +247,22 @@ def registration_of(resource: Mapping[str, Any]) -> int | None:
     for value in candidates:
         if isinstance(value, str) and value.isdigit() and len(value) <= 18:
             return int(value)
+    return None
+
+
+def kind_of(resource: Mapping[str, Any]) -> str | None:
+    """What a session or charge pays for, as its metadata says (None when it says nothing)."""
+    metadata = resource.get("metadata")
+    kind = metadata.get("kind") if isinstance(metadata, Mapping) else None
+    return kind if kind in (REGISTRATION, BOOKING) else None
+
+
+def booking_of(resource: Mapping[str, Any]) -> int | None:
+    """The booking a session or charge names in its metadata."""
+    metadata = resource.get("metadata")
+    value = metadata.get("booking_id") if isinstance(metadata, Mapping) else None
+    if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+        return int(value)
     return None
 
 

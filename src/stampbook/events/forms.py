@@ -13,3 +13,16 @@ from stampbook.ui.forms import ActionForm
 class CheckInForm(ActionForm):
     ticket_code = StringField(_l("Ticket code"), validators=[DataRequired(), Length(max=64)])
     nonce = HiddenField(validators=[Length(max=64)])
+
+
+class SelfCheckInForm(ActionForm):
+    """A member's own check-in: the door screen's code (from its QR code's link, or typed)."""
+
+    door_code = StringField(_l("Door code"), validators=[DataRequired(), Length(max=64)])
+    nonce = HiddenField(validators=[Length(max=64)])
+
+
+class DoorSwitchForm(ActionForm):
+    """Self check-in switched on ("1") or off (anything else) by the event's managers."""
+
+    on = HiddenField()

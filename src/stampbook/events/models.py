@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -81,6 +82,8 @@ class Event(IdMixin, TimestampMixin, Base):
     points: Mapped[int] = mapped_column(BigInteger, default=0)
     program_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("programs.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Members may check themselves in with the door screen's rotating code (events.door).
+    self_check_in: Mapped[bool] = mapped_column(default=False, server_default=false())
     cancelled_at: Mapped[datetime | None]
     # When the no-show job closed the event (registered -> no_show).
     closed_at: Mapped[datetime | None]
@@ -162,3 +165,22 @@ class PaymentDelivery(IdMixin, Base):
     )
     outcome: Mapped[str] = mapped_column(String(30))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckoutSession(IdMixin, Base):
+    """A Checkout Session the online payments provider made (``events.paying``), for a seat
+    (``kind`` ``registration``) or a consultation (``booking``), kept under the
+    ``Idempotency-Key`` it was asked with: the same key asked again answers the same session,
+    and the API says it is not new (200, not 201)."""
+
+    __tablename__ = "checkout_sessions"
+    __table_args__ = (UniqueConstraint("provider", "idempotency_key"),)
+
+    provider: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str] = mapped_column(String(120))
+    session_id: Mapped[str] = mapped_column(String(120))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(IdType)
+    expires_at: Mapped[datetime]  # when the provider ends it: asked for again after
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

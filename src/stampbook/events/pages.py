@@ -16,7 +16,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 import segno
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from markupsafe import Markup
@@ -27,12 +27,13 @@ from stampbook.accounts.auth import current_user, me
 from stampbook.accounts.models import User
 from stampbook.core import clock
 from stampbook.core.db import db
+from stampbook.core.errors import AppError
 from stampbook.core.money import from_minor
 from stampbook.core.openapi import content_security_policy
 from stampbook.core.policy import Access, can, route
 from stampbook.core.routing import PageBlueprint
-from stampbook.events import checking_in, paying, queries, registering, words
-from stampbook.events.forms import CheckInForm
+from stampbook.events import checking_in, paying, queries, registering, services, words
+from stampbook.events.forms import CheckInForm, DoorSwitchForm, SelfCheckInForm
 from stampbook.events.models import Event, Registration
 from stampbook.events.policy import EventAction, shop_of_event
 from stampbook.events.rules import EventWhen, RegistrationStatus
@@ -261,6 +262,127 @@ def check_in(event_id: int) -> Response | tuple[str, int]:
 
     act(lambda: checking_in.check_in(me(), event_id, code, nonce), done)
     return redirect(url_for("event_pages.check_in_page", event_id=event_id))
+
+
+# --- Self check-in: the door screen and a member's own check-in --------------------------------
+
+
+def _self_check_in_url(event_id: int, code: str) -> str:
+    return url_for("event_pages.self_check_in_page", event_id=event_id, c=code, _external=True)
+
+
+def _qr_data_uri(text: str) -> str:
+    """An image the page's CSP allows (``img-src data:``), so the script swaps its ``src``
+    and never writes markup."""
+    return str(segno.make_qr(text, error="m").svg_data_uri(scale=10, border=2))
+
+
+@bp.get("/events/<int:event_id>/door")
+@route(Access.USER, action=EventAction.STAFF)
+def door(event_id: int) -> tuple[str, int]:
+    """The door screen (the team's): the rotating signed QR code members scan to check
+    themselves in, renewed by ``ui/static/event_door.js``; while self check-in is off, the
+    managers' switch."""
+    actor = me()
+    found = queries.load_event_for(actor, event_id, EventAction.STAFF)
+    shown = checking_in.door_code(actor, found.id) if found.self_check_in else None
+    url = _self_check_in_url(found.id, shown.code) if shown else None
+    return render_template(
+        "events/door.html",
+        event=found,
+        shop=shop_of_event(found),
+        shown=shown,
+        qr=_qr_data_uri(url) if url else None,
+        manager=can(actor, EventAction.MANAGE, found),
+        form=DoorSwitchForm(formdata=None),
+        words=words,
+    ), 200
+
+
+@bp.get("/events/<int:event_id>/door/code")
+@route(Access.USER, action=EventAction.STAFF)
+def door_code(event_id: int) -> Response:
+    """The door screen's current code, for its script (409 self_check_in_off while off)."""
+    shown = checking_in.door_code(me(), event_id)
+    url = _self_check_in_url(event_id, shown.code)
+    response = jsonify(
+        code=shown.code,
+        typed=shown.typed,
+        url=url,
+        qr=_qr_data_uri(url),
+        refresh_in_ms=int(shown.seconds_left * 1000) + 100,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/events/<int:event_id>/door/switch")
+@route(Access.USER, action=EventAction.MANAGE)
+def door_switch(event_id: int) -> Response:
+    queries.load_event_for(current_user(), event_id, EventAction.MANAGE)
+    on = request.form.get("on") == "1"
+    act(
+        lambda: services.update_event(me(), event_id, {"self_check_in": on}),
+        _("Self check-in is on: show this screen at the door.")
+        if on
+        else _("Self check-in is off."),
+    )
+    return redirect(url_for("event_pages.door", event_id=event_id))
+
+
+def _self_check_in_page(found: Event, form: SelfCheckInForm, status: int = 200) -> tuple[str, int]:
+    actor = current_user()
+    form.nonce.data = secrets.token_urlsafe(16)
+    return render_template(
+        "events/door_self.html",
+        event=found,
+        shop=shop_of_event(found),
+        form=form,
+        mine=_mine(actor.id if actor else None, found.id),
+        signed_in=actor is not None,
+        words=words,
+    ), status
+
+
+@bp.get("/events/<int:event_id>/self-check-in")
+@route(Access.PUBLIC, action=EventAction.VIEW)
+def self_check_in_page(event_id: int) -> tuple[str, int]:
+    """Where the door's QR code leads (``?c=`` its code): signed in, the page sends its form
+    at once (``event_door.js``; the button without a script). A GET changes nothing: link
+    previews and mail scanners open links, and a read runs without a transaction."""
+    found = queries.load_event_for(current_user(), event_id)
+    code = (request.args.get("c") or "").strip()[:64]
+    return _self_check_in_page(found, SelfCheckInForm(formdata=None, door_code=code))
+
+
+def _self_refusal(error: AppError) -> str:
+    if error.code == "already_checked_in":
+        return _("You are checked in already.")
+    return error.detail
+
+
+@bp.post("/events/<int:event_id>/self-check-in")
+@route(Access.USER, action=EventAction.SELF_CHECK_IN)
+def self_check_in(event_id: int) -> Response | tuple[str, int]:
+    found = queries.load_event_for(current_user(), event_id, EventAction.SELF_CHECK_IN)
+    form = SelfCheckInForm()
+    if not form.validate():
+        return _self_check_in_page(found, form, 422)
+    code = form.door_code.data or ""
+    nonce = form.nonce.data or None
+
+    def done(scan: checking_in.Scan) -> str:
+        points = queries.registration_row(scan.registration).points_awarded
+        if points:
+            return _("You are checked in: %(points)s points are yours.", points=points)
+        return _("You are checked in. Enjoy the event!")
+
+    act(
+        lambda: checking_in.self_check_in(me(), event_id, code, nonce),
+        done,
+        refused=_self_refusal,
+    )
+    return redirect(url_for("event_pages.self_check_in_page", event_id=event_id))
 
 
 # --- iCalendar ------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Online payments for paid seats (issue 18), through the Stripe Checkout-shaped provider of
-``events.checkout``: the member's checkout, and the provider's webhooks.
+``events.checkout``: the member's checkout, and what the provider's webhooks do to seats.
+The webhook's route and its dispatch are ``flows.payments`` (its events reach consultations'
+bookings too, by ``metadata.kind``); this module checks and logs a delivery for it and applies
+those for registrations.
 
 The checkout (``start_checkout``): an unpaid seat still held gets a Checkout Session for what
 is left to pay, ending with the hold (within Stripe's bounds); the member is sent to its
@@ -7,23 +10,30 @@ is left to pay, ending with the hold (within Stripe's bounds); the member is sen
 has confirmed it. One session per seat and hold: the ``Idempotency-Key`` names both, so a
 second click gets the same session.
 
-The webhook (``receive``), in this order: the raw body's ``Stripe-Signature`` is checked
-first (401 ``payments_signature_invalid``, nothing written); then the body is parsed (400); then the
-delivery is logged once per provider and event id (``evt_...``, an ``INSERT ... ON CONFLICT
-DO NOTHING``): a delivery sent again changes nothing and answers ``duplicate``. Its work is
-done in the same transaction (a failure rolls the log back too, and the provider retries):
+The webhook (``flows.payments.receive``), in this order: the raw body's ``Stripe-Signature``
+is checked first (401 ``payments_signature_invalid``, nothing written); then the body is
+parsed (400); then the delivery is logged once per provider and event id (``evt_...``, an
+``INSERT ... ON CONFLICT DO NOTHING``): a delivery sent again changes nothing and answers
+``duplicate``. Its work is done in the same transaction (a failure rolls the log back too,
+and the provider retries). For a registration:
 
 - ``checkout.session.completed`` with ``payment_status`` ``paid``: under the event's row
   lock, a payment row (``online``, provider ``stripe``, the payment intent as its unique
   reference: a second confirmation of the same payment finds it and does nothing); the seat is
-  paid once the payments reach the price. **A payment that comes after the seat was released
-  and passed on** (the expiry job took the event's lock first), or for a seat paid already
-  (cash at the door meanwhile), is recorded and refunded in full through the provider
+  paid once the payments reach the price, and ``payment.received`` is recorded. **A payment
+  that comes after the seat was released and passed on** (the expiry job took the event's
+  lock first), or for a seat paid already (cash at the door meanwhile), is recorded and
+  refunded in full through the provider
   (``refund_due``, then ``refunded`` once the provider took the refund; a refund the
   provider could not take is tried again by ``retry_late_refunds``): the person is not
   seated again, nobody loses the seat they were given. Whichever of the expiry and the
   payment locks the event's row first decides, so there is one outcome: a seat whose hold
   ended but was not released yet is still theirs, and the payment keeps it.
+- ``checkout.session.async_payment_succeeded`` (a delayed method, a bank debit: the session
+  was ``completed`` with ``payment_status`` ``unpaid`` first): confirmed exactly as
+  ``completed`` and ``paid`` is (the same payment intent: once, whichever comes).
+  ``checkout.session.async_payment_failed``: recorded as ``payment_failed`` and nothing
+  else (the hold runs its course: the seat is released when it ends, not earlier).
 - ``checkout.session.expired``: the event's expired holds are released (the session may end
   before a hold longer than a day: then the seat stays held and the member may pay again).
 - ``charge.refunded``: a negative payment row for what the charge's ``amount_refunded`` adds
@@ -41,7 +51,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -61,7 +72,13 @@ from stampbook.core.errors import (
 from stampbook.core.jobs import job
 from stampbook.core.schemas import read_json
 from stampbook.events import checkout, queries, registering
-from stampbook.events.models import Event, Payment, PaymentDelivery, Registration
+from stampbook.events.models import (
+    CheckoutSession,
+    Event,
+    Payment,
+    PaymentDelivery,
+    Registration,
+)
 from stampbook.events.policy import EventAction
 from stampbook.events.rules import SEATED, PaymentStatus, RegistrationStatus
 from stampbook.events.schemas import PaymentDeliveryOut
@@ -69,6 +86,8 @@ from stampbook.events.schemas import PaymentDeliveryOut
 logger = logging.getLogger(__name__)
 
 COMPLETED = "checkout.session.completed"
+ASYNC_SUCCEEDED = "checkout.session.async_payment_succeeded"
+ASYNC_FAILED = "checkout.session.async_payment_failed"
 EXPIRED = "checkout.session.expired"
 REFUNDED = "charge.refunded"
 
@@ -76,6 +95,7 @@ REFUNDED = "charge.refunded"
 CONFIRMED = "confirmed"
 PARTLY_PAID = "partly_paid"
 NOT_PAID = "not_paid"
+PAYMENT_FAILED = "payment_failed"
 ALREADY_RECORDED = "already_recorded"
 LATE_REFUNDING = "late_refunding"
 REFUNDED_FIRST = "refunded_first"
@@ -127,6 +147,23 @@ def start_checkout(
     now: datetime | None = None,
 ) -> str:
     """A Checkout Session for the member's unpaid seat; returns the URL to send them to."""
+    return start_session(
+        actor, registration_id, success_url=success_url, cancel_url=cancel_url, now=now
+    )[0].url
+
+
+def start_session(
+    actor: User,
+    registration_id: int,
+    *,
+    success_url: str,
+    cancel_url: str,
+    now: datetime | None = None,
+) -> tuple[checkout.Session, bool]:
+    """A Checkout Session for the member's unpaid seat (the same one for the same seat, hold
+    and amount: the provider's ``Idempotency-Key``), and whether it is new. Refused:
+    ``payments_unavailable``, ``registration_over`` (cancelled, attended, the hold over and
+    the seat released), ``payment_not_due`` (free, paid)."""
     now = now or clock.now()
     registration = queries.load_registration_for(
         actor, registration_id, EventAction.REGISTRATION_PAY
@@ -136,6 +173,8 @@ def start_checkout(
     event = queries.load_event(registration.event_id)
     registering.release_expired(event, now)
     db.session.refresh(registration)
+    if registration.status != RegistrationStatus.REGISTERED:
+        raise Conflict(code="registration_over")
     if not payable(registration, event) or registration.hold_expires_at is None:
         raise Conflict(code="payment_not_due")
     due = event.price - paid_so_far(registration.id)
@@ -152,11 +191,51 @@ def start_checkout(
         expires_at=checkout.session_expiry(hold, now),
     )
     key = f"checkout-{registration.id}-{int(hold.timestamp())}-{due}"
+    return create_session(form, key, checkout.REGISTRATION, registration.id)
+
+
+def create_session(
+    form: list[tuple[str, str]], key: str, kind: str, subject_id: int
+) -> tuple[checkout.Session, bool]:
+    """The provider's session for ``key`` (asked once and kept while it lasts), and whether
+    it is new. One that ended is asked for again (the provider makes another once its
+    idempotency window is over)."""
+    now = clock.now()
+    expires_at = datetime.fromtimestamp(int(dict(form)["expires_at"]), UTC)
+    kept = db.session.scalars(
+        select(CheckoutSession).where(
+            CheckoutSession.provider == checkout.PROVIDER, CheckoutSession.idempotency_key == key
+        )
+    ).first()
+    if kept is not None and kept.expires_at > now:
+        return checkout.Session(session_id=kept.session_id, url=kept.url), False
     answer = checkout.create_session(form, key)
-    if isinstance(answer, checkout.Session):
-        return answer.url
-    logger.warning("checkout for registration %s not made: %s", registration.id, answer)
-    raise ServiceUnavailable(code="payments_unavailable")
+    if not isinstance(answer, checkout.Session):
+        logger.warning("checkout for %s %s not made: %s", kind, subject_id, answer)
+        raise ServiceUnavailable(code="payments_unavailable")
+    if kept is not None:
+        new = kept.session_id != answer.session_id
+        kept.session_id, kept.url, kept.expires_at = answer.session_id, answer.url, expires_at
+        db.session.flush()
+        return answer, new
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    made = db.session.execute(
+        dialect.insert(CheckoutSession)
+        .values(
+            provider=checkout.PROVIDER,
+            idempotency_key=key,
+            session_id=answer.session_id,
+            url=answer.url,
+            kind=kind,
+            subject_id=subject_id,
+            expires_at=expires_at,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["provider", "idempotency_key"])
+        .returning(CheckoutSession.id)
+    ).scalar()
+    # A concurrent ask with the same key kept it first: the provider answered the same.
+    return answer, made is not None
 
 
 # --- The provider's webhooks ----------------------------------------------------------------
@@ -166,11 +245,18 @@ def too_large(content_length: int | None) -> bool:
     return (content_length or 0) > checkout.MAX_BODY_BYTES
 
 
-def receive(
-    raw: bytes, signature: str | None, *, now: datetime | None = None
-) -> PaymentDeliveryOut:
-    """Check, log once and apply one delivery; the answer for the provider."""
-    now = now or clock.now()
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook event whose signature was checked: its id, type and ``data.object``."""
+
+    delivery_id: str
+    event_type: str
+    resource: Mapping[str, Any]
+
+
+def verified(raw: bytes, signature: str | None, now: datetime) -> Delivery:
+    """The delivery, once its signature matched: 401 ``payments_signature_invalid`` before
+    the body is read at all; 400 for a body that is not an event."""
     # Looked up through the module, so that a test can tell whether it was computed at all.
     if not checkout.verify(raw, signature, current_app.config.get("PAYMENTS_WEBHOOK_SECRET"), now):
         raise Unauthorized(code="payments_signature_invalid")
@@ -181,23 +267,35 @@ def receive(
     event_type = checkout.text_of(body, "type", 100)
     if delivery_id is None or event_type is None:
         raise AppError(code="payments_payload_invalid")
-    claimed = _claim(delivery_id, event_type, now)
-    if claimed is None:
-        first = db.session.scalars(
-            select(PaymentDelivery).where(
-                PaymentDelivery.provider == checkout.PROVIDER,
-                PaymentDelivery.delivery_id == delivery_id,
-            )
-        ).one()
-        return PaymentDeliveryOut(delivery_id=delivery_id, outcome=first.outcome, duplicate=True)
-    resource = checkout.object_of(body)
-    outcome, registration_id = _apply(event_type, resource, now)
-    delivery = db.session.get(PaymentDelivery, claimed)
-    assert delivery is not None
-    delivery.outcome, delivery.registration_id = outcome, registration_id
+    return Delivery(delivery_id, event_type, checkout.object_of(body))
+
+
+def first_answer(delivery_id: str) -> PaymentDeliveryOut:
+    """What a delivery seen before answers: what its first time did."""
+    first = db.session.scalars(
+        select(PaymentDelivery).where(
+            PaymentDelivery.provider == checkout.PROVIDER,
+            PaymentDelivery.delivery_id == delivery_id,
+        )
+    ).one()
+    return PaymentDeliveryOut(delivery_id=delivery_id, outcome=first.outcome, duplicate=True)
+
+
+def logged(
+    claimed: int, delivery: Delivery, outcome: str, registration_id: int | None = None
+) -> PaymentDeliveryOut:
+    """The claimed delivery's outcome written on its log row; the answer for the provider."""
+    row = db.session.get(PaymentDelivery, claimed)
+    assert row is not None
+    row.outcome, row.registration_id = outcome, registration_id
     db.session.flush()
-    logger.info("payments webhook %s (%s): %s", delivery_id, event_type, outcome)
-    return PaymentDeliveryOut(delivery_id=delivery_id, outcome=outcome, duplicate=False)
+    logger.info("payments webhook %s (%s): %s", delivery.delivery_id, delivery.event_type, outcome)
+    return PaymentDeliveryOut(delivery_id=delivery.delivery_id, outcome=outcome, duplicate=False)
+
+
+def claim(delivery: Delivery, now: datetime) -> int | None:
+    """The delivery's log row, made once per provider and event id (None: seen before)."""
+    return _claim(delivery.delivery_id, delivery.event_type, now)
 
 
 def _claim(delivery_id: str, event_type: str, now: datetime) -> int | None:
@@ -218,14 +316,20 @@ def _claim(delivery_id: str, event_type: str, now: datetime) -> int | None:
     return int(claimed) if claimed is not None else None
 
 
-def _apply(event_type: str, resource: Mapping[str, Any], now: datetime) -> tuple[str, int | None]:
-    if event_type not in (COMPLETED, EXPIRED, REFUNDED):
+HANDLED = frozenset({COMPLETED, ASYNC_SUCCEEDED, ASYNC_FAILED, EXPIRED, REFUNDED})
+
+
+def apply(event_type: str, resource: Mapping[str, Any], now: datetime) -> tuple[str, int | None]:
+    """What a delivery for a registration does; its outcome and the registration."""
+    if event_type not in HANDLED:
         return IGNORED, None
     registration = _registration(resource)
     if registration is None:
         return NO_REGISTRATION, None
-    if event_type == COMPLETED:
+    if event_type in (COMPLETED, ASYNC_SUCCEEDED):
         return _completed(registration, resource, now), registration.id
+    if event_type == ASYNC_FAILED:
+        return PAYMENT_FAILED, registration.id
     if event_type == EXPIRED:
         return _expired(registration, now), registration.id
     return _refunded(registration, resource, now), registration.id
@@ -367,6 +471,7 @@ def _settle(registration: Registration, event: Event, now: datetime) -> str | No
             registration.payment_status = PaymentStatus.PAID
             registration.hold_expires_at = None
             db.session.flush()
+            registering.announce_paid(registration, event, net, "online")
         return None
     if refunded and net <= 0 and registration.status == RegistrationStatus.REGISTERED:
         registering.cancel_refunded(registration, event, now)

@@ -2,7 +2,8 @@
 registers (anyone signed in who sees the event), and who works the door: the shop's team
 members who may stamp (creator, managers, assistants) list registrations, check tickets in,
 record payments and read the attendance report. A registration is seen and cancelled by its
-own person and by the door team; nobody checks their own ticket in."""
+own person and by the door team; nobody checks their own ticket in, except through the door
+screen's signed code (self check-in: anyone signed in who sees the event, their own seat)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class EventAction(StrEnum):
     MANAGE = "event.manage"  # on the shop (create) or an event (change, delete)
     REGISTER = "event.register"  # on the event
     STAFF = "event.staff"  # the door: registrations, check-ins, payments, report
+    SELF_CHECK_IN = "event.self_check_in"  # on the event: one's own seat, by the door's code
     REGISTRATION_VIEW = "registration.view"
     REGISTRATION_CANCEL = "registration.cancel"
     REGISTRATION_PAY = "registration.pay"  # online, by its own person only
@@ -80,6 +82,15 @@ def manage_events(actor: User | None, subject: Shop | Event) -> Decision:
 
 @rule(EventAction.REGISTER)
 def register(actor: User | None, event: Event) -> Decision:
+    if not _sees(actor, event):
+        return Decision.HIDDEN
+    return Decision.ALLOW if actor is not None else Decision.DENY
+
+
+@rule(EventAction.SELF_CHECK_IN)
+def self_check_in(actor: User | None, event: Event) -> Decision:
+    """Anyone signed in who sees the event; the service finds their own seat, and the
+    door's code (events.door) is the proof they are there."""
     if not _sees(actor, event):
         return Decision.HIDDEN
     return Decision.ALLOW if actor is not None else Decision.DENY

@@ -20,7 +20,7 @@ from stampbook.accounts.models import User
 from stampbook.core import clock
 from stampbook.core.db import db
 from stampbook.core.errors import Conflict
-from stampbook.core.money import to_minor
+from stampbook.core.money import from_minor, to_minor
 from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.outbox import record
 from stampbook.core.policy import can, require
@@ -299,8 +299,25 @@ def record_payment(
     if int(paid or 0) >= event.price:
         registration.payment_status = PaymentStatus.PAID
         registration.hold_expires_at = None
+        announce_paid(registration, event, int(paid or 0), payment.channel)
     db.session.flush()
     return payment
+
+
+def announce_paid(registration: Registration, event: Event, amount: int, channel: str) -> None:
+    """``payment.received``: the seat is paid, by the team (cash, card) or online
+    (``paying``), ``amount`` in all."""
+    record(
+        OccurrenceType.PAYMENT_RECEIVED,
+        shop_id=event.shop_id,
+        user_id=registration.user_id,
+        kind="registration",
+        amount=from_minor(amount, event.currency),
+        currency=event.currency,
+        channel=channel,
+        registration_id=registration.id,
+        event_id=event.id,
+    )
 
 
 def close_ended(now: datetime) -> int:

@@ -3,7 +3,6 @@ codes, what a scan at the door decides, whether a member may still cancel, and h
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -11,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
 
+from stampbook.core import codes
 from stampbook.schedules.rules import local_to_utc, parse_date_rule
 
-# 24 letters and 7 digits without look-alikes (0 O 1 I 5): 31 symbols, 32 of them make
-# a code of log2(31) * 32 = 158 bits.
-TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ2346789"
-TICKET_LENGTH = 32
+# Tickets are codes of ``core.codes`` (31 symbols without look-alikes, 158 bits).
+TICKET_ALPHABET = codes.ALPHABET
+TICKET_LENGTH = codes.LENGTH
 # How far ahead a series' occurrences are made, and at most how many at once.
 WINDOW_DAYS = 120
 MAX_GENERATED = 60
@@ -54,13 +53,8 @@ class EventWhen(StrEnum):
 SEATED = frozenset({RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED})
 
 
-def new_ticket_code() -> str:
-    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
-
-
-def normal_code(text: str) -> str:
-    """A typed code as stored: upper case, without spaces or dashes."""
-    return "".join(ch for ch in text.upper() if ch.isalnum())
+new_ticket_code = codes.new_code
+normal_code = codes.normal_code
 
 
 def check_rrule(text: str) -> str:

@@ -63,6 +63,11 @@ class EventIn(BaseModel):
     points: EventPoints = Field(0, description="Attendance points, credited at check-in.")
     program_id: Id | None = Field(None, description="The shop's program the points go to.")
     is_active: bool = True
+    self_check_in: bool = Field(
+        False,
+        description="Members may check themselves in by scanning the door screen's rotating "
+        "signed code (GET /events/{id}/door, the team's page).",
+    )
     recurrence: Rrule | None = None
 
 
@@ -88,6 +93,7 @@ class EventPatch(BaseModel):
     points: EventPoints | None = None
     program_id: Id | None = None
     is_active: bool | None = None
+    self_check_in: bool | None = Field(None, description="true lets members check themselves in.")
     cancelled: bool | None = Field(None, description="true cancels this occurrence.")
 
 
@@ -116,6 +122,7 @@ class EventOut(BaseModel):
     points: int
     program_id: int | None
     is_active: bool
+    self_check_in: bool
     cancelled: bool
     ical: str
 
@@ -171,6 +178,26 @@ class CheckInIn(BaseModel):
     )
 
 
+DoorCode = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    Field(
+        description="The door screen's code: the ?c= of its QR code's link "
+        "(`<step>.<mac>`), or the typed code shown under it.",
+        examples=["178512345.ABCDEFGHIJKLMNOP"],
+    ),
+]
+
+
+class SelfCheckInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    door_code: DoorCode
+    nonce: Nonce | None = Field(
+        None, description="The client's; the same request sent again answers the same."
+    )
+
+
 class CheckInOut(RegistrationOut):
     replayed: bool = Field(description="true: this nonce's scan was answered before.")
 
@@ -199,9 +226,12 @@ class PaymentDeliveryOut(BaseModel):
 
     delivery_id: str = Field(description="The provider's event id (`evt_...`).")
     outcome: str = Field(
-        description="What it did: confirmed, partly_paid, not_paid, already_recorded, "
-        "late_refunding (the seat had passed on: refunded), refund_recorded, seat_refunded, "
-        "released, hold_kept, no_registration, unreadable or ignored; for a duplicate, what "
-        "the first delivery did."
+        description="What it did: confirmed, partly_paid, not_paid (a delayed method: its "
+        "async_payment_succeeded confirms it), payment_failed, already_recorded, "
+        "late_refunding (the seat had passed on, or the booking was cancelled or paid "
+        "otherwise: refunded), refunded_first, refund_recorded, seat_refunded, "
+        "booking_refunded, released, hold_kept, session_expired (a booking's), "
+        "no_registration, no_booking, unreadable or ignored; for a duplicate, what the first "
+        "delivery did."
     )
     duplicate: bool = Field(description="This event id came before: nothing is done again.")

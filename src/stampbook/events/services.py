@@ -38,6 +38,7 @@ _COPIED = (
     "points",
     "program_id",
     "is_active",
+    "self_check_in",
     "created_by",
 )
 
@@ -81,6 +82,7 @@ def create_event(actor: User, shop_id: int, body: EventIn) -> Event:
         "points": body.points,
         "program_id": _program(shop, body.program_id),
         "is_active": body.is_active,
+        "self_check_in": body.self_check_in,
         "created_by": actor.id,
     }
     if body.recurrence is None:
@@ -181,6 +183,7 @@ def update_event(actor: User, event_id: int, changes: dict[str, Any]) -> Event:
         "hold_hours",
         "points",
         "is_active",
+        "self_check_in",
     ):
         if changes.get(name) is not None:
             setattr(event, name, changes[name])

@@ -16,6 +16,8 @@ from stampbook.accounts.schemas import (
 from stampbook.core.policy import Access, route
 from stampbook.core.routing import ApiBlueprint
 from stampbook.flows import confirmations, deletions, invitations, merges, recovery
+from stampbook.flows.card_api import add_routes as add_card_routes
+from stampbook.flows.payments_api import add_routes as add_payment_routes
 from stampbook.flows.referral_api import add_routes as add_referral_routes
 from stampbook.programs import queries as programs_queries
 from stampbook.programs.policy import ProgramAction
@@ -203,3 +205,5 @@ def revoke_invitation(invitation_id: int) -> tuple[str, int]:
 
 
 add_referral_routes(bp)  # joining through a referral code, emailing one's link
+add_card_routes(bp)  # stamping and redeeming by a member's card at the counter
+add_payment_routes(bp)  # the payments provider's webhook, members' checkouts

@@ -100,14 +100,23 @@ def outgoing(delivery: Delivery) -> Outgoing | None:
                 shop=values.get("shop_name", ""),
                 link=unsubscribe,
             )
+    enclosure = None
+    if delivery.channel == Channel.EMAIL and kind.enclosure is not None:
+        enclosure = kind.enclosure(values, user.id, delivery.language)
+    if enclosure is not None:
+        text = f"{text}\n\n{enclosure.text}"
     if link:
         text = f"{text}\n\n{link}"
     if footer:
         text = f"{text}\n\n-- \n{footer}"
     html = None
     if delivery.channel == Channel.EMAIL:
-        html = rendering.html(words.text, link, footer)
-    return Outgoing(delivery.channel, delivery.to, words.subject, text, html, headers)
+        enclosed = enclosure.html if enclosure is not None else None
+        html = rendering.html(words.text, link, footer, enclosed)
+    inline = enclosure.inline if enclosure is not None else ()
+    return Outgoing(
+        delivery.channel, delivery.to, words.subject, text, html, headers, inline=inline
+    )
 
 
 def attempt(delivery_id: int, now: datetime) -> bool:

@@ -19,7 +19,8 @@ from enum import StrEnum
 from stampbook.accounts.models import User
 from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.outbox import Occurrence
-from stampbook.notifications import recipients
+from stampbook.notifications import enclosures, recipients
+from stampbook.notifications.enclosures import Encloser
 from stampbook.notifications.recipients import Recipient
 
 
@@ -43,6 +44,9 @@ class Kind:
     sample: Mapping[str, str | int] = field(default_factory=dict)
     # A security message (``SECURITY``): sent whatever the user's preferences.
     security: bool = False
+    # What its email carries besides the template's words, looked up when it is built
+    # (``enclosures``: an event ticket's code and QR code).
+    enclosure: Encloser | None = None
 
 
 _SHOP = {"shop_name": "Café Luna", "user_name": "Ada"}
@@ -178,12 +182,27 @@ KINDS: dict[str, Kind] = {
                     "event_title": "Trivia night",
                     "when": "2030-07-01 19:00 (Europe/Madrid)",
                     "hold_until": "2030-06-29 19:00 (Europe/Madrid)",
+                    "registration_id": 7,
                 },
+                enclosure=enclosures.ticket,
             )
             for name, told in (
                 ("event_registered", recipients.event_registrant),
                 ("event_promoted", recipients.event_promoted),
             )
+        ),
+        Kind(
+            "payment_received",
+            frozenset({OccurrenceType.PAYMENT_RECEIVED}),
+            {Channel.IN_APP: True, Channel.EMAIL: True, Channel.SMS: False},
+            recipients.payer,
+            sample={
+                **_SHOP,
+                "kind": "registration",
+                "paid_for": "Trivia night",
+                "amount": "15.00",
+                "currency": "USD",
+            },
         ),
         Kind(
             "webhook_endpoint_disabled",

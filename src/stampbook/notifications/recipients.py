@@ -160,7 +160,9 @@ def consultation_parties(occurrence: Occurrence) -> list[Recipient]:
 def _event_registrant(occurrence: Occurrence, promoted: bool) -> list[Recipient]:
     """The person with a seat at an event (``promoted``: one that came from the waiting
     list), linked to their ticket; ``when`` is the start in the shop's zone, ``hold_until``
-    when an unpaid seat is released (empty for a free or paid one)."""
+    when an unpaid seat is released (empty for a free or paid one). The ticket's code is a
+    secret: only its registration's id is kept, and the email's enclosure looks it up when
+    the message is built (``enclosures.ticket``)."""
     data = occurrence.payload
     if data["status"] != "registered" or bool(data.get("promoted")) != promoted:
         return []
@@ -180,8 +182,35 @@ def _event_registrant(occurrence: Occurrence, promoted: bool) -> list[Recipient]
         "event_title": event.title,
         "when": local(event.starts_at),
         "hold_until": local(registration.hold_expires_at) if registration.hold_expires_at else "",
+        "registration_id": registration.id,
     }
     link = path("event_pages.ticket", registration_id=registration.id)
+    return [Recipient(user, occurrence.shop_id, values, link)]
+
+
+def payer(occurrence: Occurrence) -> list[Recipient]:
+    """Whoever paid for a seat or a consultation (``payment.received``), linked to their
+    ticket or consultation; ``paid_for`` is the event's title or the host's name."""
+    data = occurrence.payload
+    user = _user(data["user_id"])
+    if user is None:
+        return []
+    if data["kind"] == "booking":
+        host = db.session.get(Host, data["host_id"])
+        paid_for = host.professional_name if host is not None else ""
+        link = path("consultation_pages.booking", booking_id=data["booking_id"])
+    else:
+        event = db.session.get(Event, data["event_id"])
+        paid_for = event.title if event is not None else ""
+        link = path("event_pages.ticket", registration_id=data["registration_id"])
+    values: Values = {
+        "user_name": user.name,
+        "shop_name": _shop_name(occurrence.shop_id),
+        "kind": str(data["kind"]),
+        "paid_for": paid_for,
+        "amount": str(data["amount"]),
+        "currency": str(data["currency"]),
+    }
     return [Recipient(user, occurrence.shop_id, values, link)]
 
 

@@ -149,13 +149,18 @@ def check(template: Template, sample: Mapping[str, Any]) -> Rendered:
     return render(template, sample)
 
 
-def html(text: str, link: str | None, footer: str | None = None) -> str:
-    """The email's HTML part: the text escaped into paragraphs, then the link."""
+def html(
+    text: str, link: str | None, footer: str | None = None, enclosed: Markup | None = None
+) -> str:
+    """The email's HTML part: the text escaped into paragraphs, what the app encloses (a
+    ticket's QR code: markup of its own, not the template's), then the link."""
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     parts = [
         Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in p.splitlines()))
         for p in paragraphs
     ]
+    if enclosed is not None:
+        parts.append(enclosed)
     if link:
         parts.append(Markup('<p><a href="{0}">{0}</a></p>').format(link))
     if footer is not None:

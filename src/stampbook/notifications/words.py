@@ -18,6 +18,7 @@ KIND_WORDS: dict[str, Any] = {
     "consultation_cancelled": _l("Consultations cancelled"),
     "event_registered": _l("Event registrations and tickets"),
     "event_promoted": _l("A seat from an event's waiting list"),
+    "payment_received": _l("Payments received for my seats and consultations"),
     "buddy_request": _l("Buddy requests"),
     "new_message": _l("New messages"),
     "webhook_endpoint_disabled": _l("A shop's webhook endpoint stopped"),

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from stampbook.core import codes
 from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, create_after
 
 # The longest name a program may give its points.
@@ -160,6 +161,12 @@ class Membership(IdMixin, TimestampMixin, Base):
     last_activity_at: Mapped[datetime | None]
     # A store customer: the store's time of the last update applied (later ones only).
     store_updated_at: Mapped[datetime | None]
+    # The member's card code (``cards``): what the team scans at the counter to find the
+    # membership; random (``core.codes``, 158 bits), replaced by the member if it leaks (the
+    # old one goes to ``cards.models.RetiredCardCode``). It grants nothing by itself.
+    card_code: Mapped[str] = mapped_column(
+        String(32), unique=True, index=True, default=codes.new_code
+    )
 
 
 # The leaderboard reads the top balances of one program in rank order straight off this index.

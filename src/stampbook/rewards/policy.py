@@ -8,7 +8,8 @@
 * The change history and the redemption history of a reward or a shop: the whole team.
 * Redeeming and contributing: with the caller's own ACTIVE membership in a program of the
   reward's shop. Someone else's membership answers 404; one's own in another shop, or not
-  active, answers 403.
+  active, answers 403. The team at the counter (``cancel_redemptions`` or ``stamp``)
+  redeems for a member with the member's membership (``reward.redeem_for_member``).
 * A receipt is seen by its owner, whoever paid for it (the giver of a gift) and the shop's
   team. Cancelling needs ``cancel_redemptions``; fulfilling (handing the reward over) needs
   ``cancel_redemptions`` or ``stamp``.
@@ -23,7 +24,8 @@ from stampbook.accounts.models import User
 from stampbook.core.db import db
 from stampbook.core.policy import Decision, in_shop, rule
 from stampbook.programs.models import Membership, MembershipStatus, Program
-from stampbook.programs.policy import program_shop_id
+from stampbook.programs.policy import program_shop_id, program_team
+from stampbook.programs.rules import ProgramPermission
 from stampbook.rewards.models import Redemption, Reward
 from stampbook.shops.models import Shop, ShopRoleType
 from stampbook.shops.policy import ShopPermission, TeamMember, may_see_shop, team_member
@@ -43,6 +45,7 @@ class RewardAction(StrEnum):
     REWARD_FAVORITE = "reward.favorite"
     REWARD_LIST = "reward.list"
     REWARD_REDEEM = "reward.redeem"
+    REWARD_REDEEM_FOR_MEMBER = "reward.redeem_for_member"
     REWARD_VIEW = "reward.view"
     REWARD_VIEW_CHANGES = "reward.view_changes"
     REWARD_VIEW_REDEMPTIONS = "reward.view_redemptions"
@@ -170,6 +173,27 @@ def _pay(actor: User | None, payment: Payment) -> Decision:
 @rule(RewardAction.REWARD_REDEEM)
 def redeem(actor: User | None, payment: Payment) -> Decision:
     return _pay(actor, payment)
+
+
+@rule(RewardAction.REWARD_REDEEM_FOR_MEMBER)
+def redeem_for_member(actor: User | None, payment: Payment) -> Decision:
+    """The team at the counter spends a member's points for them (their card scanned): the
+    shop's team that hands rewards over (``cancel_redemptions`` or ``stamp``), or the team
+    that stamps in the member's program (its stampers and managers), with an ACTIVE
+    membership of one of the shop's programs."""
+    membership = payment.membership
+    if actor is None or membership is None or not may_see_reward(actor, payment.reward):
+        return Decision.HIDDEN
+    program = db.session.get(Program, membership.program_id)
+    if program is None or program.shop_id != payment.reward.shop_id:
+        return Decision.HIDDEN  # another shop's member: nothing said about them
+    member = team_member(actor, shop_of(payment.reward.shop_id))
+    crew = program_team(actor, program)
+    allowed = (member is not None and member.may(ShopPermission.CANCEL_REDEMPTIONS)) or (
+        crew is not None and crew.may(ProgramPermission.STAMP)
+    )
+    active = membership.status == MembershipStatus.ACTIVE
+    return Decision.ALLOW if allowed and active else Decision.DENY
 
 
 @rule(RewardAction.REWARD_CONTRIBUTE)

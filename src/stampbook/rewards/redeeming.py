@@ -124,7 +124,63 @@ def redeem(
     membership = payer(actor, reward, membership_id, RewardAction.REWARD_REDEEM)
     assert actor is not None
     recipient_id = _gift_recipient(actor, reward, gift_to_user_id)
+    return _spend(
+        reward,
+        membership,
+        quantity=quantity,
+        owner_id=recipient_id or actor.id,
+        payer_id=actor.id,
+        gifted_by=actor.id if recipient_id is not None else None,
+        actor_id=actor.id,
+        now=now,
+    )
 
+
+def redeem_for_member(
+    actor: User | None,
+    *,
+    reward_id: int,
+    membership_id: int,
+    quantity: int = 1,
+    now: datetime | None = None,
+) -> Redemption:
+    """The shop's team redeems a reward for a member at the counter (their card scanned):
+    the member's points pay, the receipt is the member's. The same checks as :func:`redeem`,
+    the member's own limits counted; a customer without an account has no receipt to hold
+    (``membership_without_account``)."""
+    now = now or clock.now()
+    reward = load_reward(reward_id)
+    membership = _membership(membership_id)
+    require(actor, RewardAction.REWARD_REDEEM_FOR_MEMBER, Payment(reward, membership))
+    assert actor is not None  # the rule lets no anonymous caller through
+    assert membership is not None
+    if membership.user_id is None:
+        raise Conflict(code="membership_without_account")
+    return _spend(
+        reward,
+        membership,
+        quantity=quantity,
+        owner_id=membership.user_id,
+        payer_id=membership.user_id,
+        gifted_by=None,
+        actor_id=actor.id,
+        now=now,
+    )
+
+
+def _spend(
+    reward: Reward,
+    membership: Membership,
+    *,
+    quantity: int,
+    owner_id: int,
+    payer_id: int,
+    gifted_by: int | None,
+    actor_id: int,
+    now: datetime,
+) -> Redemption:
+    """Lock, check the reward's state and limits for ``payer_id``, take the points, issue
+    the receipt to ``owner_id``."""
     balances = lock_memberships([membership.id])
     reward = lock_reward(reward.id)
     if reward.is_deleted:
@@ -137,7 +193,7 @@ def redeem(
         raise Conflict(code="discount_quantity")
     tz = zone_of(shop_of(reward.shop_id))
     settings = load_settings(reward.schedule_settings)
-    usage = usage_of([reward], {reward.id: settings}, tz, now, actor.id)[reward.id]
+    usage = usage_of([reward], {reward.id: settings}, tz, now, payer_id)[reward.id]
     standing = standing_of(
         reward,
         settings=settings,
@@ -154,10 +210,10 @@ def redeem(
     redemption = Redemption(
         shop_id=reward.shop_id,
         reward_id=reward.id,
-        user_id=recipient_id or actor.id,
+        user_id=owner_id,
         paid_by_membership_id=membership.id,
-        paid_by_user_id=actor.id,
-        gifted_by_user_id=actor.id if recipient_id is not None else None,
+        paid_by_user_id=payer_id,
+        gifted_by_user_id=gifted_by,
         status=RedemptionStatus.ISSUED,
         quantity=quantity,
         points_paid=standing.price,
@@ -172,7 +228,7 @@ def redeem(
         membership_id=membership.id,
         amount=-standing.price,
         kind=EntryKind.REDEMPTION,
-        actor_id=actor.id,
+        actor_id=actor_id,
         cause_type="redemption",
         cause_id=redemption.id,
         note=reward.name,

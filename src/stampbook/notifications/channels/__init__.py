@@ -2,8 +2,9 @@
 
 - An :class:`Outgoing` message: its ``channel``, the address it goes ``to`` (an email
   address, a phone number, a chat webhook's URL), a ``subject`` (channels without one ignore
-  it), the plain ``text``, an ``html`` alternative or None, and extra ``headers`` (email's
-  ``List-Unsubscribe``; other channels ignore them).
+  it), the plain ``text``, an ``html`` alternative or None, extra ``headers`` (email's
+  ``List-Unsubscribe``; other channels ignore them) and ``inline`` parts the HTML shows by
+  ``cid:`` (an event ticket's QR code as a PNG; other channels ignore them).
 - A sender, ``send(outgoing) -> str``, returns the provider's id of the message (a
   Message-ID, an SMS sid) or raises :class:`SendFailed` with a ``detail`` for the log,
   ``retryable`` (a failure that may pass: a server down, a timeout, a 4xx SMTP reply, a 429
@@ -22,6 +23,17 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Inline:
+    """A part the HTML shows by ``<img src="cid:{cid}">``: mail clients render neither SVG
+    nor ``data:`` URIs reliably, but an image in the message itself they do."""
+
+    cid: str
+    content: bytes
+    mimetype: str  # image/png
+    filename: str
+
+
+@dataclass(frozen=True)
 class Outgoing:
     channel: str
     to: str
@@ -29,6 +41,7 @@ class Outgoing:
     text: str
     html: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    inline: tuple[Inline, ...] = ()
 
 
 class SendFailed(Exception):

@@ -3,7 +3,8 @@
 ``MAIL_URL`` says where: ``smtp://user:pass@host:port`` (``?starttls=1`` to upgrade the
 connection), ``smtps://`` for TLS from the start. Without it, in development, each message is
 written to the log instead (the app says so when it starts). ``MAIL_FROM`` is the sender.
-Each message is multipart: the plain text and its HTML alternative.
+Each message is multipart: the plain text and its HTML alternative; a message with inline
+parts (an event ticket's QR code) wraps both in a multipart/related with its images (RFC 2387).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
+from email import encoders
+from email.mime.base import MIMEBase
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -19,7 +22,7 @@ from flask_mailman import EmailMultiAlternatives, Mail
 from flask_mailman.backends.base import BaseEmailBackend
 from flask_mailman.backends.smtp import EmailBackend as SmtpBackend
 
-from stampbook.notifications.channels import Outgoing, SendFailed
+from stampbook.notifications.channels import Inline, Outgoing, SendFailed
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +95,32 @@ def _connection() -> BaseEmailBackend:
     )
 
 
+class _Related(EmailMultiAlternatives):  # type: ignore[misc]
+    """The text and HTML alternatives and the parts the HTML shows by ``cid:``, in one
+    multipart/related whose ``type`` names its root, the alternatives."""
+
+    mixed_subtype = "related"
+
+    def _create_attachments(self, msg: Any) -> Any:
+        msg = super()._create_attachments(msg)
+        if self.attachments:
+            msg.set_param("type", "multipart/alternative")
+        return msg
+
+
+def _inline_part(inline: Inline) -> MIMEBase:
+    maintype, _slash, subtype = inline.mimetype.partition("/")
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(inline.content)
+    encoders.encode_base64(part)
+    part.add_header("Content-ID", f"<{inline.cid}>")
+    part.add_header("Content-Disposition", "inline", filename=inline.filename)
+    return part
+
+
 def send(outgoing: Outgoing) -> str:
-    message = EmailMultiAlternatives(
+    kind = _Related if outgoing.inline else EmailMultiAlternatives
+    message = kind(
         subject=outgoing.subject,
         body=outgoing.text,
         from_email=current_app.config["MAIL_FROM"],
@@ -103,6 +130,8 @@ def send(outgoing: Outgoing) -> str:
     )
     if outgoing.html is not None:
         message.attach_alternative(outgoing.html, "text/html")
+    for inline in outgoing.inline:
+        message.attach(_inline_part(inline))
     message_id = str(message.message()["Message-ID"])
     message.extra_headers["Message-ID"] = message_id
     try:

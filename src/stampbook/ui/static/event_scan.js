@@ -1,11 +1,15 @@
-// The check-in page's camera: a button starts the camera and a QR code read fills the ticket
-// code and sends the form. The browser's BarcodeDetector reads it where there is one, else
+// A page's camera scanner (the events' check-in, the counter's member cards): a button starts
+// the camera and a QR code read fills the form's code field and sends the form. The form is
+// the one with a data-scan-field attribute naming its field (the check-in form, which has
+// none, fills ticket_code). The browser's BarcodeDetector reads it where there is one, else
 // jsQR (vendor/jsQR.js, loaded before this script) reads the video's frames from a canvas.
 // A typed code always works. When the connection is down, the form says so instead of sending.
 (function () {
   "use strict";
-  var form = document.getElementById("check-in-form");
+  var form =
+    document.querySelector("form[data-scan-field]") || document.getElementById("check-in-form");
   if (!form) return;
+  var field = form.dataset.scanField || "ticket_code";
   var message = document.getElementById("scan-message");
   var sent = false;
   form.addEventListener("submit", function (event) {
@@ -24,7 +28,7 @@
     if (sent) return;
     sent = true;
     stream.getTracks().forEach(function (track) { track.stop(); });
-    form.elements.ticket_code.value = code;
+    form.elements[field].value = code;
     form.requestSubmit();
   }
 
