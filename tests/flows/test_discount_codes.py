@@ -458,8 +458,9 @@ def test_a_code_the_store_holds_for_another_discount_is_replaced(
 
 
 def test_two_tries_at_once_are_one(
-    cafe: Cafe, due_now: Callable[[], int], run: Callable[..., Any]
+    cafe: Cafe, clock: Clock, due_now: Callable[[], int], run: Callable[..., Any]
 ) -> None:
+    # The clock is pinned: the receipt's try falls due at T0, when both claims come.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(discount_codes.make_code, "enqueue", lambda *args: None)
         answer = cafe.redeem()
