@@ -37,6 +37,7 @@ from stampbook.core.schemas import UserRef as UserRef  # re-exported: the querie
 from stampbook.loyalty.schemas import PositiveAmount
 from stampbook.rewards.discount_rules import MAX_PERCENT, is_discount
 from stampbook.rewards.models import (
+    DISCOUNT_KINDS,
     ContributionStatus,
     DiscountStatus,
     RedemptionStatus,
@@ -59,6 +60,10 @@ DISCOUNT_RULES: list[Any] = [
     only_if(sent("discount_amount"), sent("kind", {"const": _AMOUNT})),
     only_if(sent("discount_currency"), sent("kind", {"const": _AMOUNT})),
     only_if(sent("discount_percent"), sent("kind", {"const": _PERCENT})),
+    only_if(
+        sent("kind", {"enum": sorted(kind.value for kind in DISCOUNT_KINDS)}),
+        {"not": sent("is_group_reward", {"const": True})},
+    ),
 ]
 KIND_DESCRIPTION = (
     "What it gives: `custom` (the team hands it over), or a discount in the shop's online "
