@@ -12,6 +12,8 @@ from stampbook.bench.scenarios import (
     OUTBOX_SCENARIO,
     SCENARIOS,
     SQL_BASELINE,
+    STAMP_WITH_TIERS,
+    STAMP_WITHOUT_TIERS,
     stamp,
 )
 
@@ -57,6 +59,8 @@ def test_a_few_scenarios_bring_their_baselines() -> None:
         OUTBOX_BASELINE,
         OUTBOX_SCENARIO,
         "balance",
+        STAMP_WITHOUT_TIERS,
+        STAMP_WITH_TIERS,
     ]
     assert [s.name for s in runner._chosen(["outbox"])] == [OUTBOX_BASELINE, OUTBOX_SCENARIO]
     assert [s.name for s in runner._chosen([])] == [s.name for s in SCENARIOS]

@@ -11,6 +11,7 @@ from stampbook.bench.scenarios import (
     MANY_LOTS,
     OUTBOX_SCENARIO,
     STORE_SCENARIO,
+    WITH_TIERS,
 )
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -21,6 +22,7 @@ MEMORY_LIMIT_MB = 150
 OUTBOX_RATIO = 0.9  # issue 15: the stamp keeps 90% of its throughput with the outbox
 LOTS_RATIO = 0.9  # a member with 10,000 lots is served within 10% of one with a single lot
 CHECK_IN_RATIO = 0.3  # issue 18: a ticket checked in at 0.3 of the bare SQL redemption
+TIERS_RATIO = 0.9  # issue 17: stamps and orders with tiers at 0.9 of the same without
 
 
 def _target(name: str, figure: dict[str, Any], ratio: float | None) -> tuple[str, bool | None]:
@@ -32,6 +34,8 @@ def _target(name: str, figure: dict[str, Any], ratio: float | None) -> tuple[str
         return f"≥ {CHECK_IN_RATIO} of SQL", ratio is not None and ratio >= CHECK_IN_RATIO
     if name == OUTBOX_SCENARIO:
         return f"≥ {OUTBOX_RATIO} of without", ratio is not None and ratio >= OUTBOX_RATIO
+    if name in WITH_TIERS:
+        return f"≥ {TIERS_RATIO} of no tiers", ratio is not None and ratio >= TIERS_RATIO
     if name in MANY_LOTS:
         return f"≥ {LOTS_RATIO} of 1 lot", ratio is not None and ratio >= LOTS_RATIO
     if name in WRITE_SCENARIOS:

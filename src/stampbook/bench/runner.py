@@ -30,6 +30,7 @@ from stampbook.bench import (
     report,
     servers,
     store_burst,
+    tiers,
     wrk,
 )
 from stampbook.bench.scenarios import SCENARIOS, Scenario
@@ -110,6 +111,7 @@ def run_size(server_url: str, size: dataset.Size, seconds: int, only: list[str])
         dataset.load(connection, size)
         lots.load(connection, size)
         events.load(connection, size)
+        tiers.load(connection, size)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         # Settle what autovacuum and the checkpointer would otherwise do during the loads.
         connection.execute(text("VACUUM (ANALYZE)"))

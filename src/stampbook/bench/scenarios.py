@@ -19,6 +19,8 @@ from stampbook.bench.dataset import (
 )
 from stampbook.bench.events import check_ins
 from stampbook.bench.lots import world as lot_world
+from stampbook.bench.tiers import orders as tier_orders
+from stampbook.bench.tiers import stamps as tier_stamps
 from stampbook.bench.wrk import PreparedRequest
 from stampbook.loyalty import shopify
 
@@ -38,6 +40,11 @@ CHECK_IN_SCENARIO = "event check-in (door queue)"
 ONE_LOT_READ, MANY_LOTS_READ = "member with 1 lot: read", "member with 10,000 lots: read"
 ONE_LOT_REDEEM, MANY_LOTS_REDEEM = "member with 1 lot: redeem", "member with 10,000 lots: redeem"
 MANY_LOTS = {MANY_LOTS_READ, MANY_LOTS_REDEEM}
+# Stamps and till orders in a program with tiers against its twin without (``bench.tiers``):
+# issue 17.
+STAMP_WITHOUT_TIERS, STAMP_WITH_TIERS = "stamp, no tiers", "stamp, with tiers"
+ORDER_WITHOUT_TIERS, ORDER_WITH_TIERS = "till order, no tiers", "till order, with tiers"
+WITH_TIERS = {STAMP_WITH_TIERS, ORDER_WITH_TIERS}
 
 
 @dataclass(frozen=True)
@@ -243,4 +250,17 @@ SCENARIOS = [
     Scenario(MANY_LOTS_READ, "app", ONE_LOT_READ, _lot_reads(many=True), alternate=True),
     Scenario(ONE_LOT_REDEEM, "app", SQL_BASELINE, _lot_redemptions(many=False)),
     Scenario(MANY_LOTS_REDEEM, "app", ONE_LOT_REDEEM, _lot_redemptions(many=True), alternate=True),
+    Scenario(STAMP_WITHOUT_TIERS, "app", None, tier_stamps(with_tiers=False)),
+    Scenario(
+        STAMP_WITH_TIERS, "app", STAMP_WITHOUT_TIERS, tier_stamps(with_tiers=True), alternate=True
+    ),
+    Scenario(ORDER_WITHOUT_TIERS, "app", None, tier_orders(with_tiers=False), fresh=True),
+    Scenario(
+        ORDER_WITH_TIERS,
+        "app",
+        ORDER_WITHOUT_TIERS,
+        tier_orders(with_tiers=True),
+        alternate=True,
+        fresh=True,
+    ),
 ]

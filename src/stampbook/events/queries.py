@@ -22,11 +22,21 @@ from stampbook.shops.models import Shop
 
 
 def load_event(event_id: int) -> Event:
-    """The event, whoever asks (the routes' subject; services check the action)."""
-    found = db.session.get(Event, event_id)
+    """The event, whoever asks (the routes' subject; services check the action). Its shop
+    comes in the same statement, since every action's policy reads it next."""
+    found = db.session.get(Event, event_id) if _loaded(Event, event_id) else None
+    if found is None:
+        row = db.session.execute(
+            select(Event, Shop).join(Shop, Shop.id == Event.shop_id).where(Event.id == event_id)
+        ).first()
+        found = row[0] if row is not None else None
     if found is None:
         raise NotFound(thing="event")
     return found
+
+
+def _loaded(model: type, id_: int) -> bool:
+    return db.session.identity_key(model, id_) in db.session.identity_map
 
 
 def load_event_for(actor: User | None, event_id: int, action: str = EventAction.VIEW) -> Event:
@@ -204,7 +214,14 @@ def upcoming_for(user_id: int, limit: int = 5) -> list[MyRegistration]:
 
 
 def find_by_code(code: str) -> Registration | None:
-    return db.session.scalars(select(Registration).where(Registration.ticket_code == code)).first()
+    """The ticket's registration; its person comes in the same statement, since the door's
+    answer names them."""
+    row = db.session.execute(
+        select(Registration, User)
+        .join(User, User.id == Registration.user_id)
+        .where(Registration.ticket_code == code)
+    ).first()
+    return row[0] if row is not None else None
 
 
 @dataclass(frozen=True)
