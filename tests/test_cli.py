@@ -8,15 +8,15 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from stampbook.cli import FAILED_STARTS, supervise
+from tests.databases import fresh_postgres_database
 
 BIN = Path(sys.executable).parent / "stampbook"
 
@@ -28,18 +28,8 @@ def empty_database(tmp_path: Path, label: str) -> Iterator[str]:
     if not configured.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / f'{label}.db'}"
         return
-    name = f"stampbook_{label}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(configured).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(configured).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(f"stampbook_{label}") as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,24 +5,19 @@ points balanced, and a real rush on a threaded server leaving no seat oversold."
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from stampbook.bench import dataset, events, lots, registration_rush, report, runner
 from stampbook.bench.dispatch import percentile
 from stampbook.bench.scenarios import CHECK_IN_SCENARIO, SCENARIOS, SQL_BASELINE
-from tests.conftest import make_test_app
-
-TINY = dataset.Size("tiny", shops=2, members_per_shop=30, entries_per_member=2, history_members=20)
+from tests.bench.loads import TINY, loaded_app, send
 
 RUSH = {
     "members": 300,
@@ -99,39 +94,15 @@ def test_percentiles_are_nearest_rank() -> None:
 # --- On PostgreSQL: the data as the bench loads it ------------------------------------------
 
 
-@pytest.fixture
-def bench_database() -> Iterator[str]:
-    configured = os.environ.get("DATABASE_URL", "")
-    name = f"stampbook_events_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        make_url(configured).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(configured).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.mark.postgres
 def test_tickets_check_in_once_and_the_rush_oversells_nothing(
     bench_database: str, tmp_path: Path
 ) -> None:
-    from stampbook.core.db import Base, db
+    from stampbook.core.db import db
     from stampbook.ledger.queries import find_discrepancies
 
-    app = make_test_app(bench_database, tmp_path, SERVER_NAME=None)
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
+    app = loaded_app(bench_database, tmp_path, lots.load, events.load, SERVER_NAME=None)
     engine = create_engine(bench_database)
-    with engine.begin() as connection:
-        dataset.load(connection, TINY)
-        lots.load(connection, TINY)
-        events.load(connection, TINY)
 
     # A load's door queue, through the app (its first event's tickets and its very last):
     # every ticket in, its points once.
@@ -140,16 +111,7 @@ def test_tickets_check_in_once_and_the_rush_oversells_nothing(
     requests = [*load[: TINY.history_members], load[-1]]
     assert load[-1].path == f"/api/v1/events/{events.EVENTS_PER_LOAD}/check-ins"
     for n, r in enumerate(requests):
-        answer = client.open(
-            r.path,
-            method=r.method,
-            data=r.body,
-            headers={
-                "Authorization": f"Bearer {r.token}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": f"{r.idempotency_prefix}-{n}",
-            },
-        )
+        answer = send(client, r, str(n))
         assert answer.status_code == 200, answer.json
         assert answer.json["status"] == "attended" and not answer.json["replayed"]
     again = client.post(

@@ -4,13 +4,10 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import select, text
 
 from stampbook.bench import dataset, lots, report, runner
 from stampbook.bench.scenarios import (
@@ -22,9 +19,7 @@ from stampbook.bench.scenarios import (
     SCENARIOS,
     SQL_BASELINE,
 )
-from tests.conftest import make_test_app
-
-TINY = dataset.Size("tiny", shops=2, members_per_shop=30, entries_per_member=2, history_members=20)
+from tests.bench.loads import TINY, loaded_app
 
 
 def test_the_lot_shops_ids_follow_the_datasets() -> None:
@@ -59,38 +54,13 @@ def test_the_target_is_ten_percent() -> None:
     assert report._target(MANY_LOTS_REDEEM, figure, 0.85) == ("≥ 0.9 of 1 lot", False)
 
 
-@pytest.fixture
-def bench_database(tmp_path: Path) -> Iterator[str]:
-    configured = os.environ.get("DATABASE_URL", "")
-    name = f"stampbook_lots_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        make_url(configured).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(configured).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.mark.postgres
 def test_the_lot_shop_loads_reads_and_spends_soundly(bench_database: str, tmp_path: Path) -> None:
-    from stampbook.core.db import Base, db
+    from stampbook.core.db import db
     from stampbook.ledger.queries import find_discrepancies, find_held_discrepancies
     from stampbook.programs.models import Membership, PointLot
 
-    app = make_test_app(bench_database, tmp_path)
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-    engine = create_engine(bench_database)
-    with engine.begin() as connection:
-        dataset.load(connection, TINY)
-        lots.load(connection, TINY)
-    engine.dispose()
+    app = loaded_app(bench_database, tmp_path, lots.load)
     world = lots.world(TINY)
     client = app.test_client()
 

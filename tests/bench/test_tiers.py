@@ -5,14 +5,11 @@ orders pay its multiplier, the twin's do not, and every balance equals its entri
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from stampbook.bench import dataset, events, lots, report, runner, tiers
 from stampbook.bench.scenarios import (
@@ -23,9 +20,7 @@ from stampbook.bench.scenarios import (
     STAMP_WITHOUT_TIERS,
 )
 from stampbook.bench.wrk import PreparedRequest
-from tests.conftest import make_test_app
-
-TINY = dataset.Size("tiny", shops=2, members_per_shop=30, entries_per_member=2, history_members=20)
+from tests.bench.loads import TINY, loaded_app, send
 
 
 def test_the_twins_follow_the_lot_shop_and_share_their_members() -> None:
@@ -63,38 +58,10 @@ def test_the_target_is_nine_tenths_of_the_twin() -> None:
 # --- On PostgreSQL: the data as the bench loads it ------------------------------------------
 
 
-@pytest.fixture
-def bench_database() -> Iterator[str]:
-    configured = os.environ.get("DATABASE_URL", "")
-    name = f"stampbook_tiers_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        make_url(configured).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(configured).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _send(app: Flask, requests: list[PreparedRequest], expected: int, round_: int = 0) -> None:
-    """Each request once, under a key of its own (wrk numbers them the same way)."""
     client = app.test_client()
     for n, r in enumerate(requests):
-        answer = client.open(
-            r.path,
-            method=r.method,
-            data=r.body,
-            headers={
-                "Authorization": f"Bearer {r.token}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": f"{r.idempotency_prefix}-{round_}-{n}",
-            },
-        )
+        answer = send(client, r, f"{round_}-{n}")
         assert answer.status_code == expected, answer.json
 
 
@@ -102,18 +69,10 @@ def _send(app: Flask, requests: list[PreparedRequest], expected: int, round_: in
 def test_members_with_tiers_rise_and_their_orders_pay_the_multiplier(
     bench_database: str, tmp_path: Path
 ) -> None:
-    from stampbook.core.db import Base, db
     from stampbook.ledger.queries import find_discrepancies
 
-    app = make_test_app(bench_database, tmp_path, SERVER_NAME=None)
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
+    app = loaded_app(bench_database, tmp_path, lots.load, events.load, tiers.load, SERVER_NAME=None)
     engine = create_engine(bench_database)
-    with engine.begin() as connection:
-        dataset.load(connection, TINY)
-        lots.load(connection, TINY)
-        events.load(connection, TINY)
-        tiers.load(connection, TINY)
     world = tiers.world(TINY)
 
     # Three stamps each (15 points) lift the members with tiers into Silver (from 10); a

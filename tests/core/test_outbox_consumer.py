@@ -21,7 +21,6 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +33,7 @@ from typing import IO, Any
 import pytest
 from flask import Flask
 from huey.storage import SqliteStorage
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
@@ -52,6 +51,7 @@ from tests.core.test_jobs_consumer import (
     consumer_command,
     descendants,
 )
+from tests.databases import fresh_postgres_database
 from tests.factories.accounts import auth, make_user
 from tests.factories.programs import make_membership, make_program
 from tests.factories.shops import make_shop
@@ -162,20 +162,9 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         _create_schema(url)
         yield url
         return
-    name = f"stampbook_kill_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        make_url(configured).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(configured).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database("stampbook_kill") as url:
         _create_schema(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _create_schema(url: str) -> None:
