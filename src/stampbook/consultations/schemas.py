@@ -17,12 +17,12 @@ from stampbook.consultations.models import (
     HostVerification,
 )
 from stampbook.core.money import CurrencyCode
-from stampbook.core.schemas import Id, Moment, TimeZone
+from stampbook.core.schemas import NOT_BLANK, Id, Moment, Strip, TimeZone
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=NOT_BLANK), Strip]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), Strip]
 Bio = Annotated[str, StringConstraints(max_length=5000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Reason = Annotated[str, StringConstraints(max_length=200), Strip]
 # A decimal amount as a string, like loyalty's ("59.90"); checked by the service for its
 # currency (rate_invalid).
 Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,10}(\.[0-9]{1,3})?$")]
@@ -146,7 +146,7 @@ class ConsultationBookingIn(BaseModel):
 
     starts_at: Moment  # one of the host's free slots
     session_type: ConsultationType = ConsultationType.VIDEO
-    topic: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    topic: Annotated[str, StringConstraints(max_length=500), Strip] | None = None
 
 
 class ConsultationBookingOut(BaseModel):

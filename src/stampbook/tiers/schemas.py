@@ -8,12 +8,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from stampbook.core.schemas import Id
+from stampbook.core.schemas import NOT_BLANK, Id, Strip
 from stampbook.tiers.rules import Basis, PeriodKind
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Perk = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=NOT_BLANK), Strip]
+Perk = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NOT_BLANK), Strip]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK), Strip]
 # Any whole number within bounds: zero and below reach the service, which answers with the
 # clear problem (tier_threshold_invalid) rather than a field error.
 Threshold = Annotated[int, Field(ge=-(10**12), le=10**12, strict=True)]
