@@ -6,8 +6,10 @@ rewards; the count must be the same and equal to the pinned figure.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from stampbook.core import outbox
 from stampbook.core.db import db
+from stampbook.events.models import Event, Registration
 from stampbook.programs.models import Membership
 from tests.factories.accounts import PASSWORD, auth, make_user
 from tests.factories.ledger import give_points
@@ -37,6 +40,8 @@ class World:
     task_id: int
     reward_id: int
     membership_id: int
+    event_id: int
+    ticket_code: str
 
 
 def build(session: Session, size: int) -> World:
@@ -52,6 +57,22 @@ def build(session: Session, size: int) -> World:
         other = make_user(session, name=f"Ann Other {n}")
         give_points(session, make_membership(session, program, other), n + 1)
         give_points(session, membership, 1)
+    now = datetime.now(UTC)
+    event = Event(
+        shop_id=shop.id,
+        title="Trivia",
+        starts_at=now,
+        ends_at=now + timedelta(hours=2),
+        points=10,
+        program_id=program.id,
+    )
+    session.add(event)
+    session.flush()
+    ticket = secrets.token_hex(16).upper()
+    session.add(
+        Registration(event_id=event.id, user_id=me.id, status="registered", ticket_code=ticket)
+    )
+    session.flush()
     return World(
         auth(session, me),
         auth(session, owner),
@@ -61,6 +82,8 @@ def build(session: Session, size: int) -> World:
         task.id,
         rewards[0].id,
         membership.id,
+        event.id,
+        ticket,
     )
 
 
@@ -90,6 +113,11 @@ HOT: dict[str, Callable[[FlaskClient, World], object]] = {
     ),
     "program members": lambda c, w: c.get(
         f"/api/v1/programs/{w.program_id}/memberships", headers=w.headers
+    ),
+    "check-in": lambda c, w: c.post(
+        f"/api/v1/events/{w.event_id}/check-ins",
+        headers=w.owner_headers,
+        json={"ticket_code": w.ticket_code, "nonce": "scan-1"},
     ),
 }
 
@@ -128,6 +156,10 @@ PINNED = {
     "history": 3,
     "member search": 3,
     "program members": 4,
+    # The door's scan (its nonce guards its retries): the token, the event with its shop, the
+    # ticket with its person and their membership, the points (balance and entry), the
+    # guarded update carrying the entry's id, and points.earned and event.checked_in.
+    "check-in": 8,
 }
 
 

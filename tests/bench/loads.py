@@ -37,14 +37,9 @@ def loaded_app(url: str, tmp_path: Path, *loaders: Loader, **config: object) -> 
 
 
 def send(client: FlaskClient, request: PreparedRequest, key: str) -> TestResponse:
-    """The request as wrk sends it, under an idempotency key of its own."""
-    return client.open(
-        request.path,
-        method=request.method,
-        data=request.body,
-        headers={
-            "Authorization": f"Bearer {request.token}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": f"{request.idempotency_prefix}-{key}",
-        },
-    )
+    """The request as wrk sends it: under an idempotency key of its own where it has a
+    prefix for one."""
+    headers = {"Authorization": f"Bearer {request.token}", "Content-Type": "application/json"}
+    if request.idempotency_prefix:
+        headers["Idempotency-Key"] = f"{request.idempotency_prefix}-{key}"
+    return client.open(request.path, method=request.method, data=request.body, headers=headers)

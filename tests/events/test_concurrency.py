@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from stampbook.core.db import db
 from stampbook.events.models import Event, Registration
 from stampbook.ledger.models import LedgerEntry
+from stampbook.programs.models import Membership
 from tests.concurrency import committed_session, run_parallel
 from tests.factories.accounts import make_token, make_user
 from tests.factories.shops import make_team
@@ -118,3 +119,39 @@ def test_one_ticket_scanned_from_five_devices_pays_once(committed: Flask) -> Non
             .where(LedgerEntry.kind == "attendance", LedgerEntry.cause_id == str(ticket["id"]))
         )
         assert count == 1
+
+
+def test_one_scan_sent_five_times_at_once_answers_alike_and_pays_once(committed: Flask) -> None:
+    """A scanner's retries racing its first try (one nonce): the losers' points are undone
+    and they answer as replays of the winner."""
+    with committed_session(committed) as session:
+        team = make_team(session)
+        event_id = _event(session, team.shop.id, points=10, program_id=team.program.id)
+        member_token = make_token(session, team.member)
+        door = make_token(session, team.assistant)
+        membership_id = team.memberships["member"].id
+    ticket = _post(committed, f"/api/v1/events/{event_id}/registrations", member_token).json
+    url = f"/api/v1/events/{event_id}/check-ins"
+    with committed.app_context():
+        before = db.session.get(Membership, membership_id).balance  # type: ignore[union-attr]
+
+    answers = run_parallel(
+        5,
+        lambda _: _post(
+            committed, url, door, {"ticket_code": ticket["ticket_code"], "nonce": "scan-1"}
+        ),
+    )
+
+    assert [answer.status_code for answer in answers] == [200] * 5
+    assert sorted(answer.json["replayed"] for answer in answers) == [False, True, True, True, True]
+    with committed.app_context():
+        entries = db.session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.kind == "attendance", LedgerEntry.cause_id == str(ticket["id"])
+            )
+        ).all()
+        assert len(entries) == 1
+        registration = db.session.get(Registration, ticket["id"])
+        assert registration is not None and registration.points_entry_id == entries[0].id
+        after = db.session.get(Membership, membership_id).balance  # type: ignore[union-attr]
+        assert after == before + 10

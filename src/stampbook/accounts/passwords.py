@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4
-# Verified against when the email is unknown, so failures take the same time either way.
-_DUMMY_HASH = _hasher.hash("stampbook-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so failures take the same time either way.
+    Made at the first such login, not at import: a hash holds 64 MiB while it runs, which
+    would set every worker's peak memory at start-up."""
+    return _hasher.hash("stampbook-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -16,7 +24,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

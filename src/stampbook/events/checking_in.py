@@ -3,10 +3,13 @@ attendance points credited once, and checked out; or, where the team switched it
 member checking their own seat in with the door screen's signed rotating code
 (:func:`self_check_in`, codes in ``events.door``), through the same guarded update.
 
-The check-in is one guarded update (``status = 'registered'`` and not unpaid in its WHERE):
-five devices scanning one ticket at once are ordered by the row's lock, and only the first
-finds it registered, so the points and the ``event.checked_in`` occurrence happen once. A
-scan sent again with the same client nonce answers as the first did.
+The check-in is one guarded update (``status = 'registered'`` and not unpaid in its WHERE),
+written after the attendance points so that it carries their entry's id: five devices
+scanning one ticket at once are ordered by the row's lock, and only the first finds it
+registered. The others' transactions, points included, are run again from the start
+(``RetryTransaction``) and then read the ticket as checked in, so the points and the
+``event.checked_in`` occurrence happen once. A scan sent again with the same client nonce
+answers as the first did.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ from stampbook.core.db import db
 from stampbook.core.errors import Conflict, Forbidden, NotFound
 from stampbook.core.occurrences import OccurrenceType
 from stampbook.core.outbox import record
+from stampbook.core.unit_of_work import RetryTransaction
 from stampbook.events import door, queries, rules
 from stampbook.events.models import Event, Registration
 from stampbook.events.policy import EventAction
 from stampbook.events.rules import PaymentStatus, RegistrationStatus
 from stampbook.ledger import book
 from stampbook.ledger.models import EntryKind
-from stampbook.programs.models import MembershipStatus
+from stampbook.programs.models import Membership, MembershipStatus
 from stampbook.programs.policy import membership_row
 
 CAUSE = "event_registration"
@@ -47,6 +51,7 @@ _CHECK_IN = (
         checked_in_at=bindparam("now"),
         checked_in_by=bindparam("actor_id"),
         check_in_nonce=bindparam("nonce"),
+        points_entry_id=bindparam("points_entry_id"),
     )
 )
 
@@ -57,16 +62,17 @@ class Scan:
     replayed: bool
 
 
-def _ticket(actor: User, event_id: int, code: str) -> tuple[Event, Registration]:
+def _ticket(actor: User, event_id: int, code: str) -> tuple[Event, Registration, Membership | None]:
+    """The event's ticket, and its holder's membership of the event's program."""
     event = queries.load_event_for(actor, event_id, EventAction.STAFF)
-    registration = queries.find_by_code(rules.normal_code(code))
+    registration, membership = queries.find_ticket(rules.normal_code(code), event.program_id)
     if registration is None:
         raise NotFound(code="unknown")
     if registration.event_id != event.id:
         raise Conflict(code="other_event")
     if registration.user_id == actor.id and not actor.is_admin:
         raise Forbidden(code="own_ticket")
-    return event, registration
+    return event, registration, membership
 
 
 def _refuse(registration: Registration) -> None:
@@ -77,33 +83,32 @@ def _refuse(registration: Registration) -> None:
         raise Conflict(code=refusal)
 
 
-def _credit(event: Event, registration: Registration) -> int | None:
-    """The attendance points, to the person's active membership of the event's program."""
-    if event.points <= 0 or event.program_id is None:
-        return None
-    membership = membership_row(registration.user_id, event.program_id)
-    if membership is None or membership.status != MembershipStatus.ACTIVE:
-        return None
+def _credit(
+    event: Event, registration: Registration, membership: Membership | None, actor_id: int
+) -> tuple[int | None, int | None]:
+    """The attendance points, to the person's active membership of the event's program: the
+    membership's id and the entry's, or none."""
+    if event.points <= 0 or membership is None or membership.status != MembershipStatus.ACTIVE:
+        return None, None
     entry = book.post(
         membership_id=membership.id,
         amount=event.points,
         kind=EntryKind.ATTENDANCE,
-        actor_id=registration.checked_in_by,
+        actor_id=actor_id,
         cause_type=CAUSE,
         cause_id=registration.id,
     )
-    registration.points_entry_id = entry.id
-    return membership.id
+    return membership.id, entry.id
 
 
 def check_in(
     actor: User, event_id: int, code: str, nonce: str | None = None, *, now: datetime | None = None
 ) -> Scan:
     now = now or clock.now()
-    event, registration = _ticket(actor, event_id, code)
+    event, registration, membership = _ticket(actor, event_id, code)
     if nonce is not None and registration.check_in_nonce == nonce:
         return Scan(registration, replayed=True)
-    return _admit(actor, event, registration, nonce, now)
+    return _admit(actor, event, registration, membership, nonce, now)
 
 
 def self_check_in(
@@ -137,21 +142,34 @@ def self_check_in(
         return Scan(registration, replayed=True)
     if not door.verify(door.key(), event.id, door_code, now):
         raise Forbidden(code="door_code_invalid")
-    return _admit(actor, event, registration, nonce, now)
+    membership = None if event.program_id is None else membership_row(actor.id, event.program_id)
+    return _admit(actor, event, registration, membership, nonce, now)
 
 
 def _admit(
-    actor: User, event: Event, registration: Registration, nonce: str | None, now: datetime
+    actor: User,
+    event: Event,
+    registration: Registration,
+    membership: Membership | None,
+    nonce: str | None,
+    now: datetime,
 ) -> Scan:
-    """The guarded update: only the request that changes the row credits and announces."""
+    """The points, then the guarded update that decides: only the request that changes the
+    row keeps its points and announces."""
     _refuse(registration)
-    params = {"registration_id": registration.id, "now": now, "actor_id": actor.id, "nonce": nonce}
+    membership_id, entry_id = _credit(event, registration, membership, actor.id)
+    params = {
+        "registration_id": registration.id,
+        "now": now,
+        "actor_id": actor.id,
+        "nonce": nonce,
+        "points_entry_id": entry_id,
+    }
     if db.session.execute(_CHECK_IN, params).rowcount != 1:  # type: ignore[attr-defined]
-        db.session.refresh(registration)
-        if nonce is not None and registration.check_in_nonce == nonce:
-            return Scan(registration, replayed=True)
-        _refuse(registration)
-        raise Conflict(code="already_checked_in")
+        # Another scan changed the ticket since it was read: these points must not stand.
+        # Run again from the start, which reads the ticket as it is now and answers as a
+        # replay (the same nonce) or refuses (already checked in, cancelled...).
+        raise RetryTransaction()
     # The update set exactly these: keep them without reading the row back (a door queue's
     # throughput is mostly its round trips). The timestamp the database set is read if asked.
     for name, value in (
@@ -159,11 +177,10 @@ def _admit(
         ("checked_in_at", now),
         ("checked_in_by", actor.id),
         ("check_in_nonce", nonce),
+        ("points_entry_id", entry_id),
     ):
         set_committed_value(registration, name, value)
     db.session.expire(registration, ["edited_at"])
-    membership_id = _credit(event, registration)
-    db.session.flush()
     record(
         OccurrenceType.EVENT_CHECKED_IN,
         shop_id=event.shop_id,
@@ -182,7 +199,7 @@ def check_out(
     actor: User, event_id: int, code: str, *, now: datetime | None = None
 ) -> Registration:
     now = now or clock.now()
-    _event, registration = _ticket(actor, event_id, code)
+    _event, registration, _membership = _ticket(actor, event_id, code)
     if registration.status != RegistrationStatus.ATTENDED:
         raise Conflict(code="not_checked_in")
     registration.checked_out_at = registration.checked_out_at or now

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 
 from stampbook.accounts.models import User
 from stampbook.core import clock
@@ -18,6 +18,7 @@ from stampbook.core.policy import require
 from stampbook.events.models import Event, EventSeries, Payment, Registration
 from stampbook.events.policy import EventAction
 from stampbook.events.rules import EventWhen, RegistrationStatus
+from stampbook.programs.models import Membership
 from stampbook.shops.models import Shop
 
 
@@ -213,15 +214,25 @@ def upcoming_for(user_id: int, limit: int = 5) -> list[MyRegistration]:
     return mine(user_id, when=EventWhen.UPCOMING, limit=limit)[:limit]
 
 
-def find_by_code(code: str) -> Registration | None:
-    """The ticket's registration; its person comes in the same statement, since the door's
-    answer names them."""
-    row = db.session.execute(
+def find_ticket(code: str, program_id: int | None) -> tuple[Registration | None, Membership | None]:
+    """The ticket's registration with its person (the door's answer names them) and the
+    person's membership of the event's program (where attendance points go), if any: one
+    statement for what a check-in reads about the ticket."""
+    query = (
         select(Registration, User)
         .join(User, User.id == Registration.user_id)
         .where(Registration.ticket_code == code)
+    )
+    if program_id is None:
+        row = db.session.execute(query).first()
+        return (row[0], None) if row is not None else (None, None)
+    found = db.session.execute(
+        query.add_columns(Membership).outerjoin(
+            Membership,
+            and_(Membership.user_id == Registration.user_id, Membership.program_id == program_id),
+        )
     ).first()
-    return row[0] if row is not None else None
+    return (found[0], found[2]) if found is not None else (None, None)
 
 
 @dataclass(frozen=True)
