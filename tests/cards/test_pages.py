@@ -76,6 +76,28 @@ def test_the_counter_finds_a_card_and_says_each_refusal(app: Flask, counter: Cou
     assert "This card is of another program" in text_of(other)
 
 
+def test_the_counter_refuses_a_replaced_code_as_replaced(app: Flask, counter: Counter) -> None:
+    world = counter.world
+    old = world.membership.card_code
+    page = f"/programs/{counter.program_id}"
+    member = signed_in(app, world.member)
+    replaced = post(member, f"/memberships/{world.membership.id}/card/replace", page, {})
+    assert replaced.status_code == 303
+    counter.session.refresh(world.membership)
+    new = world.membership.card_code
+    assert new != old
+    browser = signed_in(app, world.stamper)
+    retired = find(browser, counter, old)
+    assert retired.status_code == 410
+    shown = text_of(retired)
+    assert (
+        "This card code was replaced by its member: ask them to show their current card." in shown
+    )
+    assert "No card has this code" not in shown
+    assert world.member.name not in shown and new not in shown
+    assert find(browser, counter, new).status_code == 303
+
+
 def test_a_double_submit_of_the_stamp_stamps_once(app: Flask, counter: Counter) -> None:
     world = counter.world
     browser = signed_in(app, world.stamper)

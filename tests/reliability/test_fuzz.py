@@ -112,8 +112,7 @@ def stage(app: Flask, engine: Engine) -> Iterator[Stage]:
         # Registering and logging in hash passwords with argon2 at full cost (a quarter of a
         # second each); what the fuzzer tests is everything around it.
         cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        patch.setattr(passwords, "_hasher", cheap)
-        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("stampbook-dummy-password"))
+        patch.setattr(passwords, "_hasher", cheap)  # the dummy hash follows its costs
         with staged_world(APP, engine, SECRETS) as staged:
             _worlds.append(staged.world)
             yield staged
@@ -175,7 +174,8 @@ def bend(value: Any) -> None:
     worth at most a full one; two bonuses of one list never share a threshold; a date range
     ends on or after its start; a time range ends at another time than it starts; an rrule
     reads as one; a customer import's CSV text names its columns; a wallet's certificates and
-    keys are readable PEM and JSON that belong together (left out instead: each is optional).
+    keys are readable PEM and JSON that belong together, and its logo is a PNG (left out
+    instead: each is optional).
     Only well-formed values are touched, so a case stays as positive or as negative as it was
     generated.
     """
@@ -217,6 +217,7 @@ WALLET_SECRETS = (
     "apple_private_key",
     "apple_wwdr_certificate",
     "google_service_account",
+    "logo_png",
 )
 
 

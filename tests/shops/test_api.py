@@ -110,6 +110,55 @@ def test_patch_edits_and_refuses_emptying_required_fields(
         assert refused.status_code == 422, field
 
 
+def test_the_address_is_set_edited_and_cleared(client: FlaskClient, session: Session) -> None:
+    headers = auth(session, make_user(session))
+    created = create(client, headers, address="  Calle Mayor 1\n28013 Madrid\nSpain \n")
+    assert created.status_code == 201, created.json
+    assert created.json["address"] == "Calle Mayor 1\n28013 Madrid\nSpain"  # stripped
+    url = f"/api/v1/shops/{created.json['id']}"
+    assert client.get(url, headers=headers).json["address"] == created.json["address"]
+    edited = client.patch(url, headers=headers, json={"address": "Plaza 2\r\n08001 Barcelona"})
+    assert edited.status_code == 200, edited.json
+    assert edited.json["address"] == "Plaza 2\r\n08001 Barcelona"
+    kept = client.patch(url, headers=headers, json={"summary": "Coffee"})
+    assert kept.json["address"] == "Plaza 2\r\n08001 Barcelona"  # not sent: unchanged
+    cleared = client.patch(url, headers=headers, json={"address": None})
+    assert cleared.status_code == 200
+    assert cleared.json["address"] is None
+    assert create(client, headers).json["address"] is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["", " ", " \n\t\u00a0\n", "x" * 301, " " * 300 + "x", 12, ["Calle Mayor 1"]],
+)
+def test_a_blank_or_too_long_address_is_refused(
+    client: FlaskClient, session: Session, address: Any
+) -> None:
+    owner = make_user(session)
+    headers = auth(session, owner)
+    shop = make_shop(session, owner, address="Calle Mayor 1")
+    for response in (
+        create(client, headers, address=address),
+        client.patch(f"/api/v1/shops/{shop.id}", headers=headers, json={"address": address}),
+    ):
+        assert response.status_code == 422, response.json
+        assert response.json["code"] == "validation_failed"
+        assert [e["field"] for e in response.json["errors"]] == ["address"]
+    session.refresh(shop)
+    assert shop.address == "Calle Mayor 1"
+
+
+def test_an_address_of_300_characters_is_kept(client: FlaskClient, session: Session) -> None:
+    address = "\n".join(["x" * 99] * 3) + "!"  # three lines, newlines counted: 300
+    fits = create(client, auth(session, make_user(session)), address=address)
+    assert fits.status_code == 201, fits.json
+    assert fits.json["address"] == address
+    # The limit is on what is sent: a trailing newline makes it 301, stripped or not.
+    longer = create(client, auth(session, make_user(session)), address=address + "\n")
+    assert longer.status_code == 422
+
+
 def test_order_ids_must_belong_to_the_shop(client: FlaskClient, session: Session) -> None:
     owner = make_user(session)
     shop, elsewhere = make_shop(session, owner), make_shop(session, owner)

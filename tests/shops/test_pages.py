@@ -145,7 +145,8 @@ def test_a_shop_opens_with_every_field(client: FlaskClient, session: Session) ->
     boss = make_user(session, email="boss@example.com", name="Boss")
     log_in(client, boss.email)
     form = text_of(client.get("/shops/new"))
-    for label in ("Name", "Summary", "Description", "Colour", "Icon", "Picture", "Time zone"):
+    labels = ("Name", "Summary", "Description", "Address", "Colour", "Icon", "Picture", "Time zone")
+    for label in labels:
         assert f">{label}</label>" in form, label
     assert '<datalist id="time_zone-zones">' in form and 'value="Europe/Madrid"' in form
     assert 'list="time_zone-zones"' in form and 'src="/static/zone.js" defer' in form
@@ -157,6 +158,7 @@ def test_a_shop_opens_with_every_field(client: FlaskClient, session: Session) ->
             "name": "Gym",
             "summary": "Lift things",
             "description": "A long story",
+            "address": "Gym Street 1\r\nTown",
             "color": "#112233",
             "icon": "dumbbell",
             "image_url": "https://example.com/gym.jpg",
@@ -173,6 +175,7 @@ def test_a_shop_opens_with_every_field(client: FlaskClient, session: Session) ->
         "#112233",
         "dumbbell",
     )
+    assert shop.address == "Gym Street 1\nTown"
     assert (shop.image_url, shop.time_zone, shop.privacy_mode, shop.review_points) == (
         "https://example.com/gym.jpg",
         "Europe/Madrid",
@@ -230,6 +233,39 @@ def test_the_shop_is_edited_and_empty_fields_clear(
         "☕",
         "private",
     )
+
+
+def test_the_address_is_typed_on_lines_and_shown_on_the_shop_page(
+    client: FlaskClient, session: Session, cafe: Cafe
+) -> None:
+    log_in(client, cafe.owner.email)
+    page, shown = f"/shops/{cafe.shop.id}/edit", f"/shops/{cafe.shop.id}"
+    assert ">Address</label>" in text_of(client.get(page))
+    assert "<address" not in text_of(client.get(shown))
+    fields = {"name": "Corner Café", "time_zone": "UTC"}
+    # A browser sends a textarea's line ends as CRLF: kept as one newline each, stripped.
+    typed = " Calle Mayor 1\r\n28013 Madrid\r\n"
+    response = post(client, page, page, {**fields, "address": typed})
+    assert response.status_code == 302, text_of(response)
+    session.refresh(cafe.shop)
+    assert cafe.shop.address == "Calle Mayor 1\n28013 Madrid"
+    assert "Calle Mayor 1\n28013 Madrid</textarea>" in text_of(client.get(page))
+    address = '<address class="mb-1" style="white-space: pre-line">Calle Mayor 1\n28013 Madrid'
+    assert address in text_of(client.get(shown))
+    visitor = client.application.test_client()
+    assert address in text_of(visitor.get(shown))
+    # Too long: refused next to the field, the address kept.
+    response = post(client, page, page, {**fields, "address": "x" * 301})
+    assert response.status_code == 422
+    assert re.search(r'id="address-help" class="invalid-feedback', text_of(response))
+    session.refresh(cafe.shop)
+    assert cafe.shop.address == "Calle Mayor 1\n28013 Madrid"
+    # Spaces alone clear it, as an empty field does.
+    response = post(client, page, page, {**fields, "address": " \r\n "})
+    assert response.status_code == 302, text_of(response)
+    session.refresh(cafe.shop)
+    assert cafe.shop.address is None
+    assert "<address" not in text_of(client.get(shown))
 
 
 def test_opening_hours_are_filled_in_kept_and_removed(
@@ -395,7 +431,7 @@ def test_shop_pages_escape_what_people_typed(
 ) -> None:
     for thing in (cafe.shop, cafe.program, cafe.coffee, cafe.member):
         thing.name = EVIL
-    cafe.shop.summary = cafe.shop.description = cafe.shop.icon = EVIL
+    cafe.shop.summary = cafe.shop.description = cafe.shop.icon = cafe.shop.address = EVIL
     give_points(session, cafe.membership, 50)
     session.flush()
     member = signed_in(app, cafe.member)

@@ -65,6 +65,19 @@ def test_the_save_link_is_a_signed_jwt_with_the_class_and_object(configured: Caf
     assert loyalty_object["loyaltyPoints"]["balance"] == {"int": 0}
 
 
+def test_the_object_carries_the_shops_address(configured: Cafe) -> None:
+    configured.team.shop.address = "Calle Mayor 1\n28013 Madrid"
+    configured.session.flush()
+    claims = verified_claims(_link(configured).removeprefix(google.SAVE_URL))
+    [loyalty_object] = claims["payload"]["loyaltyObjects"]
+    modules = {module["id"]: module for module in loyalty_object["textModulesData"]}
+    assert modules["address"] == {
+        "id": "address",
+        "header": "Address",
+        "body": "Calle Mayor 1\n28013 Madrid",
+    }
+
+
 def test_a_tampered_link_does_not_verify(configured: Cafe) -> None:
     token = _link(configured).removeprefix(google.SAVE_URL)
     header, payload, signature = token.split(".")

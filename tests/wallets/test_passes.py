@@ -109,3 +109,32 @@ def test_a_shop_without_a_certificate_has_no_pass(cafe: Cafe) -> None:
 @pytest.mark.parametrize("who", ["outsider", "assistant", "manager"])
 def test_only_the_member_takes_their_pass(configured: Cafe, who: str) -> None:
     assert configured.pkpass(who).status_code in (403, 404)
+
+
+def test_the_back_shows_the_shops_address_and_opening_hours(configured: Cafe) -> None:
+    before = pass_json(configured.pkpass().data)["storeCard"]["backFields"]
+    assert [field["key"] for field in before] == ["card_code"]
+    shop = configured.team.shop
+    edited = configured.client.patch(
+        f"/api/v1/shops/{shop.id}",
+        headers=configured.headers("creator"),
+        json={
+            "address": "  Calle Mayor 1\n28013 Madrid\n",
+            "availability_schedule": [
+                {"days_of_week": [0, 1, 2, 3, 4], "time_ranges": [["08:00", "18:00"]]}
+            ],
+        },
+    )
+    assert edited.status_code == 200, edited.json
+    answer = configured.pkpass()
+    back = {field["key"]: field for field in pass_json(answer.data)["storeCard"]["backFields"]}
+    assert list(back) == ["address", "hours", "card_code"]
+    assert back["address"] == {
+        "key": "address",
+        "label": "address",
+        "value": "Calle Mayor 1\n28013 Madrid",
+    }
+    assert back["hours"] == {"key": "hours", "label": "hours", "value": "weekdays · 08:00 to 18:00"}
+    strings = read_pass(answer.data)["es.lproj/pass.strings"].decode()
+    assert '"address" = "Dirección";' in strings
+    assert '"hours" = "Horario de apertura";' in strings

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4
 
 
-@cache
+# The dummy hash by the hasher's costs: one made with other costs would take another time.
+_dummy_hashes: dict[tuple[int, int, int], str] = {}
+
+
 def _dummy_hash() -> str:
     """Verified against when the email is unknown, so failures take the same time either way.
     Made at the first such login, not at import: a hash holds 64 MiB while it runs, which
-    would set every worker's peak memory at start-up."""
-    return _hasher.hash("stampbook-dummy-password")
+    would set every worker's peak memory at start-up. (Two first logins at once may both make
+    it: either is right.)"""
+    costs = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+    if costs not in _dummy_hashes:
+        _dummy_hashes[costs] = _hasher.hash("stampbook-dummy-password")
+    return _dummy_hashes[costs]
 
 
 def hash_password(password: str) -> str:

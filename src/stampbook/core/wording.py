@@ -624,6 +624,9 @@ MESSAGES: dict[str, Message] = {
         "This private key is not the pass certificate's: paste the key the certificate was "
         "made with."
     ),
+    "wallet_logo_invalid": _t(
+        "The logo must be a PNG file of at most 256 KiB and 1024 pixels a side."
+    ),
     "wallet_service_account_invalid": _t(
         "The service account key is not readable: paste the JSON file Google gave, with its "
         "client_email and private_key."

@@ -21,6 +21,7 @@ def load(world: DemoWorld) -> None:
         name=SHOP_NAME,
         created_by=owner_id,
         summary="Coffee, cake and a stamp card.",
+        address="Calle de la Esquina 12\n28004 Madrid\nSpain",
         color="#6f4e37",
         icon="cup",
         time_zone="Europe/Madrid",

@@ -16,6 +16,7 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    TextAreaField,
     URLField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
@@ -23,7 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from stampbook.core.schemas import MAX_URL, URL_PATTERN
 from stampbook.shops.models import ShopPrivacy, ShopRoleType
 from stampbook.shops.policy import ROLE_DEFAULTS, ShopPermission
-from stampbook.shops.schemas import MAX_SCHEDULES
+from stampbook.shops.schemas import MAX_ADDRESS, MAX_SCHEDULES
 from stampbook.ui.forms import (
     MAX_POINTS,
     IdentityFields,
@@ -44,6 +45,12 @@ SHOP_PRIVACY = [
 ]
 
 
+def _address_lines(typed: str | None) -> str | None:
+    """The address as typed, its line ends (a browser sends CRLF) as one newline each and
+    stripped: a line end counts as one character, and spaces alone clear the address."""
+    return typed.replace("\r\n", "\n").replace("\r", "\n").strip() if typed else typed
+
+
 class ShopForm(IdentityFields, FlaskForm):  # type: ignore[misc]
     """Every field of ``ShopIn``/``ShopPatch`` but the ordering, which has its own page
     (``arrange_form``); the opening hours through the schedule form."""
@@ -51,6 +58,16 @@ class ShopForm(IdentityFields, FlaskForm):  # type: ignore[misc]
     summary = summary_field(_l("One line shown under the name."))
     color = color_field(render_kw={"placeholder": "#6f4e37", "maxlength": 7})
     icon = icon_field(_l("Optional: an icon name or an emoji, e.g. cup or ☕."))
+    address = TextAreaField(
+        _l("Address"),
+        filters=[_address_lines],
+        validators=[Optional(), Length(max=MAX_ADDRESS)],
+        description=_l(
+            "Optional: the shop's postal address, on as many lines as it takes. It shows on "
+            "the shop's page and on the back of its wallet passes."
+        ),
+        render_kw={"rows": 3},
+    )
     image_url = URLField(
         _l("Picture"),
         validators=[Optional(), Length(max=500)],

@@ -40,6 +40,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     search_name: Mapped[str | None] = mapped_column(String(254))
     summary: Mapped[str | None] = mapped_column(String(280))
     description: Mapped[str | None] = mapped_column(Text)
+    # The postal address as people write it, one or several lines (shown on the shop's page
+    # and on the back of its wallet passes).
+    address: Mapped[str | None] = mapped_column(String(300))
     color: Mapped[str | None] = mapped_column(String(7))
     icon: Mapped[str | None] = mapped_column(String(64))
     image_url: Mapped[str | None] = mapped_column(String(500))

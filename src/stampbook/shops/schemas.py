@@ -46,7 +46,21 @@ from stampbook.shops.policy import ShopPermission
 MAX_SCHEDULES = 50
 
 
+MAX_ADDRESS = 300
+
 Schedules = Annotated[list[Schedule], Field(max_length=MAX_SCHEDULES)]
+# A postal address as people write it, one or several lines (newlines kept); not blank, at
+# most 300 characters as sent, stored stripped.
+Address = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_ADDRESS, pattern=NOT_BLANK),
+    Strip,
+    Field(
+        description="The shop's postal address as people write it, one or several lines "
+        "(newlines kept); shown on its page and on the back of its wallet passes.",
+        examples=["Calle Mayor 1\n28013 Madrid"],
+    ),
+]
 ChatWebhookUrl = Annotated[
     CallableUrl,
     Field(
@@ -63,6 +77,7 @@ class ShopIn(Input):
     name: Name = Field(examples=["Corner Café"])
     summary: Summary | None = Field(None, examples=["Coffee, cake and a stamp card."])
     description: Description | None = None
+    address: Address | None = None
     color: Color | None = Field(None, examples=["#6f4e37"])
     icon: Icon | None = Field(None, examples=["cup"])
     image_url: ImageUrl | None = Field(None, examples=["https://example.com/cafe.jpg"])
@@ -88,6 +103,7 @@ class ShopPatch(Input):
     name: Keep[Name] = None
     summary: Summary | None = None
     description: Description | None = None
+    address: Address | None = Field(None, description="null: no address.")
     color: Color | None = None
     icon: Icon | None = None
     image_url: ImageUrl | None = None
@@ -113,6 +129,7 @@ class ShopOut(Output):
     name: str
     summary: str | None = None
     description: str | None = None
+    address: str | None = Field(None, description="The postal address, one or several lines.")
     color: str | None = None
     icon: str | None = None
     image_url: str | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -48,3 +49,11 @@ class WalletSettingsForm(FlaskForm):  # type: ignore[misc]
         description=_l("Never shown again. Leave empty to keep the one saved."),
     )
     remove_google_service_account = BooleanField(_l("Remove the saved service account key"))
+    logo = FileField(
+        _l("Logo for the passes"),
+        description=_l(
+            "A PNG file, at most 256 KiB and 1024 pixels a side; a wide logo (up to 480 x 150) "
+            "fits the pass best. Leave empty to keep the one saved."
+        ),
+    )
+    remove_logo = BooleanField(_l("Remove the saved logo"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, utcnow
@@ -31,6 +31,9 @@ class WalletSettings(IdMixin, TimestampMixin, Base):
     apple_wwdr_certificate: Mapped[str | None] = mapped_column(Text)  # PEM
     google_issuer_id: Mapped[str | None] = mapped_column(String(40))
     google_service_account: Mapped[str | None] = mapped_column(Text)  # JSON, write-only
+    # The shop's logo for its passes (a PNG the team uploaded): the pass's logo, and the image
+    # Google fetches for the loyalty class. None: a stamp drawn on the shop's colour.
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class WalletPass(IdMixin, TimestampMixin, Base):

@@ -22,6 +22,7 @@ def pkpass(
     *,
     web_service_url: str | None,
     labels: Mapping[str, Mapping[str, str]],
+    logo: bytes | None = None,
 ) -> bytes:
     document = rules.pass_json(
         card,
@@ -30,7 +31,7 @@ def pkpass(
         web_service_url=web_service_url,
     )
     files: dict[str, bytes] = {"pass.json": json.dumps(document, ensure_ascii=False).encode()}
-    files.update(images.pass_images(card.colour))
+    files.update(images.pass_images(card.colour, logo))
     for language, said in labels.items():
         files[f"{language}.lproj/pass.strings"] = rules.pass_strings(said)
     manifest = rules.manifest(files)

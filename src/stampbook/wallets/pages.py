@@ -6,6 +6,7 @@ services."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import Response, redirect, render_template, url_for
@@ -77,12 +78,17 @@ def google_wallet(membership_id: int) -> BaseResponse:
 @bp.get("/shops/<int:shop_id>/wallet-logo.png")
 @route(Access.PUBLIC)
 def shop_logo(shop_id: int) -> Response:
-    """The stamp on the shop's colour, for Google's loyalty class (Google fetches it)."""
+    """The passes' logo for Google's loyalty class (Google fetches it) and the settings page:
+    the one the team uploaded, else the stamp on the shop's colour."""
     shop = db.session.get(Shop, shop_id)
     if shop is None or shop.is_deleted:
         raise NotFound(thing="shop")
-    data = images.stamp(LOGO_SIZE, rules.colour_of(shop.color))
-    return Response(data, mimetype="image/png", headers={"Cache-Control": "max-age=86400"})
+    settings = queries.settings_of(shop.id)
+    data = settings.logo_png if settings is not None else None
+    if data is None:
+        data = images.stamp(LOGO_SIZE, rules.colour_of(shop.color))
+    # Revalidated, not kept a day: a logo just replaced shows at once.
+    return Response(data, mimetype="image/png", headers={"Cache-Control": "no-cache"})
 
 
 def _page(shop: Shop, form: WalletSettingsForm, problems: list[str], status: int) -> Any:
@@ -110,6 +116,19 @@ def settings(shop_id: int) -> Any:
     return _page(shop, form, [], 200)
 
 
+def _logo(form: WalletSettingsForm) -> dict[str, str | None]:
+    """The logo's part of the body: an uploaded file (base64, as the API takes it), a removal,
+    or nothing (the saved one stays)."""
+    if form.remove_logo.data:
+        return {"logo_png": None}
+    upload = form.logo.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return {}
+    # One byte over the limit is enough to refuse it: the rest is not read.
+    data = upload.read(images.MAX_LOGO_BYTES + 1)
+    return {"logo_png": base64.b64encode(data).decode()} if data else {}
+
+
 @bp.post("/shops/<int:shop_id>/wallet")
 @route(Access.USER, action=WalletAction.SETTINGS)
 def save_settings(shop_id: int) -> Any:
@@ -129,6 +148,7 @@ def save_settings(shop_id: int) -> Any:
     body = {
         **given(data),
         **{k: None for k, v in data.items() if v is None and k in services.SECRETS},
+        **_logo(form),
     }
     result = save(
         validate(WalletSettingsIn, body, form),

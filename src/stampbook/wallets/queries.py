@@ -96,5 +96,6 @@ def card_of(membership: Membership, wallet_pass: WalletPass) -> rules.Card:
         next_reward=ahead[0] if ahead else None,
         next_cost=ahead[1] if ahead else None,
         hours=hours,
+        address=shop.address or None,
         about=shop.summary or None,
     )

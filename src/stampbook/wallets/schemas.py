@@ -28,6 +28,14 @@ Pem = Annotated[
 IssuerId = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{1,30}$"), Field(examples=["3388000000022195611"])
 ]
+LogoPng = Annotated[
+    str,
+    StringConstraints(min_length=4, max_length=350_000, pattern=r"^[A-Za-z0-9+/]+={0,2}$"),
+    Field(
+        description="The shop's logo for its passes: a PNG file (at most 256 KiB and 1024 "
+        "pixels a side; a wide logo fits the pass best, up to 480 x 150), base64-encoded."
+    ),
+]
 ServiceAccountJson = Annotated[
     str,
     StringConstraints(min_length=2, max_length=10_000),
@@ -37,8 +45,8 @@ ServiceAccountJson = Annotated[
 
 class WalletSettingsIn(Input):
     """The shop's wallet settings as a whole. The two secrets (``apple_private_key``,
-    ``google_service_account``) are never shown back: left out, the stored one is kept;
-    null removes it."""
+    ``google_service_account``) are never shown back, and the logo is large: each left out
+    keeps the stored one; null removes it."""
 
     apple_pass_type_id: PassTypeId | None = None
     apple_team_id: TeamId | None = None
@@ -47,6 +55,7 @@ class WalletSettingsIn(Input):
     apple_wwdr_certificate: Pem | None = None
     google_issuer_id: IssuerId | None = None
     google_service_account: ServiceAccountJson | None = None
+    logo_png: LogoPng | None = None
 
 
 class WalletSettingsOut(Output):
@@ -60,6 +69,11 @@ class WalletSettingsOut(Output):
     google_issuer_id: str | None
     google_service_account_set: bool
     google_client_email: str | None
+    logo_set: bool = Field(description="Whether the shop uploaded a logo for its passes.")
+    logo_url: str = Field(
+        description="The passes' logo as Google fetches it: the uploaded one, else the shop's "
+        "picture on https, else a stamp on the shop's colour."
+    )
     apple_ready: bool = Field(
         description="Passes can be made: the shop's or the platform's certificate is complete."
     )

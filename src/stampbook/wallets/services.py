@@ -9,6 +9,8 @@ concurrency.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,7 +25,16 @@ from stampbook.core.db import db
 from stampbook.core.errors import Conflict
 from stampbook.core.policy import require
 from stampbook.programs.models import Membership
-from stampbook.wallets import credentials, google, packaging, queries, rules, signing, words
+from stampbook.wallets import (
+    credentials,
+    google,
+    images,
+    packaging,
+    queries,
+    rules,
+    signing,
+    words,
+)
 from stampbook.wallets.models import WalletPass, WalletSettings
 from stampbook.wallets.policy import WalletAction
 from stampbook.wallets.schemas import WalletSettingsIn, WalletSettingsOut
@@ -48,11 +59,16 @@ class KeyDoesNotMatch(Conflict):
     status, code, title = 422, "wallet_key_mismatch", "Key does not match the certificate"
 
 
+class LogoInvalid(Conflict):
+    status, code, title = 422, "wallet_logo_invalid", "Logo not usable"
+
+
 # --- Settings ---------------------------------------------------------------------------------
 
 
 def settings_out(shop_id: int, row: WalletSettings | None) -> WalletSettingsOut:
     own = row or WalletSettings()
+    shop = queries.load_shop(shop_id)
     expires: datetime | None = None
     if own.apple_certificate:
         expires = signing.certificate(
@@ -72,6 +88,8 @@ def settings_out(shop_id: int, row: WalletSettings | None) -> WalletSettingsOut:
         google_issuer_id=own.google_issuer_id,
         google_service_account_set=bool(own.google_service_account),
         google_client_email=email,
+        logo_set=own.logo_png is not None,
+        logo_url=logo_url(shop_id, shop.image_url),
         apple_ready=credentials.apple(row) is not None,
         google_ready=credentials.google(row) is not None,
     )
@@ -104,6 +122,16 @@ def _check(row: WalletSettings) -> None:
         signing.service_account(row.google_service_account)
 
 
+def _logo(encoded: str) -> bytes:
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise LogoInvalid() from error
+    if images.logo_size(data) is None:
+        raise LogoInvalid()
+    return data
+
+
 def put_settings(actor: User | None, shop_id: int, body: WalletSettingsIn) -> WalletSettingsOut:
     shop = queries.load_shop(shop_id)
     require(actor, WalletAction.SETTINGS, shop)
@@ -119,6 +147,8 @@ def put_settings(actor: User | None, shop_id: int, body: WalletSettingsIn) -> Wa
     for name in SECRETS:
         if name in body.model_fields_set:  # left out: the stored secret stays
             setattr(row, name, getattr(body, name))
+    if "logo_png" in body.model_fields_set:  # left out: the stored logo stays
+        row.logo_png = None if body.logo_png is None else _logo(body.logo_png)
     _check(row)
     db.session.flush()
     return settings_out(shop.id, row)
@@ -171,11 +201,14 @@ def render(
     membership: Membership, wallet_pass: WalletPass, apple: credentials.AppleCredentials
 ) -> bytes:
     """The ``.pkpass`` as it is now."""
+    _program, shop, _owner = queries.parts_of(membership)
+    settings = queries.settings_of(shop.id)
     return packaging.pkpass(
         queries.card_of(membership, wallet_pass),
         apple,
         web_service_url=web_service_url(),
         labels=words.labels_by_language(),
+        logo=settings.logo_png if settings is not None else None,
     )
 
 
@@ -196,9 +229,12 @@ def apple_pass(actor: User | None, membership_id: int) -> tuple[bytes, WalletPas
 
 
 def logo_url(shop_id: int, shop_image: str | None) -> str:
-    """The shop's own picture where it has one on https (Google fetches it), else the stamp
-    on its colour that the wallets' pages draw."""
-    if shop_image and shop_image.startswith("https://"):
+    """Where Google fetches the passes' logo: the logo the team uploaded (the wallets' pages
+    serve it), else the shop's own picture where it has one on https, else the stamp on its
+    colour (served where the uploaded logo would be)."""
+    settings = queries.settings_of(shop_id)
+    uploaded = settings is not None and settings.logo_png is not None
+    if not uploaded and shop_image and shop_image.startswith("https://"):
         return shop_image
     path = current_app.url_map.bind("").build("wallet_pages.shop_logo", {"shop_id": shop_id})
     return web_service_url().removesuffix(WEB_SERVICE_PATH) + path

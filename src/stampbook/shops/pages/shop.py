@@ -72,6 +72,7 @@ def _invitation_badge() -> dict[str, Any]:
 
 SHOP_FIELDS = (
     *IDENTITY_FIELDS,
+    "address",
     "image_url",
     "time_zone",
     "privacy_mode",
