@@ -24,7 +24,7 @@ from stampbook.core.db import db
 from stampbook.core.errors import Unauthorized
 from stampbook.programs.models import Membership, Program
 from stampbook.wallets import credentials, queries, services
-from stampbook.wallets.models import WalletDevice, WalletPass
+from stampbook.wallets.models import WalletDevice, WalletPass, WalletSettings
 
 logger = logging.getLogger(__name__)
 SCHEME = "ApplePass "
@@ -34,15 +34,19 @@ class PassTokenInvalid(Unauthorized):
     code, title = "pass_token_invalid", "Pass token not valid"
 
 
-def _pass_type_of(wallet_pass: WalletPass) -> tuple[Membership, credentials.AppleCredentials]:
+def _pass_type_of(
+    wallet_pass: WalletPass,
+) -> tuple[Membership, credentials.AppleCredentials, WalletSettings | None]:
+    """The pass's membership, its shop's Apple credentials and its shop's own settings."""
     membership = db.session.get(Membership, wallet_pass.membership_id)
     assert membership is not None
     program = db.session.get(Program, membership.program_id)
     assert program is not None
-    apple = credentials.apple(queries.settings_of(program.shop_id))
+    settings = queries.settings_of(program.shop_id)
+    apple = credentials.apple(settings)
     if apple is None:
         raise PassTokenInvalid()  # the shop took its certificate away: no pass to serve
-    return membership, apple
+    return membership, apple, settings
 
 
 def authorised(pass_type_id: str, serial_number: str, header: str | None) -> WalletPass:
@@ -53,7 +57,7 @@ def authorised(pass_type_id: str, serial_number: str, header: str | None) -> Wal
     matched = hmac.compare_digest(presented.encode(), expected.encode())
     if wallet_pass is None or not presented or not matched:
         raise PassTokenInvalid()
-    _membership, apple = _pass_type_of(wallet_pass)
+    _membership, apple, _settings = _pass_type_of(wallet_pass)
     if apple.pass_type_id != pass_type_id:
         raise PassTokenInvalid()
     return wallet_pass
@@ -134,8 +138,8 @@ def latest(
     wallet_pass = authorised(pass_type_id, serial_number, header)
     if modified_since is not None and wallet_pass.updated_at <= modified_since:
         return None, wallet_pass
-    membership, apple = _pass_type_of(wallet_pass)
-    return services.render(membership, wallet_pass, apple), wallet_pass
+    membership, apple, settings = _pass_type_of(wallet_pass)
+    return services.render(membership, wallet_pass, apple, settings), wallet_pass
 
 
 def log(lines: Sequence[str]) -> None:

@@ -71,8 +71,9 @@ def pass_images(colour: str, logo: bytes | None = None) -> dict[str, bytes]:
     as both logos where it has one (the phone scales it), else the stamp."""
     files = {}
     for name, (width, _height) in SIZES.items():
-        files[f"{name}.png"] = stamp(width, colour)
-        files[f"{name}@2x.png"] = stamp(width * 2, colour)
-    if logo is not None:
-        files["logo.png"] = files["logo@2x.png"] = logo
+        if name == "logo" and logo is not None:
+            files["logo.png"] = files["logo@2x.png"] = logo
+        else:
+            files[f"{name}.png"] = stamp(width, colour)
+            files[f"{name}@2x.png"] = stamp(width * 2, colour)
     return files

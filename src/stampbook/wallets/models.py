@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from stampbook.core.db import Base, IdMixin, IdType, TimestampMixin, utcnow
 
@@ -33,7 +33,10 @@ class WalletSettings(IdMixin, TimestampMixin, Base):
     google_service_account: Mapped[str | None] = mapped_column(Text)  # JSON, write-only
     # The shop's logo for its passes (a PNG the team uploaded): the pass's logo, and the image
     # Google fetches for the loyalty class. None: a stamp drawn on the shop's colour.
+    # Deferred: only a pass and the logo's page read the bytes; the rest asks ``has_logo``,
+    # loaded with the row.
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    has_logo: Mapped[bool] = column_property(logo_png.is_not(None))
 
 
 class WalletPass(IdMixin, TimestampMixin, Base):

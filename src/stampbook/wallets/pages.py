@@ -84,7 +84,7 @@ def shop_logo(shop_id: int) -> Response:
     if shop is None or shop.is_deleted:
         raise NotFound(thing="shop")
     settings = queries.settings_of(shop.id)
-    data = settings.logo_png if settings is not None else None
+    data = settings.logo_png if settings is not None and settings.has_logo else None
     if data is None:
         data = images.stamp(LOGO_SIZE, rules.colour_of(shop.color))
     # Revalidated, not kept a day: a logo just replaced shows at once.
@@ -92,7 +92,7 @@ def shop_logo(shop_id: int) -> Response:
 
 
 def _page(shop: Shop, form: WalletSettingsForm, problems: list[str], status: int) -> Any:
-    settings = services.settings_out(shop.id, queries.settings_of(shop.id))
+    settings = services.settings_out(shop, queries.settings_of(shop.id))
     return render_template(
         "wallets/settings.html", shop=shop, form=form, settings=settings, problems=problems
     ), status

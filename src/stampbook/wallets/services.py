@@ -25,6 +25,7 @@ from stampbook.core.db import db
 from stampbook.core.errors import Conflict
 from stampbook.core.policy import require
 from stampbook.programs.models import Membership
+from stampbook.shops.models import Shop
 from stampbook.wallets import (
     credentials,
     google,
@@ -66,9 +67,8 @@ class LogoInvalid(Conflict):
 # --- Settings ---------------------------------------------------------------------------------
 
 
-def settings_out(shop_id: int, row: WalletSettings | None) -> WalletSettingsOut:
+def settings_out(shop: Shop, row: WalletSettings | None) -> WalletSettingsOut:
     own = row or WalletSettings()
-    shop = queries.load_shop(shop_id)
     expires: datetime | None = None
     if own.apple_certificate:
         expires = signing.certificate(
@@ -78,7 +78,7 @@ def settings_out(shop_id: int, row: WalletSettings | None) -> WalletSettingsOut:
     if own.google_service_account:
         email = signing.service_account(own.google_service_account).client_email
     return WalletSettingsOut(
-        shop_id=shop_id,
+        shop_id=shop.id,
         apple_pass_type_id=own.apple_pass_type_id,
         apple_team_id=own.apple_team_id,
         apple_certificate=own.apple_certificate,
@@ -88,8 +88,8 @@ def settings_out(shop_id: int, row: WalletSettings | None) -> WalletSettingsOut:
         google_issuer_id=own.google_issuer_id,
         google_service_account_set=bool(own.google_service_account),
         google_client_email=email,
-        logo_set=own.logo_png is not None,
-        logo_url=logo_url(shop_id, shop.image_url),
+        logo_set=row is not None and row.has_logo,
+        logo_url=logo_url(shop, row),
         apple_ready=credentials.apple(row) is not None,
         google_ready=credentials.google(row) is not None,
     )
@@ -98,7 +98,7 @@ def settings_out(shop_id: int, row: WalletSettings | None) -> WalletSettingsOut:
 def get_settings(actor: User | None, shop_id: int) -> WalletSettingsOut:
     shop = queries.load_shop(shop_id)
     require(actor, WalletAction.SETTINGS, shop)
-    return settings_out(shop.id, queries.settings_of(shop.id))
+    return settings_out(shop, queries.settings_of(shop.id))
 
 
 def _check(row: WalletSettings) -> None:
@@ -151,7 +151,7 @@ def put_settings(actor: User | None, shop_id: int, body: WalletSettingsIn) -> Wa
         row.logo_png = None if body.logo_png is None else _logo(body.logo_png)
     _check(row)
     db.session.flush()
-    return settings_out(shop.id, row)
+    return settings_out(shop, row)
 
 
 # --- Passes -----------------------------------------------------------------------------------
@@ -198,17 +198,18 @@ def web_service_url() -> str:
 
 
 def render(
-    membership: Membership, wallet_pass: WalletPass, apple: credentials.AppleCredentials
+    membership: Membership,
+    wallet_pass: WalletPass,
+    apple: credentials.AppleCredentials,
+    settings: WalletSettings | None,
 ) -> bytes:
-    """The ``.pkpass`` as it is now."""
-    _program, shop, _owner = queries.parts_of(membership)
-    settings = queries.settings_of(shop.id)
+    """The ``.pkpass`` as it is now, with the logo of the shop's ``settings`` if it has one."""
     return packaging.pkpass(
         queries.card_of(membership, wallet_pass),
         apple,
         web_service_url=web_service_url(),
         labels=words.labels_by_language(),
-        logo=settings.logo_png if settings is not None else None,
+        logo=settings.logo_png if settings is not None and settings.has_logo else None,
     )
 
 
@@ -221,22 +222,22 @@ def _membership(actor: User | None, membership_id: int) -> Membership:
 def apple_pass(actor: User | None, membership_id: int) -> tuple[bytes, WalletPass]:
     membership = _membership(actor, membership_id)
     _program, shop, _owner = queries.parts_of(membership)
-    apple = credentials.apple(queries.settings_of(shop.id))
+    settings = queries.settings_of(shop.id)
+    apple = credentials.apple(settings)
     if apple is None:
         raise WalletNotConfigured(wallet="Apple Wallet")
     wallet_pass = pass_for(membership)
-    return render(membership, wallet_pass, apple), wallet_pass
+    return render(membership, wallet_pass, apple, settings), wallet_pass
 
 
-def logo_url(shop_id: int, shop_image: str | None) -> str:
+def logo_url(shop: Shop, settings: WalletSettings | None) -> str:
     """Where Google fetches the passes' logo: the logo the team uploaded (the wallets' pages
     serve it), else the shop's own picture where it has one on https, else the stamp on its
     colour (served where the uploaded logo would be)."""
-    settings = queries.settings_of(shop_id)
-    uploaded = settings is not None and settings.logo_png is not None
-    if not uploaded and shop_image and shop_image.startswith("https://"):
-        return shop_image
-    path = current_app.url_map.bind("").build("wallet_pages.shop_logo", {"shop_id": shop_id})
+    uploaded = settings is not None and settings.has_logo
+    if not uploaded and shop.image_url and shop.image_url.startswith("https://"):
+        return shop.image_url
+    path = current_app.url_map.bind("").build("wallet_pages.shop_logo", {"shop_id": shop.id})
     return web_service_url().removesuffix(WEB_SERVICE_PATH) + path
 
 
@@ -244,7 +245,8 @@ def google_link(actor: User | None, membership_id: int) -> str:
     """The "Save to Google Wallet" link; the pass is then kept up to date at Google."""
     membership = _membership(actor, membership_id)
     program, shop, _owner = queries.parts_of(membership)
-    found = credentials.google(queries.settings_of(shop.id))
+    settings = queries.settings_of(shop.id)
+    found = credentials.google(settings)
     if found is None:
         raise WalletNotConfigured(wallet="Google Wallet")
     wallet_pass = pass_for(membership)
@@ -259,7 +261,7 @@ def google_link(actor: User | None, membership_id: int) -> str:
         loyalty_class=rules.loyalty_class(
             card,
             class_id=class_id,
-            logo_url=logo_url(shop.id, shop.image_url),
+            logo_url=logo_url(shop, settings),
             program_id=program.id,
         ),
         loyalty_object=rules.loyalty_object(card, class_id=class_id, object_id=object_id),
